@@ -1,0 +1,20 @@
+import { resolve } from 'node:path';
+
+/** What every command gets: the config path as the user asked for it, and where to write. */
+export interface CommandContext {
+  /** -c/--config, else $MCPGW_CONFIG, else ./gateway.yaml (SPEC section 2). */
+  readonly configPath: string;
+  readonly env: Readonly<Record<string, string | undefined>>;
+  readonly stdout: NodeJS.WritableStream;
+  readonly stderr: NodeJS.WritableStream;
+  readonly isTTY: boolean;
+}
+
+export function configPathFrom(option: string | undefined, env: Readonly<Record<string, string | undefined>>): string {
+  return resolve(option ?? (env.MCPGW_CONFIG || 'gateway.yaml'));
+}
+
+/** Writes lines to a stream. */
+export function out(stream: NodeJS.WritableStream, text: string): void {
+  stream.write(text.endsWith('\n') ? text : `${text}\n`);
+}

@@ -1,0 +1,184 @@
+import type { Code } from '../errors/codes.js';
+import type { McpgwGatewayConfiguration, Server } from './schema.gen.js';
+import type { PathSegment } from './source.js';
+
+/** A problem found by a check, located by config path (load.ts adds file positions). */
+export interface CheckIssue {
+  readonly code: Code;
+  readonly severity: 'error' | 'warning';
+  readonly path: readonly PathSegment[];
+  /** Point at the key rather than the value. */
+  readonly key?: boolean;
+  readonly message: string;
+  readonly hint: string;
+}
+
+const STDIO_KEYS = ['command', 'args', 'env', 'cwd', 'inheritEnv'] as const;
+const HTTP_KEYS = ['url', 'transport', 'headers', 'auth'] as const;
+
+export function isLoopbackHost(host: string): boolean {
+  const h = host.replace(/^\[|\]$/g, '').toLowerCase();
+  return h === 'localhost' || h.endsWith('.localhost') || h === '::1' || /^127(\.\d{1,3}){3}$/.test(h);
+}
+
+/** The servers a profile has: its own list, or (implicit default) every server in file order. */
+export function profileMembers(doc: McpgwGatewayConfiguration): Array<{ name: string; servers: string[]; implicit: boolean }> {
+  if (!doc.profiles) return [{ name: 'default', servers: Object.keys(doc.servers ?? {}), implicit: true }];
+  return Object.entries(doc.profiles).map(([name, p]) => ({ name, servers: [...(p?.servers ?? [])], implicit: false }));
+}
+
+/** The effective prefix of a server: '' for none. */
+export function effectivePrefix(name: string, server: Pick<Server, 'prefix'>): string {
+  if (server.prefix === false) return '';
+  if (typeof server.prefix === 'string') return server.prefix;
+  return name;
+}
+
+/**
+ * The rules a schema cannot express (issue 2, SPEC sections 2 and 4). `asWritten` is the
+ * resolved document before schema defaults were applied, to tell keys the user wrote.
+ */
+export function checkConfig(doc: McpgwGatewayConfiguration, asWritten: McpgwGatewayConfiguration): CheckIssue[] {
+  const issues: CheckIssue[] = [];
+  const servers = doc.servers ?? {};
+
+  for (const [name, server] of Object.entries(servers)) {
+    if (!server) continue;
+    const written = asWritten.servers?.[name] ?? {};
+    const at = ['servers', name];
+    if (name.includes('__')) {
+      issues.push({ code: 'MCPGW_E_CONFIG_NAME', severity: 'error', path: at, key: true, message: `server name "${name}" contains "__"`, hint: '"__" separates a prefix from a tool name: use "-" or "_" instead' });
+    }
+    if (typeof server.prefix === 'string' && server.prefix.includes('__')) {
+      issues.push({ code: 'MCPGW_E_CONFIG_NAME', severity: 'error', path: [...at, 'prefix'], message: `prefix "${server.prefix}" contains "__"`, hint: 'use "-" or "_" instead' });
+    }
+    const hasCommand = server.command !== undefined;
+    const hasUrl = server.url !== undefined;
+    if (hasCommand === hasUrl) {
+      issues.push({
+        code: 'MCPGW_E_CONFIG_SERVER_KIND', severity: 'error', path: at, key: true,
+        message: hasCommand ? 'has both command and url' : 'has neither command nor url',
+        hint: 'a server is either a local process (command) or a remote service (url)',
+      });
+    } else {
+      const foreign = hasCommand ? HTTP_KEYS : STDIO_KEYS;
+      for (const key of foreign) {
+        if ((written as Record<string, unknown>)[key] === undefined) continue;
+        issues.push({
+          code: 'MCPGW_E_CONFIG_SERVER_KIND', severity: 'error', path: [...at, key], key: true,
+          message: `"${key}" applies only to ${hasCommand ? 'remote servers (url)' : 'stdio servers (command)'}`,
+          hint: `remove "${key}" from this ${hasCommand ? 'stdio' : 'remote'} server`,
+        });
+      }
+    }
+    if (hasUrl) issues.push(...checkServerUrl(server, at));
+    if (server.auth?.type === 'oauth' && server.auth.clientSecret !== undefined && server.auth.clientId === undefined) {
+      issues.push({ code: 'MCPGW_E_CONFIG_SCHEMA', severity: 'error', path: [...at, 'auth', 'clientSecret'], key: true, message: 'clientSecret is set without clientId', hint: 'set clientId too, or remove clientSecret to use dynamic registration' });
+    }
+  }
+
+  for (const name of Object.keys(doc.profiles ?? {})) {
+    if (name.includes('__')) {
+      issues.push({ code: 'MCPGW_E_CONFIG_NAME', severity: 'error', path: ['profiles', name], key: true, message: `profile name "${name}" contains "__"`, hint: 'use "-" or "_" instead' });
+    }
+  }
+
+  const listed = new Set<string>();
+  for (const profile of profileMembers(doc)) {
+    const prefixes = new Map<string, string>();
+    profile.servers.forEach((member, i) => {
+      listed.add(member);
+      const server = servers[member];
+      if (!server) {
+        const known = Object.keys(servers);
+        issues.push({
+          code: 'MCPGW_E_CONFIG_REFERENCE', severity: 'error', path: ['profiles', profile.name, 'servers', i],
+          message: `profile "${profile.name}" names server "${member}", which is not defined`,
+          hint: known.length > 0 ? `defined servers: ${known.join(', ')}` : 'define it under servers:',
+        });
+        return;
+      }
+      const prefix = effectivePrefix(member, server);
+      if (prefix === '') return;
+      const other = prefixes.get(prefix);
+      if (other !== undefined) {
+        issues.push({
+          code: 'MCPGW_E_CONFIG_COLLISION', severity: 'error',
+          path: profile.implicit ? ['servers', member] : ['profiles', profile.name, 'servers', i], key: profile.implicit,
+          message: `servers "${other}" and "${member}" would both expose tools as "${prefix}__..." in profile "${profile.name}"`,
+          hint: `give one of them another prefix (prefix: ${member}-2) or put them in different profiles`,
+        });
+      } else {
+        prefixes.set(prefix, member);
+      }
+    });
+  }
+  if (doc.profiles) {
+    for (const [name, server] of Object.entries(servers)) {
+      if (server && server.enabled !== false && !listed.has(name)) {
+        issues.push({ code: 'MCPGW_W_CONFIG_UNUSED_SERVER', severity: 'warning', path: ['servers', name], key: true, message: `server "${name}" is in no profile, so no client can reach it`, hint: 'add it to a profile, or set enabled: false' });
+      }
+    }
+  }
+
+  issues.push(...checkGateway(doc));
+  return issues;
+}
+
+function checkServerUrl(server: Server, at: PathSegment[]): CheckIssue[] {
+  const url = parseHttpUrl(server.url!);
+  if (!url) {
+    return [{ code: 'MCPGW_E_CONFIG_URL', severity: 'error', path: [...at, 'url'], message: 'url must be an absolute http:// or https:// URL', hint: 'e.g. https://mcp.example.com/mcp' }];
+  }
+  if (url.username || url.password) {
+    return [{ code: 'MCPGW_E_CONFIG_URL', severity: 'error', path: [...at, 'url'], message: 'url must not contain credentials', hint: 'send credentials with auth: { type: apiKey } or headers' }];
+  }
+  if (server.auth?.type === 'oauth' && url.protocol === 'http:' && !isLoopbackHost(url.hostname) && !server.auth.allowInsecureHttp) {
+    return [{ code: 'MCPGW_E_CONFIG_URL', severity: 'error', path: [...at, 'url'], message: 'OAuth over plain http is only accepted on loopback hosts', hint: 'use https, or set auth.allowInsecureHttp: true (insecure: tokens travel in clear)' }];
+  }
+  return [];
+}
+
+function checkGateway(doc: McpgwGatewayConfiguration): CheckIssue[] {
+  const issues: CheckIssue[] = [];
+  const gw = doc.gateway ?? {};
+  const listen = parseListen(gw.listen ?? '127.0.0.1:8750');
+  if (listen && listen.port > 65535) {
+    issues.push({ code: 'MCPGW_E_CONFIG_SCHEMA', severity: 'error', path: ['gateway', 'listen'], message: `port ${listen.port} is out of range`, hint: 'use a port from 1 to 65535 (0 picks a free one)' });
+  }
+  if (gw.publicUrl !== undefined) {
+    const url = parseHttpUrl(gw.publicUrl);
+    if (!url) issues.push({ code: 'MCPGW_E_CONFIG_URL', severity: 'error', path: ['gateway', 'publicUrl'], message: 'publicUrl must be an absolute http:// or https:// URL', hint: 'e.g. http://localhost:8750' });
+    else if (url.search || url.hash) issues.push({ code: 'MCPGW_E_CONFIG_URL', severity: 'error', path: ['gateway', 'publicUrl'], message: 'publicUrl must not have a query or fragment', hint: 'give the base URL only, e.g. https://gw.example.com' });
+  }
+  const cimd = gw.oauth?.clientMetadataUrl;
+  if (cimd !== undefined) {
+    const url = parseHttpUrl(cimd);
+    if (!url || url.protocol !== 'https:' || url.pathname === '/') {
+      issues.push({ code: 'MCPGW_E_CONFIG_URL', severity: 'error', path: ['gateway', 'oauth', 'clientMetadataUrl'], message: 'clientMetadataUrl must be an https URL with a path', hint: 'e.g. https://example.org/mcpgw/client.json, where you host the output of "mcpgw auth client-metadata"' });
+    }
+  }
+  if (listen && !isLoopbackHost(listen.host) && (gw.auth?.bearerTokens ?? []).length === 0 && !gw.allowUnauthenticatedNetwork) {
+    issues.push({
+      code: 'MCPGW_E_CONFIG_INSECURE', severity: 'error', path: ['gateway', 'listen'],
+      message: `listening on ${listen.host}, beyond loopback, without gateway.auth.bearerTokens`,
+      hint: 'add gateway.auth.bearerTokens: ["$<env:MCPGW_TOKEN>"] (or, if you really mean it, gateway.allowUnauthenticatedNetwork: true)',
+    });
+  }
+  return issues;
+}
+
+export function parseListen(text: string): { host: string; port: number } | undefined {
+  const m = /^(\[[0-9A-Fa-f:.]+\]|[^:]+):(\d+)$/.exec(text);
+  if (!m) return undefined;
+  return { host: m[1]!.replace(/^\[|\]$/g, ''), port: Number(m[2]) };
+}
+
+export function parseHttpUrl(text: string): URL | undefined {
+  try {
+    const url = new URL(text);
+    return url.protocol === 'http:' || url.protocol === 'https:' ? url : undefined;
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,85 @@
+import { dirname, resolve } from 'node:path';
+import type { Finding } from '../errors/error.js';
+import { checkConfig, type CheckIssue } from './checks.js';
+import { normalize } from './normalize.js';
+import { resolveTree } from './resolve.js';
+import type { McpgwGatewayConfiguration } from './schema.gen.js';
+import { formatPath, locate, readConfigSource } from './source.js';
+import type { ConfigModel } from './types.js';
+import { validateSchema } from './validate.js';
+
+export interface LoadOptions {
+  /** Environment for $<env:> templates and dataDir defaults; default process.env. */
+  readonly env?: Readonly<Record<string, string | undefined>>;
+  /** CI without secrets: unset variables and unreadable files are warnings (validate --no-secrets). */
+  readonly noSecrets?: boolean;
+}
+
+export interface LoadResult {
+  /** Present when there is no error-level finding. */
+  readonly model?: ConfigModel;
+  /** Every problem, errors and warnings, sorted by position. */
+  readonly findings: readonly Finding[];
+  /** The config file and every file its templates read (or tried to): what a reload watches. */
+  readonly files: readonly string[];
+}
+
+/**
+ * Parse -> resolve templates -> schema (with defaults) -> cross-checks -> normalize.
+ * Never throws for a bad file: everything wrong is returned as located findings.
+ */
+export function loadConfig(path: string, options: LoadOptions = {}): LoadResult {
+  const file = resolve(path);
+  const dir = dirname(file);
+  const env = options.env ?? process.env;
+  const { source, findings: readFindings } = readConfigSource(file);
+  if (!source) return { findings: readFindings, files: [file] };
+
+  const raw = source.doc.toJS({ maxAliasCount: 100 }) as unknown;
+  const templateFiles = new Set<string>();
+  const tree = resolveTree(raw, { env, baseDir: dir, files: templateFiles });
+  const findings: Finding[] = [];
+  const at = (path: readonly (string | number)[], key = false) => ({ file, ...locate(source, path, { key }), path: formatPath(path) });
+
+  for (const issue of tree.issues) {
+    const serverName = issue.path[0] === 'servers' ? String(issue.path[1]) : undefined;
+    const disabled = serverName !== undefined && (raw as { servers?: Record<string, { enabled?: unknown }> })?.servers?.[serverName]?.enabled === false;
+    const soft = issue.problem.missing && (options.noSecrets || disabled);
+    findings.push({
+      code: soft ? 'MCPGW_W_CONFIG_ENV_DISABLED' : issue.problem.code,
+      severity: soft ? 'warning' : 'error',
+      message: `${issue.problem.message} (in "${issue.raw}")${disabled && soft ? '; the server is disabled' : ''}`,
+      hint: issue.problem.hint,
+      ...at(issue.path),
+    });
+  }
+
+  const asWritten = structuredClone(tree.value) as McpgwGatewayConfiguration;
+  const doc = structuredClone(tree.value) as McpgwGatewayConfiguration;
+  const schemaFindings = validateSchema(doc, source, tree.unresolved);
+  findings.push(...schemaFindings);
+  for (const issue of crossCheck(doc, asWritten)) {
+    if (tree.unresolved.has(formatPath(issue.path))) continue;
+    findings.push({ code: issue.code, severity: issue.severity, message: issue.message, hint: issue.hint, ...at(issue.path, issue.key) });
+  }
+  findings.sort((a, b) => (a.line ?? Infinity) - (b.line ?? Infinity) || (a.column ?? 0) - (b.column ?? 0));
+  const files = [file, ...templateFiles];
+  if (findings.some((f) => f.severity === 'error')) return { findings, files };
+  const model = normalize({
+    file, dir, doc, env, secrets: tree.secrets, files: [...templateFiles],
+    warnings: findings, sourceText: source.text,
+  });
+  return { model, findings, files };
+}
+
+/**
+ * The cross-checks assume the schema's shapes; on a document with schema errors they still
+ * run (all problems at once), and a shape they cannot walk just ends them early.
+ */
+function crossCheck(doc: McpgwGatewayConfiguration, asWritten: McpgwGatewayConfiguration): CheckIssue[] {
+  try {
+    return checkConfig(doc, asWritten);
+  } catch {
+    return [];
+  }
+}

@@ -1,0 +1,135 @@
+import { readFileSync, statSync } from 'node:fs';
+import { isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node } from 'yaml';
+import type { Finding } from '../errors/error.js';
+
+/** A config file parsed with its source positions kept, so any path can be located. */
+export interface ConfigSource {
+  readonly file: string;
+  readonly text: string;
+  readonly doc: Document.Parsed;
+  readonly lines: LineCounter;
+}
+
+export type PathSegment = string | number;
+
+/** A config is a few KB; anything this big is the wrong file, not a config. */
+export const MAX_CONFIG_BYTES = 1024 * 1024;
+
+const YAML_HINTS: Record<string, string> = {
+  TAB_AS_INDENT: 'YAML indents with spaces only: replace the tabs',
+  BAD_INDENT: 'align the line with its siblings (YAML nesting is by indentation)',
+  DUPLICATE_KEY: 'each key may appear once in a mapping: remove or rename one of them',
+  MISSING_CHAR: 'close the quote or bracket that is left open',
+  BLOCK_AS_IMPLICIT_KEY: 'check the indentation and the ":" of the line above',
+  MULTILINE_IMPLICIT_KEY: 'a key must fit on one line; check the indentation and quotes',
+  UNEXPECTED_TOKEN: 'check the quotes, brackets and indentation around this point',
+};
+
+/** Reads and parses a config file; returns findings instead of throwing. */
+export function readConfigSource(file: string): { source?: ConfigSource; findings: Finding[] } {
+  const fail = (message: string, hint: string, line?: number, column?: number) => ({
+    findings: [{ code: 'MCPGW_E_CONFIG_READ' as const, severity: 'error' as const, message, hint, file, line, column }],
+  });
+  let buffer: Buffer;
+  try {
+    const stat = statSync(file);
+    if (stat.isDirectory()) return fail('is a folder, not a config file', 'pass the YAML file itself, e.g. -c ./gateway.yaml');
+    if (stat.size > MAX_CONFIG_BYTES) {
+      return fail(`is ${(stat.size / 1024 / 1024).toFixed(1)} MB; a config file is at most 1 MB`, 'check that -c names your gateway.yaml');
+    }
+    buffer = readFileSync(file);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') return fail('no such file', 'create it (see examples/gateway.yaml) or pass -c FILE or set MCPGW_CONFIG');
+    if (code === 'EACCES') return fail('permission denied', 'make the file readable by the user running mcpgw');
+    return fail(`cannot be read (${code ?? 'unknown error'})`, 'check the path and its permissions');
+  }
+  const nul = buffer.indexOf(0);
+  if (nul >= 0) {
+    const at = positionOfByte(buffer, nul);
+    return fail('is not a text file (it contains NUL bytes)', 'check that -c names your gateway.yaml', at.line, at.column);
+  }
+  let text: string;
+  try {
+    text = new TextDecoder('utf-8', { fatal: true }).decode(buffer);
+  } catch {
+    return fail('is not UTF-8 text', 'save the file as UTF-8');
+  }
+  if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
+
+  const lines = new LineCounter();
+  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true, strict: true, keepSourceTokens: false });
+  const findings: Finding[] = doc.errors.map((e) => {
+    const pos = e.linePos?.[0];
+    return {
+      code: 'MCPGW_E_CONFIG_PARSE' as const,
+      severity: 'error' as const,
+      message: describeYamlError(e.code, e.message, text, e.pos[0]),
+      hint: YAML_HINTS[e.code] ?? 'fix the YAML syntax at this point',
+      file,
+      line: pos?.line,
+      column: pos?.col,
+    };
+  });
+  if (findings.length === 0 && (doc.contents === null || (isScalar(doc.contents) && doc.contents.value === null))) {
+    findings.push({
+      code: 'MCPGW_E_CONFIG_EMPTY', severity: 'error', message: 'the config file is empty',
+      hint: 'start from examples/gateway.yaml: at least "version: 1"', file, line: 1, column: 1,
+    });
+  }
+  return findings.length > 0 ? { findings } : { source: { file, text, doc, lines }, findings };
+}
+
+function describeYamlError(code: string, message: string, text: string, offset: number): string {
+  if (code === 'DUPLICATE_KEY') {
+    const key = /^\s*("[^"]*"|'[^']*'|[^:\n]+)/.exec(text.slice(offset))?.[1]?.trim();
+    return key ? `duplicate key "${key.replace(/^["']|["']$/g, '')}"` : 'duplicate key';
+  }
+  if (code === 'TAB_AS_INDENT') return 'a tab is used for indentation';
+  // yaml's own messages are one sentence; keep only the first line of it.
+  const first = message.split('\n')[0]!.replace(/ at line \d+, column \d+.*$/, '').trim();
+  return `invalid YAML: ${first.charAt(0).toLowerCase()}${first.slice(1)}`;
+}
+
+function positionOfByte(buffer: Buffer, index: number): { line: number; column: number } {
+  let line = 1;
+  let last = -1;
+  for (let i = 0; i < index; i++) if (buffer[i] === 10) { line++; last = i; }
+  return { line, column: index - last };
+}
+
+/**
+ * The position of a config path: the value's node, or with `key` the key's node; for a path
+ * that does not exist (a missing key) the deepest existing ancestor.
+ */
+export function locate(source: ConfigSource, path: readonly PathSegment[], options: { key?: boolean } = {}): { line: number; column: number } {
+  let node: unknown = source.doc.contents;
+  let keyNode: unknown;
+  for (const segment of path) {
+    if (isMap(node)) {
+      const pair = node.items.find((p) => isPair(p) && isScalar(p.key) && String(p.key.value) === String(segment));
+      if (!pair) break;
+      keyNode = pair.key;
+      node = pair.value;
+    } else if (isSeq(node) && typeof segment === 'number' && segment < node.items.length) {
+      keyNode = undefined;
+      node = node.items[segment];
+    } else {
+      break;
+    }
+  }
+  const target = (options.key && keyNode ? keyNode : node ?? keyNode) as Node | undefined;
+  const offset = target?.range?.[0] ?? 0;
+  const pos = source.lines.linePos(offset);
+  return { line: pos.line, column: pos.col };
+}
+
+/** servers.github.auth.scopes, args[2]. */
+export function formatPath(path: readonly PathSegment[]): string {
+  let out = '';
+  for (const segment of path) {
+    if (typeof segment === 'number') out += `[${segment}]`;
+    else out += out === '' ? segment : `.${segment}`;
+  }
+  return out;
+}

@@ -1,0 +1,171 @@
+import type { Finding } from '../errors/error.js';
+import { deref, gatewaySchema, type ErrorObject, type JsonSchema } from './schema.js';
+import { formatPath, locate, type ConfigSource, type PathSegment } from './source.js';
+
+/** Plain sentences for the patterns of the schema's $defs (ajv would print the regex). */
+const PATTERN_SENTENCES: Record<string, string> = {
+  name: 'must be a name of letters, digits, "-" and "_", 1 to 32 characters, starting and ending with a letter or digit',
+  duration: 'must be a duration: a whole number and ms, s, m or h (500ms, 10s, 2m)',
+  envName: 'must be an environment variable name (letters, digits and _, not starting with a digit)',
+  headerName: 'must be an HTTP header name (letters, digits and -)',
+  listen: 'must be host:port, e.g. 127.0.0.1:8750 or [::1]:8750',
+  allowedOrigins: 'must be an origin: scheme://host[:port], no path',
+  allowedHosts: 'must be a host name without scheme or path',
+  scopes: 'must be an OAuth scope (no spaces or quotes)',
+  prefix: 'must be true, false or a name of letters, digits, "-" and "_" (1 to 32 characters)',
+};
+
+const TYPE_WORDS: Record<string, string> = {
+  object: 'a mapping (key: value lines)',
+  array: 'a list',
+  string: 'a string',
+  boolean: 'true or false',
+  number: 'a number',
+  integer: 'a whole number',
+  'boolean,array': 'true, false or a list of names',
+  'boolean,string': 'true, false or a name',
+};
+
+/**
+ * Validates a resolved document against the schema, applying its defaults in place, and
+ * returns one located, plain-language finding per problem.
+ */
+export function validateSchema(value: unknown, source: ConfigSource, skip: ReadonlySet<string>): Finding[] {
+  const { schema, validate } = gatewaySchema();
+  if (validate(value)) return [];
+  const errors = (validate.errors ?? []).filter((e) => e.keyword !== 'oneOf' && e.keyword !== 'if');
+  const findings: Finding[] = [];
+  const seen = new Set<string>();
+  for (const error of errors) {
+    // A missing "type" is reported twice by ajv (required + discriminator): keep one.
+    if (error.keyword === 'required' && error.params.missingProperty === 'type' && errors.some((e) => e.keyword === 'discriminator' && e.instancePath === error.instancePath)) continue;
+    const finding = describe(error, schema, source);
+    if (skip.has(finding.path ?? '')) continue;
+    const key = `${finding.path}|${finding.message}`;
+    if (seen.has(key)) continue;
+    seen.add(key);
+    findings.push(finding);
+  }
+  return findings;
+}
+
+function pathOf(pointer: string, source: ConfigSource): PathSegment[] {
+  if (pointer === '') return [];
+  const parts = pointer.slice(1).split('/').map((p) => p.replace(/~1/g, '/').replace(/~0/g, '~'));
+  // Array indices are numbers in yaml's tree; decide by walking the parsed value.
+  const out: PathSegment[] = [];
+  let node: unknown = source.doc.toJS();
+  for (const part of parts) {
+    const index = Array.isArray(node) && /^\d+$/.test(part) ? Number(part) : part;
+    out.push(index);
+    node = node && typeof node === 'object' ? (node as Record<string | number, unknown>)[index] : undefined;
+  }
+  return out;
+}
+
+function describe(error: ErrorObject, root: JsonSchema, source: ConfigSource): Finding {
+  const path = pathOf(error.instancePath, source);
+  const at = (p: PathSegment[], key = false) => ({ file: source.file, ...locate(source, p, { key }), path: formatPath(p) || '(top level)' });
+  const base = { code: 'MCPGW_E_CONFIG_SCHEMA' as const, severity: 'error' as const };
+  const parent = deref(root, error.parentSchema as JsonSchema | undefined);
+  const propertyName = (error as ErrorObject & { propertyName?: string }).propertyName;
+
+  if (propertyName !== undefined) {
+    const where = path.length > 0 ? String(path[path.length - 1]) : 'top level';
+    const what = where === 'servers' ? 'server name' : where === 'profiles' ? 'profile name' : where === 'env' ? 'environment variable name' : where === 'headers' ? 'header name' : 'key';
+    const sentence = patternSentence(error) ?? 'is not allowed here';
+    return { ...base, ...at([...path, propertyName], true), message: `${what} "${propertyName}" ${sentence.replace(/^must be/, 'must be')}`, hint: `rename "${propertyName}"` };
+  }
+
+  switch (error.keyword) {
+    case 'additionalProperties': {
+      const key = String(error.params.additionalProperty);
+      const allowed = Object.keys(parent?.properties ?? {});
+      const near = nearest(key, allowed);
+      return {
+        ...base, ...at([...path, key], true),
+        message: `unknown key "${key}"`,
+        hint: near ? `did you mean "${near}"?` : allowed.length > 0 ? `valid keys here: ${allowed.join(', ')}` : 'remove it',
+      };
+    }
+    case 'required': {
+      const key = String(error.params.missingProperty);
+      return { ...base, ...at(path), path: formatPath([...path, key]), message: `missing required key "${key}"`, hint: `add ${key}: ...` + (key === 'version' ? ' (version: 1)' : '') };
+    }
+    case 'discriminator': {
+      const tagSchema = deref(root, parent)?.properties?.type as { enum?: string[] } | undefined;
+      const options = tagSchema?.enum?.join(', ') ?? 'none, apiKey, oauth';
+      return { ...base, ...at([...path, 'type']), path: formatPath([...path, 'type']), message: `type must be one of: ${options}`, hint: `write type: ${options.split(', ')[0]}` };
+    }
+    case 'type': {
+      const want = ([] as string[]).concat(error.params.type as string | string[]).join(',');
+      const got = describeValue(error.data);
+      return { ...base, ...at(path), message: `must be ${TYPE_WORDS[want] ?? want}, not ${got}`, hint: path.length === 0 ? 'the file must be a mapping that starts with "version: 1"' : hintForType(want) };
+    }
+    case 'enum': {
+      const allowed = (error.params.allowedValues as unknown[]).map(String);
+      const near = typeof error.data === 'string' ? nearest(error.data, allowed) : undefined;
+      return { ...base, ...at(path), message: `must be one of: ${allowed.join(', ')}`, hint: near ? `did you mean "${near}"?` : `use one of: ${allowed.join(', ')}` };
+    }
+    case 'const':
+      return { ...base, ...at(path), message: `must be ${JSON.stringify(error.params.allowedValue)}`, hint: `write ${JSON.stringify(error.params.allowedValue)}` };
+    case 'pattern':
+      return { ...base, ...at(path), message: patternSentence(error) ?? 'has an invalid format', hint: 'see docs/configuration.md' };
+    case 'minLength':
+      return { ...base, ...at(path), message: 'must not be empty', hint: 'give a value or remove the key' };
+    case 'uniqueItems':
+      return { ...base, ...at(path), message: `lists the same item twice (items ${error.params.j} and ${error.params.i})`, hint: 'remove the repeated item' };
+    default:
+      return { ...base, ...at(path), message: error.message ?? 'is invalid', hint: 'see docs/configuration.md' };
+  }
+}
+
+function patternSentence(error: ErrorObject): string | undefined {
+  const def = /#\/\$defs\/([A-Za-z]+)\//.exec(error.schemaPath)?.[1];
+  if (def && PATTERN_SENTENCES[def]) return PATTERN_SENTENCES[def];
+  const prop = /\/properties\/([A-Za-z]+)\/(items\/)?pattern$/.exec(error.schemaPath)?.[1];
+  return prop ? PATTERN_SENTENCES[prop] : undefined;
+}
+
+function hintForType(want: string): string {
+  if (want === 'array') return 'write a list: [a, b] or one "- item" per line';
+  if (want === 'object') return 'write key: value lines indented under this key';
+  if (want === 'string') return 'quote the value';
+  if (want === 'boolean') return 'write true or false';
+  return 'see docs/configuration.md';
+}
+
+function describeValue(value: unknown): string {
+  if (value === null) return 'empty';
+  if (Array.isArray(value)) return 'a list';
+  if (typeof value === 'object') return 'a mapping';
+  if (typeof value === 'string') return 'a string';
+  if (typeof value === 'boolean') return 'true/false';
+  return `a ${typeof value}`;
+}
+
+/** The closest candidate by edit distance, if it is close enough to be a plausible typo. */
+export function nearest(word: string, candidates: readonly string[]): string | undefined {
+  let best: string | undefined;
+  let bestDistance = Infinity;
+  for (const candidate of candidates) {
+    const d = editDistance(word.toLowerCase(), candidate.toLowerCase());
+    if (d < bestDistance) {
+      best = candidate;
+      bestDistance = d;
+    }
+  }
+  return best !== undefined && bestDistance <= Math.max(2, Math.floor(best.length / 3)) ? best : undefined;
+}
+
+function editDistance(a: string, b: string): number {
+  let prev = Array.from({ length: b.length + 1 }, (_, i) => i);
+  for (let i = 1; i <= a.length; i++) {
+    const row = [i];
+    for (let j = 1; j <= b.length; j++) {
+      row[j] = Math.min(prev[j]! + 1, row[j - 1]! + 1, prev[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+    }
+    prev = row;
+  }
+  return prev[b.length]!;
+}

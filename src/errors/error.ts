@@ -1,0 +1,59 @@
+import type { Code } from './codes.js';
+
+/** Where in a file a problem is: 1-based line and column, and the config path. */
+export interface Location {
+  readonly file?: string;
+  readonly line?: number;
+  readonly column?: number;
+  /** Dotted config path, e.g. servers.github.auth.scopes. */
+  readonly path?: string;
+}
+
+export type Severity = 'error' | 'warning' | 'info';
+
+/**
+ * A problem found, as data: what validate, doctor and /status report. The message never
+ * contains a secret value: it quotes templates or names variables instead.
+ */
+export interface Finding extends Location {
+  readonly code: Code;
+  readonly severity: Severity;
+  readonly message: string;
+  readonly hint?: string;
+}
+
+/** The one error type of mcpgw. Foreign errors are translated into it at each boundary. */
+export class McpgwError extends Error {
+  readonly code: Code;
+  readonly hint?: string;
+  readonly location?: Location;
+  readonly details?: Record<string, unknown>;
+
+  constructor(
+    code: Code,
+    message: string,
+    options: { hint?: string; location?: Location; details?: Record<string, unknown>; cause?: unknown } = {},
+  ) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = 'McpgwError';
+    this.code = code;
+    this.hint = options.hint;
+    this.location = options.location;
+    this.details = options.details;
+  }
+
+  toFinding(severity: Severity = 'error'): Finding {
+    return { code: this.code, severity, message: this.message, hint: this.hint, ...this.location };
+  }
+}
+
+/** An error carrying many findings at once (config validation reports all problems). */
+export class FindingsError extends McpgwError {
+  readonly findings: readonly Finding[];
+
+  constructor(findings: readonly Finding[]) {
+    const first = findings.find((f) => f.severity === 'error') ?? findings[0]!;
+    super(first.code, first.message, { hint: first.hint, location: first });
+    this.findings = findings;
+  }
+}

@@ -1,0 +1,72 @@
+import { readFileSync } from 'node:fs';
+import { Command, CommanderError, Option } from 'commander';
+import { configPathFrom, type CommandContext } from './cli/context.js';
+import { runValidate } from './cli/validate.js';
+import { exitCodeOf, renderFindingText, toFindings } from './errors/render.js';
+
+/** The bin entry: argv -> command. The only place that calls process.exit. */
+
+const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
+export const VERSION = pkg.version;
+
+function contextOf(command: Command): CommandContext {
+  const opts = command.optsWithGlobals<{ config?: string }>();
+  return {
+    configPath: configPathFrom(opts.config, process.env),
+    env: process.env,
+    stdout: process.stdout,
+    stderr: process.stderr,
+    isTTY: Boolean(process.stderr.isTTY),
+  };
+}
+
+function buildProgram(setExit: (code: number | Promise<number>) => void): Command {
+  const program = new Command('mcpgw')
+    .description('A local MCP gateway: one daemon for all your MCP servers and their authentication.')
+    .version(VERSION, '-V, --version', 'print the version')
+    .addOption(new Option('-c, --config <file>', 'config file (default: $MCPGW_CONFIG, else ./gateway.yaml)'))
+    .showHelpAfterError('(run "mcpgw --help" for usage)')
+    .exitOverride()
+    .configureOutput({ outputError: (text, write) => write(text) });
+
+  program
+    .command('validate')
+    .description('check the config file: schema, templates, cross-references (no network)')
+    .option('-c, --config <file>', 'config file')
+    .option('--json', 'print the findings as JSON')
+    .option('--no-secrets', 'CI without secrets: unset variables and unreadable files are warnings')
+    .action((options: { json?: boolean; secrets?: boolean }, command: Command) => {
+      setExit(runValidate(contextOf(command), options));
+    });
+
+  for (const sub of program.commands) sub.exitOverride().showHelpAfterError(`(run "mcpgw ${sub.name()} --help" for usage)`);
+  return program;
+}
+
+async function main(argv: string[]): Promise<number> {
+  let result: number | Promise<number> = 0;
+  const program = buildProgram((code) => {
+    result = code;
+  });
+  if (argv.length === 0) {
+    program.outputHelp();
+    return 2;
+  }
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+    return await result;
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help') return 0;
+      return 2;
+    }
+    for (const f of toFindings(err)) process.stderr.write(`${renderFindingText(f)}\n`);
+    return exitCodeOf(err);
+  }
+}
+
+const code = await main(process.argv.slice(2));
+// Let pending stdout writes drain before exiting (a pipe may be slow).
+process.exitCode = code;
+if (process.stdout.writableLength === 0) process.exit(code);
+else process.stdout.once('drain', () => process.exit(code));
