@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError, Option } from 'commander';
 import { configPathFrom, type CommandContext } from './cli/context.js';
+import { runDaemon } from './cli/run.js';
 import { runValidate } from './cli/validate.js';
 import { exitCodeOf, renderFindingText, toFindings } from './errors/render.js';
 
@@ -28,6 +29,15 @@ function buildProgram(setExit: (code: number | Promise<number>) => void): Comman
     .showHelpAfterError('(run "mcpgw --help" for usage)')
     .exitOverride()
     .configureOutput({ outputError: (text, write) => write(text) });
+
+  program
+    .command('run')
+    .description('run the gateway daemon')
+    .option('-c, --config <file>', 'config file')
+    .addOption(new Option('--log-format <format>', 'log line format').choices(['pretty', 'json']).default('pretty'))
+    .action((options: { logFormat: 'pretty' | 'json' }, command: Command) => {
+      setExit(runDaemon(contextOf(command), { logFormat: options.logFormat, version: VERSION }));
+    });
 
   program
     .command('validate')

@@ -35,6 +35,18 @@ export const CODES = {
   MCPGW_E_CONFIG_INSECURE: config('A non-loopback listen address without gateway.auth.bearerTokens.'),
   MCPGW_W_CONFIG_ENV_DISABLED: config('A template of a disabled server (or one checked with --no-secrets) cannot be resolved yet.'),
   MCPGW_W_CONFIG_UNUSED_SERVER: config('A server is enabled but no profile lists it.'),
+
+  MCPGW_E_SERVER_UNAVAILABLE: { exit: 1, http: 503, jsonrpc: -32010, doc: 'A call names a server that is not ready (starting, restarting, error, stopped).' },
+  MCPGW_E_SERVER_NEEDS_AUTH: { exit: 1, http: 401, jsonrpc: -32011, doc: 'A call names an OAuth server that is not authorized yet; data.authorizationUrl is the link to open.' },
+  MCPGW_E_SERVER_TIMEOUT: { exit: 1, http: 504, jsonrpc: -32001, doc: 'A server did not finish starting and initializing within timeouts.connect.' },
+  MCPGW_E_SESSION_ATTRIBUTION: { exit: 1, http: 500, jsonrpc: -32603, doc: 'A shared upstream sent a sampling/elicitation/roots request while several client sessions (or none) had calls in flight to it.' },
+  MCPGW_E_HTTP_HOST: { exit: 1, http: 403, jsonrpc: -32600, doc: 'A request came with a Host header that is not loopback, the listen host, the publicUrl host or in allowedHosts.' },
+  MCPGW_E_HTTP_ORIGIN: { exit: 1, http: 403, jsonrpc: -32600, doc: 'A browser request came from an Origin that is not loopback, the publicUrl origin or in allowedOrigins.' },
+  MCPGW_E_HTTP_UNAUTHORIZED: { exit: 1, http: 401, jsonrpc: -32600, doc: 'gateway.auth.bearerTokens is set and the request has no valid Authorization header.' },
+  MCPGW_E_HTTP_PROFILE: { exit: 1, http: 404, jsonrpc: -32600, doc: 'The URL names a profile that does not exist.' },
+  MCPGW_E_HTTP_BODY_TOO_LARGE: { exit: 1, http: 413, jsonrpc: -32600, doc: 'A request body is over 4 MB.' },
+  MCPGW_E_HTTP_PARSE: { exit: 1, http: 400, jsonrpc: -32700, doc: 'A request body is not valid JSON.' },
+  MCPGW_E_LISTEN: { exit: 1, http: 500, jsonrpc: -32603, doc: 'The daemon cannot listen on gateway.listen: the port is taken or the address is not on this machine.' },
 } as const satisfies Record<string, CodeInfo>;
 
 export type Code = keyof typeof CODES;

@@ -1,0 +1,40 @@
+import { ConfigInvalid, Daemon } from '../daemon.js';
+import { renderFindingText } from '../errors/render.js';
+import { configureLog, type LogFormat } from '../log.js';
+import { out, type CommandContext } from './context.js';
+import { displayPath } from './validate.js';
+
+export interface RunOptions {
+  readonly logFormat?: LogFormat;
+  readonly version: string;
+}
+
+/**
+ * `mcpgw run`: the daemon. Resolves with the exit code after SIGTERM/SIGINT (0), or at once
+ * with 1 when the initial config is invalid or the port is taken (SPEC section 3).
+ */
+export async function runDaemon(ctx: CommandContext, options: RunOptions): Promise<number> {
+  configureLog({ format: options.logFormat ?? 'pretty', color: options.logFormat !== 'json' && ctx.isTTY });
+  let daemon: Daemon;
+  try {
+    daemon = await Daemon.start({ configPath: ctx.configPath, version: options.version, env: ctx.env });
+  } catch (err) {
+    if (err instanceof ConfigInvalid) {
+      for (const f of err.findings) out(ctx.stderr, renderFindingText({ ...f, file: f.file && displayPath(f.file) }));
+      out(ctx.stderr, `${displayPath(ctx.configPath)}: invalid, not starting`);
+      return 1;
+    }
+    throw err;
+  }
+  return new Promise<number>((resolve) => {
+    const stop = (signal: string) => {
+      daemon.log.info(`${signal} received, shutting down`);
+      process.off('SIGHUP', hup);
+      void daemon.close().then(() => resolve(0));
+    };
+    const hup = () => void daemon.reload('SIGHUP');
+    process.once('SIGTERM', () => stop('SIGTERM'));
+    process.once('SIGINT', () => stop('SIGINT'));
+    process.on('SIGHUP', hup);
+  });
+}

@@ -1,0 +1,195 @@
+import { createServer, type Server as HttpServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { toNodeHandler } from 'h3';
+import { loadConfig } from './config/load.js';
+import type { ConfigModel, ServerSpec } from './config/types.js';
+import { McpgwError, type Finding } from './errors/error.js';
+import { renderFindingText } from './errors/render.js';
+import { describeChanges } from './gateway/diff.js';
+import { Gateway } from './gateway/runtime.js';
+import { buildStatus, type ConfigStatus } from './gateway/status.js';
+import { createApp } from './http/app.js';
+import type { McpEndpoint } from './http/mcp.js';
+import { configureLog, createLogger, setLogSecrets, type Logger } from './log.js';
+import type { AuthProvider } from './upstream/types.js';
+
+export interface DaemonOptions {
+  readonly configPath: string;
+  readonly version: string;
+  readonly env?: Readonly<Record<string, string | undefined>>;
+  /** Override gateway.listen's port (tests use 0 for a free port). */
+  readonly port?: number;
+}
+
+/**
+ * The running daemon: config, gateway runtime and the HTTP listener, and the reload path
+ * that keeps the last good config serving when a new one is broken (SPEC section 5).
+ */
+export class Daemon {
+  readonly log: Logger;
+  readonly gateway: Gateway;
+  private http?: HttpServer;
+  private mcp?: McpEndpoint;
+  private model!: ConfigModel;
+  private configStatus!: ConfigStatus;
+  private reloading: Promise<void> = Promise.resolve();
+  private closing?: Promise<void>;
+
+  private constructor(private readonly options: DaemonOptions) {
+    this.log = createLogger('mcpgw');
+    this.gateway = new Gateway({ version: options.version, log: this.log, authFor: (spec) => this.authFor(spec) });
+  }
+
+  /** Loads the config (throwing its findings when invalid), starts upstreams and listens. */
+  static async start(options: DaemonOptions): Promise<Daemon> {
+    const daemon = new Daemon(options);
+    const result = loadConfig(options.configPath, { env: options.env });
+    if (!result.model) throw new ConfigInvalid(result.findings);
+    for (const warning of result.findings) daemon.log.warn(renderFindingText(warning).replace('\n', ' '));
+    daemon.accept(result.model, 1);
+    await daemon.gateway.apply(result.model);
+    try {
+      await daemon.listen();
+    } catch (err) {
+      await daemon.gateway.close();
+      throw err;
+    }
+    return daemon;
+  }
+
+  get url(): string {
+    const address = this.http?.address() as AddressInfo | null;
+    const host = this.model.gateway.listen.host;
+    const shown = host.includes(':') ? `[${host}]` : host;
+    return `http://${shown}:${address?.port ?? this.model.gateway.listen.port}`;
+  }
+
+  get port(): number {
+    return (this.http?.address() as AddressInfo | null)?.port ?? this.model.gateway.listen.port;
+  }
+
+  status(): unknown {
+    return buildStatus(this.gateway, this.configStatus, () => undefined);
+  }
+
+  private accept(model: ConfigModel, generation: number): void {
+    this.model = model;
+    configureLog({ level: model.gateway.logLevel });
+    setLogSecrets(model.secrets);
+    const restartNeeded = this.configStatus?.restartNeeded ?? false;
+    this.configStatus = {
+      path: model.file,
+      generation,
+      loadedAt: new Date().toISOString(),
+      restartNeeded,
+      lastError: null,
+    };
+  }
+
+  private authFor(spec: ServerSpec): AuthProvider | undefined {
+    if (spec.auth.type === 'apiKey') {
+      const { header, value } = spec.auth;
+      return { headers: async () => ({ [header]: value }), status: () => ({ type: 'apiKey', status: 'authorized' }) };
+    }
+    return undefined;
+  }
+
+  private async listen(): Promise<void> {
+    const { app, mcp } = createApp(
+      {
+        hasProfile: (name) => this.gateway.hasProfile(name),
+        profileNames: () => this.gateway.profileNames(),
+        openSession: (profile) => this.gateway.openSession(profile),
+        sessionStarted: (session) => this.gateway.sessionStarted(session),
+        settings: () => this.model.gateway,
+        status: () => this.status(),
+        waiting: () => this.gateway.waiting(),
+      },
+      this.log.child('http'),
+    );
+    this.mcp = mcp;
+    const server = createServer(toNodeHandler(app));
+    // Streams (SSE) stay open for long; idle keep-alive sockets need not.
+    server.keepAliveTimeout = 5000;
+    const { host, port } = this.model.gateway.listen;
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', (err: NodeJS.ErrnoException) => {
+        const why = err.code === 'EADDRINUSE' ? `port ${port} is already in use` : err.code === 'EADDRNOTAVAIL' ? `address ${host} is not on this machine` : err.message;
+        reject(new McpgwError('MCPGW_E_LISTEN', `cannot listen on ${host}:${port}: ${why}`, {
+          hint: err.code === 'EADDRINUSE' ? 'stop the other process (is mcpgw already running?) or change gateway.listen' : 'change gateway.listen',
+        }));
+      });
+      server.listen(this.options.port ?? port, host, () => resolve());
+    });
+    this.http = server;
+    this.log.info(`listening on ${this.url}`, { profiles: this.gateway.profileNames().join(',') });
+  }
+
+  /**
+   * Re-reads the config and applies it. A broken file changes nothing: the error is logged
+   * once and shown in /status until the next good save. Reloads run one at a time.
+   */
+  reload(reason: string): Promise<void> {
+    this.reloading = this.reloading.then(() => this.reloadNow(reason)).catch((err) => {
+      this.log.error(`reload failed: ${(err as Error).message}`);
+    });
+    return this.reloading;
+  }
+
+  private async reloadNow(reason: string): Promise<void> {
+    if (this.closing) return;
+    const result = loadConfig(this.options.configPath, { env: this.options.env });
+    if (!result.model) {
+      const first = result.findings.find((f) => f.severity === 'error')!;
+      const key = `${first.message}|${first.line}|${first.column}`;
+      if (this.lastRejected !== key) {
+        this.lastRejected = key;
+        this.log.error(`config rejected (${reason}), still serving generation ${this.configStatus.generation}: ${renderFindingText(first).replace('\n', ' ')}${result.findings.length > 1 ? ` (+${result.findings.length - 1} more)` : ''}`);
+      }
+      this.configStatus = { ...this.configStatus, lastError: toLastError(first) };
+      return;
+    }
+    this.lastRejected = undefined;
+    if (result.model.digest === this.model.digest) {
+      this.configStatus = { ...this.configStatus, loadedAt: new Date().toISOString(), lastError: null };
+      return;
+    }
+    const summary = await this.gateway.apply(result.model);
+    const restartNeeded = this.configStatus.restartNeeded || summary.restartNeeded.length > 0;
+    this.accept(result.model, this.configStatus.generation + (summary.changed ? 1 : 0));
+    this.configStatus = { ...this.configStatus, restartNeeded };
+    if (summary.restartNeeded.length > 0) {
+      this.log.warn(`${summary.restartNeeded.join(', ')} changed: restart mcpgw to apply (the rest is applied)`);
+    }
+    this.log.info(`config reloaded (${reason}): ${describeChanges(summary)}`, { generation: this.configStatus.generation });
+  }
+
+  private lastRejected?: string;
+
+  /** Stops accepting, lets in-flight calls finish within the grace period, then closes everything. */
+  close(): Promise<void> {
+    this.closing ??= (async () => {
+      const server = this.http;
+      server?.close();
+      const grace = this.model.gateway.shutdownGraceMs;
+      const deadline = Date.now() + grace;
+      while (this.gateway.inflightCount() > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 25));
+      await this.mcp?.closeAll();
+      await this.gateway.close();
+      server?.closeAllConnections();
+      this.log.info('stopped');
+    })();
+    return this.closing;
+  }
+}
+
+function toLastError(f: Finding): ConfigStatus['lastError'] {
+  return { message: f.message, file: f.file, line: f.line, column: f.column, at: new Date().toISOString() };
+}
+
+/** The initial config is invalid: `run` prints the findings and exits 1. */
+export class ConfigInvalid extends Error {
+  constructor(readonly findings: readonly Finding[]) {
+    super('the config file is invalid');
+  }
+}

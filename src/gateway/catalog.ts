@@ -1,0 +1,126 @@
+import type { Prompt, Resource, ResourceTemplate, Tool } from '@modelcontextprotocol/sdk/types.js';
+import type { FilterSpec } from '../config/types.js';
+import { compileFilter } from './filter.js';
+
+/**
+ * Merging the members of a profile into what its clients see (SPEC section 2, exposed
+ * names). Pure: members in, catalog out; recomputed whenever a member's lists change.
+ */
+
+/** What the catalog needs of a member: its config and its current lists. */
+export interface MemberView {
+  readonly name: string;
+  /** '' for none. */
+  readonly prefix: string;
+  readonly tools: FilterSpec;
+  readonly ready: boolean;
+  readonly lists: {
+    readonly tools: readonly Tool[];
+    readonly prompts: readonly Prompt[];
+    readonly resources: readonly Resource[];
+    readonly resourceTemplates: readonly ResourceTemplate[];
+  };
+}
+
+/** Where an exposed name goes: the member and the upstream's own name. */
+export interface Route {
+  readonly server: string;
+  readonly name: string;
+}
+
+export interface Catalog {
+  readonly tools: readonly Tool[];
+  readonly prompts: readonly Prompt[];
+  readonly resources: readonly Resource[];
+  readonly resourceTemplates: readonly ResourceTemplate[];
+  readonly toolRoutes: ReadonlyMap<string, Route>;
+  readonly promptRoutes: ReadonlyMap<string, Route>;
+  /** Exact resource URI -> member. */
+  readonly resourceRoutes: ReadonlyMap<string, string>;
+  /** URI template -> member. */
+  readonly templateRoutes: ReadonlyMap<string, string>;
+  /** Items dropped (collisions, overlong names), for the log, /status and doctor. */
+  readonly warnings: readonly string[];
+}
+
+/** Longer names are dropped: the MCP spec's tool-name limit. */
+export const MAX_NAME_LENGTH = 128;
+
+export const SEPARATOR = '__';
+
+export function exposedName(prefix: string, name: string): string {
+  return prefix === '' ? name : `${prefix}${SEPARATOR}${name}`;
+}
+
+export function buildCatalog(members: readonly MemberView[], profileTools: FilterSpec): Catalog {
+  const profileFilter = compileFilter(profileTools);
+  const warnings: string[] = [];
+  const tools: Tool[] = [];
+  const prompts: Prompt[] = [];
+  const resources: Resource[] = [];
+  const resourceTemplates: ResourceTemplate[] = [];
+  const toolRoutes = new Map<string, Route>();
+  const promptRoutes = new Map<string, Route>();
+  const resourceRoutes = new Map<string, string>();
+  const templateRoutes = new Map<string, string>();
+
+  for (const member of members) {
+    if (!member.ready) continue;
+    const serverFilter = compileFilter(member.tools);
+    for (const tool of member.lists.tools) {
+      if (!serverFilter(tool.name)) continue;
+      const name = exposedName(member.prefix, tool.name);
+      if (!profileFilter(name)) continue;
+      if (name.length > MAX_NAME_LENGTH) {
+        warnings.push(`tool "${name}" of server "${member.name}" dropped: its name is over ${MAX_NAME_LENGTH} characters`);
+        continue;
+      }
+      const winner = toolRoutes.get(name);
+      if (winner) {
+        warnings.push(`tool "${name}" of server "${member.name}" dropped: server "${winner.server}" (listed first) has one of that name`);
+        continue;
+      }
+      toolRoutes.set(name, { server: member.name, name: tool.name });
+      tools.push(name === tool.name ? tool : { ...tool, name });
+    }
+    for (const prompt of member.lists.prompts) {
+      const name = exposedName(member.prefix, prompt.name);
+      if (name.length > MAX_NAME_LENGTH) {
+        warnings.push(`prompt "${name}" of server "${member.name}" dropped: its name is over ${MAX_NAME_LENGTH} characters`);
+        continue;
+      }
+      const winner = promptRoutes.get(name);
+      if (winner) {
+        warnings.push(`prompt "${name}" of server "${member.name}" dropped: server "${winner.server}" (listed first) has one of that name`);
+        continue;
+      }
+      promptRoutes.set(name, { server: member.name, name: prompt.name });
+      prompts.push(name === prompt.name ? prompt : { ...prompt, name });
+    }
+    // Resource URIs pass through unchanged; a URI served by two members goes to the first.
+    for (const resource of member.lists.resources) {
+      if (resourceRoutes.has(resource.uri)) continue;
+      resourceRoutes.set(resource.uri, member.name);
+      resources.push(resource);
+    }
+    for (const template of member.lists.resourceTemplates) {
+      if (templateRoutes.has(template.uriTemplate)) continue;
+      templateRoutes.set(template.uriTemplate, member.name);
+      resourceTemplates.push(template);
+    }
+  }
+  return { tools, prompts, resources, resourceTemplates, toolRoutes, promptRoutes, resourceRoutes, templateRoutes, warnings };
+}
+
+/**
+ * For a name that is not in the catalog: the member whose unavailability explains it
+ * (SPEC section 5, calls to servers that are not ready), if any.
+ */
+export function memberToBlame(name: string, members: readonly MemberView[]): string | undefined {
+  for (const member of members) {
+    if (!member.ready && member.prefix !== '' && name.startsWith(`${member.prefix}${SEPARATOR}`)) return member.name;
+  }
+  const unprefixed = members.filter((m) => m.prefix === '');
+  if (unprefixed.length === 1 && !unprefixed[0]!.ready) return unprefixed[0]!.name;
+  return undefined;
+}

@@ -1,0 +1,24 @@
+import { getDefaultEnvironment } from '@modelcontextprotocol/sdk/client/stdio.js';
+import type { StdioSpec } from '../config/types.js';
+
+/** Passed to every child besides the SDK's safe set (SPEC section 2, stdio environment). */
+const EXTRA_SAFE = ['LANG', 'TZ', 'TMPDIR', 'HTTP_PROXY', 'HTTPS_PROXY', 'http_proxy', 'https_proxy', 'NO_PROXY', 'no_proxy', 'NODE_EXTRA_CA_CERTS'];
+
+/** Never inherited, whatever inheritEnv says: the gateway's own secrets and settings. */
+function isGatewayOnly(name: string): boolean {
+  return name === 'OAUTH_ENCRYPTION_KEY' || name === 'OAUTH_ENCRYPTION_KEY_FILE' || name.startsWith('MCPGW_');
+}
+
+/** The environment of a stdio server's process. */
+export function childEnvironment(spec: StdioSpec, parent: Readonly<Record<string, string | undefined>> = process.env): Record<string, string> {
+  const env: Record<string, string> = {};
+  const take = (name: string) => {
+    const value = parent[name];
+    if (value !== undefined && !isGatewayOnly(name) && !value.startsWith('()')) env[name] = value;
+  };
+  for (const name of Object.keys(getDefaultEnvironment())) take(name);
+  for (const name of EXTRA_SAFE) take(name);
+  if (spec.inheritEnv === true) for (const name of Object.keys(parent)) take(name);
+  else if (Array.isArray(spec.inheritEnv)) for (const name of spec.inheritEnv) take(name);
+  return { ...env, ...spec.env };
+}
