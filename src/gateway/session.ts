@@ -248,13 +248,18 @@ export class ClientSession {
     let ids = this.inflight.get(upstream);
     if (!ids) this.inflight.set(upstream, (ids = new Set()));
     ids.add(extra.requestId);
+    // Progress notifications are sent in order, and all before the result: a result that
+    // overtook them would close the client's stream and lose them.
+    let sent: Promise<void> = Promise.resolve();
     try {
-      return await upstream.request(method, params, {
+      const result = await upstream.request(method, params, {
         signal: extra.signal,
         onprogress: token === undefined ? undefined : (progress) => {
-          void extra.sendNotification({ method: 'notifications/progress', params: { ...progress, progressToken: token } } as never).catch(() => undefined);
+          sent = sent.then(() => extra.sendNotification({ method: 'notifications/progress', params: { ...progress, progressToken: token } } as never)).catch(() => undefined);
         },
       });
+      await sent;
+      return result;
     } finally {
       ids.delete(extra.requestId);
       if (ids.size === 0) this.inflight.delete(upstream);
