@@ -23,8 +23,19 @@ export function isLoopbackHost(host: string): boolean {
 
 /** The servers a profile has: its own list, or (implicit default) every server in file order. */
 export function profileMembers(doc: McpgwGatewayConfiguration): Array<{ name: string; servers: string[]; implicit: boolean }> {
-  if (!doc.profiles) return [{ name: 'default', servers: Object.keys(doc.servers ?? {}), implicit: true }];
-  return Object.entries(doc.profiles).map(([name, p]) => ({ name, servers: [...(p?.servers ?? [])], implicit: false }));
+  // The checks also run on documents with schema errors ("servers: [a]", "default: ~"):
+  // a part of the wrong shape has no members here, and the schema finding says why.
+  if (doc.profiles === undefined) return [{ name: 'default', servers: Object.keys(isRecord(doc.servers) ? doc.servers : {}), implicit: true }];
+  if (!isRecord(doc.profiles)) return [];
+  return Object.entries(doc.profiles).map(([name, p]) => ({
+    name,
+    servers: Array.isArray(p?.servers) ? p.servers.filter((m): m is string => typeof m === 'string') : [],
+    implicit: false,
+  }));
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return value !== null && typeof value === 'object' && !Array.isArray(value);
 }
 
 /** The effective prefix of a server: '' for none. */
@@ -40,10 +51,10 @@ export function effectivePrefix(name: string, server: Pick<Server, 'prefix'>): s
  */
 export function checkConfig(doc: McpgwGatewayConfiguration, asWritten: McpgwGatewayConfiguration): CheckIssue[] {
   const issues: CheckIssue[] = [];
-  const servers = doc.servers ?? {};
+  const servers = isRecord(doc.servers) ? doc.servers as NonNullable<McpgwGatewayConfiguration['servers']> : {};
 
   for (const [name, server] of Object.entries(servers)) {
-    if (!server) continue;
+    if (!server || typeof server !== 'object' || Array.isArray(server)) continue;
     const written = asWritten.servers?.[name] ?? {};
     const at = ['servers', name];
     if (name.includes('__')) {
@@ -89,6 +100,8 @@ export function checkConfig(doc: McpgwGatewayConfiguration, asWritten: McpgwGate
     profile.servers.forEach((member, i) => {
       listed.add(member);
       const server = servers[member];
+      // A server that is defined but malformed ("a: ~") has its own schema finding.
+      if (Object.hasOwn(servers, member) && !isRecord(server)) return;
       if (!server) {
         const known = Object.keys(servers);
         issues.push({
@@ -101,7 +114,8 @@ export function checkConfig(doc: McpgwGatewayConfiguration, asWritten: McpgwGate
       const prefix = effectivePrefix(member, server);
       if (prefix === '') return;
       const other = prefixes.get(prefix);
-      if (other !== undefined) {
+      // The same server listed twice is the schema's "lists the same item twice", not a collision.
+      if (other !== undefined && other !== member) {
         issues.push({
           code: 'MCPGW_E_CONFIG_COLLISION', severity: 'error',
           path: profile.implicit ? ['servers', member] : ['profiles', profile.name, 'servers', i], key: profile.implicit,
@@ -115,7 +129,7 @@ export function checkConfig(doc: McpgwGatewayConfiguration, asWritten: McpgwGate
   }
   if (doc.profiles) {
     for (const [name, server] of Object.entries(servers)) {
-      if (server && server.enabled !== false && !listed.has(name)) {
+      if (isRecord(server) && server.enabled !== false && !listed.has(name)) {
         issues.push({ code: 'MCPGW_W_CONFIG_UNUSED_SERVER', severity: 'warning', path: ['servers', name], key: true, message: `server "${name}" is in no profile, so no client can reach it`, hint: 'add it to a profile, or set enabled: false' });
       }
     }

@@ -5,6 +5,7 @@ import { normalize } from './normalize.js';
 import { resolveTree } from './resolve.js';
 import type { McpgwGatewayConfiguration } from './schema.gen.js';
 import { formatPath, locate, readConfigSource } from './source.js';
+import type { Secret } from './templates.js';
 import type { ConfigModel } from './types.js';
 import { validateSchema } from './validate.js';
 
@@ -35,7 +36,7 @@ export function loadConfig(path: string, options: LoadOptions = {}): LoadResult 
   const { source, findings: readFindings } = readConfigSource(file);
   if (!source) return { findings: readFindings, files: [file] };
 
-  const raw = source.doc.toJS({ maxAliasCount: 100 }) as unknown;
+  const raw = source.value;
   const templateFiles = new Set<string>();
   const tree = resolveTree(raw, { env, baseDir: dir, files: templateFiles });
   const findings: Finding[] = [];
@@ -48,7 +49,8 @@ export function loadConfig(path: string, options: LoadOptions = {}): LoadResult 
     findings.push({
       code: soft ? 'MCPGW_W_CONFIG_ENV_DISABLED' : issue.problem.code,
       severity: soft ? 'warning' : 'error',
-      message: `${issue.problem.message} (in "${issue.raw}")${disabled && soft ? '; the server is disabled' : ''}`,
+      // Quote the value as written (never its resolved text), unless the message already does.
+      message: `${issue.problem.message}${issue.problem.message.includes(issue.raw) ? '' : ` (in "${issue.raw}")`}${disabled && soft ? '; the server is disabled' : ''}`,
       hint: issue.problem.hint,
       ...at(issue.path),
     });
@@ -63,6 +65,7 @@ export function loadConfig(path: string, options: LoadOptions = {}): LoadResult 
     findings.push({ code: issue.code, severity: issue.severity, message: issue.message, hint: issue.hint, ...at(issue.path, issue.key) });
   }
   findings.sort((a, b) => (a.line ?? Infinity) - (b.line ?? Infinity) || (a.column ?? 0) - (b.column ?? 0));
+  redactFindings(findings, tree.secrets);
   const files = [file, ...templateFiles];
   if (findings.some((f) => f.severity === 'error')) return { findings, files };
   const model = normalize({
@@ -70,6 +73,23 @@ export function loadConfig(path: string, options: LoadOptions = {}): LoadResult 
     warnings: findings, sourceText: source.text,
   });
   return { model, findings, files };
+}
+
+/** Shorter values are not redacted by value: they would mangle ordinary words in messages. */
+const MIN_REDACTED_LENGTH = 8;
+
+/**
+ * A last guard for SPEC section 2 (messages quote the template, never the value): a check
+ * that quotes a resolved value (a prefix or profile member taken from a variable) shows the
+ * template's label instead.
+ */
+function redactFindings(findings: Finding[], secrets: readonly Secret[]): void {
+  const long = secrets.filter((s) => s.value.length >= MIN_REDACTED_LENGTH).sort((a, b) => b.value.length - a.value.length);
+  if (long.length === 0) return;
+  const redact = (text: string) => long.reduce((out, s) => out.split(s.value).join(s.label), text);
+  findings.forEach((f, i) => {
+    findings[i] = { ...f, message: redact(f.message), ...(f.hint !== undefined ? { hint: redact(f.hint) } : {}) };
+  });
 }
 
 /**

@@ -48,7 +48,8 @@ export function normalize(input: NormalizeInput): ConfigModel {
 function normalizeGateway(doc: McpgwGatewayConfiguration, dir: string, env: NormalizeInput['env']): GatewaySpec {
   const gw = doc.gateway ?? {};
   const listen = parseListen(gw.listen ?? '127.0.0.1:8750')!;
-  const dataDir = gw.dataDir ?? env.MCPGW_DATA_DIR ?? env.STATE_DIRECTORY?.split(':')[0] ?? '.mcpgw';
+  // An empty variable counts as unset (as for templates), not as "the config folder".
+  const dataDir = gw.dataDir ?? (env.MCPGW_DATA_DIR || env.STATE_DIRECTORY?.split(':')[0] || '.mcpgw');
   return {
     listen,
     publicUrl: (gw.publicUrl ?? defaultPublicUrl(listen)).replace(/\/+$/, ''),

@@ -46,7 +46,11 @@ export function resolveTree(raw: unknown, ctx: TemplateContext): ResolvedTree {
         unresolved.add(key);
         return value;
       }
-      if (!PUBLIC_PATHS.some((re) => re.test(key))) secrets.push(...result.secrets);
+      if (!PUBLIC_PATHS.some((re) => re.test(key))) {
+        for (const secret of result.secrets) {
+          if (!secrets.some((s) => s.value === secret.value && s.label === secret.label)) secrets.push(secret);
+        }
+      }
       return result.value === '' ? DROP : result.value;
     }
     if (Array.isArray(value)) {

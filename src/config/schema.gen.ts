@@ -146,7 +146,12 @@ export interface Server {
   /**
    * How the gateway authenticates to this remote server.
    */
-  auth?: AuthNone | AuthApiKey | AuthOauth;
+  auth?: (AuthNone | AuthApiKey | AuthOauth) & {
+    /**
+     * none (the default), apiKey or oauth.
+     */
+    type: 'none' | 'apiKey' | 'oauth';
+  };
   /**
    * false declares the server without starting it (absent from every profile).
    */

@@ -33,12 +33,20 @@ const TYPE_WORDS: Record<string, string> = {
 export function validateSchema(value: unknown, source: ConfigSource, skip: ReadonlySet<string>): Finding[] {
   const { schema, validate } = gatewaySchema();
   if (validate(value)) return [];
-  const errors = (validate.errors ?? []).filter((e) => e.keyword !== 'oneOf' && e.keyword !== 'if');
+  // oneOf/if only summarize the branch errors; propertyNames only repeats the inner pattern
+  // error (which names the key), in ajv's own words.
+  const errors = (validate.errors ?? []).filter((e) => e.keyword !== 'oneOf' && e.keyword !== 'if' && e.keyword !== 'propertyNames');
   const findings: Finding[] = [];
   const seen = new Set<string>();
   for (const error of errors) {
     // A missing "type" is reported twice by ajv (required + discriminator): keep one.
     if (error.keyword === 'required' && error.params.missingProperty === 'type' && errors.some((e) => e.keyword === 'discriminator' && e.instancePath === error.instancePath)) continue;
+    // An unknown type ("type: basic") fails both the enum and the discriminator: keep the enum.
+    if (error.keyword === 'discriminator' && errors.some((e) => e.keyword === 'enum' && e.instancePath === `${error.instancePath}/type`)) continue;
+    // A misspelt required key ("server:" for "servers:") is one problem: the unknown key's
+    // "did you mean" says it all, so the "missing" line would only repeat it.
+    if (error.keyword === 'required' && errors.some((e) => e.keyword === 'additionalProperties' && e.instancePath === error.instancePath
+      && nearest(String(e.params.additionalProperty), [String(error.params.missingProperty)]) !== undefined)) continue;
     const finding = describe(error, schema, source);
     if (skip.has(finding.path ?? '')) continue;
     const key = `${finding.path}|${finding.message}`;
@@ -54,7 +62,7 @@ function pathOf(pointer: string, source: ConfigSource): PathSegment[] {
   const parts = pointer.slice(1).split('/').map((p) => p.replace(/~1/g, '/').replace(/~0/g, '~'));
   // Array indices are numbers in yaml's tree; decide by walking the parsed value.
   const out: PathSegment[] = [];
-  let node: unknown = source.doc.toJS();
+  let node: unknown = source.value;
   for (const part of parts) {
     const index = Array.isArray(node) && /^\d+$/.test(part) ? Number(part) : part;
     out.push(index);
@@ -74,7 +82,8 @@ function describe(error: ErrorObject, root: JsonSchema, source: ConfigSource): F
     const where = path.length > 0 ? String(path[path.length - 1]) : 'top level';
     const what = where === 'servers' ? 'server name' : where === 'profiles' ? 'profile name' : where === 'env' ? 'environment variable name' : where === 'headers' ? 'header name' : 'key';
     const sentence = patternSentence(error) ?? 'is not allowed here';
-    return { ...base, ...at([...path, propertyName], true), message: `${what} "${propertyName}" ${sentence.replace(/^must be/, 'must be')}`, hint: `rename "${propertyName}"` };
+    const suggestion = /#\/\$defs\/name\//.test(error.schemaPath) ? suggestName(propertyName) : undefined;
+    return { ...base, ...at([...path, propertyName], true), message: `${what} "${propertyName}" ${sentence}`, hint: suggestion ? `rename it, e.g. "${suggestion}"` : `rename "${propertyName}"` };
   }
 
   switch (error.keyword) {
@@ -82,15 +91,18 @@ function describe(error: ErrorObject, root: JsonSchema, source: ConfigSource): F
       const key = String(error.params.additionalProperty);
       const allowed = Object.keys(parent?.properties ?? {});
       const near = nearest(key, allowed);
+      // A key one level too high ("bearerTokens" directly under gateway) is a common slip.
+      const home = allowed.find((k) => Object.hasOwn(deref(root, parent?.properties?.[k])?.properties ?? {}, key));
       return {
         ...base, ...at([...path, key], true),
         message: `unknown key "${key}"`,
-        hint: near ? `did you mean "${near}"?` : allowed.length > 0 ? `valid keys here: ${allowed.join(', ')}` : 'remove it',
+        hint: near ? `did you mean "${near}"?` : home ? `"${key}" belongs under "${home}" (${formatPath([...path, home, key])})`
+          : allowed.length > 0 ? `valid keys here: ${allowed.join(', ')}` : 'remove it',
       };
     }
     case 'required': {
       const key = String(error.params.missingProperty);
-      return { ...base, ...at(path), path: formatPath([...path, key]), message: `missing required key "${key}"`, hint: `add ${key}: ...` + (key === 'version' ? ' (version: 1)' : '') };
+      return { ...base, ...at(path), path: formatPath([...path, key]), message: `missing required key "${key}"`, hint: key === 'version' ? 'add "version: 1" as the first line' : `add ${key}: ...` };
     }
     case 'discriminator': {
       const tagSchema = deref(root, parent)?.properties?.type as { enum?: string[] } | undefined;
@@ -98,23 +110,44 @@ function describe(error: ErrorObject, root: JsonSchema, source: ConfigSource): F
       return { ...base, ...at([...path, 'type']), path: formatPath([...path, 'type']), message: `type must be one of: ${options}`, hint: `write type: ${options.split(', ')[0]}` };
     }
     case 'type': {
+      // "call: 10": the unit is what is missing, not quotes.
+      if (error.schemaPath.startsWith('#/$defs/duration/') && typeof error.data === 'number') {
+        return { ...base, ...at(path), message: `must be a duration with a unit, not the bare number ${error.data}`, hint: `add the unit: ${error.data}s, ${error.data}m or ${error.data}ms` };
+      }
       const want = ([] as string[]).concat(error.params.type as string | string[]).join(',');
       const got = describeValue(error.data);
-      return { ...base, ...at(path), message: `must be ${TYPE_WORDS[want] ?? want}, not ${got}`, hint: path.length === 0 ? 'the file must be a mapping that starts with "version: 1"' : hintForType(want) };
+      const byName = path.length === 1 && (path[0] === 'servers' || path[0] === 'profiles') && Array.isArray(error.data);
+      return {
+        ...base, ...at(path), message: `must be ${TYPE_WORDS[want] ?? want}, not ${got}`,
+        hint: path.length === 0 ? 'the file must be a mapping that starts with "version: 1"'
+          : byName ? `${path[0]} are keyed by name: "name:" and its keys indented below, not "- name: ..."` : hintForType(want),
+      };
     }
     case 'enum': {
       const allowed = (error.params.allowedValues as unknown[]).map(String);
       const near = typeof error.data === 'string' ? nearest(error.data, allowed) : undefined;
       return { ...base, ...at(path), message: `must be one of: ${allowed.join(', ')}`, hint: near ? `did you mean "${near}"?` : `use one of: ${allowed.join(', ')}` };
     }
-    case 'const':
-      return { ...base, ...at(path), message: `must be ${JSON.stringify(error.params.allowedValue)}`, hint: `write ${JSON.stringify(error.params.allowedValue)}` };
+    case 'const': {
+      // version: "1" is the usual case: the right value as the wrong type.
+      const want = error.params.allowedValue as unknown;
+      const sameType = typeof want === typeof error.data;
+      return {
+        ...base, ...at(path),
+        message: `must be ${JSON.stringify(want)}${sameType ? '' : `, not ${describeValue(error.data)}`}`,
+        hint: typeof want === 'number' && typeof error.data === 'string' ? `write ${want} without quotes` : `write ${JSON.stringify(want)}`,
+      };
+    }
     case 'pattern':
-      return { ...base, ...at(path), message: patternSentence(error) ?? 'has an invalid format', hint: 'see docs/configuration.md' };
+      return { ...base, ...at(path), message: patternSentence(error) ?? 'has an invalid format', hint: patternHint(error) };
     case 'minLength':
       return { ...base, ...at(path), message: 'must not be empty', hint: 'give a value or remove the key' };
-    case 'uniqueItems':
-      return { ...base, ...at(path), message: `lists the same item twice (items ${error.params.j} and ${error.params.i})`, hint: 'remove the repeated item' };
+    case 'uniqueItems': {
+      // Point at the repeat itself; ajv's i is the later of the two equal items.
+      const i = Number(error.params.i);
+      const item = Array.isArray(error.data) ? error.data[i] : undefined;
+      return { ...base, ...at([...path, i]), message: typeof item === 'string' ? `"${item}" is listed twice` : `lists the same item twice (items ${error.params.j} and ${i})`, hint: 'remove the repeated item' };
+    }
     default:
       return { ...base, ...at(path), message: error.message ?? 'is invalid', hint: 'see docs/configuration.md' };
   }
@@ -125,6 +158,18 @@ function patternSentence(error: ErrorObject): string | undefined {
   if (def && PATTERN_SENTENCES[def]) return PATTERN_SENTENCES[def];
   const prop = /\/properties\/([A-Za-z]+)\/(items\/)?pattern$/.exec(error.schemaPath)?.[1];
   return prop ? PATTERN_SENTENCES[prop] : undefined;
+}
+
+/** An example of the expected form, for the patterns where one says more than the rule. */
+const PATTERN_HINTS: Record<string, string> = {
+  duration: 'the number and its unit, no space and no fraction: 90s rather than 1.5m or "90 seconds"',
+  listen: 'e.g. 127.0.0.1:8750, or 0.0.0.0:8750 with gateway.auth.bearerTokens',
+  allowedOrigins: 'e.g. https://app.example.com',
+};
+
+function patternHint(error: ErrorObject): string {
+  const def = /#\/\$defs\/([A-Za-z]+)\//.exec(error.schemaPath)?.[1] ?? /\/properties\/([A-Za-z]+)\/(items\/)?pattern$/.exec(error.schemaPath)?.[1];
+  return (def && PATTERN_HINTS[def]) || 'see docs/configuration.md';
 }
 
 function hintForType(want: string): string {
@@ -142,6 +187,13 @@ function describeValue(value: unknown): string {
   if (typeof value === 'string') return 'a string';
   if (typeof value === 'boolean') return 'true/false';
   return `a ${typeof value}`;
+}
+
+/** A valid name close to an invalid one: other characters become "-", cut to 32. */
+function suggestName(name: string): string | undefined {
+  const trim = (t: string) => t.replace(/^[^A-Za-z0-9]+|[^A-Za-z0-9]+$/g, '');
+  const candidate = trim(trim(name.replace(/[^A-Za-z0-9_-]+/g, '-').replace(/__+/g, '_')).slice(0, 32));
+  return candidate !== '' && candidate !== name ? candidate : undefined;
 }
 
 /** The closest candidate by edit distance, if it is close enough to be a plausible typo. */
