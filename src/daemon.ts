@@ -2,6 +2,7 @@ import { createServer, type Server as HttpServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { toNodeHandler } from 'h3';
 import { loadConfig } from './config/load.js';
+import { ConfigWatcher } from './config/watch.js';
 import type { ConfigModel, ServerSpec } from './config/types.js';
 import { McpgwError, type Finding } from './errors/error.js';
 import { renderFindingText } from './errors/render.js';
@@ -19,6 +20,9 @@ export interface DaemonOptions {
   readonly env?: Readonly<Record<string, string | undefined>>;
   /** Override gateway.listen's port (tests use 0 for a free port). */
   readonly port?: number;
+  /** Watch the config for changes (default true); polling for mounts without events. */
+  readonly watch?: boolean | 'poll';
+  readonly debounceMs?: number;
 }
 
 /**
@@ -33,6 +37,7 @@ export class Daemon {
   private model!: ConfigModel;
   private configStatus!: ConfigStatus;
   private reloading: Promise<void> = Promise.resolve();
+  private watcher?: ConfigWatcher;
   private closing?: Promise<void>;
 
   private constructor(private readonly options: DaemonOptions) {
@@ -53,6 +58,14 @@ export class Daemon {
     } catch (err) {
       await daemon.gateway.close();
       throw err;
+    }
+    if (options.watch !== false) {
+      daemon.watcher = new ConfigWatcher((reason) => void daemon.reload(reason), {
+        polling: options.watch === 'poll',
+        debounceMs: options.debounceMs,
+        onError: (err) => daemon.log.warn(`watching the config failed: ${err.message}`),
+      });
+      await daemon.watcher.setFiles(result.files);
     }
     return daemon;
   }
@@ -139,6 +152,7 @@ export class Daemon {
   private async reloadNow(reason: string): Promise<void> {
     if (this.closing) return;
     const result = loadConfig(this.options.configPath, { env: this.options.env });
+    await this.watcher?.setFiles(result.files);
     if (!result.model) {
       const first = result.findings.find((f) => f.severity === 'error')!;
       const key = `${first.message}|${first.line}|${first.column}`;
@@ -171,6 +185,7 @@ export class Daemon {
     this.closing ??= (async () => {
       const server = this.http;
       server?.close();
+      await this.watcher?.close();
       const grace = this.model.gateway.shutdownGraceMs;
       const deadline = Date.now() + grace;
       while (this.gateway.inflightCount() > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 25));

@@ -17,7 +17,9 @@ export async function runDaemon(ctx: CommandContext, options: RunOptions): Promi
   configureLog({ format: options.logFormat ?? 'pretty', color: options.logFormat !== 'json' && ctx.isTTY });
   let daemon: Daemon;
   try {
-    daemon = await Daemon.start({ configPath: ctx.configPath, version: options.version, env: ctx.env });
+    // MCPGW_WATCH=poll for mounts where file events do not arrive (some Docker volumes), off to disable.
+    const watch = ctx.env.MCPGW_WATCH === 'off' ? false : ctx.env.MCPGW_WATCH === 'poll' ? 'poll' : true;
+    daemon = await Daemon.start({ configPath: ctx.configPath, version: options.version, env: ctx.env, watch });
   } catch (err) {
     if (err instanceof ConfigInvalid) {
       for (const f of err.findings) out(ctx.stderr, renderFindingText({ ...f, file: f.file && displayPath(f.file) }));
