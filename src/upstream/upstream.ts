@@ -7,6 +7,7 @@ import {
   ListRootsRequestSchema,
   LoggingMessageNotificationSchema,
   McpError,
+  ProgressNotificationSchema,
   PromptListChangedNotificationSchema,
   ResourceListChangedNotificationSchema,
   ResourceUpdatedNotificationSchema,
@@ -55,10 +56,12 @@ export interface UpstreamOptions {
 
 export interface RequestOptions {
   readonly signal?: AbortSignal;
-  readonly onprogress?: (progress: { progress: number; total?: number; message?: string }) => void;
-  /** The client session the request comes from (attribution of server-to-client requests). */
-  readonly origin?: string;
+  /** Progress notifications of this request; their arrival restarts its timeout. */
+  readonly onprogress?: (progress: Record<string, unknown>) => void;
 }
+
+/** The SDK's own timeout is off (setTimeout's maximum): ours restarts on progress. */
+const NO_SDK_TIMEOUT = 2 ** 31 - 1;
 
 /** Total time a call may take, however often progress resets its timeout (SPEC section 5). */
 const MAX_TOTAL_CALL_MS = 30 * 60_000;
@@ -91,7 +94,8 @@ export class Upstream {
   private retryTimer?: NodeJS.Timeout;
   private readonly backoff: Backoff;
   private readonly listeners = new Set<(event: UpstreamEvent) => void>();
-  private readonly inflight = new Map<string, number>();
+  private readonly progress = new Map<string, (params: Record<string, unknown>) => void>();
+  private progressSeq = 0;
   private readonly log: Logger;
   private refreshing?: Promise<void>;
   private refreshAgain = new Set<ListKind>();
@@ -113,11 +117,6 @@ export class Upstream {
   on(listener: (event: UpstreamEvent) => void): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
-  }
-
-  /** Sessions with a request in flight to this upstream. */
-  originsInFlight(): string[] {
-    return [...this.inflight.keys()];
   }
 
   status(): UpstreamStatus {
@@ -142,22 +141,49 @@ export class Upstream {
   async request(method: string, params: Record<string, unknown> | undefined, options: RequestOptions = {}): Promise<Result> {
     const client = this.client;
     if (!client || this.state !== 'ready') throw this.unavailableError();
-    const origin = options.origin;
-    if (origin !== undefined) this.inflight.set(origin, (this.inflight.get(origin) ?? 0) + 1);
+    // Our own timeout and progress token rather than the SDK's: its progress handler is
+    // dropped the moment the response arrives, losing a last progress notification that
+    // came in the same chunk (typescript-sdk #2580); ours lives until the caller resumes.
+    const controller = new AbortController();
+    const forward = () => controller.abort(options.signal!.reason);
+    if (options.signal?.aborted) forward();
+    options.signal?.addEventListener('abort', forward, { once: true });
+    const started = Date.now();
+    const maxTotal = Math.max(MAX_TOTAL_CALL_MS, this.spec.callTimeoutMs);
+    let timedOut = false;
+    let timer: NodeJS.Timeout | undefined;
+    const arm = () => {
+      clearTimeout(timer);
+      const left = Math.min(this.spec.callTimeoutMs, maxTotal - (Date.now() - started));
+      timer = setTimeout(() => {
+        timedOut = true;
+        controller.abort(new McpError(ErrorCode.RequestTimeout, 'Request timed out'));
+      }, Math.max(0, left));
+    };
+    arm();
+    let token: string | undefined;
+    let sent = params;
+    if (options.onprogress) {
+      token = `mcpgw-${++this.progressSeq}`;
+      const onprogress = options.onprogress;
+      this.progress.set(token, (p) => {
+        arm();
+        onprogress(p);
+      });
+      sent = { ...params, _meta: { ...(params?._meta as Record<string, unknown> | undefined), progressToken: token } };
+    }
     try {
-      return (await client.request({ method, params } as never, ResultSchema, {
-        signal: options.signal,
-        onprogress: options.onprogress,
-        timeout: this.spec.callTimeoutMs,
-        resetTimeoutOnProgress: true,
-        maxTotalTimeout: Math.max(MAX_TOTAL_CALL_MS, this.spec.callTimeoutMs),
+      return (await client.request({ method, params: sent } as never, ResultSchema, {
+        signal: controller.signal,
+        timeout: NO_SDK_TIMEOUT,
       })) as Result;
+    } catch (err) {
+      if (timedOut) throw new McpError(ErrorCode.RequestTimeout, `server "${this.name}" did not answer ${method} within ${Math.round((Date.now() - started) / 1000)}s`, { timeout: this.spec.callTimeoutMs });
+      throw err;
     } finally {
-      if (origin !== undefined) {
-        const n = (this.inflight.get(origin) ?? 1) - 1;
-        if (n <= 0) this.inflight.delete(origin);
-        else this.inflight.set(origin, n);
-      }
+      clearTimeout(timer);
+      options.signal?.removeEventListener('abort', forward);
+      if (token) this.progress.delete(token);
     }
   }
 
@@ -322,6 +348,10 @@ export class Upstream {
       if (this.client === client) this.emit({ type: 'notification', method: notification.method, params: notification.params ?? {} });
     };
     client.setNotificationHandler(LoggingMessageNotificationSchema, forward);
+    client.setNotificationHandler(ProgressNotificationSchema, (notification) => {
+      const { progressToken, ...rest } = notification.params;
+      this.progress.get(String(progressToken))?.(rest);
+    });
     client.setNotificationHandler(ResourceUpdatedNotificationSchema, forward);
     return client;
   }
