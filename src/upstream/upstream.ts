@@ -1,4 +1,5 @@
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StreamableHTTPError } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
 import {
   CreateMessageRequestSchema,
@@ -98,6 +99,7 @@ export class Upstream {
   private progressSeq = 0;
   private readonly log: Logger;
   private refreshing?: Promise<void>;
+  private reinit?: Promise<void>;
   private refreshAgain = new Set<ListKind>();
 
   constructor(private readonly options: UpstreamOptions) {
@@ -139,6 +141,16 @@ export class Upstream {
    * errors reject as McpError with their code, message and data untouched.
    */
   async request(method: string, params: Record<string, unknown> | undefined, options: RequestOptions = {}): Promise<Result> {
+    try {
+      return await this.requestOnce(method, params, options);
+    } catch (err) {
+      if (!(err instanceof StreamableHTTPError && err.code === 404) || this.state !== 'ready') throw err;
+      await this.reinitialize();
+      return this.requestOnce(method, params, options);
+    }
+  }
+
+  private async requestOnce(method: string, params: Record<string, unknown> | undefined, options: RequestOptions): Promise<Result> {
     const client = this.client;
     if (!client || this.state !== 'ready') throw this.unavailableError();
     // Our own timeout and progress token rather than the SDK's: its progress handler is
@@ -247,23 +259,16 @@ export class Upstream {
     this.emit({ type: 'state', state });
   }
 
-  private async connect(): Promise<void> {
-    const attempt = ++this.attempt;
-    const stale = () => attempt !== this.attempt || this.closed;
+  /** A new client connected and initialized within the connect timeout; closed again on failure. */
+  private async open(isCurrent: () => boolean): Promise<{ client: Client; transport: Transport }> {
     const client = this.createClient();
-    let transport: Transport;
-    try {
-      transport = createTransport(this.spec, {
-        auth: this.options.auth,
-        onStderr: (line) => this.log.info(line, { server: this.name, stream: 'stderr' }),
-      });
-    } catch (err) {
-      this.fail(err, attempt);
-      return;
-    }
+    const transport = createTransport(this.spec, {
+      auth: this.options.auth,
+      onStderr: (line) => this.log.info(line, { server: this.name, stream: 'stderr' }),
+    });
     this.transport = transport;
     client.onclose = () => {
-      if (!stale() && this.client === client) this.connectionLost(transport);
+      if (isCurrent() && this.client === client) this.connectionLost(transport);
     };
     client.onerror = (err) => this.log.debug('transport error', { server: this.name, error: err.message });
     let timer: NodeJS.Timeout | undefined;
@@ -272,24 +277,58 @@ export class Upstream {
         timer = setTimeout(() => reject(new McpgwError('MCPGW_E_SERVER_TIMEOUT', `did not finish initializing within ${this.spec.connectTimeoutMs / 1000}s`, { hint: 'raise timeouts.connect, or check that the server speaks MCP on stdout' })), this.spec.connectTimeoutMs);
       });
       await Promise.race([client.connect(transport), timeout]);
-      if (stale()) throw new Error('superseded');
-      this.client = client;
-      this.capabilities = client.getServerCapabilities() ?? {};
-      this.instructions = client.getInstructions();
       await Promise.race([this.fetchLists(client, ['tools', 'prompts', 'resources']), timeout]);
+      if (!isCurrent()) throw new Error('superseded');
+      return { client, transport };
+    } catch (err) {
+      await client.close().catch(() => undefined);
+      await transport.close().catch(() => undefined);
+      throw Object.assign(err as object, { transport });
+    } finally {
       clearTimeout(timer);
-      if (stale()) throw new Error('superseded');
+    }
+  }
+
+  private async connect(): Promise<void> {
+    const attempt = ++this.attempt;
+    const isCurrent = () => attempt === this.attempt && !this.closed;
+    try {
+      const { client } = await this.open(isCurrent);
+      this.adopt(client);
       this.backoff.succeeded();
       this.log.info('server ready', { server: this.name, tools: this.tools.length, prompts: this.prompts.length, resources: this.resources.length });
       this.setState('ready', null);
     } catch (err) {
-      clearTimeout(timer);
+      if (!isCurrent()) return;
       this.client = undefined;
-      await client.close().catch(() => undefined);
-      await transport.close().catch(() => undefined);
-      if (stale()) return;
-      this.fail(err, attempt, transport);
+      this.fail(err, attempt, (err as { transport?: Transport }).transport);
     }
+  }
+
+  private adopt(client: Client): void {
+    this.client = client;
+    this.capabilities = client.getServerCapabilities() ?? {};
+    this.instructions = client.getInstructions();
+  }
+
+  /**
+   * An HTTP server that restarted forgets our session (404): initialize a new one without
+   * leaving `ready`, so the caller can retry once (SPEC section 5). Concurrent callers share it.
+   */
+  private reinitialize(): Promise<void> {
+    this.reinit ??= (async () => {
+      const attempt = this.attempt;
+      const isCurrent = () => attempt === this.attempt && !this.closed;
+      const old = this.client;
+      this.log.info('the server lost our session; initializing a new one', { server: this.name });
+      const { client } = await this.open(isCurrent);
+      this.adopt(client);
+      if (old) await old.close().catch(() => undefined);
+      this.emit({ type: 'lists', kinds: ['tools', 'prompts', 'resources'] });
+    })().finally(() => {
+      this.reinit = undefined;
+    });
+    return this.reinit;
   }
 
   private fail(err: unknown, attempt: number, transport?: Transport): void {

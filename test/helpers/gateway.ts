@@ -2,7 +2,8 @@
 // SDK clients connected to it, fixture server commands, and process-tree checks. Everything
 // started is stopped in t.after, even when the test fails.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { request as httpRequest } from 'node:http';
+import { createServer, request as httpRequest } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -155,5 +156,17 @@ export function rawRequest(url: string, options: { method?: string; headers?: Re
     });
     req.on('error', reject);
     req.end(options.body);
+  });
+}
+
+/** A port that was free a moment ago (for a child process that must be told its port). */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as AddressInfo;
+      server.close(() => resolve(port));
+    });
   });
 }

@@ -1,0 +1,163 @@
+// Lifecycle (SPEC section 5, issue 4): crash restarts with backoff, whole process trees
+// stopped, timeouts, an HTTP server that forgets our session, and graceful shutdown of the
+// real `mcpgw run` process.
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { McpError } from '@modelcontextprotocol/sdk/types.js';
+import { stringify } from 'yaml';
+import { connect, FIXTURES, fixtureServer, freePort, processesInGroup, ROOT, startGateway, startHttpFixture, tempDir, waitFor, waitReady } from '../helpers/gateway.js';
+
+function alive(pid: number): boolean {
+  try {
+    const state = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]![0];
+    return state !== 'Z';
+  } catch {
+    return false;
+  }
+}
+
+test('a crashed stdio server restarts with backoff; calls meanwhile fail cleanly', async (t) => {
+  const gw = await startGateway(t, { version: 1, servers: { alpha: fixtureServer('basic.ts', ['--name', 'alpha', '--tools', 'echo,crash']) } });
+  await waitReady(gw.url, ['alpha']);
+  const client = await connect(t, gw.url);
+  const firstPid = gw.daemon.gateway.upstream('alpha')!.status().pid!;
+  await assert.rejects(client.callTool({ name: 'alpha__crash', arguments: {} }));
+  const restarting = await waitReady(gw.url, ['alpha'], 'restarting');
+  assert.match(restarting.servers.alpha.lastError, /exited with code 1/);
+  const during = await client.callTool({ name: 'alpha__echo', arguments: { text: 'x' } }).then(() => 'ok', (err: McpError) => err);
+  if (during !== 'ok') assert.equal((during as McpError).code, -32010);
+  const back = await waitReady(gw.url, ['alpha']);
+  assert.equal(back.servers.alpha.restarts, 1);
+  assert.notEqual(gw.daemon.gateway.upstream('alpha')!.status().pid, firstPid);
+  assert.deepEqual((await client.callTool({ name: 'alpha__echo', arguments: { text: 'back' } })).structuredContent, { text: 'back' });
+  assert.ok(gw.logs.some((l) => /stopped unexpectedly/.test(l)) && gw.logs.some((l) => /retrying in/.test(l)));
+});
+
+test('removing a server ends its whole process tree, sh -c launcher and grandchildren included', async (t) => {
+  const dir = tempDir(t);
+  const pidFile = join(dir, 'grandchild.pid');
+  const launcher = {
+    command: 'sh',
+    args: ['-c', `"${process.execPath}" --import tsx "${join(FIXTURES, 'spawns-grandchild.ts')}"; echo never`],
+    cwd: ROOT,
+    env: { GRANDCHILD_PID_FILE: pidFile },
+  };
+  const stubborn = fixtureServer('ignore-sigterm.ts');
+  const gw = await startGateway(t, { version: 1, servers: { tree: launcher, stubborn } });
+  await waitReady(gw.url, ['tree', 'stubborn']);
+  const grandchild = Number(readFileSync(pidFile, 'utf8'));
+  const treeGroup = gw.daemon.gateway.upstream('tree')!.status().pid!;
+  const stubbornGroup = gw.daemon.gateway.upstream('stubborn')!.status().pid!;
+  assert.ok(processesInGroup(treeGroup).length >= 3, 'sh, node and sleep share the group');
+  assert.ok(alive(grandchild));
+
+  gw.writeConfig({ version: 1, servers: {} });
+  await waitFor(() => processesInGroup(treeGroup).length === 0 && !alive(grandchild), 'the tree to be gone');
+  // SIGTERM is ignored there: the group gets SIGKILL after the grace period.
+  await waitFor(() => processesInGroup(stubbornGroup).length === 0, 'the stubborn server to be killed', 10_000);
+});
+
+test('call timeout cancels upstream; connect timeout and crash at start are retried', async (t) => {
+  const dir = tempDir(t);
+  const events = join(dir, 'events.jsonl');
+  const gw = await startGateway(t, {
+    version: 1,
+    servers: {
+      alpha: fixtureServer('basic.ts', ['--name', 'alpha', '--tools', 'echo,slow,progress', '--events', events], { timeouts: { call: '1s' } }),
+      mute: fixtureServer('never-initialize.ts', [], { timeouts: { connect: '500ms' } }),
+      crashy: fixtureServer('crash-on-start.ts'),
+    },
+  });
+  await waitReady(gw.url, ['alpha']);
+  const client = await connect(t, gw.url);
+  const started = Date.now();
+  await assert.rejects(client.callTool({ name: 'alpha__slow', arguments: { ms: 20_000 } }), (err: McpError) => {
+    assert.equal(err.code, -32001);
+    assert.match(err.message, /did not answer tools\/call within 1s/);
+    return true;
+  });
+  assert.ok(Date.now() - started < 10_000);
+  await waitFor(() => existsSync(events) && readFileSync(events, 'utf8').includes('"cancelled"'), 'notifications/cancelled upstream');
+
+  // Progress restarts the timeout: 4 steps 400 ms apart take 1.2 s, over the 1 s limit.
+  const progressed = await client.callTool({ name: 'alpha__progress', arguments: { steps: 4, intervalMs: 400 } }, undefined, { onprogress: () => undefined });
+  assert.equal((progressed.structuredContent as { steps: number }).steps, 4);
+
+  const status = await waitReady(gw.url, ['mute', 'crashy'], 'restarting');
+  assert.match(status.servers.mute.lastError, /did not finish initializing within 0.5s/);
+  assert.match(status.servers.crashy.lastError, /exited with code 1/);
+});
+
+test('an HTTP server that restarts and forgets our session is re-initialized transparently', async (t) => {
+  const first = await startHttpFixture(t, ['--name', 'web', '--tools', 'echo']);
+  const gw = await startGateway(t, { version: 1, servers: { web: { url: first.url } } });
+  await waitReady(gw.url, ['web']);
+  const client = await connect(t, gw.url);
+  assert.deepEqual((await client.callTool({ name: 'web__echo', arguments: { text: '1' } })).structuredContent, { text: '1' });
+  first.child.kill('SIGKILL');
+  await new Promise((resolve) => first.child.once('exit', resolve));
+  await startHttpFixture(t, ['--name', 'web', '--tools', 'echo', '--port', String(first.port)]);
+  assert.deepEqual((await client.callTool({ name: 'web__echo', arguments: { text: '2' } })).structuredContent, { text: '2' });
+  assert.ok(gw.logs.some((l) => /lost our session/.test(l)));
+});
+
+test('mcpgw run: SIGHUP reloads; SIGTERM lets an in-flight call finish, stops every process, exits 0', async (t) => {
+  const dir = tempDir(t);
+  const configPath = join(dir, 'gateway.yaml');
+  const port = await freePort();
+  const config = (servers: Record<string, unknown>) => stringify({ version: 1, gateway: { listen: `127.0.0.1:${port}` }, servers });
+  writeFileSync(configPath, config({ alpha: fixtureServer('basic.ts', ['--name', 'alpha', '--tools', 'echo,slow']) }));
+  const child = spawn(process.execPath, [join(ROOT, 'bin/mcpgw.js'), 'run', '-c', configPath, '--log-format', 'json'], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, MCPGW_WATCH: 'off' },
+  });
+  t.after(() => {
+    if (child.exitCode === null) child.kill('SIGKILL');
+  });
+  let logs = '';
+  child.stderr.on('data', (d) => (logs += d));
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  const url = `http://127.0.0.1:${port}`;
+  const status = await waitReady(url, ['alpha']);
+  assert.equal(status.config.generation, 1);
+  for (const line of logs.trim().split('\n')) JSON.parse(line);
+
+  // With watching off, only SIGHUP applies the edit.
+  writeFileSync(configPath, config({ alpha: fixtureServer('basic.ts', ['--name', 'alpha', '--tools', 'echo,slow']), beta: fixtureServer('basic.ts', ['--name', 'beta', '--tools', 'echo']) }));
+  child.kill('SIGHUP');
+  await waitReady(url, ['alpha', 'beta']);
+
+  const client = await connect(t, url);
+  const groups = await waitFor(() => {
+    const found = listGroupsOf(child.pid!);
+    return found.length === 2 ? found : undefined;
+  }, 'the two upstream process groups');
+  const slow = client.callTool({ name: 'alpha__slow', arguments: { ms: 1500 } });
+  await waitFor(() => /event\\"?:\\"?started/.test(logs), 'the slow call to start');
+  child.kill('SIGTERM');
+  const result = await slow;
+  assert.deepEqual(result.content, [{ type: 'text', text: 'slept 1500 ms' }]);
+  assert.equal(await exited, 0);
+  for (const group of groups) assert.deepEqual(processesInGroup(group), []);
+  assert.match(logs, /SIGTERM received/);
+});
+
+/** Process groups led by direct children of `pid` (the upstreams of a daemon). */
+function listGroupsOf(pid: number): number[] {
+  const groups: number[] = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      if (Number(fields[1]) === pid && Number(fields[2]) === Number(entry) && fields[0] !== 'Z') groups.push(Number(entry));
+    } catch {
+      // gone
+    }
+  }
+  return groups;
+}
+
