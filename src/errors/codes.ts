@@ -47,6 +47,15 @@ export const CODES = {
   MCPGW_E_HTTP_BODY_TOO_LARGE: { exit: 1, http: 413, jsonrpc: -32600, doc: 'A request body is over 4 MB.' },
   MCPGW_E_HTTP_PARSE: { exit: 1, http: 400, jsonrpc: -32700, doc: 'A request body is not valid JSON.' },
   MCPGW_E_LISTEN: { exit: 1, http: 500, jsonrpc: -32603, doc: 'The daemon cannot listen on gateway.listen: the port is taken or the address is not on this machine.' },
+  MCPGW_E_KEY_MISSING: { exit: 1, http: 500, jsonrpc: -32603, doc: 'OAuth is used but no encryption key is set: OAUTH_ENCRYPTION_KEY, OAUTH_ENCRYPTION_KEY_FILE or $CREDENTIALS_DIRECTORY/oauth-encryption-key.' },
+  MCPGW_E_KEY_UNREADABLE: { exit: 1, http: 500, jsonrpc: -32603, doc: 'The file named by OAUTH_ENCRYPTION_KEY_FILE (or the systemd credential oauth-encryption-key) cannot be read.' },
+  MCPGW_E_KEY_SHORT: { exit: 1, http: 500, jsonrpc: -32603, doc: 'The OAuth encryption key is shorter than 32 characters (or empty).' },
+  MCPGW_E_STORE_DECRYPT: { exit: 1, http: 500, jsonrpc: -32603, doc: 'The token store was written with another encryption key; it is left untouched until the key is restored or the file is moved away.' },
+  MCPGW_E_STORE_CORRUPT: { exit: 1, http: 500, jsonrpc: -32603, doc: 'The token store is damaged or was modified: not JSON, not an mcpgw store, or its ciphertext fails authentication.' },
+  MCPGW_E_STORE_VERSION: { exit: 1, http: 500, jsonrpc: -32603, doc: 'The token store was written in a format version this mcpgw does not know (by a newer mcpgw).' },
+  MCPGW_E_STORE_LOCKED: { exit: 1, http: 500, jsonrpc: -32603, doc: 'Another live mcpgw process holds the token store lock (<dataDir>/oauth-store.lock).' },
+  MCPGW_E_STORE_IO: { exit: 1, http: 500, jsonrpc: -32603, doc: 'The data dir or the token store cannot be read or written: permissions, full disk, a file where a folder should be.' },
+  MCPGW_W_STORE_PERMISSIONS: { exit: 1, http: 500, jsonrpc: -32603, doc: 'The token store is readable by other users (not 0600), or its data dir is (not 0700).' },
 } as const satisfies Record<string, CodeInfo>;
 
 export type Code = keyof typeof CODES;
