@@ -12,7 +12,9 @@ import { buildStatus, type ConfigStatus } from './gateway/status.js';
 import { createApp } from './http/app.js';
 import type { McpEndpoint } from './http/mcp.js';
 import { configureLog, createLogger, setLogSecrets, type Logger } from './log.js';
-import type { AuthProvider } from './upstream/types.js';
+import { OAuthService } from './auth/oauth-service.js';
+import { registerOAuthRoutes } from './http/oauth.js';
+import type { AuthProvider, AuthStatus } from './upstream/types.js';
 
 export interface DaemonOptions {
   readonly configPath: string;
@@ -38,6 +40,7 @@ export class Daemon {
   private configStatus!: ConfigStatus;
   private reloading: Promise<void> = Promise.resolve();
   private watcher?: ConfigWatcher;
+  private oauth?: OAuthService;
   private closing?: Promise<void>;
 
   private constructor(private readonly options: DaemonOptions) {
@@ -52,6 +55,7 @@ export class Daemon {
     if (!result.model) throw new ConfigInvalid(result.findings);
     for (const warning of result.findings) daemon.log.warn(renderFindingText(warning).replace('\n', ' '));
     daemon.accept(result.model, 1);
+    await daemon.syncOAuth(result.model);
     await daemon.gateway.apply(result.model);
     try {
       await daemon.listen();
@@ -82,7 +86,30 @@ export class Daemon {
   }
 
   status(): unknown {
-    return buildStatus(this.gateway, this.configStatus, () => undefined);
+    return buildStatus(this.gateway, this.configStatus, (name) => this.authStatus(name));
+  }
+
+  private authStatus(name: string): AuthStatus | undefined {
+    const spec = this.model.servers.find((s) => s.name === name);
+    if (spec?.auth.type === 'apiKey') return { type: 'apiKey', status: 'authorized' };
+    if (spec?.auth.type === 'oauth') return this.oauth?.status(name) ?? { type: 'oauth', status: 'needs_authorization' };
+    return undefined;
+  }
+
+  /** The OAuth service exists once an OAuth server is configured; it owns the token store. */
+  private async syncOAuth(model: ConfigModel): Promise<void> {
+    const wanted = model.servers.some((s) => s.enabled && s.auth.type === 'oauth');
+    if (!wanted && !this.oauth) return;
+    this.oauth ??= new OAuthService({
+      dataDir: model.gateway.dataDir,
+      publicUrl: model.gateway.publicUrl,
+      clientMetadataUrl: model.gateway.clientMetadataUrl,
+      env: this.options.env ?? process.env,
+      log: this.log.child('oauth'),
+      onAuthorized: (server) => this.gateway.retryServer(server),
+    });
+    // publicUrl (the redirect URI) needs a restart, like listen: only the metadata URL follows reloads.
+    await this.oauth.setServers(model.servers, { clientMetadataUrl: model.gateway.clientMetadataUrl });
   }
 
   private accept(model: ConfigModel, generation: number): void {
@@ -104,6 +131,7 @@ export class Daemon {
       const { header, value } = spec.auth;
       return { headers: async () => ({ [header]: value }), status: () => ({ type: 'apiKey', status: 'authorized' }) };
     }
+    if (spec.auth.type === 'oauth' && this.oauth) return this.oauth.providerFor(spec.name);
     return undefined;
   }
 
@@ -117,6 +145,7 @@ export class Daemon {
         settings: () => this.model.gateway,
         status: () => this.status(),
         waiting: () => this.gateway.waiting(),
+        extraRoutes: (app) => registerOAuthRoutes(app, () => this.oauth),
       },
       this.log.child('http'),
     );
@@ -168,6 +197,7 @@ export class Daemon {
       this.configStatus = { ...this.configStatus, loadedAt: new Date().toISOString(), lastError: null };
       return;
     }
+    await this.syncOAuth(result.model);
     const summary = await this.gateway.apply(result.model);
     const restartNeeded = this.configStatus.restartNeeded || summary.restartNeeded.length > 0;
     this.accept(result.model, this.configStatus.generation + (summary.changed ? 1 : 0));
@@ -191,6 +221,7 @@ export class Daemon {
       while (this.gateway.inflightCount() > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 25));
       await this.mcp?.closeAll();
       await this.gateway.close();
+      await this.oauth?.close();
       server?.closeAllConnections();
       this.log.info('stopped');
     })();

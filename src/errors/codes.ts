@@ -56,6 +56,14 @@ export const CODES = {
   MCPGW_E_STORE_LOCKED: { exit: 1, http: 500, jsonrpc: -32603, doc: 'Another live mcpgw process holds the token store lock (<dataDir>/oauth-store.lock).' },
   MCPGW_E_STORE_IO: { exit: 1, http: 500, jsonrpc: -32603, doc: 'The data dir or the token store cannot be read or written: permissions, full disk, a file where a folder should be.' },
   MCPGW_W_STORE_PERMISSIONS: { exit: 1, http: 500, jsonrpc: -32603, doc: 'The token store is readable by other users (not 0600), or its data dir is (not 0700).' },
+  MCPGW_E_OAUTH_DISCOVERY: { exit: 1, http: 502, jsonrpc: -32603, doc: 'OAuth discovery failed: no protected-resource or authorization-server metadata, or metadata for another resource.' },
+  MCPGW_E_OAUTH_NO_PKCE: { exit: 1, http: 502, jsonrpc: -32603, doc: 'The authorization server does not list S256 in code_challenge_methods_supported; MCP requires PKCE S256.' },
+  MCPGW_E_OAUTH_INSECURE: { exit: 1, http: 502, jsonrpc: -32603, doc: 'An MCP, metadata or authorization-server URL uses plain http beyond loopback without auth.allowInsecureHttp.' },
+  MCPGW_E_OAUTH_REGISTRATION: { exit: 1, http: 502, jsonrpc: -32603, doc: 'No client: no clientId configured, no usable Client ID Metadata Document, and dynamic registration is absent or failed.' },
+  MCPGW_E_OAUTH_TOKEN: { exit: 1, http: 502, jsonrpc: -32603, doc: 'The token endpoint refused the code exchange or the refresh (invalid_grant: authorize again).' },
+  MCPGW_E_OAUTH_UNKNOWN_SERVER: { exit: 1, http: 404, jsonrpc: -32602, doc: 'An OAuth command or link names a server that is not an enabled OAuth server.' },
+  MCPGW_E_OAUTH_SCOPE: { exit: 1, http: 502, jsonrpc: -32603, doc: 'The server kept answering 403 insufficient_scope after 3 step-up authorizations.' },
+  MCPGW_E_OAUTH_DENIED: { exit: 1, http: 403, jsonrpc: -32603, doc: 'The user or the authorization server denied the authorization (access_denied), or login timed out.' },
 } as const satisfies Record<string, CodeInfo>;
 
 export type Code = keyof typeof CODES;

@@ -431,6 +431,12 @@ export class Gateway implements SessionHost {
     });
   }
 
+  /** Connect a server's upstreams now (after a login): shared and session-owned ones. */
+  retryServer(name: string): void {
+    this.servers.get(name)?.retryNow();
+    for (const session of this.sessions) session.own.get(name)?.retryNow();
+  }
+
   /** The shared upstream of a server, if it runs. */
   upstream(name: string): Upstream | undefined {
     return this.servers.get(name);

@@ -51,7 +51,9 @@ export function createApp(host: AppHost, log: Logger): { app: H3; mcp: McpEndpoi
       });
     }
     if (cors) for (const [k, v] of Object.entries(cors)) event.res.headers.set(k, v);
-    if (path.startsWith('/oauth/')) return;
+    // The OAuth redirect target and start links are opened by a browser without our token;
+    // logout changes state, so it needs the token like /status.
+    if (path.startsWith('/oauth/') && !path.startsWith('/oauth/logout/')) return;
     const browserPath = path === '/' || path === '/status';
     const unauthorized = checkBearer(req.headers.get('authorization'), gw, browserPath);
     if (unauthorized) {

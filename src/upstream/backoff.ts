@@ -25,6 +25,12 @@ export class Backoff {
     this.healthySince = now;
   }
 
+  /** Start over from initialMs (the config changed, or a login happened). */
+  reset(): void {
+    this.attempt = 0;
+    this.healthySince = undefined;
+  }
+
   /** The delay before the next retry. */
   nextDelay(now = Date.now()): number {
     if (this.healthySince !== undefined && now - this.healthySince >= this.options.resetAfterMs) this.attempt = 0;

@@ -144,10 +144,39 @@ export class Upstream {
     try {
       return await this.requestOnce(method, params, options);
     } catch (err) {
+      if (this.lostAuthorization(err)) throw this.unavailableError();
       if (!(err instanceof StreamableHTTPError && err.code === 404) || this.state !== 'ready') throw err;
       await this.reinitialize();
       return this.requestOnce(method, params, options);
     }
+  }
+
+  /**
+   * An OAuth server refused us mid-session (token revoked, refresh refused, more scope
+   * needed): the server goes to needs_auth so the caller gets the authorization link.
+   */
+  private lostAuthorization(err: unknown): boolean {
+    if (this.spec.auth.type !== 'oauth') return false;
+    const refused = (err instanceof StreamableHTTPError && (err.code === 401 || err.code === 403))
+      || (err instanceof McpgwError && err.code === 'MCPGW_E_SERVER_NEEDS_AUTH');
+    if (!refused) return false;
+    this.log.warn('server needs authorization again', { server: this.name });
+    this.setState('needs_auth', err instanceof McpgwError ? err.message : `HTTP ${(err as StreamableHTTPError).code}: authorization required`);
+    return true;
+  }
+
+  /**
+   * Connect now rather than at the next scheduled retry: after a login, or when the config
+   * asks for it. A live connection is replaced (new tokens, new scopes).
+   */
+  retryNow(): void {
+    if (this.closed) return;
+    clearTimeout(this.retryTimer);
+    const old = this.client;
+    this.client = undefined;
+    if (old) void old.close().catch(() => undefined);
+    this.backoff.reset();
+    void this.connect();
   }
 
   private async requestOnce(method: string, params: Record<string, unknown> | undefined, options: RequestOptions): Promise<Result> {

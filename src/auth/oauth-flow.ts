@@ -1,0 +1,181 @@
+import { registerClient, selectClientAuthMethod } from '@modelcontextprotocol/sdk/client/auth.js';
+import * as oidc from 'openid-client';
+import { McpgwError } from '../errors/error.js';
+import type { Discovered, FetchLike } from './discovery.js';
+import type { ClientRegistration, TokenSet } from './store.js';
+
+/**
+ * The OAuth grant mechanics, through openid-client: client registration (pre-registered,
+ * Client ID Metadata Document, or RFC 7591 through the SDK, whose response parsing accepts
+ * what real servers send), the authorization URL with PKCE S256 and RFC 8707 resource, the
+ * code exchange (state and RFC 9207 iss checked by openid-client), and refresh.
+ */
+
+export interface ClientOptions {
+  readonly configured?: { clientId: string; clientSecret?: string };
+  readonly clientMetadataUrl?: string;
+  readonly redirectUri: string;
+  readonly scope?: string;
+  readonly existing?: ClientRegistration;
+  readonly fetch?: FetchLike;
+}
+
+/** The metadata mcpgw registers with (and publishes as its Client ID Metadata Document). */
+export function clientMetadata(redirectUri: string, clientId?: string): Record<string, unknown> {
+  return {
+    ...(clientId ? { client_id: clientId } : {}),
+    client_name: 'mcpgw',
+    client_uri: 'https://github.com/mcpgw/mcpgw',
+    redirect_uris: [redirectUri],
+    grant_types: ['authorization_code', 'refresh_token'],
+    response_types: ['code'],
+    token_endpoint_auth_method: 'none',
+  };
+}
+
+/** The client to use, in the MCP spec's priority order; reuses a stored registration when it still fits. */
+export async function obtainClient(d: Discovered, options: ClientOptions): Promise<ClientRegistration> {
+  const as = d.asMetadata;
+  const now = Date.now();
+  if (options.configured) {
+    const { clientId, clientSecret } = options.configured;
+    const supported = (as.token_endpoint_auth_methods_supported as string[] | undefined) ?? [];
+    const method = clientSecret ? selectClientAuthMethod({ client_id: clientId, client_secret: clientSecret }, supported) : 'none';
+    return { clientId, clientSecret, tokenEndpointAuthMethod: method, redirectUri: options.redirectUri, method: 'preregistered', registeredAt: now };
+  }
+  const existing = options.existing;
+  if (existing && existing.method !== 'preregistered' && existing.redirectUri === options.redirectUri
+    && (!existing.clientSecretExpiresAt || existing.clientSecretExpiresAt > now + 60_000)
+    && (existing.method !== 'cimd' || existing.clientId === options.clientMetadataUrl)) {
+    return existing;
+  }
+  if (as.client_id_metadata_document_supported === true && options.clientMetadataUrl) {
+    return { clientId: options.clientMetadataUrl, tokenEndpointAuthMethod: 'none', redirectUri: options.redirectUri, method: 'cimd', registeredAt: now };
+  }
+  if (typeof as.registration_endpoint === 'string') {
+    try {
+      const info = await registerClient(d.authorizationServer, {
+        metadata: as as never,
+        clientMetadata: clientMetadata(options.redirectUri) as never,
+        scope: options.scope,
+        fetchFn: options.fetch,
+      });
+      return {
+        clientId: info.client_id,
+        clientSecret: info.client_secret,
+        clientSecretExpiresAt: info.client_secret_expires_at ? info.client_secret_expires_at * 1000 : undefined,
+        tokenEndpointAuthMethod: info.token_endpoint_auth_method ?? (info.client_secret ? 'client_secret_basic' : 'none'),
+        redirectUri: options.redirectUri,
+        method: 'dynamic',
+        registeredAt: now,
+      };
+    } catch (err) {
+      throw new McpgwError('MCPGW_E_OAUTH_REGISTRATION', `dynamic client registration at ${as.registration_endpoint} failed: ${(err as Error).message}`, {
+        hint: 'register a client with the provider and set auth.clientId (and clientSecret)',
+        cause: err,
+      });
+    }
+  }
+  throw new McpgwError('MCPGW_E_OAUTH_REGISTRATION', `no way to get a client at ${as.issuer}: no dynamic registration${as.client_id_metadata_document_supported ? ' and no gateway.oauth.clientMetadataUrl' : ''}`, {
+    hint: as.client_id_metadata_document_supported
+      ? 'host the output of "mcpgw auth client-metadata" over https and set gateway.oauth.clientMetadataUrl, or set auth.clientId'
+      : 'register a client with the provider (redirect URI: <publicUrl>/oauth/callback) and set auth.clientId',
+  });
+}
+
+/** openid-client's view of the AS and our client, built offline from stored metadata. */
+export function configurationFor(asMetadata: Record<string, unknown>, reg: ClientRegistration, fetch?: FetchLike): oidc.Configuration {
+  const secret = reg.clientSecret;
+  let auth: oidc.ClientAuth;
+  switch (reg.tokenEndpointAuthMethod) {
+    case 'client_secret_post':
+      auth = oidc.ClientSecretPost(secret);
+      break;
+    case 'client_secret_basic':
+      // oauth4webapi percent-encodes the id and secret before base64 (strict RFC 6749), which
+      // servers in the wild reject (shared/notes/oauth-libraries.md, friction 3).
+      auth = (_as, client, _body, headers) => {
+        headers.set('authorization', `Basic ${Buffer.from(`${client.client_id}:${secret ?? ''}`).toString('base64')}`);
+      };
+      break;
+    default:
+      auth = oidc.None();
+  }
+  const config = new oidc.Configuration(asMetadata as oidc.ServerMetadata, reg.clientId, {
+    ...(secret ? { client_secret: secret } : {}),
+    token_endpoint_auth_method: reg.tokenEndpointAuthMethod ?? 'none',
+  }, auth);
+  // Plain http got this far only on loopback or with allowInsecureHttp (discovery checked it).
+  const endpoints = [asMetadata.issuer, asMetadata.authorization_endpoint, asMetadata.token_endpoint].map(String);
+  if (endpoints.some((u) => u.startsWith('http:'))) oidc.allowInsecureRequests(config);
+  if (fetch) config[oidc.customFetch] = fetch as never;
+  return config;
+}
+
+export interface AuthorizationStart {
+  readonly url: URL;
+  readonly state: string;
+  readonly verifier: string;
+}
+
+export async function beginAuthorization(config: oidc.Configuration, options: { redirectUri: string; scope?: string; resource: string }): Promise<AuthorizationStart> {
+  const verifier = oidc.randomPKCECodeVerifier();
+  const state = oidc.randomState();
+  const params: Record<string, string> = {
+    redirect_uri: options.redirectUri,
+    response_type: 'code',
+    code_challenge: await oidc.calculatePKCECodeChallenge(verifier),
+    code_challenge_method: 'S256',
+    state,
+    resource: options.resource,
+  };
+  if (options.scope) params.scope = options.scope;
+  return { url: oidc.buildAuthorizationUrl(config, params), state, verifier };
+}
+
+/** Exchanges the code; `callbackUrl` is the public callback URL with the query as received. */
+export async function finishAuthorization(config: oidc.Configuration, callbackUrl: URL, checks: { state: string; verifier: string; resource: string }): Promise<TokenSet> {
+  try {
+    const response = await oidc.authorizationCodeGrant(config, callbackUrl, { pkceCodeVerifier: checks.verifier, expectedState: checks.state, idTokenExpected: false }, { resource: checks.resource });
+    return toTokenSet(response);
+  } catch (err) {
+    throw tokenError('the code exchange failed', err);
+  }
+}
+
+export async function refreshTokens(config: oidc.Configuration, previous: TokenSet, resource: string): Promise<TokenSet> {
+  try {
+    const response = await oidc.refreshTokenGrant(config, previous.refreshToken!, { resource });
+    return toTokenSet(response, previous);
+  } catch (err) {
+    throw tokenError('the token refresh failed', err);
+  }
+}
+
+/** Whether a refresh failure means the grant is gone (the user must authorize again). */
+export function isInvalidGrant(err: unknown): boolean {
+  return err instanceof McpgwError && err.details?.oauthError === 'invalid_grant';
+}
+
+function toTokenSet(response: oidc.TokenEndpointResponse, previous?: TokenSet): TokenSet {
+  const expiresIn = typeof response.expires_in === 'number' ? response.expires_in : undefined;
+  return {
+    accessToken: response.access_token,
+    // A refresh reply without a refresh token means: keep using the old one.
+    refreshToken: response.refresh_token ?? previous?.refreshToken,
+    expiresAt: expiresIn !== undefined ? Date.now() + expiresIn * 1000 : undefined,
+    scope: response.scope ?? previous?.scope,
+    tokenType: response.token_type,
+  };
+}
+
+function tokenError(what: string, err: unknown): McpgwError {
+  const body = err as { error?: string; error_description?: string; code?: string; message?: string };
+  const oauthError = typeof body.error === 'string' ? body.error : undefined;
+  const detail = oauthError ? `${oauthError}${body.error_description ? `: ${body.error_description}` : ''}` : body.message ?? String(err);
+  return new McpgwError('MCPGW_E_OAUTH_TOKEN', `${what}: ${detail}`, {
+    hint: oauthError === 'invalid_grant' ? 'authorize again: mcpgw auth login <server>' : 'check the client registration and the authorization server',
+    details: { oauthError },
+    cause: err,
+  });
+}
