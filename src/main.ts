@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError, Option } from 'commander';
 import { configPathFrom, type CommandContext } from './cli/context.js';
+import { runAuthClientMetadata, runAuthLogin, runAuthLogout, runAuthStatus } from './cli/auth.js';
 import { runDaemon } from './cli/run.js';
 import { runValidate } from './cli/validate.js';
 import { exitCodeOf, renderFindingText, toFindings } from './errors/render.js';
@@ -48,6 +49,32 @@ function buildProgram(setExit: (code: number | Promise<number>) => void): Comman
     .action((options: { json?: boolean; secrets?: boolean }, command: Command) => {
       setExit(runValidate(contextOf(command), options));
     });
+
+  const auth = program.command('auth').description('OAuth: authorize servers, show and forget their tokens');
+  auth
+    .command('login <server>')
+    .description('authorize an OAuth server: print (and open) the URL, wait until the token is stored')
+    .option('-c, --config <file>', 'config file')
+    .option('--no-browser', 'only print the URL')
+    .action((server: string, options: { browser?: boolean }, command: Command) => setExit(runAuthLogin(contextOf(command), server, options)));
+  auth
+    .command('status')
+    .description('each OAuth server: authorized / expires at / needs authorization')
+    .option('-c, --config <file>', 'config file')
+    .option('--json', 'print JSON')
+    .action((options: { json?: boolean }, command: Command) => setExit(runAuthStatus(contextOf(command), options)));
+  auth
+    .command('logout <server>')
+    .description("forget a server's tokens")
+    .option('-c, --config <file>', 'config file')
+    .option('--forget-client', 'also forget its registered OAuth client')
+    .action((server: string, options: { forgetClient?: boolean }, command: Command) => setExit(runAuthLogout(contextOf(command), server, options)));
+  auth
+    .command('client-metadata')
+    .description('print the Client ID Metadata Document to host at gateway.oauth.clientMetadataUrl')
+    .option('-c, --config <file>', 'config file')
+    .action((_options: unknown, command: Command) => setExit(runAuthClientMetadata(contextOf(command))));
+  for (const sub of auth.commands) sub.exitOverride().showHelpAfterError(`(run "mcpgw auth ${sub.name()} --help" for usage)`);
 
   for (const sub of program.commands) sub.exitOverride().showHelpAfterError(`(run "mcpgw ${sub.name()} --help" for usage)`);
   return program;

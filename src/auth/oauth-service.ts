@@ -56,6 +56,7 @@ export class OAuthService {
   private readonly refreshing = new Map<string, Promise<TokenSet>>();
   private readonly stepUps = new Map<string, number>();
   private readonly lastError = new Map<string, string>();
+  private readonly logins = new Map<string, { authorizedAt?: string; lastFailure?: { message: string; at: string } }>();
   private options: OAuthServiceOptions;
 
   constructor(options: OAuthServiceOptions) {
@@ -108,12 +109,19 @@ export class OAuthService {
 
   status(server: string): AuthStatus {
     const authorizationUrl = this.authorizationUrl(server);
-    if (this.storeProblem) return { type: 'oauth', status: 'error', authorizationUrl };
+    const login = this.logins.get(server) ?? {};
+    if (this.storeProblem) return { type: 'oauth', status: 'error', authorizationUrl, ...login };
     const tokens = this.entry(server)?.tokens;
-    if (!tokens) return { type: 'oauth', status: 'needs_authorization', authorizationUrl };
+    if (!tokens) return { type: 'oauth', status: 'needs_authorization', authorizationUrl, ...login };
     const expiresAt = tokens.expiresAt ? new Date(tokens.expiresAt).toISOString() : undefined;
-    if (tokens.expiresAt && tokens.expiresAt < Date.now() && !tokens.refreshToken) return { type: 'oauth', status: 'expired', expiresAt, authorizationUrl };
-    return { type: 'oauth', status: 'authorized', expiresAt };
+    if (tokens.expiresAt && tokens.expiresAt < Date.now() && !tokens.refreshToken) return { type: 'oauth', status: 'expired', expiresAt, authorizationUrl, ...login };
+    return { type: 'oauth', status: 'authorized', expiresAt, ...login };
+  }
+
+  private noteLogin(server: string, failure?: string): void {
+    const at = new Date().toISOString();
+    const previous = this.logins.get(server) ?? {};
+    this.logins.set(server, failure ? { ...previous, lastFailure: { message: failure, at } } : { ...previous, authorizedAt: at });
   }
 
   /** The AuthProvider an upstream connection of `server` uses. */
@@ -288,12 +296,11 @@ export class OAuthService {
     if (!state || !pending) return { ok: false, status: 400, message: 'unknown or already used authorization state; start the authorization again' };
     // Single use: whatever happens next, this state is spent.
     this.pending.delete(state);
-    if (pending.expiresAt < Date.now()) return { ok: false, status: 400, server: pending.server, message: 'this authorization expired; start it again' };
+    if (pending.expiresAt < Date.now()) return this.failed(pending.server, 400, 'this authorization expired; start it again');
     const error = query.get('error');
     if (error) {
       const description = query.get('error_description');
-      const status = error === 'access_denied' ? 403 : 400;
-      return { ok: false, status, server: pending.server, message: `the authorization server answered ${error}${description ? `: ${description}` : ''}` };
+      return this.failed(pending.server, error === 'access_denied' ? 403 : 400, `the authorization server answered ${error}${description ? `: ${description}` : ''}`);
     }
     try {
       const callbackUrl = new URL(`${this.redirectUri}?${query.toString()}`);
@@ -302,14 +309,20 @@ export class OAuthService {
       await this.store!.update(pending.server, () => ({ ...pending.entry, tokens, updatedAt: Date.now() }));
       this.challenges.delete(pending.server);
       this.lastError.delete(pending.server);
+      this.noteLogin(pending.server);
       this.options.log.info('authorized', { server: pending.server, expiresAt: tokens.expiresAt ? new Date(tokens.expiresAt).toISOString() : undefined });
       this.options.onAuthorized(pending.server);
       return { ok: true, server: pending.server };
     } catch (err) {
       const message = err instanceof McpgwError ? err.message : `the code exchange failed: ${(err as Error).message}`;
-      this.options.log.warn(`authorization failed: ${message}`, { server: pending.server });
-      return { ok: false, status: 502, server: pending.server, message };
+      return this.failed(pending.server, 502, message);
     }
+  }
+
+  private failed(server: string, status: 400 | 403 | 502, message: string): CallbackResult {
+    this.noteLogin(server, message);
+    this.options.log.warn(`authorization failed: ${message}`, { server });
+    return { ok: false, status, server, message };
   }
 
   /** Forgets a server's tokens (and with forgetClient its registered client). */

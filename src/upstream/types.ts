@@ -29,6 +29,9 @@ export interface AuthStatus {
   readonly status: 'none' | 'authorized' | 'needs_authorization' | 'expired' | 'error';
   readonly expiresAt?: string;
   readonly authorizationUrl?: string;
+  /** When the last login finished, and why the last one failed (for `mcpgw auth login`). */
+  readonly authorizedAt?: string;
+  readonly lastFailure?: { readonly message: string; readonly at: string };
 }
 
 /** A snapshot for /status and doctor. */

@@ -1,0 +1,215 @@
+import { spawn } from 'node:child_process';
+import { createServer } from 'node:http';
+import { H3, toNodeHandler } from 'h3';
+import { resolveEncryptionKey } from '../auth/key.js';
+import { clientMetadata } from '../auth/oauth-flow.js';
+import { OAuthService } from '../auth/oauth-service.js';
+import { inspectStore } from '../auth/store.js';
+import { loadConfig } from '../config/load.js';
+import type { ConfigModel, ServerSpec } from '../config/types.js';
+import { McpgwError } from '../errors/error.js';
+import { renderFindingText } from '../errors/render.js';
+import { registerOAuthRoutes } from '../http/oauth.js';
+import { createLogger } from '../log.js';
+import { out, type CommandContext } from './context.js';
+import { findDaemon, type DaemonClient } from './daemon-client.js';
+import { displayPath } from './validate.js';
+
+/**
+ * `mcpgw auth login|status|logout|client-metadata` (SPEC section 3). When the daemon answers
+ * at the configured address, login/status/logout go through it (it owns the callback and the
+ * store); otherwise they take the store's lock and, for login, serve the callback themselves.
+ */
+
+const LOGIN_TIMEOUT_MS = 10 * 60_000;
+
+function loadOrFail(ctx: CommandContext): ConfigModel {
+  const result = loadConfig(ctx.configPath, { env: ctx.env });
+  if (!result.model) {
+    for (const f of result.findings) out(ctx.stderr, renderFindingText({ ...f, file: f.file && displayPath(f.file) }));
+    throw new McpgwError('MCPGW_E_CONFIG_SCHEMA', `${displayPath(ctx.configPath)} is invalid`, { hint: 'fix it first: mcpgw validate' });
+  }
+  return result.model;
+}
+
+function oauthServer(model: ConfigModel, name: string): ServerSpec {
+  const spec = model.servers.find((s) => s.name === name);
+  const names = model.servers.filter((s) => s.auth.type === 'oauth').map((s) => s.name);
+  if (!spec || spec.auth.type !== 'oauth') {
+    throw new McpgwError('MCPGW_E_OAUTH_UNKNOWN_SERVER', `"${name}" is not an OAuth server in ${displayPath(model.file)}`, { hint: names.length ? `OAuth servers: ${names.join(', ')}` : 'no server has auth: { type: oauth }' });
+  }
+  if (!spec.enabled) throw new McpgwError('MCPGW_E_OAUTH_UNKNOWN_SERVER', `server "${name}" is disabled`, { hint: 'set enabled: true first' });
+  return spec;
+}
+
+export async function runAuthLogin(ctx: CommandContext, server: string, options: { browser?: boolean }): Promise<number> {
+  const model = loadOrFail(ctx);
+  oauthServer(model, server);
+  const daemon = await findDaemon(model, ctx.env);
+  const started = new Date().toISOString();
+  return daemon ? loginThroughDaemon(ctx, daemon, server, started, options) : loginStandalone(ctx, model, server, options);
+}
+
+async function loginThroughDaemon(ctx: CommandContext, daemon: DaemonClient, server: string, started: string, options: { browser?: boolean }): Promise<number> {
+  const response = await daemon.fetch(`/oauth/start/${encodeURIComponent(server)}`, { redirect: 'manual' });
+  const location = response.headers.get('location');
+  if (response.status !== 302 || !location) {
+    const text = (await response.text()).replace(/<[^>]+>/g, ' ').replace(/\s+/g, ' ').trim();
+    throw new McpgwError('MCPGW_E_OAUTH_DISCOVERY', `the daemon could not start the authorization: ${text.slice(0, 300)}`);
+  }
+  announce(ctx, server, location, options);
+  const deadline = Date.now() + LOGIN_TIMEOUT_MS;
+  while (Date.now() < deadline) {
+    await new Promise((r) => setTimeout(r, 500));
+    const status = (await (await daemon.fetch('/status')).json()) as { servers: Record<string, { auth?: { authorizedAt?: string; lastFailure?: { message: string; at: string } } }> };
+    const auth = status.servers[server]?.auth;
+    if (auth?.authorizedAt && auth.authorizedAt >= started) {
+      out(ctx.stdout, `Authorized ${server}.`);
+      return 0;
+    }
+    if (auth?.lastFailure && auth.lastFailure.at >= started) throw new McpgwError('MCPGW_E_OAUTH_DENIED', `authorization of ${server} failed: ${auth.lastFailure.message}`);
+  }
+  throw new McpgwError('MCPGW_E_OAUTH_DENIED', `no authorization for ${server} within ${LOGIN_TIMEOUT_MS / 60_000} minutes`, { hint: 'run mcpgw auth login again' });
+}
+
+async function loginStandalone(ctx: CommandContext, model: ConfigModel, server: string, options: { browser?: boolean }): Promise<number> {
+  let settle!: (result: { ok: boolean; message?: string }) => void;
+  const outcome = new Promise<{ ok: boolean; message?: string }>((resolve) => (settle = resolve));
+  const service = new OAuthService({
+    dataDir: model.gateway.dataDir,
+    publicUrl: model.gateway.publicUrl,
+    clientMetadataUrl: model.gateway.clientMetadataUrl,
+    env: ctx.env,
+    log: createLogger('auth'),
+    onAuthorized: () => settle({ ok: true }),
+  });
+  const http = createServer();
+  try {
+    await service.setServers(model.servers);
+    const app = new H3();
+    registerOAuthRoutes(app, () => ({
+      start: (name) => service.start(name),
+      logout: (name, forget) => service.logout(name, forget),
+      callback: async (query) => {
+        const result = await service.callback(query);
+        if (!result.ok && result.server) settle({ ok: false, message: result.message });
+        return result;
+      },
+    }));
+    http.on('request', toNodeHandler(app));
+    const { host, port } = model.gateway.listen;
+    await new Promise<void>((resolve, reject) => {
+      http.once('error', (err: NodeJS.ErrnoException) => reject(new McpgwError('MCPGW_E_LISTEN', `cannot serve the OAuth callback on ${host}:${port}: ${err.code === 'EADDRINUSE' ? 'the port is in use by something other than mcpgw' : err.message}`, { hint: 'the callback must be served at gateway.listen (the redirect URI is <publicUrl>/oauth/callback)' })));
+      http.listen(port, host, () => resolve());
+    });
+    const url = await service.start(server);
+    announce(ctx, server, url.href, options);
+    const timer = setTimeout(() => settle({ ok: false, message: `no authorization within ${LOGIN_TIMEOUT_MS / 60_000} minutes` }), LOGIN_TIMEOUT_MS);
+    const result = await outcome;
+    clearTimeout(timer);
+    if (!result.ok) throw new McpgwError('MCPGW_E_OAUTH_DENIED', `authorization of ${server} failed: ${result.message}`);
+    out(ctx.stdout, `Authorized ${server}.`);
+    return 0;
+  } finally {
+    http.close();
+    http.closeAllConnections();
+    await service.close();
+  }
+}
+
+function announce(ctx: CommandContext, server: string, url: string, options: { browser?: boolean }): void {
+  out(ctx.stdout, `Open this URL to authorize ${server}:\n\n  ${url}\n\nWaiting for the authorization to finish...`);
+  if (options.browser !== false) openBrowser(url);
+}
+
+/** Best effort: a desktop opener when there is a display; the printed URL always works. */
+function openBrowser(url: string): void {
+  const opener = process.platform === 'darwin' ? 'open' : process.env.DISPLAY || process.env.WAYLAND_DISPLAY ? 'xdg-open' : undefined;
+  if (!opener) return;
+  try {
+    const child = spawn(opener, [url], { stdio: 'ignore', detached: true });
+    child.on('error', () => undefined);
+    child.unref();
+  } catch {
+    // no opener: the URL was printed
+  }
+}
+
+interface StatusRow {
+  server: string;
+  status: string;
+  expiresAt: string | null;
+  authorizationUrl: string | null;
+  source: 'daemon' | 'store';
+}
+
+export async function runAuthStatus(ctx: CommandContext, options: { json?: boolean }): Promise<number> {
+  const model = loadOrFail(ctx);
+  const servers = model.servers.filter((s) => s.auth.type === 'oauth');
+  const daemon = await findDaemon(model, ctx.env);
+  let rows: StatusRow[];
+  if (daemon) {
+    const status = (await (await daemon.fetch('/status')).json()) as { servers: Record<string, { auth: { status: string; expiresAt: string | null; authorizationUrl: string | null } }> };
+    rows = servers.map((s) => ({ server: s.name, ...pick(status.servers[s.name]?.auth), source: 'daemon' as const }));
+  } else {
+    const key = resolveEncryptionKey(ctx.env);
+    const health = await inspectStore(model.gateway.dataDir, key.key);
+    const problem = key.problem?.message ?? health.problem?.message;
+    rows = servers.map((s) => {
+      const entry = health.entries?.find((e) => e.server === s.name && s.transport.kind === 'http' && e.serverUrl === s.transport.url);
+      const expired = entry?.expiresAt !== undefined && entry.expiresAt < Date.now();
+      const state = problem && health.file.exists ? 'error' : !entry?.hasAccessToken ? 'needs_authorization' : expired && !entry.hasRefreshToken ? 'expired' : 'authorized';
+      return { server: s.name, status: state, expiresAt: entry?.expiresAt ? new Date(entry.expiresAt).toISOString() : null, authorizationUrl: state === 'authorized' ? null : `${model.gateway.publicUrl}/oauth/start/${s.name}`, source: 'store' as const };
+    });
+    if (problem && health.file.exists && !options.json) out(ctx.stderr, `warning: cannot read the token store: ${problem}`);
+  }
+  if (options.json) {
+    out(ctx.stdout, JSON.stringify({ servers: rows }, null, 2));
+    return 0;
+  }
+  if (rows.length === 0) out(ctx.stdout, 'No server uses OAuth.');
+  for (const row of rows) {
+    const detail = row.status === 'authorized' ? (row.expiresAt ? `access token expires ${row.expiresAt}` : 'no expiry') : `run: mcpgw auth login ${row.server}`;
+    out(ctx.stdout, `${row.server.padEnd(20)} ${row.status.padEnd(20)} ${detail}`);
+  }
+  return 0;
+}
+
+function pick(auth?: { status: string; expiresAt: string | null; authorizationUrl: string | null }): Pick<StatusRow, 'status' | 'expiresAt' | 'authorizationUrl'> {
+  return { status: auth?.status ?? 'unknown', expiresAt: auth?.expiresAt ?? null, authorizationUrl: auth?.authorizationUrl ?? null };
+}
+
+export async function runAuthLogout(ctx: CommandContext, server: string, options: { forgetClient?: boolean }): Promise<number> {
+  const model = loadOrFail(ctx);
+  oauthServer(model, server);
+  const daemon = await findDaemon(model, ctx.env);
+  let had: boolean;
+  if (daemon) {
+    const response = await daemon.fetch(`/oauth/logout/${encodeURIComponent(server)}?forgetClient=${options.forgetClient ? 'true' : 'false'}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
+    const body = (await response.json()) as { loggedOut?: boolean; error?: { message: string } };
+    if (!response.ok) throw new McpgwError('MCPGW_E_OAUTH_TOKEN', `the daemon refused: ${body.error?.message ?? response.status}`);
+    had = Boolean(body.loggedOut);
+  } else {
+    const service = new OAuthService({ dataDir: model.gateway.dataDir, publicUrl: model.gateway.publicUrl, env: ctx.env, log: createLogger('auth'), onAuthorized: () => undefined });
+    try {
+      await service.setServers(model.servers);
+      had = await service.logout(server, options.forgetClient);
+    } finally {
+      await service.close();
+    }
+  }
+  out(ctx.stdout, had ? `Logged out of ${server}${options.forgetClient ? ' (and forgot its client registration)' : ''}.` : `No stored authorization for ${server}.`);
+  return 0;
+}
+
+export function runAuthClientMetadata(ctx: CommandContext): number {
+  const model = loadOrFail(ctx);
+  const url = model.gateway.clientMetadataUrl;
+  if (!url) {
+    throw new McpgwError('MCPGW_E_CONFIG_SCHEMA', 'gateway.oauth.clientMetadataUrl is not set', {
+      hint: 'choose the https URL where you will host this document, set it as gateway.oauth.clientMetadataUrl, then run this again',
+    });
+  }
+  out(ctx.stdout, JSON.stringify(clientMetadata(`${model.gateway.publicUrl}/oauth/callback`, url), null, 2));
+  return 0;
+}
