@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { Command, CommanderError, Option } from 'commander';
 import { configPathFrom, type CommandContext } from './cli/context.js';
 import { runAuthClientMetadata, runAuthLogin, runAuthLogout, runAuthStatus } from './cli/auth.js';
+import { runConnect } from './cli/connect.js';
 import { runDaemon } from './cli/run.js';
 import { runValidate } from './cli/validate.js';
 import { exitCodeOf, renderFindingText, toFindings } from './errors/render.js';
@@ -49,6 +50,14 @@ function buildProgram(setExit: (code: number | Promise<number>) => void): Comman
     .action((options: { json?: boolean; secrets?: boolean }, command: Command) => {
       setExit(runValidate(contextOf(command), options));
     });
+
+  program
+    .command('connect [profile]')
+    .description("a stdio MCP server relaying to the running daemon's /mcp/<profile> (for clients that only launch stdio servers)")
+    .option('-c, --config <file>', 'config file (to find the daemon and its bearer token)')
+    .option('--url <url>', 'the daemon URL instead of the config (e.g. http://127.0.0.1:8750)')
+    .option('--token <token>', 'bearer token (default: the config, else $MCPGW_TOKEN)')
+    .action((profile: string | undefined, options: { url?: string; token?: string }, command: Command) => setExit(runConnect(contextOf(command), profile, options)));
 
   const auth = program.command('auth').description('OAuth: authorize servers, show and forget their tokens');
   auth
