@@ -81,6 +81,11 @@ export class Daemon {
     return `http://${shown}:${address?.port ?? this.model.gateway.listen.port}`;
   }
 
+  /** The base URL a browser uses (gateway.publicUrl as the daemon started with it). */
+  get publicUrl(): string {
+    return this.model.gateway.publicUrl;
+  }
+
   get port(): number {
     return (this.http?.address() as AddressInfo | null)?.port ?? this.model.gateway.listen.port;
   }

@@ -1,6 +1,7 @@
 import { ConfigInvalid, Daemon } from '../daemon.js';
 import { renderFindingText } from '../errors/render.js';
 import { configureLog, type LogFormat } from '../log.js';
+import { renderBanner } from './banner.js';
 import { out, type CommandContext } from './context.js';
 import { displayPath } from './validate.js';
 
@@ -28,6 +29,7 @@ export async function runDaemon(ctx: CommandContext, options: RunOptions): Promi
     }
     throw err;
   }
+  await showBanner(ctx, daemon, options.logFormat ?? 'pretty');
   return new Promise<number>((resolve) => {
     const stop = (signal: string) => {
       daemon.log.info(`${signal} received, shutting down`);
@@ -40,3 +42,18 @@ export async function runDaemon(ctx: CommandContext, options: RunOptions): Promi
     process.on('SIGHUP', hup);
   });
 }
+
+/** Waits (a few seconds at most) for servers to leave `starting`, then prints where to connect. */
+async function showBanner(ctx: CommandContext, daemon: Daemon, format: LogFormat): Promise<void> {
+  const deadline = Date.now() + BANNER_WAIT_MS;
+  while (daemon.gateway.waiting().length > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+  const status = daemon.status() as Parameters<typeof renderBanner>[0];
+  const publicUrl = daemon.publicUrl;
+  if (format === 'json') {
+    daemon.log.info('ready', { url: daemon.url, profiles: Object.fromEntries(Object.entries(status.profiles).map(([n, p]) => [n, p.url])), servers: Object.fromEntries(Object.entries(status.servers).map(([n, s]) => [n, s.state])) });
+    return;
+  }
+  out(ctx.stdout, renderBanner(status, daemon.url, publicUrl));
+}
+
+const BANNER_WAIT_MS = 5000;

@@ -3,6 +3,7 @@ import type { GatewaySpec } from '../config/types.js';
 import type { Logger } from '../log.js';
 import { checkBearer, checkHost, checkOrigin } from './guard.js';
 import { McpEndpoint, type McpHost } from './mcp.js';
+import { renderStatusPage } from './page.js';
 import { errorResponse, jsonResponse, jsonRpcErrorResponse } from './respond.js';
 
 /** What the HTTP surface needs of the daemon; narrow on purpose (http/ knows no upstream). */
@@ -70,6 +71,9 @@ export function createApp(host: AppHost, log: Logger): { app: H3; mcp: McpEndpoi
     return jsonResponse(waiting.length === 0 ? 200 : 503, { status: waiting.length === 0 ? 'ready' : 'starting', waiting });
   });
   app.get('/status', () => jsonResponse(200, host.status()));
+  app.get('/', () => new Response(renderStatusPage(host.status() as Parameters<typeof renderStatusPage>[0]), {
+    headers: { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store', 'x-frame-options': 'DENY', 'content-security-policy': "default-src 'none'; style-src 'unsafe-inline'" },
+  }));
   const mcpRoute = (event: H3Event) => {
     const profile = getRouterParam(event, 'profile') ?? 'default';
     return withCors(mcp.handle(event.req as unknown as Request, decodeURIComponent(profile)), event);
