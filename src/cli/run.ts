@@ -29,8 +29,8 @@ export async function runDaemon(ctx: CommandContext, options: RunOptions): Promi
     }
     throw err;
   }
-  await showBanner(ctx, daemon, options.logFormat ?? 'pretty');
-  return new Promise<number>((resolve) => {
+  // Signals first: a SIGHUP during the banner's wait would otherwise kill the process.
+  const exited = new Promise<number>((resolve) => {
     const stop = (signal: string) => {
       daemon.log.info(`${signal} received, shutting down`);
       process.off('SIGHUP', hup);
@@ -41,6 +41,8 @@ export async function runDaemon(ctx: CommandContext, options: RunOptions): Promi
     process.once('SIGINT', () => stop('SIGINT'));
     process.on('SIGHUP', hup);
   });
+  await showBanner(ctx, daemon, options.logFormat ?? 'pretty');
+  return exited;
 }
 
 /** Waits (a few seconds at most) for servers to leave `starting`, then prints where to connect. */

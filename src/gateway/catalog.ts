@@ -64,39 +64,32 @@ export function buildCatalog(members: readonly MemberView[], profileTools: Filte
   const resourceRoutes = new Map<string, string>();
   const templateRoutes = new Map<string, string>();
 
+  /** Adds one named item under its exposed name, unless too long or taken by an earlier member. */
+  const expose = <T extends { name: string }>(kind: 'tool' | 'prompt', item: T, member: MemberView, routes: Map<string, Route>, out: T[], keep: (name: string) => boolean) => {
+    const name = exposedName(member.prefix, item.name);
+    if (!keep(name)) return;
+    if (name.length > MAX_NAME_LENGTH) {
+      warnings.push(`${kind} "${name}" of server "${member.name}" dropped: its name is over ${MAX_NAME_LENGTH} characters`);
+      return;
+    }
+    const winner = routes.get(name);
+    if (winner) {
+      warnings.push(`${kind} "${name}" of server "${member.name}" dropped: server "${winner.server}" (listed first) has one of that name`);
+      return;
+    }
+    routes.set(name, { server: member.name, name: item.name });
+    out.push(name === item.name ? item : { ...item, name });
+  };
+
   for (const member of members) {
     if (!member.ready) continue;
+    // Order of operations (SPEC section 2): server filter on upstream names, prefix, profile
+    // filter on exposed names, then collisions (the member listed first wins).
     const serverFilter = compileFilter(member.tools);
     for (const tool of member.lists.tools) {
-      if (!serverFilter(tool.name)) continue;
-      const name = exposedName(member.prefix, tool.name);
-      if (!profileFilter(name)) continue;
-      if (name.length > MAX_NAME_LENGTH) {
-        warnings.push(`tool "${name}" of server "${member.name}" dropped: its name is over ${MAX_NAME_LENGTH} characters`);
-        continue;
-      }
-      const winner = toolRoutes.get(name);
-      if (winner) {
-        warnings.push(`tool "${name}" of server "${member.name}" dropped: server "${winner.server}" (listed first) has one of that name`);
-        continue;
-      }
-      toolRoutes.set(name, { server: member.name, name: tool.name });
-      tools.push(name === tool.name ? tool : { ...tool, name });
+      if (serverFilter(tool.name)) expose('tool', tool, member, toolRoutes, tools, profileFilter);
     }
-    for (const prompt of member.lists.prompts) {
-      const name = exposedName(member.prefix, prompt.name);
-      if (name.length > MAX_NAME_LENGTH) {
-        warnings.push(`prompt "${name}" of server "${member.name}" dropped: its name is over ${MAX_NAME_LENGTH} characters`);
-        continue;
-      }
-      const winner = promptRoutes.get(name);
-      if (winner) {
-        warnings.push(`prompt "${name}" of server "${member.name}" dropped: server "${winner.server}" (listed first) has one of that name`);
-        continue;
-      }
-      promptRoutes.set(name, { server: member.name, name: prompt.name });
-      prompts.push(name === prompt.name ? prompt : { ...prompt, name });
-    }
+    for (const prompt of member.lists.prompts) expose('prompt', prompt, member, promptRoutes, prompts, () => true);
     // Resource URIs pass through unchanged; a URI served by two members goes to the first.
     for (const resource of member.lists.resources) {
       if (resourceRoutes.has(resource.uri)) continue;

@@ -41,10 +41,10 @@ export interface TestGateway {
 }
 
 /**
- * Starts a daemon on a free port. Fails the test when the daemon logs at error level,
- * unless the line matches one of `allowErrors`.
+ * Starts a daemon on a free port (or on its configured one, with `keepPort`). Fails the test
+ * when the daemon logs at error level, unless the line matches one of `allowErrors`.
  */
-export async function startGateway(t: TestContext, config: Record<string, unknown> | string, options: { allowErrors?: RegExp[]; env?: Record<string, string | undefined> } = {}): Promise<TestGateway> {
+export async function startGateway(t: TestContext, config: Record<string, unknown> | string, options: { allowErrors?: RegExp[]; env?: Record<string, string | undefined>; keepPort?: boolean } = {}): Promise<TestGateway> {
   const dir = tempDir(t);
   const configPath = join(dir, 'gateway.yaml');
   const write = (c: Record<string, unknown> | string) => writeFileSync(configPath, typeof c === 'string' ? c : stringify(c));
@@ -59,7 +59,9 @@ export async function startGateway(t: TestContext, config: Record<string, unknow
       if (!(options.allowErrors ?? []).some((re) => re.test(line))) unexpected.push(line);
     },
   });
-  const daemon = await Daemon.start({ configPath, version: 'test', env: { ...process.env, ...options.env }, port: 0 });
+  // keepPort: listen on gateway.listen as configured (get it from freePort()); the default
+  // publicUrl, hence the OAuth redirect URI, is built from that port, not from the one bound.
+  const daemon = await Daemon.start({ configPath, version: 'test', env: { ...process.env, ...options.env }, port: options.keepPort ? undefined : 0 });
   let closed = false;
   const close = async () => {
     if (closed) return;
@@ -108,21 +110,25 @@ export async function waitReady(url: string, servers: string[] = [], state = 're
   }, `servers ${servers.join(', ')} to be ${state}`, 20_000);
 }
 
-/** Pids of live processes in a process group (from /proc). */
-export function processesInGroup(pgid: number): number[] {
-  const pids: number[] = [];
+/** state, ppid and pgid of every live process (zombies are dead, only not reaped yet). */
+export function liveProcesses(): Array<{ pid: number; ppid: number; pgid: number }> {
+  const out: Array<{ pid: number; ppid: number; pgid: number }> = [];
   for (const entry of readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
     try {
       const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
       const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      // fields[0] is the state; a zombie is already dead, only not reaped.
-      if (fields[0] !== 'Z' && Number(fields[2]) === pgid) pids.push(Number(entry));
+      if (fields[0] !== 'Z') out.push({ pid: Number(entry), ppid: Number(fields[1]), pgid: Number(fields[2]) });
     } catch {
       // gone meanwhile
     }
   }
-  return pids;
+  return out;
+}
+
+/** Pids of live processes in a process group. */
+export function processesInGroup(pgid: number): number[] {
+  return liveProcesses().filter((p) => p.pgid === pgid).map((p) => p.pid);
 }
 
 /** A child process (e.g. the HTTP fixture) stopped after the test; resolves once it printed LISTENING <port>. */

@@ -3,12 +3,12 @@
 // real `mcpgw run` process.
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { McpError } from '@modelcontextprotocol/sdk/types.js';
 import { stringify } from 'yaml';
-import { connect, FIXTURES, fixtureServer, freePort, processesInGroup, ROOT, startGateway, startHttpFixture, tempDir, waitFor, waitReady } from '../helpers/gateway.js';
+import { connect, FIXTURES, fixtureServer, freePort, liveProcesses, processesInGroup, ROOT, startGateway, startHttpFixture, tempDir, waitFor, waitReady } from '../helpers/gateway.js';
 
 function alive(pid: number): boolean {
   try {
@@ -147,17 +147,5 @@ test('mcpgw run: SIGHUP reloads; SIGTERM lets an in-flight call finish, stops ev
 
 /** Process groups led by direct children of `pid` (the upstreams of a daemon). */
 function listGroupsOf(pid: number): number[] {
-  const groups: number[] = [];
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
-      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      if (Number(fields[1]) === pid && Number(fields[2]) === Number(entry) && fields[0] !== 'Z') groups.push(Number(entry));
-    } catch {
-      // gone
-    }
-  }
-  return groups;
+  return liveProcesses().filter((p) => p.ppid === pid && p.pgid === p.pid).map((p) => p.pid);
 }
-
