@@ -273,6 +273,7 @@ export class Upstream {
     } catch (err) {
       this.log.debug('error while stopping', { server: this.name, error: err as Error });
     }
+    if (client || transport) this.log.info('server stopped', { server: this.name });
     this.setState('disabled', null);
   }
 
@@ -325,7 +326,7 @@ export class Upstream {
       const { client } = await this.open(isCurrent);
       this.adopt(client);
       this.backoff.succeeded();
-      this.log.info('server ready', { server: this.name, tools: this.tools.length, prompts: this.prompts.length, resources: this.resources.length });
+      this.log.info(this.restarts > 0 ? 'server restarted' : 'server ready', { server: this.name, tools: this.tools.length, prompts: this.prompts.length, resources: this.resources.length, ...(this.restarts > 0 ? { restarts: this.restarts } : {}) });
       this.setState('ready', null);
     } catch (err) {
       if (!isCurrent()) return;
