@@ -62,7 +62,7 @@ export const CODES = {
   MCPGW_E_OAUTH_REGISTRATION: { exit: 1, http: 502, jsonrpc: -32603, doc: 'No client: no clientId configured, no usable Client ID Metadata Document, and dynamic registration is absent or failed.' },
   MCPGW_E_OAUTH_TOKEN: { exit: 1, http: 502, jsonrpc: -32603, doc: 'The token endpoint refused the code exchange or the refresh (invalid_grant: authorize again).' },
   MCPGW_E_OAUTH_UNKNOWN_SERVER: { exit: 1, http: 404, jsonrpc: -32602, doc: 'An OAuth command or link names a server that is not an enabled OAuth server.' },
-  MCPGW_E_OAUTH_SCOPE: { exit: 1, http: 502, jsonrpc: -32603, doc: 'The server kept answering 403 insufficient_scope after 3 step-up authorizations.' },
+  MCPGW_E_OAUTH_SCOPE: { exit: 1, http: 502, jsonrpc: -32603, doc: 'The server refused 3 tokens in a row with 403 insufficient_scope (the first authorization and 2 step-ups); set auth.scopes.' },
   MCPGW_E_OAUTH_DENIED: { exit: 1, http: 403, jsonrpc: -32603, doc: 'The user or the authorization server denied the authorization (access_denied), or login timed out.' },
 } as const satisfies Record<string, CodeInfo>;
 
