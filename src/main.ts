@@ -3,6 +3,7 @@ import { Command, CommanderError, Option } from 'commander';
 import { configPathFrom, type CommandContext } from './cli/context.js';
 import { runAuthClientMetadata, runAuthLogin, runAuthLogout, runAuthStatus } from './cli/auth.js';
 import { runConnect } from './cli/connect.js';
+import { runDoctorCommand } from './cli/doctor.js';
 import { runDaemon } from './cli/run.js';
 import { runValidate } from './cli/validate.js';
 import { exitCodeOf, renderFindingText, toFindings } from './errors/render.js';
@@ -58,6 +59,17 @@ function buildProgram(setExit: (code: number | Promise<number>) => void): Comman
     .option('--url <url>', 'the daemon URL instead of the config (e.g. http://127.0.0.1:8750)')
     .option('--token <token>', 'bearer token (default: the config, else $MCPGW_TOKEN)')
     .action((profile: string | undefined, options: { url?: string; token?: string }, command: Command) => setExit(runConnect(contextOf(command), profile, options)));
+
+  program
+    .command('doctor [server...]')
+    .description('diagnose the setup: config, key, token store, each server (connect, auth, tools), the running daemon')
+    .option('-c, --config <file>', 'config file')
+    .option('--json', 'print the findings as JSON (schema: docs/doctor.md)')
+    .option('--offline', 'no network, no server started: config, key, store and files only')
+    .option('--timeout <seconds>', 'time budget of the live checks (default 10)')
+    .action((servers: string[], options: { json?: boolean; offline?: boolean; timeout?: string }, command: Command) => {
+      setExit(runDoctorCommand(contextOf(command), servers, options, VERSION));
+    });
 
   const auth = program.command('auth').description('OAuth: authorize servers, show and forget their tokens');
   auth

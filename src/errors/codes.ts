@@ -15,6 +15,8 @@ export interface CodeInfo {
 }
 
 const config = (doc: string): CodeInfo => ({ exit: 1, http: 500, jsonrpc: -32603, doc });
+/** doctor findings: the exit status follows severity (1 when any finding is an error). */
+const doctor = (doc: string): CodeInfo => ({ exit: 1, http: 500, jsonrpc: -32603, doc });
 
 export const CODES = {
   MCPGW_E_USAGE: { exit: 2, http: 400, jsonrpc: -32602, doc: 'The command line is wrong: unknown option, missing argument.' },
@@ -64,6 +66,55 @@ export const CODES = {
   MCPGW_E_OAUTH_UNKNOWN_SERVER: { exit: 1, http: 404, jsonrpc: -32602, doc: 'An OAuth command or link names a server that is not an enabled OAuth server.' },
   MCPGW_E_OAUTH_SCOPE: { exit: 1, http: 502, jsonrpc: -32603, doc: 'The server refused 3 tokens in a row with 403 insufficient_scope (the first authorization and 2 step-ups); set auth.scopes.' },
   MCPGW_E_OAUTH_DENIED: { exit: 1, http: 403, jsonrpc: -32603, doc: 'The user or the authorization server denied the authorization (access_denied), or login timed out.' },
+
+  // mcpgw doctor (SPEC section 6). Its findings also use the codes above (config, key, store,
+  // OAuth discovery, MCPGW_E_SERVER_TIMEOUT, MCPGW_E_LISTEN). MCPGW_I_ codes are passed checks.
+  MCPGW_I_CONFIG_OK: doctor('The config file loads: YAML, schema, templates and references are valid.'),
+  MCPGW_I_DAEMON_RUNNING: doctor('A daemon answers at the configured address; doctor shows its live view.'),
+  MCPGW_I_DAEMON_STOPPED: doctor('No daemon answers at the configured address (and the port is free for one).'),
+  MCPGW_I_DAEMON_SERVER: doctor('The running daemon reports this server ready (or still starting).'),
+  MCPGW_W_DAEMON_SERVER: doctor('The running daemon reports this server in error, restarting or needing authorization.'),
+  MCPGW_W_DAEMON_STATUS: doctor("A daemon answers /healthz but its /status cannot be read (a bearer token is needed)."),
+  MCPGW_W_DAEMON_OTHER_CONFIG: doctor('The daemon at the configured address runs another config file.'),
+  MCPGW_W_DAEMON_RELOAD_FAILED: doctor('The daemon rejected the last change to the config file and still serves the previous one.'),
+  MCPGW_W_DAEMON_RESTART_NEEDED: doctor('listen, publicUrl or dataDir changed while the daemon ran; they apply after a restart.'),
+  MCPGW_I_KEY_OK: doctor('The OAuth encryption key is set and long enough.'),
+  MCPGW_I_STORE_OK: doctor('The token store is readable, decryptable and private (or not created yet, in a writable place).'),
+  MCPGW_W_DATADIR_IN_GIT: doctor('The data dir (token store) is inside a git work tree and not ignored.'),
+  MCPGW_W_INSECURE_NETWORK: doctor('The gateway is reachable beyond loopback without bearer tokens, or over plain http.'),
+  MCPGW_W_INSECURE_HTTP: doctor('A server is reached over plain http beyond loopback, or has auth.allowInsecureHttp: true.'),
+  MCPGW_W_LITERAL_SECRET: doctor('A secret (bearer token, API key, client secret, secret header or env) is written literally in the config.'),
+  MCPGW_W_CALLBACK_URL: doctor('publicUrl does not lead to the listener (another port), or the OAuth redirect URI is plain http beyond loopback.'),
+  MCPGW_I_OFFLINE: doctor('doctor ran with --offline: live checks were skipped.'),
+  MCPGW_I_SERVER_DISABLED: doctor('The server has enabled: false and was not checked.'),
+  MCPGW_I_COMMAND_FOUND: doctor("The stdio server's command was found (--offline: not started)."),
+  MCPGW_E_UPSTREAM_COMMAND: doctor("A stdio server's command is not on PATH, does not exist, or is not executable."),
+  MCPGW_W_ARGS_SECRET: doctor("A stdio server's args hold a secret, visible to every local user in ps."),
+  MCPGW_I_UPSTREAM_OK: doctor('The server started or answered, and completed the MCP initialize handshake.'),
+  MCPGW_E_UPSTREAM_EXITED: doctor('A stdio server exited (or was killed) before answering initialize.'),
+  MCPGW_E_UPSTREAM_INITIALIZE: doctor('The server answered, but the MCP initialize handshake or the first lists failed.'),
+  MCPGW_E_UPSTREAM_REFUSED: doctor("Connection refused: nothing listens at the url's host and port."),
+  MCPGW_E_UPSTREAM_DNS: doctor("The url's host name does not resolve."),
+  MCPGW_E_UPSTREAM_UNREACHABLE: doctor('The server did not answer in time, or the connection failed otherwise (reset, unreachable network).'),
+  MCPGW_E_UPSTREAM_TLS: doctor('The TLS handshake failed: no TLS on that port, an untrusted or self-signed certificate, another host name, expired.'),
+  MCPGW_E_UPSTREAM_AUTH_REQUIRED: doctor('The server answers 401/403 and the config sets no auth for it.'),
+  MCPGW_E_UPSTREAM_API_KEY: doctor('The server answers 401/403 to the configured API key.'),
+  MCPGW_E_UPSTREAM_NOT_FOUND: doctor('The server answers 404/405: no MCP endpoint at this URL (path or transport).'),
+  MCPGW_E_UPSTREAM_SERVER_ERROR: doctor('The server answers with an HTTP 5xx error.'),
+  MCPGW_E_UPSTREAM_HTTP_STATUS: doctor('The server answers initialize with an unexpected HTTP status (not 2xx, 401/403, 404/405 or 5xx).'),
+  MCPGW_I_OAUTH_OK: doctor('OAuth discovery works: metadata found, PKCE S256 advertised, a way to get a client exists.'),
+  MCPGW_W_OAUTH_FALLBACK: doctor('The server publishes no OAuth metadata; the 2025-03-26 default endpoints are assumed.'),
+  MCPGW_I_OAUTH_TOKEN_VALID: doctor('A token is stored for the server\'s current url and is valid.'),
+  MCPGW_I_OAUTH_REFRESHABLE: doctor('The access token expired, but a refresh token is stored: the gateway refreshes it on next use.'),
+  MCPGW_W_OAUTH_TOKEN_EXPIRING: doctor('The access token expires within the hour and there is no refresh token.'),
+  MCPGW_E_OAUTH_NOT_AUTHORIZED: doctor('No token is stored for the OAuth server (or it was issued for another URL): it needs authorization.'),
+  MCPGW_E_OAUTH_EXPIRED: doctor('The access token expired and there is no refresh token.'),
+  MCPGW_E_OAUTH_TOKEN_REJECTED: doctor('The server refused the stored, unexpired access token (revoked, another resource, or missing scopes).'),
+  MCPGW_W_ZERO_TOOLS: doctor('The server exposes no tools: it offers nothing, or the tools filter removes all of them.'),
+  MCPGW_W_LONG_NAME: doctor('Exposed tool names are over 64 characters or contain ".", which some clients reject.'),
+  MCPGW_W_NAME_DROPPED: doctor('Exposed tool names are over 128 characters and are dropped.'),
+  MCPGW_W_TOOL_COLLISION: doctor('Two members of a profile expose the same name; the one listed later loses it.'),
+  MCPGW_W_DOCTOR_TIMEOUT: doctor('A doctor check did not finish within its time limit.'),
 } as const satisfies Record<string, CodeInfo>;
 
 export type Code = keyof typeof CODES;
