@@ -15,7 +15,6 @@ export interface ClientOptions {
   readonly configured?: { clientId: string; clientSecret?: string };
   readonly clientMetadataUrl?: string;
   readonly redirectUri: string;
-  readonly scope?: string;
   readonly existing?: ClientRegistration;
   readonly fetch?: FetchLike;
 }
@@ -54,10 +53,14 @@ export async function obtainClient(d: Discovered, options: ClientOptions): Promi
   }
   if (typeof as.registration_endpoint === 'string') {
     try {
+      // No `scope` in the registration (RFC 7591 makes it optional). The scopes of an MCP
+      // server are often the resource server's, not ones the AS lists itself, and an AS may
+      // refuse them at registration (oidc-provider: invalid_client_metadata); one that accepts
+      // them limits the client to them, and the registration is reused, so a later step-up to
+      // more scopes would be refused. Scopes go in each authorization request instead.
       const info = await registerClient(d.authorizationServer, {
         metadata: as as never,
         clientMetadata: clientMetadata(options.redirectUri) as never,
-        scope: options.scope,
         fetchFn: options.fetch,
       });
       return {
@@ -172,10 +175,25 @@ function toTokenSet(response: oidc.TokenEndpointResponse, previous?: TokenSet): 
 function tokenError(what: string, err: unknown): McpgwError {
   const body = err as { error?: string; error_description?: string; code?: string; message?: string };
   const oauthError = typeof body.error === 'string' ? body.error : undefined;
-  const detail = oauthError ? `${oauthError}${body.error_description ? `: ${body.error_description}` : ''}` : body.message ?? String(err);
+  const status = httpStatus(err);
+  // An outage is not a refusal: a network failure, a 5xx or 429 (which oauth4webapi reports
+  // without parsing the body), or the RFC 6749 codes for one. The upstream retries these with
+  // backoff; before, a refresh during an outage put the server in `error` for good.
+  const transient = (status === undefined && oauthError === undefined) || (status !== undefined && (status >= 500 || status === 429))
+    || oauthError === 'temporarily_unavailable' || oauthError === 'server_error';
+  const detail = oauthError ? `${oauthError}${body.error_description ? `: ${body.error_description}` : ''}` : `${body.message ?? String(err)}${status ? ` (HTTP ${status})` : ''}`;
   return new McpgwError('MCPGW_E_OAUTH_TOKEN', `${what}: ${detail}`, {
-    hint: oauthError === 'invalid_grant' ? 'authorize again: mcpgw auth login <server>' : 'check the client registration and the authorization server',
-    details: { oauthError },
+    hint: oauthError === 'invalid_grant' ? 'authorize again: mcpgw auth login <server>'
+      : transient ? 'the authorization server is unreachable or failing; mcpgw retries' : 'check the client registration and the authorization server',
+    details: { oauthError, transient },
     cause: err,
   });
+}
+
+/** The HTTP status behind an openid-client / oauth4webapi error (on it, or on a Response among its causes). */
+function httpStatus(err: unknown): number | undefined {
+  for (let e = err as { status?: unknown; cause?: unknown } | undefined, depth = 0; e && typeof e === 'object' && depth < 4; e = e.cause as typeof e, depth++) {
+    if (typeof e.status === 'number') return e.status;
+  }
+  return undefined;
 }

@@ -41,12 +41,25 @@ export type CallbackResult =
 
 /** How long a started authorization may take before its state is refused. */
 const PENDING_TTL_MS = 10 * 60_000;
-/** Tokens closer than this to expiry are refreshed before use. */
+/** Tokens closer than this to expiry are refreshed before use (less for short-lived tokens, see refreshDue). */
 const REFRESH_MARGIN_MS = 60_000;
 /** Step-ups on insufficient_scope before giving up (SPEC section 5). */
 const MAX_STEP_UPS = 3;
 /** Refusals further apart than this are not one step-up loop. */
 const STEP_UP_WINDOW_MS = 10 * 60_000;
+
+/**
+ * Whether to refresh before the next request. The margin is REFRESH_MARGIN_MS, but at most half
+ * the token's lifetime, estimated from `storedAt` (the entry's updatedAt, set by every token write;
+ * a later write of something else only makes the margin smaller, never past the expiry): with a
+ * flat 60 s margin a token living a minute or less was "expiring" from the start, and every
+ * request went through a refresh first.
+ */
+export function refreshDue(tokens: TokenSet, storedAt: number, now = Date.now()): boolean {
+  if (tokens.expiresAt === undefined) return false;
+  const lifetime = Math.max(0, tokens.expiresAt - storedAt);
+  return tokens.expiresAt - Math.min(REFRESH_MARGIN_MS, lifetime / 2) <= now;
+}
 
 export class OAuthService {
   private specs = new Map<string, ServerSpec>();
@@ -56,7 +69,7 @@ export class OAuthService {
   private readonly pending = new Map<string, Pending>();
   private readonly challenges = new Map<string, { resourceMetadataUrl?: string; scope?: string; error?: string }>();
   private readonly refreshing = new Map<string, Promise<TokenSet>>();
-  private readonly stepUps = new Map<string, { count: number; at: number }>();
+  private readonly stepUps = new Map<string, { count: number; at: number; token?: string }>();
   private readonly lastError = new Map<string, string>();
   private readonly logins = new Map<string, { authorizedAt?: string; lastFailure?: { message: string; at: string } }>();
   private options: OAuthServiceOptions;
@@ -142,15 +155,21 @@ export class OAuthService {
 
   private async headers(server: string): Promise<Record<string, string>> {
     await this.openStore();
-    if (this.storeProblem) throw this.storeProblem;
+    if (this.storeProblem) {
+      // This error becomes the server's lastError in /status, which shows the message only:
+      // put the fix in it (restore the key, or move the store away), not just what went wrong.
+      const p = this.storeProblem;
+      throw new McpgwError(p.code, p.hint ? `${p.message}; to fix: ${p.hint}` : p.message, { hint: p.hint, details: p.details, cause: p });
+    }
     const entry = this.entry(server);
     const tokens = entry?.tokens;
     // No token yet: try without one; a 401 then marks the server needs_auth with its challenge.
     if (!entry || !tokens) return {};
     let current = tokens;
-    if (tokens.expiresAt !== undefined && tokens.expiresAt - REFRESH_MARGIN_MS < Date.now()) {
-      if (!tokens.refreshToken) throw this.needsAuth(server, 'the access token expired and there is no refresh token');
-      current = await this.refresh(server);
+    if (refreshDue(tokens, entry.updatedAt)) {
+      if (tokens.refreshToken) current = await this.refresh(server);
+      // Without a refresh token, a token inside the margin is still good until it expires.
+      else if (tokens.expiresAt! <= Date.now()) throw this.needsAuth(server, 'the access token expired and there is no refresh token');
     }
     return { authorization: `Bearer ${current.accessToken}` };
   }
@@ -161,9 +180,13 @@ export class OAuthService {
     const tokens = this.entry(server)?.tokens;
     if (response.status === 403 && challenge.error === 'insufficient_scope') {
       // Consecutive refusals count towards the limit; one long after the last starts afresh.
+      // Refusals of the same token count once: concurrent calls refused together are one
+      // step-up, not several (three at once used to end step-ups before any was tried).
       const previous = this.stepUps.get(server);
-      const n = previous && Date.now() - previous.at < STEP_UP_WINDOW_MS ? previous.count + 1 : 1;
-      this.stepUps.set(server, { count: n, at: Date.now() });
+      const recent = previous && Date.now() - previous.at < STEP_UP_WINDOW_MS;
+      const token = tokens?.accessToken;
+      const n = recent ? previous.count + (token !== undefined && token === previous.token ? 0 : 1) : 1;
+      this.stepUps.set(server, { count: n, at: Date.now(), token });
       this.options.log.warn(`server needs more scopes (${challenge.scope ?? 'unspecified'}); authorize again (step-up ${n} of ${MAX_STEP_UPS})`, { server });
       return false;
     }
@@ -171,7 +194,11 @@ export class OAuthService {
     try {
       await this.refresh(server, tokens.accessToken);
       return true;
-    } catch {
+    } catch (err) {
+      // The authorization server is down (not a refusal): fail this request with that error.
+      // Giving up with the 401 instead sent the server to needs_auth, asking the user to
+      // authorize again although the refresh token was fine, and nothing retried it.
+      if (err instanceof McpgwError && err.details?.transient === true) throw err;
       return false;
     }
   }
@@ -241,7 +268,6 @@ export class OAuthService {
       configured: auth.clientId ? { clientId: auth.clientId, clientSecret: auth.clientSecret } : undefined,
       clientMetadataUrl: this.options.clientMetadataUrl,
       redirectUri: this.redirectUri,
-      scope,
       existing: sameServer ? previous?.client : undefined,
       fetch: this.options.fetch,
     });

@@ -61,7 +61,8 @@ export function describeConnectError(err: unknown, spec: ServerSpec, transport?:
   const permanent = (message: string) => ({ message, permanent: true, needsAuth: false });
   if (err instanceof McpgwError) {
     if (err.code === 'MCPGW_E_SERVER_NEEDS_AUTH') return { message: err.message, permanent: false, needsAuth: true };
-    if (err.code === 'MCPGW_E_SERVER_TIMEOUT') return transient(err.message);
+    // details.transient: a failure of something else that will pass (the OAuth token endpoint down).
+    if (err.code === 'MCPGW_E_SERVER_TIMEOUT' || err.details?.transient === true) return transient(err.message);
     return permanent(err.message);
   }
   if (transport instanceof StdioProcessTransport) {

@@ -17,7 +17,8 @@ export interface AuthProvider {
   headers(): Promise<Record<string, string>>;
   /**
    * Called with a 401 or 403 response; resolves true when a retry may succeed (a token was
-   * refreshed or a scope stepped up), false to give up and surface the error.
+   * refreshed or a scope stepped up), false to give up and surface the error. Rejects when it
+   * could not tell (the authorization server is down): the request then fails with that error.
    */
   onRejected?(response: Response): Promise<boolean>;
   /** Auth state for /status; absent for auth none. */

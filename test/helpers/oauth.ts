@@ -1,0 +1,126 @@
+// Helpers for the OAuth tests: the fixtures of test/fixtures/oauth/ as child processes
+// (stopped after the test, even when it fails), and a headless "browser" that follows an
+// authorization from /oauth/start through the authorization server back to /oauth/callback.
+import type { TestContext } from 'node:test';
+import { startHttpFixture } from './gateway.js';
+
+const AS_FILE = '../oauth/authorization-server.ts';
+const PROTECTED_FILE = '../oauth/protected-server.ts';
+
+export interface AuthorizationServer {
+  readonly issuer: string;
+  stats(): Promise<AsStats>;
+  /** Interactions answer access_denied while on. */
+  deny(on: boolean): Promise<void>;
+  /** Forgets every grant and its tokens: the next refresh gets invalid_grant. */
+  revoke(): Promise<void>;
+  /** While on, the token endpoint answers 503 temporarily_unavailable. */
+  outage(on: boolean): Promise<void>;
+}
+
+export interface AsStats {
+  registrations: number;
+  authorizations: { scope?: string; resource?: string | string[]; clientId: string }[];
+  codeGrants: number;
+  refreshGrants: number;
+  rotations: number;
+  tokenErrors: Record<string, number>;
+  denied: number;
+  issued: string[];
+}
+
+export interface ProtectedServer {
+  /** The MCP endpoint, http://127.0.0.1:<port>/mcp (also the RFC 8707 resource). */
+  readonly url: string;
+  stats(): Promise<ProtectedStats>;
+  /** Refuses every token it accepted so far with 401 invalid_token, although they have not expired. */
+  revokeTokens(): Promise<void>;
+}
+
+export interface ProtectedStats {
+  authorizationHeaders: string[];
+  accepted: number;
+  tokens: string[];
+  rejected: { missing: number; invalid: number; expired: number; insufficientScope: number; revoked: number };
+}
+
+/**
+ * The oidc-provider authorization server; access tokens live `accessTtl` seconds. Given a
+ * `port` (from freePort()), its issuer is known before it listens, so a protected server can
+ * start alongside it.
+ */
+export async function startAuthorizationServer(t: TestContext, options: { accessTtl?: number; port?: number } = {}): Promise<AuthorizationServer> {
+  const { port } = await startHttpFixture(t, ['--access-ttl', String(options.accessTtl ?? 3), '--port', String(options.port ?? 0)], AS_FILE);
+  const issuer = `http://127.0.0.1:${port}`;
+  const post = async (path: string) => {
+    const response = await fetch(`${issuer}${path}`, { method: 'POST' });
+    if (!response.ok) throw new Error(`${path}: HTTP ${response.status}`);
+    await response.body?.cancel();
+  };
+  return {
+    issuer,
+    stats: async () => (await fetch(`${issuer}/test/stats`)).json() as Promise<AsStats>,
+    deny: (on) => post(`/test/deny?on=${on ? 1 : 0}`),
+    revoke: () => post('/test/revoke'),
+    outage: (on) => post(`/test/outage?on=${on ? 1 : 0}`),
+  };
+}
+
+/** The protected MCP server trusting `issuer` (or, with `open`, an unprotected one that records Authorization headers). */
+export async function startProtectedServer(t: TestContext, issuer: string | undefined, args: string[] = []): Promise<ProtectedServer> {
+  const { port } = await startHttpFixture(t, [...(issuer ? ['--issuer', issuer] : ['--open']), ...args], PROTECTED_FILE);
+  const base = `http://127.0.0.1:${port}`;
+  return {
+    url: `${base}/mcp`,
+    stats: async () => (await fetch(`${base}/test/stats`)).json() as Promise<ProtectedStats>,
+    revokeTokens: async () => {
+      const response = await fetch(`${base}/test/revoke-tokens`, { method: 'POST' });
+      if (!response.ok) throw new Error(`/test/revoke-tokens: HTTP ${response.status}`);
+      await response.body?.cancel();
+    },
+  };
+}
+
+export interface BrowserResult {
+  readonly status: number;
+  readonly body: string;
+  /** Every URL requested, in order. */
+  readonly visited: readonly string[];
+}
+
+/**
+ * Follows redirects one at a time (fetch with redirect: 'manual'), keeping cookies per origin,
+ * like a browser whose user approves at once. Stops at the first answer that is not a redirect
+ * (normally the gateway's /oauth/callback page). `stopAt` ends it before requesting a URL it
+ * matches, returning that URL as the last visited (to replay or tamper with a callback).
+ */
+export async function followAuthorization(startUrl: string, options: { stopAt?: RegExp } = {}): Promise<BrowserResult> {
+  const jar = new Map<string, Map<string, string>>();
+  const visited: string[] = [];
+  let url = startUrl;
+  for (let hop = 0; hop < 20; hop++) {
+    visited.push(url);
+    if (options.stopAt?.test(url)) return { status: 0, body: '', visited };
+    const origin = new URL(url).origin;
+    const cookies = jar.get(origin) ?? new Map<string, string>();
+    jar.set(origin, cookies);
+    const headers: Record<string, string> = {};
+    if (cookies.size > 0) headers.cookie = [...cookies].map(([k, v]) => `${k}=${v}`).join('; ');
+    const response = await fetch(url, { redirect: 'manual', headers });
+    for (const line of response.headers.getSetCookie()) {
+      const pair = line.split(';', 1)[0]!;
+      const i = pair.indexOf('=');
+      const [name, value] = [pair.slice(0, i).trim(), pair.slice(i + 1).trim()];
+      if (value === '' || /expires=Thu, 01 Jan 1970/i.test(line)) cookies.delete(name);
+      else cookies.set(name, value);
+    }
+    const location = response.headers.get('location');
+    if (response.status >= 300 && response.status < 400 && location) {
+      await response.body?.cancel();
+      url = new URL(location, url).href;
+      continue;
+    }
+    return { status: response.status, body: await response.text(), visited };
+  }
+  throw new Error(`too many redirects: ${visited.join(' -> ')}`);
+}
