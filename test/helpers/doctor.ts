@@ -143,6 +143,8 @@ export async function silentListener(t: TestContext): Promise<{ port: number; co
 export interface OAuthMetadataOptions {
   readonly s256?: boolean;
   readonly registration?: boolean;
+  /** The resource the protected-resource metadata names (default: the endpoint itself). */
+  readonly resource?: string;
 }
 
 /**
@@ -156,7 +158,7 @@ export async function oauthMetadataServer(t: TestContext, options: OAuthMetadata
     const path = new URL(req.url ?? '/', origin).pathname;
     const json = (status: number, body: unknown, headers: Record<string, string> = {}) => res.writeHead(status, { 'content-type': 'application/json', ...headers }).end(JSON.stringify(body));
     if (path === '/mcp') return json(401, { error: 'unauthorized' }, { 'www-authenticate': `Bearer resource_metadata="${origin}/.well-known/oauth-protected-resource/mcp"` });
-    if (path === '/.well-known/oauth-protected-resource/mcp') return json(200, { resource: `${origin}/mcp`, authorization_servers: [origin] });
+    if (path === '/.well-known/oauth-protected-resource/mcp') return json(200, { resource: options.resource ?? `${origin}/mcp`, authorization_servers: [origin] });
     if (path === '/.well-known/oauth-authorization-server') {
       return json(200, {
         issuer: origin,

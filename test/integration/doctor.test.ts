@@ -5,8 +5,10 @@ import assert from 'node:assert/strict';
 import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
+import { runDoctor } from '../../src/doctor/run.js';
+import type { Check } from '../../src/doctor/types.js';
 import { freePort, startHttpFixture, tempDir } from '../helpers/gateway.js';
-import { doctor, fixture, oauthMetadataServer, processesWith, SECRETS, selfSignedServer, silentListener, statusServer, writeStore } from '../helpers/doctor.js';
+import { doctor, doctorEnv, fixture, oauthMetadataServer, processesWith, SECRETS, selfSignedServer, silentListener, statusServer, wrapReport, writeConfig, writeStore } from '../helpers/doctor.js';
 
 const HOUR = 3600_000;
 
@@ -72,6 +74,27 @@ describe('doctor: config, key, store', { concurrency: true }, () => {
     assert.match(d.get('MCPGW_W_STORE_PERMISSIONS', 'gateway').hint!, /chmod 600/);
     d.get('MCPGW_I_OAUTH_TOKEN_VALID', 'gh');
     assert.equal(d.report.ok, true);
+  });
+
+  test('a store of a newer format: MCPGW_E_STORE_VERSION; an unreadable key file: MCPGW_E_KEY_UNREADABLE', async (t) => {
+    const dir = tempDir(t, 'mcpgw-doctor-');
+    mkdirSync(join(dir, '.mcpgw'), { mode: 0o700 });
+    writeFileSync(join(dir, '.mcpgw', 'oauth-store.json'), JSON.stringify({ format: 'mcpgw-oauth-store', version: 99 }), { mode: 0o600 });
+    const config = { servers: { gh: { url: 'https://example.com/mcp', auth: { type: 'oauth' } } } };
+    const d = await doctor(t, config, { offline: true, dir });
+    assert.match(d.get('MCPGW_E_STORE_VERSION', 'gateway').hint!, /upgrade mcpgw/);
+    const keyFile = await doctor(t, config, { offline: true, env: { OAUTH_ENCRYPTION_KEY: undefined, OAUTH_ENCRYPTION_KEY_FILE: join(dir, 'no-such-key') } });
+    assert.match(keyFile.get('MCPGW_E_KEY_UNREADABLE', 'gateway').message, /OAUTH_ENCRYPTION_KEY_FILE names .*no-such-key/);
+    assert.equal(keyFile.report.ok, false);
+  });
+
+  test('a check that does not finish in time: MCPGW_W_DOCTOR_TIMEOUT, and doctor still ends', async (t) => {
+    const path = writeConfig(t, { servers: {} });
+    const hang: Check = { id: 'hang', title: 'a check that hangs', scope: 'gateway', run: () => new Promise(() => undefined) };
+    const report = await runDoctor({ configPath: path, env: doctorEnv(), version: 'test', timeoutMs: 300 }, [hang]);
+    const d = wrapReport(report, path);
+    assert.match(d.get('MCPGW_W_DOCTOR_TIMEOUT', 'gateway').message, /"a check that hangs" did not finish/);
+    assert.equal(report.ok, true);
   });
 
   test('a data dir that is a file: MCPGW_E_STORE_IO', async (t) => {
@@ -315,6 +338,13 @@ describe('doctor: OAuth discovery', { concurrency: true }, () => {
     const d = await doctor(t, { servers: { idp: { url, auth: { type: 'oauth' } } } });
     assert.match(d.get('MCPGW_I_OAUTH_OK', 'idp').message, /dynamic registration/);
     d.get('MCPGW_E_OAUTH_NOT_AUTHORIZED', 'idp');
+  });
+
+  test('metadata for another resource: MCPGW_E_OAUTH_DISCOVERY', async (t) => {
+    const url = await oauthMetadataServer(t, { resource: 'https://elsewhere.example.com/mcp' });
+    const d = await doctor(t, { servers: { idp: { url, auth: { type: 'oauth' } } } });
+    assert.match(d.get('MCPGW_E_OAUTH_DISCOVERY', 'idp').message, /elsewhere\.example\.com/);
+    assert.equal(d.report.ok, false);
   });
 
   test('a server without any metadata: MCPGW_W_OAUTH_FALLBACK', async (t) => {
