@@ -1,0 +1,215 @@
+// tools/call `echo` direct (an SDK client on the fixture's own Streamable HTTP endpoint)
+// against through `mcpgw run` (the fixture as a stdio server, and as an HTTP server):
+// sequential latency, concurrent throughput, and CPU per call of each process; and a CPU
+// profile of the gateway during the concurrent phase.
+//
+// Each mode has processes of its own (direct: HTTP fixture A; gateway-stdio: gateway S and
+// its stdio fixture; gateway-http: gateway H and HTTP fixture B), so the modes can take turns
+// closely (call by call, or in 1 s slices) while the CPU of each process still belongs to
+// one mode: the turns spread the noise of a busy machine evenly over the modes.
+import { copyFileSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ROUNDS, S, median, round1, round3 } from './common.js';
+import { closeAll, concurrent, openSessions, rawRequest, sequential, withSessions, type Session } from './client.js';
+import { fixtureServer, startGateway, startHttpFixture, type HttpFixture, type RunningGateway } from './gateway.js';
+import { summarizeProfile, type ProfileSummary } from './profile.js';
+import { ROOT, cmdline, cpuMs, descendants } from './proc.js';
+
+export type ModeName = 'direct' | 'gateway-stdio' | 'gateway-http';
+const MODES: ModeName[] = ['direct', 'gateway-stdio', 'gateway-http'];
+
+interface Mode {
+  name: ModeName;
+  url: string;
+  tool: string;
+  gatewayPid?: number;
+  /** The fixture process serving the calls. */
+  fixturePid: number;
+}
+
+/** CPU milliseconds (per call, once divided), by process. */
+interface Cpu {
+  gateway?: number;
+  fixture: number;
+}
+
+const cpuOf = (m: Mode): Cpu => ({ gateway: m.gatewayPid === undefined ? undefined : cpuMs(m.gatewayPid), fixture: cpuMs(m.fixturePid) });
+const ZERO: Cpu = { gateway: 0, fixture: 0 };
+/** `sum` plus the CPU spent between readings `a` and `b`. */
+const addSpent = (sum: Cpu, a: Cpu, b: Cpu): Cpu => ({
+  gateway: a.gateway === undefined ? undefined : sum.gateway! + b.gateway! - a.gateway,
+  fixture: sum.fixture + b.fixture - a.fixture,
+});
+const perCall = (spent: Cpu, calls: number): Cpu => ({
+  gateway: spent.gateway === undefined ? undefined : round3(spent.gateway / calls),
+  fixture: round3(spent.fixture / calls),
+});
+
+/** A gateway with the stdio fixture (fx), or with an HTTP server (fx) when `url` is given; profile default. */
+const gatewayConfig = (url?: string) => ({ version: 1, gateway: { logLevel: 'info' }, servers: { fx: url ? { url } : fixtureServer() } });
+
+interface Setup {
+  modes: Mode[];
+  stop(): Promise<void>;
+}
+
+async function setup(): Promise<Setup> {
+  const fixtures: HttpFixture[] = [];
+  const gateways: RunningGateway[] = [];
+  const stop = async () => {
+    await Promise.allSettled(gateways.map((g) => g.stop()));
+    await Promise.allSettled(fixtures.map((f) => f.proc.stop()));
+  };
+  try {
+    fixtures.push(await startHttpFixture(), await startHttpFixture());
+    const [a, b] = fixtures;
+    gateways.push(await startGateway(gatewayConfig()), await startGateway(gatewayConfig(b.url)));
+    const [gs, gh] = gateways;
+    const stdioPid = descendants(gs.proc.pid).find((pid) => cmdline(pid).includes('bench/fixture.ts'));
+    if (!stdioPid) throw new Error("the gateway's stdio fixture process was not found");
+    const modes: Mode[] = [
+      { name: 'direct', url: a.url, tool: 'echo', fixturePid: a.proc.pid },
+      { name: 'gateway-stdio', url: `${gs.url}/mcp`, tool: 'fx__echo', gatewayPid: gs.proc.pid, fixturePid: stdioPid },
+      { name: 'gateway-http', url: `${gh.url}/mcp`, tool: 'fx__echo', gatewayPid: gh.proc.pid, fixturePid: b.proc.pid },
+    ];
+    return { modes, stop };
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+}
+
+async function warmup(url: string, tool: string) {
+  await withSessions(url, 1, ([session]) => sequential([{ session, tool }], S.warmupCalls, 10_000));
+  await withSessions(url, S.sessions, (ss) => concurrent(ss, tool, S.inflight, 1000));
+}
+
+interface ModeRound {
+  seq: { calls: number; p50: number; p99: number; cpuPerCall: Cpu };
+  conc: { calls: number; perSecond: number; cpuPerCall: Cpu };
+}
+type Round = Record<ModeName, ModeRound>;
+
+/** `n` sessions per mode for `use`, closed whatever happens. */
+async function withModeSessions<T>(modes: Mode[], n: number, use: (sessions: Session[][]) => Promise<T>): Promise<T> {
+  const sessions: Session[][] = [];
+  try {
+    for (const m of modes) sessions.push(await openSessions(m.url, n));
+    return await use(sessions);
+  } finally {
+    await closeAll(sessions.flat());
+  }
+}
+
+/** One round: the sequential phase (modes in turn, call by call), then the concurrent one (modes in turn, slice by slice). */
+async function measureRound(modes: Mode[], r: number): Promise<Round> {
+  // Rotate the order each round, so that no mode always goes first.
+  const order = modes.map((_, i) => modes[(i + r) % modes.length]);
+  const seq = await withModeSessions(order, 1, async (sessions) => {
+    const before = order.map(cpuOf);
+    const latencies = await sequential(order.map((m, i) => ({ session: sessions[i][0], tool: m.tool })), S.sequentialCalls, S.sequentialMaxMs);
+    const after = order.map(cpuOf);
+    return latencies.map((l, i) => ({ ...l, cpuPerCall: perCall(addSpent(ZERO, before[i], after[i]), l.calls) }));
+  });
+  const conc = await withModeSessions(order, S.sessions, async (sessions) => {
+    const sums = order.map(() => ({ calls: 0, ms: 0, cpu: ZERO }));
+    for (let slice = 0; slice < S.concurrentSlices; slice++) {
+      for (const [i, m] of order.entries()) {
+        const a = cpuOf(m);
+        const { calls, ms } = await concurrent(sessions[i], m.tool, S.inflight, S.concurrentSliceMs);
+        sums[i] = { calls: sums[i].calls + calls, ms: sums[i].ms + ms, cpu: addSpent(sums[i].cpu, a, cpuOf(m)) };
+      }
+    }
+    return sums.map((t) => ({ calls: t.calls, perSecond: (t.calls * 1000) / t.ms, cpuPerCall: perCall(t.cpu, t.calls) }));
+  });
+  return Object.fromEntries(order.map((m, i) => [m.name, { seq: seq[i], conc: conc[i] }])) as Round;
+}
+
+export async function callsBench() {
+  const { modes, stop } = await setup();
+  try {
+    for (const m of modes) await warmup(m.url, m.tool);
+    const rounds: Round[] = [];
+    for (let r = 0; r < ROUNDS; r++) {
+      process.stderr.write(`  round ${r + 1}\n`);
+      rounds.push(await measureRound(modes, r));
+    }
+    // The framing of a plain tools/call answer (SPEC 7: plain JSON when the result comes first).
+    const contentType = {} as Record<ModeName, string>;
+    for (const m of modes) {
+      contentType[m.name] = await withSessions(m.url, 1, async ([s]) => (await rawRequest(m.url, s, 'tools/call', { name: m.tool, arguments: { text: 'x' } })).contentType);
+    }
+    return { summary: summarize(rounds, contentType), rounds };
+  } finally {
+    await stop();
+  }
+}
+
+/** Medians over the rounds; ratios are taken within each round (same machine state), then their median. */
+function summarize(rounds: Round[], contentType: Record<ModeName, string>) {
+  const med = (f: (r: Round) => number) => round3(median(rounds.map(f)));
+  const of = (n: ModeName) => {
+    const cpu = (phase: 'seq' | 'conc') => ({
+      gateway: n === 'direct' ? undefined : med((r) => r[n][phase].cpuPerCall.gateway!),
+      fixture: med((r) => r[n][phase].cpuPerCall.fixture),
+    });
+    return {
+      p50Ms: med((r) => r[n].seq.p50),
+      p99Ms: med((r) => r[n].seq.p99),
+      callsPerSecond: round1(med((r) => r[n].conc.perSecond)),
+      cpuMsPerCall: { sequential: cpu('seq'), concurrent: cpu('conc') },
+      contentType: contentType[n],
+    };
+  };
+  const ratios = (n: ModeName) => ({
+    p50Ratio: med((r) => r[n].seq.p50 / r.direct.seq.p50),
+    throughputRatio: med((r) => r[n].conc.perSecond / r.direct.conc.perSecond),
+    cpuRatio: med((r) => r[n].conc.cpuPerCall.gateway! / r.direct.conc.cpuPerCall.fixture),
+    cpuRatioSequential: med((r) => r[n].seq.cpuPerCall.gateway! / r.direct.seq.cpuPerCall.fixture),
+  });
+  const [d, st, ht] = MODES;
+  return { [d]: of(d), [st]: { ...of(st), ...ratios(st) }, [ht]: { ...of(ht), ...ratios(ht) } } as {
+    direct: ReturnType<typeof of>;
+    'gateway-stdio': ReturnType<typeof of> & ReturnType<typeof ratios>;
+    'gateway-http': ReturnType<typeof of> & ReturnType<typeof ratios>;
+  };
+}
+
+export type CallsResult = Awaited<ReturnType<typeof callsBench>>;
+
+/**
+ * `node --cpu-prof` on a gateway with the stdio fixture, summarized over a concurrent phase
+ * only. The profile is kept as bench/results/<stamp>-gateway.cpuprofile (not committed).
+ */
+export async function profileBench(stamp: string): Promise<ProfileSummary & { file: string; callsPerSecond: number; cpuMs: number }> {
+  // One profile per thread (tsx's loader hooks run in a worker); the main thread's has thread id 0.
+  const dir = mkdtempSync(join(tmpdir(), 'mcpgw-bench-prof-'));
+  try {
+    const gw = await startGateway(gatewayConfig(), { nodeArgs: ['--cpu-prof', `--cpu-prof-dir=${dir}`] });
+    let window: [number, number];
+    let callsPerSecond: number;
+    let cpu: number;
+    try {
+      const url = `${gw.url}/mcp`;
+      await warmup(url, 'fx__echo');
+      ({ window, callsPerSecond, cpu } = await withSessions(url, S.sessions, async (ss) => {
+        // process.hrtime() and V8's profile timestamps are both CLOCK_MONOTONIC (µs here).
+        const from = Number(process.hrtime.bigint() / 1000n);
+        const cpu0 = cpuMs(gw.proc.pid);
+        const { perSecond } = await concurrent(ss, 'fx__echo', S.inflight, S.profileMs);
+        const cpu1 = cpuMs(gw.proc.pid);
+        return { window: [from, Number(process.hrtime.bigint() / 1000n)] as [number, number], callsPerSecond: perSecond, cpu: cpu1 - cpu0 };
+      }));
+    } finally {
+      await gw.stop(); // SIGTERM: a clean exit writes the profiles
+    }
+    const main = readdirSync(dir).find((f) => f.split('.')[4] === '0' && f.endsWith('.cpuprofile'));
+    if (!main) throw new Error(`no main-thread profile among ${readdirSync(dir).join(', ') || 'no files'}`);
+    const file = `bench/results/${stamp}-gateway.cpuprofile`;
+    copyFileSync(join(dir, main), join(ROOT, file));
+    return { file, callsPerSecond: round1(callsPerSecond), cpuMs: cpu, ...summarizeProfile(join(ROOT, file), ...window) };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}

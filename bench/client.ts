@@ -1,0 +1,121 @@
+// The client side: SDK clients over Streamable HTTP, the call loops (each bounded in count
+// and time), and a raw JSON-RPC POST for timings without the SDK client's result parsing.
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { quantile } from './common.js';
+import { now } from './proc.js';
+
+export interface Session {
+  readonly client: Client;
+  readonly transport: StreamableHTTPClientTransport;
+  close(): Promise<void>;
+}
+
+export async function openSession(url: string): Promise<Session> {
+  const client = new Client({ name: 'mcpgw-bench', version: '1.0.0' });
+  const transport = new StreamableHTTPClientTransport(new URL(url));
+  await client.connect(transport);
+  // terminateSession: the DELETE lets the server drop the session at once.
+  const close = async () => {
+    await transport.terminateSession().catch(() => undefined);
+    await client.close().catch(() => undefined);
+  };
+  return { client, transport, close };
+}
+
+export async function closeAll(sessions: Session[]): Promise<void> {
+  await Promise.allSettled(sessions.map((s) => s.close()));
+}
+
+/** Opens `n` sessions, `parallel` at a time; on failure closes those already open. */
+export async function openSessions(url: string, n: number, parallel = 8): Promise<Session[]> {
+  const sessions: Session[] = [];
+  try {
+    for (let i = 0; i < n; i += parallel) {
+      sessions.push(...(await Promise.all(Array.from({ length: Math.min(parallel, n - i) }, () => openSession(url)))));
+    }
+  } catch (err) {
+    await closeAll(sessions);
+    throw err;
+  }
+  return sessions;
+}
+
+/** Opens `n` sessions for `use`, and closes them whatever happens. */
+export async function withSessions<T>(url: string, n: number, use: (sessions: Session[]) => Promise<T>): Promise<T> {
+  const sessions = await openSessions(url, n);
+  try {
+    return await use(sessions);
+  } finally {
+    await closeAll(sessions);
+  }
+}
+
+async function echo(session: Session, tool: string, i: number): Promise<void> {
+  const result = await session.client.callTool({ name: tool, arguments: { text: `hello ${i}` } });
+  if (result.isError) throw new Error(`${tool} failed: ${JSON.stringify(result.content)}`);
+}
+
+export interface Target {
+  session: Session;
+  tool: string;
+}
+
+/**
+ * Calls one after the other, taking the targets in turn (so that each sees the same machine
+ * state), `count` per target, stopping early after `maxMs`: latencies per target in ms.
+ */
+export async function sequential(targets: Target[], count: number, maxMs: number): Promise<{ calls: number; p50: number; p99: number }[]> {
+  const times: number[][] = targets.map(() => []);
+  const deadline = now() + maxMs;
+  for (let i = 0; i < count && now() < deadline; i++) {
+    for (let t = 0; t < targets.length; t++) {
+      const t0 = now();
+      await echo(targets[t].session, targets[t].tool, i);
+      times[t].push(now() - t0);
+    }
+  }
+  return times.map((ts) => {
+    ts.sort((a, b) => a - b);
+    return { calls: ts.length, p50: quantile(ts, 0.5), p99: quantile(ts, 0.99) };
+  });
+}
+
+/** `inflight` call loops per session for `ms` (at most `maxCalls` calls in all): calls per second. */
+export async function concurrent(sessions: Session[], tool: string, inflight: number, ms: number, maxCalls = 200_000): Promise<{ calls: number; ms: number; perSecond: number }> {
+  let calls = 0;
+  const t0 = now();
+  const end = t0 + ms;
+  const loop = async (s: Session) => {
+    while (now() < end && calls < maxCalls) await echo(s, tool, calls++);
+  };
+  await Promise.all(sessions.flatMap((s) => Array.from({ length: inflight }, () => loop(s))));
+  const elapsed = now() - t0;
+  return { calls, ms: elapsed, perSecond: (calls * 1000) / elapsed };
+}
+
+/**
+ * One JSON-RPC request on an open session's HTTP endpoint with fetch; the body is read to
+ * the end. Answers the result and the response's content type.
+ */
+export async function rawRequest(url: string, session: Session, method: string, params?: unknown): Promise<{ result: any; contentType: string }> {
+  const id = Math.floor(Math.random() * 1e9);
+  const res = await fetch(url, {
+    method: 'POST',
+    headers: {
+      'content-type': 'application/json',
+      accept: 'application/json, text/event-stream',
+      'mcp-session-id': session.transport.sessionId!,
+      'mcp-protocol-version': session.transport.protocolVersion ?? '2025-06-18',
+    },
+    body: JSON.stringify({ jsonrpc: '2.0', id, method, params }),
+  });
+  const text = await res.text();
+  const contentType = res.headers.get('content-type') ?? '';
+  const messages = contentType.startsWith('text/event-stream')
+    ? text.split('\n').filter((l) => l.startsWith('data:')).map((l) => l.slice(5).trim()).filter(Boolean).map((l) => JSON.parse(l))
+    : [JSON.parse(text)];
+  const answer = messages.find((m) => m.id === id);
+  if (!answer || answer.error) throw new Error(`${method}: ${res.status} ${text.slice(0, 300)}`);
+  return { result: answer.result, contentType: contentType.split(';')[0] };
+}

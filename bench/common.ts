@@ -1,0 +1,39 @@
+// Options, the bounds of every loop, and small statistics shared by the benchmark's parts.
+import { parseArgs } from 'node:util';
+
+const { values } = parseArgs({ options: { rounds: { type: 'string', default: '3' }, only: { type: 'string' } } });
+
+/** Rounds of each measure; figures are medians over them. */
+export const ROUNDS = Math.max(1, Number(values.rounds) || 3);
+export const PARTS = ['calls', 'start', 'rss', 'reload', 'profile'] as const;
+export const want = (part: (typeof PARTS)[number]) => !values.only || values.only.split(',').includes(part);
+
+/** Every loop's bounds (count and time). */
+export const S = {
+  warmupCalls: 300,
+  /** Per mode and round; the modes take turns call by call. */
+  sequentialCalls: 1000,
+  sequentialMaxMs: 30_000,
+  sessions: 4,
+  inflight: 8,
+  /** Per mode and round: `concurrentSlices` slices of `concurrentSliceMs`, the modes taking turns. */
+  concurrentSlices: 3,
+  concurrentSliceMs: 1000,
+  listServers: 20,
+  toolsPerServer: 50,
+  listCalls: 30,
+  openSessions: 100,
+  reloadEdits: 20,
+  reloadTimeoutMs: 5000,
+  profileMs: 8000,
+  totalMaxMs: 20 * 60_000,
+};
+
+export const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+};
+/** The q-quantile of sorted values (nearest rank). */
+export const quantile = (sorted: number[], q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))];
+export const round1 = (x: number) => Math.round(x * 10) / 10;
+export const round3 = (x: number) => Math.round(x * 1000) / 1000;
