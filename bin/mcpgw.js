@@ -1,18 +1,32 @@
 #!/usr/bin/env node
-// In a source checkout (src/ present, tsx installed) run the TypeScript directly, so a
-// stale build can never shadow the code being edited; an installed package or the Docker
-// image has only dist/.
-import { existsSync } from 'node:fs';
+// Runs the compiled build (dist/) when it is at least as new as every source file, else the
+// TypeScript sources through tsx. So a stale build never shadows code being edited, while
+// `npm run build` (which `npm start` runs) gives the daemon compiled code: faster to start and
+// about 40 MB smaller than running through tsx. An installed package or the Docker image has
+// only dist/.
+import { existsSync, readdirSync, statSync } from 'node:fs';
 
-const source = new URL('../src/main.ts', import.meta.url);
-let useSource = false;
-if (existsSync(source)) {
+const root = new URL('..', import.meta.url);
+const dist = new URL('dist/main.js', root);
+const src = new URL('src/', root);
+
+function newestSource(dir) {
+  let newest = 0;
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const path = new URL(entry.name + (entry.isDirectory() ? '/' : ''), dir);
+    newest = Math.max(newest, entry.isDirectory() ? newestSource(path) : statSync(path).mtimeMs);
+  }
+  return newest;
+}
+
+let entry = dist;
+if (existsSync(new URL('main.ts', src)) && (!existsSync(dist) || statSync(dist).mtimeMs < newestSource(src))) {
   try {
     const { register } = await import('tsx/esm/api');
     register();
-    useSource = true;
+    entry = new URL('main.ts', src);
   } catch {
-    // tsx is a dev dependency: without it fall back to the compiled build.
+    // tsx is a dev dependency: without it the build is all there is.
   }
 }
-await import(useSource ? source.href : new URL('../dist/main.js', import.meta.url).href);
+await import(entry.href);
