@@ -3,7 +3,6 @@ import {
   ErrorCode,
   LoggingLevelSchema,
   McpError,
-  ResultSchema,
   SetLevelRequestSchema,
   type JSONRPCRequest,
   type LoggingLevel,
@@ -12,6 +11,7 @@ import {
 import { AjvJsonSchemaValidator } from '@modelcontextprotocol/sdk/validation/ajv';
 import { McpgwError } from '../errors/error.js';
 import { toJsonRpcError } from '../errors/render.js';
+import { RAW_RESULT } from '../upstream/raw.js';
 import type { Result, Upstream } from '../upstream/upstream.js';
 import { memberToBlame, type Catalog, type MemberView } from './catalog.js';
 
@@ -124,7 +124,7 @@ export class ClientSession {
       : false;
     if (!supported) throw jsonRpcError(ErrorCode.MethodNotFound, `the client does not support ${method}${method === 'elicitation/create' ? ` (${mode} mode)` : ''}`);
     try {
-      return (await this.server.request({ method, params } as never, ResultSchema, { signal, relatedRequestId, timeout: 30 * 60_000 })) as Result;
+      return (await this.server.request({ method, params } as never, RAW_RESULT, { signal, relatedRequestId, timeout: 30 * 60_000 })) as Result;
     } catch (err) {
       throw passThrough(err);
     }

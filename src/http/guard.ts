@@ -20,11 +20,22 @@ function bare(host: string): string {
   return host.replace(/^\[|\]$/g, '').toLowerCase();
 }
 
+/** Per settings object (a new one per accepted config): the allowed hosts and origins. */
+const allowedBySettings = new WeakMap<GatewaySpec, { hosts: Set<string>; publicOrigin: string }>();
+function allowedFor(gw: GatewaySpec): { hosts: Set<string>; publicOrigin: string } {
+  let allowed = allowedBySettings.get(gw);
+  if (!allowed) {
+    const publicUrl = new URL(gw.publicUrl);
+    allowed = { hosts: new Set([bare(gw.listen.host), bare(publicUrl.hostname), ...gw.allowedHosts.map(bare)]), publicOrigin: publicUrl.origin };
+    allowedBySettings.set(gw, allowed);
+  }
+  return allowed;
+}
+
 export function checkHost(hostHeader: string | null, gw: GatewaySpec): GuardFailure | undefined {
   if (!hostHeader) return { status: 403, code: 'MCPGW_E_HTTP_HOST', message: 'missing Host header' };
   const host = bare(hostnameOf(hostHeader));
-  const allowed = new Set([bare(gw.listen.host), bare(new URL(gw.publicUrl).hostname), ...gw.allowedHosts.map(bare)]);
-  if (isLoopbackHost(host) || allowed.has(host)) return undefined;
+  if (isLoopbackHost(host) || allowedFor(gw).hosts.has(host)) return undefined;
   return { status: 403, code: 'MCPGW_E_HTTP_HOST', message: `Host "${host}" is not allowed; add it to gateway.allowedHosts if this is intended` };
 }
 
@@ -39,7 +50,7 @@ export function isLoopbackOrigin(origin: string): boolean {
 
 export function checkOrigin(origin: string | null, gw: GatewaySpec): GuardFailure | undefined {
   if (origin === null) return undefined;
-  if (origin !== 'null' && (isLoopbackOrigin(origin) || origin === new URL(gw.publicUrl).origin || gw.allowedOrigins.includes(origin))) return undefined;
+  if (origin !== 'null' && (isLoopbackOrigin(origin) || origin === allowedFor(gw).publicOrigin || gw.allowedOrigins.includes(origin))) return undefined;
   return { status: 403, code: 'MCPGW_E_HTTP_ORIGIN', message: `Origin "${origin}" is not allowed; add it to gateway.allowedOrigins if this is intended` };
 }
 

@@ -1,7 +1,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { ReadBuffer, serializeMessage } from '@modelcontextprotocol/sdk/shared/stdio.js';
+import { serializeMessage } from '@modelcontextprotocol/sdk/shared/stdio.js';
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
 import type { JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
+import { LineReader } from './raw.js';
 
 export interface StdioProcessOptions {
   readonly command: string;
@@ -25,7 +26,7 @@ export class StdioProcessTransport implements Transport {
   onmessage?: (message: JSONRPCMessage) => void;
 
   private child?: ChildProcess;
-  private readonly buffer = new ReadBuffer();
+  private readonly reader = new LineReader();
   private stderrTail = '';
   private exited?: Promise<void>;
   private closing = false;
@@ -70,20 +71,12 @@ export class StdioProcessTransport implements Transport {
         this.child = undefined;
         this.onclose?.();
       });
-      child.stdout!.on('data', (chunk: Buffer) => {
-        this.buffer.append(chunk);
-        for (;;) {
-          let message: JSONRPCMessage | null;
-          try {
-            message = this.buffer.readMessage();
-          } catch (err) {
-            // A non-JSON line on stdout is the server's bug; report it, keep reading.
-            this.onerror?.(err as Error);
-            continue;
-          }
-          if (message === null) break;
-          this.onmessage?.(message);
-        }
+      child.stdout!.setEncoding('utf8');
+      child.stdout!.on('data', (chunk: string) => {
+        const { messages, garbage } = this.reader.push(chunk);
+        // A non-JSON-RPC line on stdout is the server's bug; report it, keep reading.
+        for (const line of garbage) this.onerror?.(new Error(`not a JSON-RPC message on stdout: ${line.slice(0, 200)}`));
+        for (const message of messages) this.onmessage?.(message);
       });
       child.stdin!.on('error', (err) => {
         if (!this.closing) this.onerror?.(err);

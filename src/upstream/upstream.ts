@@ -12,7 +12,6 @@ import {
   PromptListChangedNotificationSchema,
   ResourceListChangedNotificationSchema,
   ResourceUpdatedNotificationSchema,
-  ResultSchema,
   ToolListChangedNotificationSchema,
   type Prompt,
   type Resource,
@@ -24,6 +23,7 @@ import type { ServerSpec } from '../config/types.js';
 import { McpgwError } from '../errors/error.js';
 import { redact, type Logger } from '../log.js';
 import { Backoff, DEFAULT_BACKOFF, type BackoffOptions } from './backoff.js';
+import { RAW_RESULT } from './raw.js';
 import { createTransport, describeConnectError } from './connect.js';
 import type { AuthProvider, ListKind, UpstreamState, UpstreamStatus } from './types.js';
 
@@ -214,7 +214,7 @@ export class Upstream {
       sent = { ...params, _meta: { ...(params?._meta as Record<string, unknown> | undefined), progressToken: token } };
     }
     try {
-      return (await client.request({ method, params: sent } as never, ResultSchema, {
+      return (await client.request({ method, params: sent } as never, RAW_RESULT, {
         signal: controller.signal,
         timeout: NO_SDK_TIMEOUT,
       })) as Result;
@@ -463,7 +463,7 @@ export class Upstream {
     for (let page = 0; page < 1000; page++) {
       let result: Result;
       try {
-        result = (await client.request({ method, params: cursor ? { cursor } : {} } as never, ResultSchema, { timeout: this.spec.callTimeoutMs })) as Result;
+        result = (await client.request({ method, params: cursor ? { cursor } : {} } as never, RAW_RESULT, { timeout: this.spec.callTimeoutMs })) as Result;
       } catch (err) {
         // A server may announce a capability and still not implement every list.
         if (err instanceof McpError && err.code === ErrorCode.MethodNotFound) return items;
