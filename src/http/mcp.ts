@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { WebStandardStreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js';
 import type { ClientSession } from '../gateway/session.js';
 import type { Logger } from '../log.js';
+import { SessionEventStore } from './events.js';
 import { jsonRpcErrorResponse } from './respond.js';
 
 /** What the MCP endpoint needs of the gateway runtime. */
@@ -14,6 +15,9 @@ export interface McpHost {
 
 /** Request bodies over this are refused with 413 (SPEC section 4). */
 export const MAX_BODY_BYTES = 4 * 1024 * 1024;
+
+/** The SSE `retry` (ms) sent in priming events: how soon a client resumes a broken stream. */
+export const SSE_RETRY_MS = 1000;
 
 interface Entry {
   readonly session: ClientSession;
@@ -68,6 +72,11 @@ export class McpEndpoint {
     const session = this.host.openSession(profile);
     const transport: WebStandardStreamableHTTPServerTransport = new WebStandardStreamableHTTPServerTransport({
       sessionIdGenerator: () => randomUUID(),
+      // Resumable streams (SEP-1699), as an upstream's own endpoint may be: without a store a
+      // client whose POST stream breaks mid-call loses the result, and clients at 2025-11-25
+      // get no priming event or retry field (conformance: server-sse-polling).
+      eventStore: new SessionEventStore(),
+      retryInterval: SSE_RETRY_MS,
       onsessioninitialized: async (id) => {
         session.id = id;
         this.entries.set(id, { session, transport });
