@@ -111,8 +111,18 @@ async function loginStandalone(ctx: CommandContext, model: ConfigModel, server: 
     out(ctx.stdout, `Authorized ${server}.`);
     return 0;
   } finally {
-    http.close();
-    http.closeAllConnections();
+    // Graceful: the browser's callback request is still being answered when the outcome is
+    // known; close() lets it finish, then anything left is cut after a moment.
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(() => {
+        http.closeAllConnections();
+        resolve();
+      }, 2000);
+      http.close(() => {
+        clearTimeout(timer);
+        resolve();
+      });
+    });
     await service.close();
   }
 }
