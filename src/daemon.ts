@@ -1,6 +1,5 @@
 import { createServer, type Server as HttpServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { toNodeHandler } from 'h3';
 import { loadConfig } from './config/load.js';
 import { ConfigWatcher } from './config/watch.js';
 import type { ConfigModel, ServerSpec } from './config/types.js';
@@ -9,8 +8,8 @@ import { renderFindingText } from './errors/render.js';
 import { describeChanges } from './gateway/diff.js';
 import { Gateway } from './gateway/runtime.js';
 import { buildStatus, type ConfigStatus } from './gateway/status.js';
-import { createApp } from './http/app.js';
-import type { McpEndpoint } from './http/mcp.js';
+import { createListener } from './http/listener.js';
+import type { McpEndpoint, McpEndpointOptions } from './http/mcp.js';
 import { configureLog, createLogger, setLogSecrets, type Logger } from './log.js';
 import { OAuthService } from './auth/oauth-service.js';
 import { registerOAuthRoutes } from './http/oauth.js';
@@ -25,6 +24,8 @@ export interface DaemonOptions {
   /** Watch the config for changes (default true); polling for mounts without events. */
   readonly watch?: boolean | 'poll';
   readonly debounceMs?: number;
+  /** The MCP endpoint's SSE keep-alive and JSON hold times (tests shorten them). */
+  readonly mcp?: McpEndpointOptions;
 }
 
 /**
@@ -141,7 +142,7 @@ export class Daemon {
   }
 
   private async listen(): Promise<void> {
-    const { app, mcp } = createApp(
+    const { listener, mcp } = createListener(
       {
         hasProfile: (name) => this.gateway.hasProfile(name),
         profileNames: () => this.gateway.profileNames(),
@@ -153,9 +154,10 @@ export class Daemon {
         extraRoutes: (app) => registerOAuthRoutes(app, () => this.oauth),
       },
       this.log.child('http'),
+      this.options.mcp,
     );
     this.mcp = mcp;
-    const server = createServer(toNodeHandler(app));
+    const server = createServer(listener);
     // Streams (SSE) stay open for long; idle keep-alive sockets need not.
     server.keepAliveTimeout = 5000;
     const { host, port } = this.model.gateway.listen;

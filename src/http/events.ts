@@ -1,12 +1,9 @@
-import type { EventStore } from '@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js';
-import type { JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
-
 /**
- * Resumability of the gateway's own endpoint (SEP-1699, MCP 2025-11-25): the SDK transport
- * gives every SSE event an id from this store, sends clients at >= 2025-11-25 a priming event
- * (id, `retry`, empty data) first on each POST stream, and replays what a client missed when it
- * comes back with `GET` + `Last-Event-ID`. A client whose POST stream broke mid-call thus still
- * gets the upstream's result (and the progress, logs and server-to-client requests of the call).
+ * Resumability of the gateway's own SSE streams (SEP-1699, MCP 2025-11-25). Every event the
+ * session transport writes on an SSE stream (a POST that switched to SSE, or the GET stream)
+ * gets an id from this store; a client whose stream broke comes back with `GET` +
+ * `Last-Event-ID` and gets what it missed on that stream. A POST answered as plain JSON has no
+ * events and stores nothing: that is most calls, and why the store costs nothing on them.
  *
  * One store per client session, so an event id of another session is unknown here (400) and
  * never replays that session's messages. Bounded, because a session a client abandoned without
@@ -14,6 +11,9 @@ import type { JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
  * events go first once a session holds more than `maxEvents` events or `maxBytes` of JSON (the
  * newest event is always kept). A Last-Event-ID whose event was dropped is refused (400)
  * rather than replayed with a gap.
+ *
+ * Synchronous on purpose: a replay and the stream's re-registration happen in one turn, so no
+ * event written meanwhile can be missed or sent twice.
  */
 
 export interface EventLimits {
@@ -26,11 +26,11 @@ export const DEFAULT_EVENT_LIMITS: EventLimits = { maxEvents: 1000, maxBytes: 4 
 interface StoredEvent {
   readonly streamId: string;
   readonly seq: number;
-  readonly message: JSONRPCMessage;
-  readonly size: number;
+  /** The message's JSON as sent; '' for a priming event (an id, no message). */
+  readonly data: string;
 }
 
-export class SessionEventStore implements EventStore {
+export class SessionEventStore {
   private seq = 0;
   private bytes = 0;
   /** Insertion order is age order: eviction takes the first entries. */
@@ -43,34 +43,32 @@ export class SessionEventStore implements EventStore {
     return this.events.size;
   }
 
-  async storeEvent(streamId: string, message: JSONRPCMessage): Promise<string> {
+  /** Stores an event of `streamId` (its serialized message, or '' for priming); returns its id. */
+  store(streamId: string, data: string): string {
     const seq = ++this.seq;
     const eventId = `${streamId}#${seq}`;
-    const size = JSON.stringify(message).length;
-    this.events.set(eventId, { streamId, seq, message, size });
-    this.bytes += size;
+    this.events.set(eventId, { streamId, seq, data });
+    this.bytes += data.length;
     for (const [id, event] of this.events) {
       if (this.events.size <= 1 || (this.events.size <= this.limits.maxEvents && this.bytes <= this.limits.maxBytes)) break;
       this.events.delete(id);
-      this.bytes -= event.size;
+      this.bytes -= event.data.length;
     }
     return eventId;
   }
 
-  async getStreamIdForEventId(eventId: string): Promise<string | undefined> {
+  /** The stream an event id belongs to, or undefined when this store never issued it (or dropped it). */
+  streamOf(eventId: string): string | undefined {
     return this.events.get(eventId)?.streamId;
   }
 
-  async replayEventsAfter(lastEventId: string, { send }: { send: (eventId: string, message: JSONRPCMessage) => Promise<void> }): Promise<string> {
+  /** Calls `send` with each message of the same stream stored after `lastEventId`, in order; false when the id is unknown. */
+  replayAfter(lastEventId: string, send: (eventId: string, data: string) => void): boolean {
     const last = this.events.get(lastEventId);
-    if (!last) throw new Error(`unknown event id ${lastEventId}`);
-    // Iterates the live map: an event of this stream stored while the replay is under way is
-    // sent too (the SDK skips it later, by id), and one evicted meanwhile is skipped.
+    if (!last) return false;
     for (const [eventId, event] of this.events) {
-      if (event.streamId !== last.streamId || event.seq <= last.seq) continue;
-      // Priming events are stored as `{}`: they carry an id, not a message.
-      if (Object.keys(event.message).length > 0) await send(eventId, event.message);
+      if (event.streamId === last.streamId && event.seq > last.seq && event.data !== '') send(eventId, event.data);
     }
-    return last.streamId;
+    return true;
   }
 }

@@ -78,3 +78,50 @@ export function checkBearer(authorization: string | null, gw: GatewaySpec, allow
   for (const token of gw.bearerTokens) ok = sameSecret(presented, token) || ok;
   return ok ? undefined : fail;
 }
+
+/** What the guard needs of a request; header values as the server received them. */
+export interface RequestFacts {
+  readonly path: string;
+  readonly method: string;
+  readonly host: string | null;
+  readonly origin: string | null;
+  readonly authorization: string | null;
+}
+
+export type Admission =
+  /** Go on; with `cors` headers to add to the answer when the Origin is in allowedOrigins. */
+  | { readonly kind: 'pass'; readonly cors?: Readonly<Record<string, string>> }
+  /** A CORS preflight of an allowed origin: answer 204 with these headers. */
+  | { readonly kind: 'preflight'; readonly headers: Readonly<Record<string, string>> }
+  /** Refused; `challenge` is the WWW-Authenticate of a 401. */
+  | { readonly kind: 'deny'; readonly failure: GuardFailure; readonly challenge?: string };
+
+const OPEN_PATHS = new Set(['/healthz', '/readyz']);
+const PASS: Admission = { kind: 'pass' };
+const CORS_ALLOW_HEADERS = 'content-type, authorization, mcp-session-id, mcp-protocol-version, last-event-id';
+
+/**
+ * The guard of every path, in SPEC section 4's order: Host and Origin (except the health
+ * probes), the CORS preflight, then bearer auth where the path needs it. One decision for
+ * both listeners' shapes: http/app.ts (h3) and http/listener.ts (the MCP paths on node:http).
+ */
+export function admit(req: RequestFacts, gw: GatewaySpec): Admission {
+  const path = req.path;
+  if (OPEN_PATHS.has(path)) return PASS;
+  const denied = checkHost(req.host, gw) ?? checkOrigin(req.origin, gw);
+  if (denied) return { kind: 'deny', failure: denied };
+  const origin = req.origin;
+  const cors = origin && gw.allowedOrigins.includes(origin)
+    ? { 'access-control-allow-origin': origin, 'access-control-expose-headers': 'mcp-session-id', vary: 'origin' }
+    : undefined;
+  if (req.method === 'OPTIONS' && cors) {
+    return { kind: 'preflight', headers: { ...cors, 'access-control-allow-methods': 'GET, POST, DELETE', 'access-control-allow-headers': CORS_ALLOW_HEADERS, 'access-control-max-age': '600' } };
+  }
+  // The OAuth redirect target and start links are opened by a browser without our token;
+  // logout changes state, so it needs the token like /status.
+  if (path.startsWith('/oauth/') && !path.startsWith('/oauth/logout/')) return cors ? { kind: 'pass', cors } : PASS;
+  const browserPath = path === '/' || path === '/status';
+  const unauthorized = checkBearer(req.authorization, gw, browserPath);
+  if (unauthorized) return { kind: 'deny', failure: unauthorized, challenge: browserPath ? 'Basic realm="mcpgw", Bearer realm="mcpgw"' : 'Bearer realm="mcpgw"' };
+  return cors ? { kind: 'pass', cors } : PASS;
+}

@@ -1,9 +1,12 @@
 import { randomUUID } from 'node:crypto';
-import { WebStandardStreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { isInitializeRequest } from '@modelcontextprotocol/sdk/types.js';
 import type { ClientSession } from '../gateway/session.js';
-import type { Logger } from '../log.js';
-import { SessionEventStore } from './events.js';
-import { jsonRpcErrorResponse } from './respond.js';
+import { readBody } from './body.js';
+import { checkPost, checkProtocolVersion, header, protocolVersionOf, type PostBody, type Refusal } from './checks.js';
+import { sendJsonRpcError } from './respond.js';
+import { SSE_KEEP_ALIVE_MS } from './sse.js';
+import { SessionTransport } from './transport.js';
 
 /** What the MCP endpoint needs of the gateway runtime. */
 export interface McpHost {
@@ -13,87 +16,130 @@ export interface McpHost {
   sessionStarted(session: ClientSession): Promise<void>;
 }
 
+export interface McpEndpointOptions {
+  /** Comment frames on open SSE streams (default 15 s). */
+  readonly keepAliveMs?: number;
+  /** How long a POST's answer is held for JSON before it becomes a stream (default: keepAliveMs). */
+  readonly holdMs?: number;
+}
+
 /** Request bodies over this are refused with 413 (SPEC section 4). */
 export const MAX_BODY_BYTES = 4 * 1024 * 1024;
 
-/** The SSE `retry` (ms) sent in priming events: how soon a client resumes a broken stream. */
-export const SSE_RETRY_MS = 1000;
-
 interface Entry {
   readonly session: ClientSession;
-  readonly transport: WebStandardStreamableHTTPServerTransport;
+  readonly transport: SessionTransport;
 }
 
 /**
- * The Streamable HTTP endpoint of every profile: one SDK server transport per client
- * session, found by Mcp-Session-Id. Reads and parses the body itself, to answer 413 and
- * parse errors the way SPEC section 4 says.
+ * The Streamable HTTP endpoint of every profile (`/mcp/{profile}`): finds the session by
+ * Mcp-Session-Id and checks each request as the SDK's server transport did, then hands it to
+ * the session's transport (http/transport.ts). Called by http/listener.ts once the guard passed.
  */
 export class McpEndpoint {
   private readonly entries = new Map<string, Entry>();
+  private readonly keepAliveMs: number;
+  private readonly holdMs: number;
 
-  constructor(private readonly host: McpHost, private readonly log: Logger) {}
+  constructor(private readonly host: McpHost, options: McpEndpointOptions = {}) {
+    this.keepAliveMs = options.keepAliveMs ?? SSE_KEEP_ALIVE_MS;
+    this.holdMs = options.holdMs ?? this.keepAliveMs;
+  }
 
   get size(): number {
     return this.entries.size;
   }
 
-  async handle(request: Request, profile: string): Promise<Response> {
+  async handle(req: IncomingMessage, res: ServerResponse, profile: string): Promise<void> {
     if (!this.host.hasProfile(profile)) {
       const names = this.host.profileNames();
-      return jsonRpcErrorResponse(404, -32600, `no profile "${profile}"; profiles: ${names.length > 0 ? names.join(', ') : '(none)'}`, { code: 'MCPGW_E_HTTP_PROFILE' });
+      return sendJsonRpcError(res, 404, -32600, `no profile "${profile}"; profiles: ${names.length > 0 ? names.join(', ') : '(none)'}`, { code: 'MCPGW_E_HTTP_PROFILE' });
     }
-    const sessionId = request.headers.get('mcp-session-id');
-    let parsedBody: unknown;
-    if (request.method === 'POST') {
-      const body = await readBody(request);
-      if (body === 'too-large') return jsonRpcErrorResponse(413, -32600, `request body over ${MAX_BODY_BYTES / 1024 / 1024} MB`, { code: 'MCPGW_E_HTTP_BODY_TOO_LARGE' });
+    let body: unknown;
+    if (req.method === 'POST') {
+      const text = await readBody(req, MAX_BODY_BYTES);
+      if (text === undefined) return sendJsonRpcError(res, 413, -32600, `request body over ${MAX_BODY_BYTES / 1024 / 1024} MB`, { code: 'MCPGW_E_HTTP_BODY_TOO_LARGE' });
       try {
-        parsedBody = JSON.parse(body);
+        body = JSON.parse(text);
       } catch {
-        return jsonRpcErrorResponse(400, -32700, 'Parse error: the body is not valid JSON', { code: 'MCPGW_E_HTTP_PARSE' });
+        return sendJsonRpcError(res, 400, -32700, 'Parse error: the body is not valid JSON', { code: 'MCPGW_E_HTTP_PARSE' });
       }
     }
+    const sessionId = header(req, 'mcp-session-id');
     if (sessionId) {
       const entry = this.entries.get(sessionId);
-      if (!entry || entry.session.profile !== profile || entry.session.closed) {
-        return jsonRpcErrorResponse(404, -32001, 'Session not found');
-      }
+      if (!entry || entry.session.profile !== profile || entry.session.closed) return refuse(res, { status: 404, code: -32001, message: 'Session not found' });
       entry.session.touch();
-      return entry.transport.handleRequest(request, { parsedBody });
+      return this.inSession(entry, req, res, body);
     }
-    if (request.method !== 'POST' || !isInitialize(parsedBody)) {
-      return jsonRpcErrorResponse(400, -32000, 'Bad Request: no valid Mcp-Session-Id header, and not an initialize request');
+    const first = Array.isArray(body) ? (body.length === 1 ? body[0] : undefined) : body;
+    if (req.method !== 'POST' || (first as { method?: unknown } | null | undefined)?.method !== 'initialize') {
+      return refuse(res, { status: 400, code: -32000, message: 'Bad Request: no valid Mcp-Session-Id header, and not an initialize request' });
     }
-    return this.startSession(request, profile, parsedBody);
+    return this.startSession(req, res, profile, body);
   }
 
-  private async startSession(request: Request, profile: string, parsedBody: unknown): Promise<Response> {
+  private async inSession(entry: Entry, req: IncomingMessage, res: ServerResponse, body: unknown): Promise<void> {
+    switch (req.method) {
+      case 'POST': {
+        const post = checkPost(req, body);
+        if (isRefusal(post)) return refuse(res, post);
+        if (post.initialize) return refuse(res, { status: 400, code: -32600, message: 'Invalid Request: Server already initialized' });
+        const refusal = checkProtocolVersion(req);
+        if (refusal) return refuse(res, refusal);
+        return entry.transport.post(res, post.messages, post.requestIds, post.batch, protocolVersionOf(req));
+      }
+      case 'GET':
+        return this.openStream(entry.transport, req, res);
+      case 'DELETE': {
+        const refusal = checkProtocolVersion(req);
+        if (refusal) return refuse(res, refusal);
+        await entry.session.close();
+        res.writeHead(200).end();
+        return;
+      }
+      default:
+        return refuse(res, { status: 405, code: -32000, message: 'Method not allowed.', headers: { allow: 'GET, POST, DELETE' } });
+    }
+  }
+
+  /** GET: the session's standalone stream, or a broken stream resumed with Last-Event-ID. */
+  private openStream(transport: SessionTransport, req: IncomingMessage, res: ServerResponse): void {
+    if (!header(req, 'accept')?.includes('text/event-stream')) {
+      return refuse(res, { status: 406, code: -32000, message: 'Not Acceptable: Client must accept text/event-stream' });
+    }
+    const refusal = checkProtocolVersion(req);
+    if (refusal) return refuse(res, refusal);
+    const lastEventId = header(req, 'last-event-id');
+    if (lastEventId) {
+      if (!transport.resume(res, lastEventId)) refuse(res, { status: 400, code: -32000, message: 'Bad Request: unknown Last-Event-ID (not an event of this session, or no longer kept)' });
+    } else if (!transport.openGet(res, protocolVersionOf(req))) {
+      refuse(res, { status: 409, code: -32000, message: 'Conflict: Only one SSE stream is allowed per session' });
+    }
+  }
+
+  /** An initialize POST without a session: checked first, so a refused one leaves no session behind. */
+  private async startSession(req: IncomingMessage, res: ServerResponse, profile: string, body: unknown): Promise<void> {
+    const post = checkPost(req, body);
+    if (isRefusal(post)) return refuse(res, post);
+    if (post.messages.length > 1) return refuse(res, { status: 400, code: -32600, message: 'Invalid Request: Only one initialization request is allowed' });
+    // The one place the SDK's zod schema still runs: once per session, for a message the
+    // Server would otherwise answer with an error on a session that then exists.
+    const init = post.initialize;
+    if (!init || !isInitializeRequest(init)) return refuse(res, { status: 400, code: -32600, message: 'Invalid Request: malformed initialize request' });
     const session = this.host.openSession(profile);
-    const transport: WebStandardStreamableHTTPServerTransport = new WebStandardStreamableHTTPServerTransport({
-      sessionIdGenerator: () => randomUUID(),
-      // Resumable streams (SEP-1699), as an upstream's own endpoint may be: without a store a
-      // client whose POST stream breaks mid-call loses the result, and clients at 2025-11-25
-      // get no priming event or retry field (conformance: server-sse-polling).
-      eventStore: new SessionEventStore(),
-      retryInterval: SSE_RETRY_MS,
-      onsessioninitialized: async (id) => {
-        session.id = id;
-        this.entries.set(id, { session, transport });
-        await this.host.sessionStarted(session);
-      },
-      onsessionclosed: () => {
-        void session.close();
-      },
-    });
+    const id = randomUUID();
+    const transport = new SessionTransport(id, this.keepAliveMs, this.holdMs);
     transport.onclose = () => {
-      if (session.id !== undefined) this.entries.delete(session.id);
+      this.entries.delete(id);
       void session.close();
     };
     await session.server.connect(transport);
-    const response = await transport.handleRequest(request, { parsedBody });
-    if (session.id === undefined) await session.close();
-    return response;
+    session.id = id;
+    this.entries.set(id, { session, transport });
+    await this.host.sessionStarted(session);
+    if (session.closed) return refuse(res, { status: 404, code: -32001, message: 'Session not found' });
+    transport.post(res, post.messages, post.requestIds, post.batch, init.params.protocolVersion);
   }
 
   /** Closes every session (shutdown). */
@@ -104,28 +150,10 @@ export class McpEndpoint {
   }
 }
 
-function isInitialize(body: unknown): boolean {
-  const one = Array.isArray(body) ? (body.length === 1 ? body[0] : undefined) : body;
-  return typeof one === 'object' && one !== null && (one as { method?: unknown }).method === 'initialize';
+function isRefusal(value: PostBody | Refusal): value is Refusal {
+  return (value as Refusal).status !== undefined;
 }
 
-/** The body as text, or 'too-large' past MAX_BODY_BYTES (checked while reading, not only by Content-Length). */
-async function readBody(request: Request): Promise<string> {
-  const declared = Number(request.headers.get('content-length') ?? NaN);
-  if (declared > MAX_BODY_BYTES) return 'too-large';
-  if (!request.body) return '';
-  const reader = request.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    size += value.byteLength;
-    if (size > MAX_BODY_BYTES) {
-      await reader.cancel().catch(() => undefined);
-      return 'too-large';
-    }
-    chunks.push(value);
-  }
-  return Buffer.concat(chunks).toString('utf8');
+function refuse(res: ServerResponse, refusal: Refusal): void {
+  sendJsonRpcError(res, refusal.status, refusal.code, refusal.message, undefined, refusal.headers);
 }

@@ -12,6 +12,7 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { stringify } from 'yaml';
 import { Daemon } from '../../src/daemon.js';
+import type { McpEndpointOptions } from '../../src/http/mcp.js';
 import { configureLog } from '../../src/log.js';
 
 export const ROOT = new URL('../..', import.meta.url).pathname;
@@ -44,7 +45,7 @@ export interface TestGateway {
  * Starts a daemon on a free port (or on its configured one, with `keepPort`). Fails the test
  * when the daemon logs at error level, unless the line matches one of `allowErrors`.
  */
-export async function startGateway(t: TestContext, config: Record<string, unknown> | string, options: { allowErrors?: RegExp[]; env?: Record<string, string | undefined>; keepPort?: boolean } = {}): Promise<TestGateway> {
+export async function startGateway(t: TestContext, config: Record<string, unknown> | string, options: { allowErrors?: RegExp[]; env?: Record<string, string | undefined>; keepPort?: boolean; mcp?: McpEndpointOptions } = {}): Promise<TestGateway> {
   const dir = tempDir(t);
   const configPath = join(dir, 'gateway.yaml');
   const write = (c: Record<string, unknown> | string) => writeFileSync(configPath, typeof c === 'string' ? c : stringify(c));
@@ -61,7 +62,7 @@ export async function startGateway(t: TestContext, config: Record<string, unknow
   });
   // keepPort: listen on gateway.listen as configured (get it from freePort()); the default
   // publicUrl, hence the OAuth redirect URI, is built from that port, not from the one bound.
-  const daemon = await Daemon.start({ configPath, version: 'test', env: { ...process.env, ...options.env }, port: options.keepPort ? undefined : 0 });
+  const daemon = await Daemon.start({ configPath, version: 'test', env: { ...process.env, ...options.env }, port: options.keepPort ? undefined : 0, mcp: options.mcp });
   let closed = false;
   const close = async () => {
     if (closed) return;

@@ -1,0 +1,67 @@
+import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
+import { toNodeHandler } from 'h3';
+import type { Logger } from '../log.js';
+import { createApp, type AppHost } from './app.js';
+import { admit } from './guard.js';
+import { McpEndpoint, type McpEndpointOptions } from './mcp.js';
+import { sendJson, sendJsonRpcError } from './respond.js';
+
+/**
+ * The one listener's request handler (SPEC section 4). `/mcp` and `/mcp/{profile}` are served
+ * on node:http directly: every tool call goes through them, and h3's conversion of each
+ * request and answer to web Request/Response objects (and a stream per body) was a large
+ * part of the gateway's CPU per call (docs/performance.md). They pass the same guard as the
+ * h3 routes (Host, Origin, CORS, bearer). Everything else is h3's (http/app.ts).
+ */
+export function createListener(host: AppHost, log: Logger, options: McpEndpointOptions = {}): { listener: RequestListener; mcp: McpEndpoint } {
+  const mcp = new McpEndpoint(host, options);
+  const app = toNodeHandler(createApp(host, log));
+  const listener = (req: IncomingMessage, res: ServerResponse): void => {
+    const url = req.url ?? '/';
+    const query = url.indexOf('?');
+    const path = query === -1 ? url : url.slice(0, query);
+    const profile = mcpProfile(path);
+    if (profile === undefined) {
+      void app(req, res);
+      return;
+    }
+    const headers = req.headers;
+    const verdict = admit(
+      { path, method: req.method ?? 'GET', host: headers.host ?? null, origin: headers.origin ?? null, authorization: headers.authorization ?? null },
+      host.settings(),
+    );
+    if (verdict.kind === 'preflight') {
+      res.writeHead(204, verdict.headers).end();
+      return;
+    }
+    if (verdict.kind === 'deny') {
+      const { status, code, message } = verdict.failure;
+      const challenge: Record<string, string> = verdict.challenge ? { 'www-authenticate': verdict.challenge } : {};
+      // A client of the MCP endpoint parses JSON-RPC: the 401 is one; Host/Origin refusals
+      // keep the plain error body of every other path.
+      if (status === 401) sendJsonRpcError(res, 401, -32600, message, { code }, challenge);
+      else sendJson(res, status, { error: { code, message } });
+      return;
+    }
+    if (verdict.cors) for (const name in verdict.cors) res.setHeader(name, verdict.cors[name]!);
+    mcp.handle(req, res, profile).catch((err: Error) => {
+      // A client that went away mid-request is not a fault of ours.
+      if (req.destroyed && (err as NodeJS.ErrnoException).code === 'ECONNRESET') return;
+      log.error(`request failed: ${err.message}`, { path, stack: err.stack });
+      if (!res.headersSent) sendJson(res, 500, { error: { code: 'MCPGW_E_INTERNAL', message: 'internal error' } });
+      else res.destroy();
+    });
+  };
+  return { listener, mcp };
+}
+
+/** The profile of an MCP endpoint path (`/mcp` is `default`), or undefined for any other path. */
+function mcpProfile(path: string): string | undefined {
+  if (path === '/mcp') return 'default';
+  if (!path.startsWith('/mcp/') || path.length === 5 || path.indexOf('/', 5) !== -1) return undefined;
+  try {
+    return decodeURIComponent(path.slice(5));
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,154 @@
+import type { ServerResponse } from 'node:http';
+import type { Transport, TransportSendOptions } from '@modelcontextprotocol/sdk/shared/transport.js';
+import type { JSONRPCMessage, MessageExtraInfo, RequestId } from '@modelcontextprotocol/sdk/types.js';
+import { SessionEventStore } from './events.js';
+import { PostExchange, type ExchangeOwner } from './exchange.js';
+import { SseStream } from './sse.js';
+
+/** The standalone (GET) stream's id in the event store; the SDK's name for it. */
+const GET_STREAM = '_GET_stream';
+const DONE = Promise.resolve();
+
+/** Protocol versions from which a client takes SEP-1699 priming events (empty data). */
+export function takesPriming(protocolVersion: string): boolean {
+  return protocolVersion >= '2025-11-25';
+}
+
+/**
+ * One client session's Streamable HTTP transport, on node:http directly (http/mcp.ts checks
+ * each request and hands it over). The session's SDK Server runs the protocol over it, as it
+ * would over the SDK's own transport; what differs is the framing (JSON-first, see
+ * exchange.ts) and the cost: no web Request/Response, no stream per POST, no zod pass.
+ *
+ * `send` routes what the Server sends (Transport contract): a response, or a message related
+ * to a request (`relatedRequestId`), to that request's POST; anything else to the GET stream,
+ * or nowhere when no GET stream is open and none can be resumed (as the SDK does).
+ */
+export class SessionTransport implements Transport, ExchangeOwner {
+  onclose?: () => void;
+  onerror?: (error: Error) => void;
+  onmessage?: <T extends JSONRPCMessage>(message: T, extra?: MessageExtraInfo) => void;
+  readonly events = new SessionEventStore();
+  /** The POST of each request in flight. */
+  private readonly exchanges = new Map<RequestId, PostExchange>();
+  /** POSTs that became SSE streams and still have requests in flight, by stream id. */
+  private readonly streams = new Map<string, PostExchange>();
+  private getStream?: SseStream;
+  /** An event with an id went out on a GET stream: the client may resume it, so its messages are kept. */
+  private getResumable = false;
+  private closed = false;
+
+  constructor(
+    readonly sessionId: string,
+    readonly keepAliveMs: number,
+    private readonly holdMs: number,
+  ) {}
+
+  async start(): Promise<void> {}
+
+  /**
+   * A POST that passed the checks: registers its requests, then hands every message to the
+   * Server. A POST without requests (notifications, responses) is answered 202 at once.
+   */
+  post(res: ServerResponse, messages: readonly JSONRPCMessage[], requestIds: readonly RequestId[], batch: boolean, protocolVersion: string): void {
+    if (requestIds.length === 0) {
+      res.writeHead(202).end();
+    } else {
+      const exchange = new PostExchange(this, res, requestIds, batch, takesPriming(protocolVersion), this.holdMs);
+      for (const id of requestIds) this.exchanges.set(id, exchange);
+    }
+    for (const message of messages) this.onmessage?.(message);
+  }
+
+  /** Opens the GET stream; false when one is open already (409: one per session). */
+  openGet(res: ServerResponse, protocolVersion: string): boolean {
+    if (this.getStream) return false;
+    this.getStream = new SseStream(res, this.sessionId, this.keepAliveMs, (closed) => this.streamClosed(closed));
+    if (takesPriming(protocolVersion)) {
+      this.getStream.prime(this.events.store(GET_STREAM, ''));
+      this.getResumable = true;
+    }
+    return true;
+  }
+
+  /**
+   * GET with Last-Event-ID: replays what the client missed on that stream, then keeps the
+   * connection as the stream's (the GET stream, or a POST whose requests are in flight) or
+   * ends it (a POST stream that has finished). A client resumes because its connection broke,
+   * maybe before we saw it close: the new connection replaces the old one rather than getting
+   * 409. False when the id is not one of this session's events (or no longer kept).
+   */
+  resume(res: ServerResponse, lastEventId: string): boolean {
+    const streamId = this.events.streamOf(lastEventId);
+    if (streamId === undefined) return false;
+    const exchange = streamId === GET_STREAM ? undefined : this.streams.get(streamId);
+    const stream = new SseStream(res, this.sessionId, this.keepAliveMs, (closed) => this.streamClosed(closed, exchange));
+    this.events.replayAfter(lastEventId, (eventId, data) => stream.write(eventId, data));
+    if (streamId === GET_STREAM) {
+      this.getStream?.end();
+      this.getStream = stream;
+    } else if (exchange) {
+      exchange.attach(stream);
+    } else {
+      stream.end();
+    }
+    return true;
+  }
+
+  send(message: JSONRPCMessage, options?: TransportSendOptions): Promise<void> {
+    if (this.closed) return DONE;
+    const isResponse = 'result' in message || 'error' in message;
+    const answers = isResponse ? (message as { id?: RequestId }).id : undefined;
+    const related = isResponse ? answers : options?.relatedRequestId;
+    if (related === undefined) {
+      if (isResponse) return Promise.reject(new Error('a response without a request id has no stream to go to'));
+      this.toGetStream(JSON.stringify(message));
+      return DONE;
+    }
+    const exchange = this.exchanges.get(related);
+    if (!exchange) return Promise.reject(new Error(`No connection established for request ID: ${String(related)}`));
+    exchange.deliver(JSON.stringify(message), answers);
+    return DONE;
+  }
+
+  /**
+   * Ends the session's streams. Requests still in flight get a JSON-RPC error on their POST
+   * (rather than a stream that ends without their response, which leaves a client waiting
+   * for its own timeout). Idempotent.
+   */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    for (const exchange of new Set(this.exchanges.values())) {
+      for (const id of exchange.unanswered()) {
+        exchange.deliver(JSON.stringify({ jsonrpc: '2.0', id, error: { code: -32000, message: 'Session closed' } }), id);
+      }
+    }
+    this.getStream?.end();
+    this.getStream = undefined;
+    this.onclose?.();
+  }
+
+  streamOpened(streamId: string, exchange: PostExchange): void {
+    this.streams.set(streamId, exchange);
+  }
+
+  finished(exchange: PostExchange): void {
+    for (const id of exchange.ids) if (this.exchanges.get(id) === exchange) this.exchanges.delete(id);
+    if (exchange.streamId !== undefined) this.streams.delete(exchange.streamId);
+  }
+
+  private toGetStream(data: string): void {
+    if (!this.getStream && !this.getResumable) return;
+    const eventId = this.events.store(GET_STREAM, data);
+    if (this.getStream) {
+      this.getStream.write(eventId, data);
+      this.getResumable = true;
+    }
+  }
+
+  private streamClosed(closed: SseStream, exchange?: PostExchange): void {
+    if (this.getStream === closed) this.getStream = undefined;
+    exchange?.detach(closed);
+  }
+}
