@@ -248,13 +248,14 @@ export class ClientSession {
     let ids = this.inflight.get(upstream);
     if (!ids) this.inflight.set(upstream, (ids = new Set()));
     ids.add(extra.requestId);
-    // Progress notifications are sent in order, and all before the result: a result that
-    // overtook them would close the client's stream and lose them.
-    let sent: Promise<void> = Promise.resolve();
     try {
+      if (token === undefined) return await upstream.request(method, params, { signal: extra.signal });
+      // Progress notifications are sent in order, and all before the result: a result that
+      // overtook them would close the client's stream and lose them.
+      let sent: Promise<void> = Promise.resolve();
       const result = await upstream.request(method, params, {
         signal: extra.signal,
-        onprogress: token === undefined ? undefined : (progress) => {
+        onprogress: (progress) => {
           sent = sent.then(() => extra.sendNotification({ method: 'notifications/progress', params: { ...progress, progressToken: token } } as never)).catch(() => undefined);
         },
       });
