@@ -31,7 +31,7 @@ export interface PostBody {
 const MAX_BATCH = 100;
 
 /** The protocol version a client gives no header for (the SDK's default). */
-export const DEFAULT_PROTOCOL_VERSION = '2025-03-26';
+const DEFAULT_PROTOCOL_VERSION = '2025-03-26';
 
 export function header(req: IncomingMessage, name: string): string | undefined {
   return req.headers[name] as string | undefined;

@@ -21,7 +21,7 @@ export interface EventLimits {
   readonly maxBytes: number;
 }
 
-export const DEFAULT_EVENT_LIMITS: EventLimits = { maxEvents: 1000, maxBytes: 4 * 1024 * 1024 };
+const DEFAULT_EVENT_LIMITS: EventLimits = { maxEvents: 1000, maxBytes: 4 * 1024 * 1024 };
 
 interface StoredEvent {
   readonly streamId: string;

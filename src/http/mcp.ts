@@ -24,7 +24,7 @@ export interface McpEndpointOptions {
 }
 
 /** Request bodies over this are refused with 413 (SPEC section 4). */
-export const MAX_BODY_BYTES = 4 * 1024 * 1024;
+const MAX_BODY_BYTES = 4 * 1024 * 1024;
 
 interface Entry {
   readonly session: ClientSession;

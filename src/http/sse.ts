@@ -1,7 +1,7 @@
 import type { ServerResponse } from 'node:http';
 
 /** The SSE `retry` (ms) sent in priming events: how soon a client resumes a broken stream. */
-export const SSE_RETRY_MS = 1000;
+const SSE_RETRY_MS = 1000;
 
 /** How often an open SSE stream gets a comment frame, so proxies and idle timers keep it (the SDK's default). */
 export const SSE_KEEP_ALIVE_MS = 15_000;

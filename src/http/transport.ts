@@ -10,7 +10,7 @@ const GET_STREAM = '_GET_stream';
 const DONE = Promise.resolve();
 
 /** Protocol versions from which a client takes SEP-1699 priming events (empty data). */
-export function takesPriming(protocolVersion: string): boolean {
+function takesPriming(protocolVersion: string): boolean {
   return protocolVersion >= '2025-11-25';
 }
 
