@@ -46,10 +46,6 @@ export class McpEndpoint {
     this.holdMs = options.holdMs ?? this.keepAliveMs;
   }
 
-  get size(): number {
-    return this.entries.size;
-  }
-
   async handle(req: IncomingMessage, res: ServerResponse, profile: string): Promise<void> {
     if (!this.host.hasProfile(profile)) {
       const names = this.host.profileNames();
