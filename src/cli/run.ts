@@ -16,12 +16,30 @@ export interface RunOptions {
  */
 export async function runDaemon(ctx: CommandContext, options: RunOptions): Promise<number> {
   configureLog({ format: options.logFormat ?? 'pretty', color: options.logFormat !== 'json' && ctx.isTTY });
-  let daemon: Daemon;
+  // Signals are handled from the first moment: the daemon listens before Daemon.start
+  // returns, and a SIGTERM (or a SIGHUP during the banner's wait) must not kill it uncleanly.
+  let daemon: Daemon | undefined;
+  let stopping: string | undefined;
+  let finish!: (code: number) => void;
+  const exited = new Promise<number>((resolve) => (finish = resolve));
+  const stop = (signal: string) => {
+    if (stopping) return;
+    stopping = signal;
+    process.off('SIGHUP', hup);
+    if (!daemon) return; // still starting: stopped as soon as start returns
+    daemon.log.info(`${signal} received, shutting down`);
+    void daemon.close().then(() => finish(0));
+  };
+  const hup = () => void daemon?.reload('SIGHUP');
+  process.once('SIGTERM', () => stop('SIGTERM'));
+  process.once('SIGINT', () => stop('SIGINT'));
+  process.on('SIGHUP', hup);
   try {
     // MCPGW_WATCH=poll for mounts where file events do not arrive (some Docker volumes), off to disable.
     const watch = ctx.env.MCPGW_WATCH === 'off' ? false : ctx.env.MCPGW_WATCH === 'poll' ? 'poll' : true;
     daemon = await Daemon.start({ configPath: ctx.configPath, version: options.version, env: ctx.env, watch });
   } catch (err) {
+    process.off('SIGHUP', hup);
     if (err instanceof ConfigInvalid) {
       for (const f of err.findings) out(ctx.stderr, renderFindingText({ ...f, file: f.file && displayPath(f.file) }));
       out(ctx.stderr, `${displayPath(ctx.configPath)}: invalid, not starting`);
@@ -29,18 +47,12 @@ export async function runDaemon(ctx: CommandContext, options: RunOptions): Promi
     }
     throw err;
   }
-  // Signals first: a SIGHUP during the banner's wait would otherwise kill the process.
-  const exited = new Promise<number>((resolve) => {
-    const stop = (signal: string) => {
-      daemon.log.info(`${signal} received, shutting down`);
-      process.off('SIGHUP', hup);
-      void daemon.close().then(() => resolve(0));
-    };
-    const hup = () => void daemon.reload('SIGHUP');
-    process.once('SIGTERM', () => stop('SIGTERM'));
-    process.once('SIGINT', () => stop('SIGINT'));
-    process.on('SIGHUP', hup);
-  });
+  if (stopping) {
+    const signal = stopping;
+    stopping = undefined;
+    stop(signal);
+    return exited;
+  }
   await showBanner(ctx, daemon, options.logFormat ?? 'pretty');
   return exited;
 }
