@@ -52,10 +52,6 @@ export function redact(text: string): string {
   return out;
 }
 
-export function isLevelEnabled(level: Level): boolean {
-  return RANK[level] >= RANK[state.level];
-}
-
 export interface Logger {
   debug(message: string, fields?: Fields): void;
   info(message: string, fields?: Fields): void;

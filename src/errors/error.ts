@@ -46,14 +46,3 @@ export class McpgwError extends Error {
     return { code: this.code, severity, message: this.message, hint: this.hint, ...this.location };
   }
 }
-
-/** An error carrying many findings at once (config validation reports all problems). */
-export class FindingsError extends McpgwError {
-  readonly findings: readonly Finding[];
-
-  constructor(findings: readonly Finding[]) {
-    const first = findings.find((f) => f.severity === 'error') ?? findings[0]!;
-    super(first.code, first.message, { hint: first.hint, location: first });
-    this.findings = findings;
-  }
-}
