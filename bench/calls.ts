@@ -108,7 +108,11 @@ async function measureRound(modes: Mode[], r: number): Promise<Round> {
   const order = modes.map((_, i) => modes[(i + r) % modes.length]);
   const seq = await withModeSessions(order, 1, async (sessions) => {
     const before = order.map(cpuOf);
-    const latencies = await sequential(order.map((m, i) => ({ session: sessions[i][0], tool: m.tool })), S.sequentialCalls, S.sequentialMaxMs);
+    const latencies = await sequential(
+      order.map((m, i) => ({ session: sessions[i][0], tool: m.tool })),
+      S.sequentialCalls,
+      S.sequentialMaxMs,
+    );
     const after = order.map(cpuOf);
     return latencies.map((l, i) => ({ ...l, cpuPerCall: perCall(addSpent(ZERO, before[i], after[i]), l.calls) }));
   });
@@ -138,7 +142,11 @@ export async function callsBench() {
     // The framing of a plain tools/call answer (SPEC 7: plain JSON when the result comes first).
     const contentType = {} as Record<ModeName, string>;
     for (const m of modes) {
-      contentType[m.name] = await withSessions(m.url, 1, async ([s]) => (await rawRequest(m.url, s, 'tools/call', { name: m.tool, arguments: { text: 'x' } })).contentType);
+      contentType[m.name] = await withSessions(
+        m.url,
+        1,
+        async ([s]) => (await rawRequest(m.url, s, 'tools/call', { name: m.tool, arguments: { text: 'x' } })).contentType,
+      );
     }
     return { summary: summarize(rounds, contentType), rounds };
   } finally {

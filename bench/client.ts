@@ -82,7 +82,13 @@ export async function sequential(targets: Target[], count: number, maxMs: number
 }
 
 /** `inflight` call loops per session for `ms` (at most `maxCalls` calls in all): calls per second. */
-export async function concurrent(sessions: Session[], tool: string, inflight: number, ms: number, maxCalls = 200_000): Promise<{ calls: number; ms: number; perSecond: number }> {
+export async function concurrent(
+  sessions: Session[],
+  tool: string,
+  inflight: number,
+  ms: number,
+  maxCalls = 200_000,
+): Promise<{ calls: number; ms: number; perSecond: number }> {
   let calls = 0;
   const t0 = now();
   const end = t0 + ms;
@@ -98,7 +104,12 @@ export async function concurrent(sessions: Session[], tool: string, inflight: nu
  * One JSON-RPC request on an open session's HTTP endpoint with fetch; the body is read to
  * the end. Answers the result and the response's content type.
  */
-export async function rawRequest(url: string, session: Session, method: string, params?: unknown): Promise<{ result: any; contentType: string }> {
+export async function rawRequest(
+  url: string,
+  session: Session,
+  method: string,
+  params?: unknown,
+): Promise<{ result: any; contentType: string }> {
   const id = Math.floor(Math.random() * 1e9);
   const res = await fetch(url, {
     method: 'POST',
@@ -113,7 +124,12 @@ export async function rawRequest(url: string, session: Session, method: string, 
   const text = await res.text();
   const contentType = res.headers.get('content-type') ?? '';
   const messages = contentType.startsWith('text/event-stream')
-    ? text.split('\n').filter((l) => l.startsWith('data:')).map((l) => l.slice(5).trim()).filter(Boolean).map((l) => JSON.parse(l))
+    ? text
+        .split('\n')
+        .filter((l) => l.startsWith('data:'))
+        .map((l) => l.slice(5).trim())
+        .filter(Boolean)
+        .map((l) => JSON.parse(l))
     : [JSON.parse(text)];
   const answer = messages.find((m) => m.id === id);
   if (!answer || answer.error) throw new Error(`${method}: ${res.status} ${text.slice(0, 300)}`);

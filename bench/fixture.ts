@@ -18,7 +18,11 @@ const { values } = parseArgs({ options: { http: { type: 'boolean' }, 'extra-tool
 const extra = Number(values['extra-tools'] ?? 0);
 
 const tools: Tool[] = [
-  { name: 'echo', description: 'Returns its text', inputSchema: { type: 'object', properties: { text: { type: 'string' } }, required: ['text'] } },
+  {
+    name: 'echo',
+    description: 'Returns its text',
+    inputSchema: { type: 'object', properties: { text: { type: 'string' } }, required: ['text'] },
+  },
   ...Array.from({ length: extra }, (_, i): Tool => ({
     name: `extra_${String(i).padStart(4, '0')}`,
     description: `Generated tool number ${i}`,

@@ -19,7 +19,18 @@ export function fixtureServer(extraTools = 0): Record<string, unknown> {
 /** The environment mcpgw gives a stdio server without inheritEnv (src/upstream/env.ts). */
 function stdioServerEnv(): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = { ...getDefaultEnvironment() };
-  for (const name of ['LANG', 'TZ', 'TMPDIR', 'HTTP_PROXY', 'HTTPS_PROXY', 'http_proxy', 'https_proxy', 'NO_PROXY', 'no_proxy', 'NODE_EXTRA_CA_CERTS']) {
+  for (const name of [
+    'LANG',
+    'TZ',
+    'TMPDIR',
+    'HTTP_PROXY',
+    'HTTPS_PROXY',
+    'http_proxy',
+    'https_proxy',
+    'NO_PROXY',
+    'no_proxy',
+    'NODE_EXTRA_CA_CERTS',
+  ]) {
     if (process.env[name] !== undefined) env[name] = process.env[name];
   }
   return env;
@@ -28,7 +39,12 @@ function stdioServerEnv(): NodeJS.ProcessEnv {
 /** initialize, notifications/initialized, tools/list over a fixture's stdio; resolves on the tools/list answer. */
 async function handshake(proc: Proc): Promise<void> {
   const send = (message: object) => proc.child.stdin!.write(`${JSON.stringify(message)}\n`);
-  send({ jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'mcpgw-bench', version: '1.0.0' } } });
+  send({
+    jsonrpc: '2.0',
+    id: 1,
+    method: 'initialize',
+    params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'mcpgw-bench', version: '1.0.0' } },
+  });
   for await (const line of createInterface({ input: proc.child.stdout! })) {
     const message = JSON.parse(line) as { id?: number };
     if (message.id === 1) {
@@ -50,7 +66,9 @@ export async function fixturesStartMs(n: number, extraTools: number, timeoutMs =
   const procs = Array.from({ length: n }, () => startNode(args, { env: stdioServerEnv(), stdin: true }));
   try {
     let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`${n} fixtures did not start within ${timeoutMs} ms`)), timeoutMs)));
+    const timeout = new Promise<never>(
+      (_, reject) => (timer = setTimeout(() => reject(new Error(`${n} fixtures did not start within ${timeoutMs} ms`)), timeoutMs)),
+    );
     await Promise.race([Promise.all(procs.map(handshake)), timeout]).finally(() => clearTimeout(timer));
     return now() - t0;
   } finally {
@@ -86,7 +104,10 @@ export interface RunningGateway {
  * Runs `mcpgw run -c <dir>/gateway.yaml` on a free 127.0.0.1 port (the config's `listen` is
  * replaced) and waits until /readyz answers 200. `nodeArgs` go before the script (--cpu-prof).
  */
-export async function startGateway(config: Record<string, unknown>, options: { nodeArgs?: string[]; readyTimeoutMs?: number } = {}): Promise<RunningGateway> {
+export async function startGateway(
+  config: Record<string, unknown>,
+  options: { nodeArgs?: string[]; readyTimeoutMs?: number } = {},
+): Promise<RunningGateway> {
   const dir = mkdtempSync(join(tmpdir(), 'mcpgw-bench-'));
   const configPath = join(dir, 'gateway.yaml');
   const port = await freePort();
@@ -94,7 +115,9 @@ export async function startGateway(config: Record<string, unknown>, options: { n
   const writeConfig = (c: Record<string, unknown>) => writeFileSync(configPath, stringify(withListen(c)));
   writeConfig(config);
   const logFile = join(dir, 'gateway.log');
-  const proc = startNode([...(options.nodeArgs ?? []), join(ROOT, 'bin/mcpgw.js'), 'run', '-c', configPath, '--log-format', 'json'], { logFile });
+  const proc = startNode([...(options.nodeArgs ?? []), join(ROOT, 'bin/mcpgw.js'), 'run', '-c', configPath, '--log-format', 'json'], {
+    logFile,
+  });
   const url = `http://127.0.0.1:${port}`;
   const log = () => readFileSync(logFile, 'utf8');
   let stopping: Promise<void> | undefined;
@@ -103,7 +126,10 @@ export async function startGateway(config: Record<string, unknown>, options: { n
     const deadline = proc.startedAt + (options.readyTimeoutMs ?? 60_000);
     for (;;) {
       if (proc.child.exitCode !== null) throw new Error(`mcpgw exited with ${proc.child.exitCode}`);
-      const ok = await fetch(`${url}/readyz`).then((r) => r.status === 200, () => false);
+      const ok = await fetch(`${url}/readyz`).then(
+        (r) => r.status === 200,
+        () => false,
+      );
       if (ok) break;
       if (now() > deadline) throw new Error('mcpgw did not become ready in time');
       await sleep(10);

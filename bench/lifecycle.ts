@@ -51,7 +51,9 @@ async function listTimings(gw: RunningGateway, expected: number) {
 }
 
 export async function startBench() {
-  const servers = Object.fromEntries(Array.from({ length: S.listServers }, (_, i) => [`s${String(i + 1).padStart(2, '0')}`, fixtureServer(S.toolsPerServer - 1)]));
+  const servers = Object.fromEntries(
+    Array.from({ length: S.listServers }, (_, i) => [`s${String(i + 1).padStart(2, '0')}`, fixtureServer(S.toolsPerServer - 1)]),
+  );
   const expected = S.listServers * S.toolsPerServer;
   const gatewayRun = async () => {
     const gw = await startGateway({ version: 1, gateway: { logLevel: 'info' }, servers });
@@ -77,9 +79,23 @@ export async function startBench() {
       gateway = await gatewayRun();
       fixturesAloneMs = await alone();
     }
-    rounds.push({ emptyGatewayReadyMs: empty.readyMs, fixturesAloneMs, ...gateway, readyOverheadMs: gateway.gatewayReadyMs - fixturesAloneMs });
+    rounds.push({
+      emptyGatewayReadyMs: empty.readyMs,
+      fixturesAloneMs,
+      ...gateway,
+      readyOverheadMs: gateway.gatewayReadyMs - fixturesAloneMs,
+    });
   }
-  const keys = ['listP50Ms', 'listP99Ms', 'sdkListP50Ms', 'gatewayCpuMsPerList', 'emptyGatewayReadyMs', 'fixturesAloneMs', 'gatewayReadyMs', 'readyOverheadMs'] as const;
+  const keys = [
+    'listP50Ms',
+    'listP99Ms',
+    'sdkListP50Ms',
+    'gatewayCpuMsPerList',
+    'emptyGatewayReadyMs',
+    'fixturesAloneMs',
+    'gatewayReadyMs',
+    'readyOverheadMs',
+  ] as const;
   const med = Object.fromEntries(keys.map((k) => [k, round1(median(rounds.map((r) => r[k])))])) as Record<(typeof keys)[number], number>;
   return { tools: expected, ...med, rounds: rounds.map((r) => Object.fromEntries(Object.entries(r).map(([k, v]) => [k, round1(v)]))) };
 }
@@ -114,7 +130,8 @@ export async function rssBench() {
       const withSessionsKb = await withSessions(`${gw.url}/mcp`, S.openSessions, async (sessions) => {
         for (const s of sessions) await s.client.listTools(); // what a client does after connecting
         const status = (await (await fetch(`${gw.url}/status`)).json()) as { profiles: Record<string, { sessions: number }> };
-        if (status.profiles.default.sessions !== S.openSessions) throw new Error(`/status shows ${status.profiles.default.sessions} sessions`);
+        if (status.profiles.default.sessions !== S.openSessions)
+          throw new Error(`/status shows ${status.profiles.default.sessions} sessions`);
         return settledRssKb(gw.proc.pid);
       });
       rounds.push({ idleKb, withSessionsKb, perSessionKb: round1((withSessionsKb - idleKb) / S.openSessions) });
@@ -134,7 +151,11 @@ export async function rssBench() {
 
 export async function reloadBench() {
   // Each edit denies the other generated tool, so each one changes the tool list.
-  const config = (k: number) => ({ version: 1, gateway: { logLevel: 'info' }, servers: { fx: { ...fixtureServer(10), tools: { deny: [`extra_000${k % 2}`] } } } });
+  const config = (k: number) => ({
+    version: 1,
+    gateway: { logLevel: 'info' },
+    servers: { fx: { ...fixtureServer(10), tools: { deny: [`extra_000${k % 2}`] } } },
+  });
   const gw = await startGateway(config(0));
   const rounds: { medianMs: number; maxMs: number }[] = [];
   try {

@@ -148,6 +148,9 @@ export function waitForOutput(proc: Proc, re: RegExp, timeoutMs = 30_000): Promi
       const m = re.exec(out);
       if (m) (clearTimeout(timer), resolve(m));
     });
-    proc.child.once('exit', (code) => (clearTimeout(timer), reject(new Error(`pid ${proc.pid} exited with ${code}: ${proc.stderrTail()}`))));
+    proc.child.once(
+      'exit',
+      (code) => (clearTimeout(timer), reject(new Error(`pid ${proc.pid} exited with ${code}: ${proc.stderrTail()}`))),
+    );
   });
 }

@@ -49,7 +49,8 @@ function where(frame: CallFrame): string {
 function area(frame: CallFrame): string {
   const url = frame.url.replace(/^file:\/\//, '');
   if (!url) return frame.functionName.startsWith('(') ? frame.functionName : '(native)';
-  if (url.startsWith('node:')) return url.startsWith('node:internal/deps/undici') ? 'node: undici' : `node: ${url.slice(5).split('/').slice(0, 2).join('/')}`;
+  if (url.startsWith('node:'))
+    return url.startsWith('node:internal/deps/undici') ? 'node: undici' : `node: ${url.slice(5).split('/').slice(0, 2).join('/')}`;
   const nm = url.lastIndexOf('/node_modules/');
   if (nm >= 0) {
     const parts = url.slice(nm + '/node_modules/'.length).split('/');
@@ -110,7 +111,10 @@ export function summarizeProfile(file: string, fromUs: number, toUs: number, top
     idleMs: ms(idle),
     windowed,
     windowUs: [fromUs, toUs],
-    top: [...byFn.values()].sort((a, b) => b.selfUs - a.selfUs).slice(0, topN).map((e) => ({ fn: e.fn, where: e.where, selfMs: ms(e.selfUs), pct: pct(e.selfUs) })),
+    top: [...byFn.values()]
+      .sort((a, b) => b.selfUs - a.selfUs)
+      .slice(0, topN)
+      .map((e) => ({ fn: e.fn, where: e.where, selfMs: ms(e.selfUs), pct: pct(e.selfUs) })),
     areas: [...byArea].sort((a, b) => b[1] - a[1]).map(([name, us]) => ({ area: name, selfMs: ms(us), pct: pct(us) })),
     inclusive: [...inclusive].sort((a, b) => b[1] - a[1]).map(([name, us]) => ({ area: name, ms: ms(us), pct: pct(us) })),
   };

@@ -21,11 +21,17 @@ export function rows({ calls, start, rss, reload }: Results): Row[] {
   const out: Row[] = [];
   if (calls) {
     const { direct: d, 'gateway-stdio': st, 'gateway-http': ht } = calls.summary;
-    const modes = [['direct', d], ['via gateway, stdio upstream', st], ['via gateway, HTTP upstream', ht]] as const;
-    for (const [label, m] of modes) out.push([`tools/call p50 / p99 (sequential), ${label}`, `${m.p50Ms.toFixed(2)} / ${m.p99Ms.toFixed(2)} ms`, '', '']);
+    const modes = [
+      ['direct', d],
+      ['via gateway, stdio upstream', st],
+      ['via gateway, HTTP upstream', ht],
+    ] as const;
+    for (const [label, m] of modes)
+      out.push([`tools/call p50 / p99 (sequential), ${label}`, `${m.p50Ms.toFixed(2)} / ${m.p99Ms.toFixed(2)} ms`, '', '']);
     out.push(['p50 ratio, stdio upstream / direct', st.p50Ratio.toFixed(2), '<= 1.15', check(st.p50Ratio <= 1.15)]);
     out.push(['p50 ratio, HTTP upstream / direct', ht.p50Ratio.toFixed(2), ...info]);
-    for (const [label, m] of modes) out.push([`calls/s (${S.sessions} sessions x ${S.inflight} in flight), ${label}`, m.callsPerSecond.toFixed(0), '', '']);
+    for (const [label, m] of modes)
+      out.push([`calls/s (${S.sessions} sessions x ${S.inflight} in flight), ${label}`, m.callsPerSecond.toFixed(0), '', '']);
     out.push(['throughput ratio, stdio upstream / direct', st.throughputRatio.toFixed(2), '>= 1.0', check(st.throughputRatio >= 1)]);
     out.push(['throughput ratio, HTTP upstream / direct', ht.throughputRatio.toFixed(2), ...info]);
     const c = (m: typeof d) => m.cpuMsPerCall.concurrent;
@@ -39,20 +45,36 @@ export function rows({ calls, start, rss, reload }: Results): Row[] {
     out.push(['tools/call answer framing, via gateway', st.contentType, 'application/json', check(st.contentType === 'application/json')]);
   }
   if (start) {
-    out.push([`tools/list, ${start.tools} tools (20 servers x 50), p50`, `${start.listP50Ms.toFixed(1)} ms`, '<= 20 ms', check(start.listP50Ms <= 20)]);
+    out.push([
+      `tools/list, ${start.tools} tools (20 servers x 50), p50`,
+      `${start.listP50Ms.toFixed(1)} ms`,
+      '<= 20 ms',
+      check(start.listP50Ms <= 20),
+    ]);
     out.push(['tools/list, same, through the SDK client, p50', `${start.sdkListP50Ms.toFixed(1)} ms`, ...info]);
     out.push(['gateway CPU per tools/list of 1000 tools', `${start.gatewayCpuMsPerList.toFixed(1)} ms`, ...info]);
     out.push(['start to ready, gateway with no servers', `${start.emptyGatewayReadyMs.toFixed(0)} ms`, ...info]);
     out.push(['start, 20 fixtures alone (at once, to tools/list answered)', `${start.fixturesAloneMs.toFixed(0)} ms`, '', '']);
     out.push(['start to ready, gateway with 20 stdio servers', `${start.gatewayReadyMs.toFixed(0)} ms`, '', '']);
-    out.push(['  minus the 20 fixtures alone', `${start.readyOverheadMs.toFixed(0)} ms`, '<= 2000 ms', check(start.readyOverheadMs <= 2000)]);
+    out.push([
+      '  minus the 20 fixtures alone',
+      `${start.readyOverheadMs.toFixed(0)} ms`,
+      '<= 2000 ms',
+      check(start.readyOverheadMs <= 2000),
+    ]);
   }
   if (rss) {
     out.push(['RSS idle, examples/gateway.yaml', `${rss.idleMb.toFixed(1)} MB`, '<= 80 MB', check(rss.idleMb <= 80)]);
     out.push([`RSS with ${S.openSessions} open sessions`, `${rss.withSessionsMb.toFixed(1)} MB`, '', '']);
     out.push(['RSS per open session', `${rss.perSessionKb.toFixed(1)} KB`, '<= 150 KB', check(rss.perSessionKb <= 150)]);
   }
-  if (reload) out.push([`reload: file write to tools/list_changed (median of ${reload.edits})`, `${reload.medianMs.toFixed(0)} ms`, '<= 250 ms', check(reload.medianMs <= 250)]);
+  if (reload)
+    out.push([
+      `reload: file write to tools/list_changed (median of ${reload.edits})`,
+      `${reload.medianMs.toFixed(0)} ms`,
+      '<= 250 ms',
+      check(reload.medianMs <= 250),
+    ]);
   return out;
 }
 

@@ -14,7 +14,10 @@ import { CLK_TCK, ROOT, now, stopAll } from './proc.js';
 
 async function main(): Promise<void> {
   const started = new Date();
-  const stamp = started.toISOString().replace(/\.\d+Z$/, 'Z').replaceAll(':', '-');
+  const stamp = started
+    .toISOString()
+    .replace(/\.\d+Z$/, 'Z')
+    .replaceAll(':', '-');
   const parts: Record<(typeof PARTS)[number], () => Promise<unknown>> = {
     calls: callsBench,
     start: startBench,
@@ -40,7 +43,15 @@ async function main(): Promise<void> {
   /** The gateway runs from the working tree: `dirty` lists uncommitted changes under src/ and bin/. */
   const source = { commit: git('rev-parse', 'HEAD'), dirty: git('status', '--porcelain', '--', 'src', 'bin').split('\n').filter(Boolean) };
   const machine = { node: process.version, cpus: cpus().length, clkTck: CLK_TCK, loadavgBefore, loadavgAtEnd: round1(loadavg()[0]) };
-  const json = { date: started.toISOString(), source, machine, rounds: ROUNDS, settings: S, table: table.map(([measure, value, target, met]) => ({ measure, value, target, met })), ...results };
+  const json = {
+    date: started.toISOString(),
+    source,
+    machine,
+    rounds: ROUNDS,
+    settings: S,
+    table: table.map(([measure, value, target, met]) => ({ measure, value, target, met })),
+    ...results,
+  };
   writeFileSync(join(ROOT, out), `${JSON.stringify(json, null, 2)}\n`);
   process.stdout.write(`\n${markdownTable(table)}\n`);
   if (results.profile) process.stdout.write(`\n${profileText(results.profile)}\n`);

@@ -23,7 +23,9 @@ const { values: opts } = parseArgs({
   },
 });
 if (opts.help || (!opts.url && !opts.fixture)) {
-  console.log('usage: node scripts/conformance-server.js (--url URL | --fixture) [--scenario NAME]... [--spec-version V] [--timeout S] [--keep DIR]');
+  console.log(
+    'usage: node scripts/conformance-server.js (--url URL | --fixture) [--scenario NAME]... [--spec-version V] [--timeout S] [--keep DIR]',
+  );
   process.exit(opts.help ? 0 : 2);
 }
 for (const p of missingFiles()) {

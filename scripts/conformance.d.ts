@@ -24,11 +24,27 @@ export const CLI: string;
 export const FIXTURE: string;
 export function missingFiles(): string[];
 export function listScenarios(options?: { specVersion?: string }): string[];
-export function startFixture(options?: { node?: string; stderr?: 'inherit' | 'pipe' | 'ignore' }): { child: ChildProcess; url: Promise<string>; stop(): void };
-export function runScenario(url: string, scenario: string, outDir: string, options?: { timeoutMs?: number; signal?: AbortSignal }): Promise<Check[]>;
+export function startFixture(options?: { node?: string; stderr?: 'inherit' | 'pipe' | 'ignore' }): {
+  child: ChildProcess;
+  url: Promise<string>;
+  stop(): void;
+};
+export function runScenario(
+  url: string,
+  scenario: string,
+  outDir: string,
+  options?: { timeoutMs?: number; signal?: AbortSignal },
+): Promise<Check[]>;
 export function judge(scenario: string, checks: readonly Check[]): ScenarioResult;
 export function describeResult(result: ScenarioResult): string[];
 export function runSuite(
   url: string,
-  options?: { scenarios?: readonly string[]; specVersion?: string; timeoutMs?: number; keep?: string; signal?: AbortSignal; onResult?: (result: ScenarioResult) => void },
+  options?: {
+    scenarios?: readonly string[];
+    specVersion?: string;
+    timeoutMs?: number;
+    keep?: string;
+    signal?: AbortSignal;
+    onResult?: (result: ScenarioResult) => void;
+  },
 ): Promise<ScenarioResult[]>;

@@ -70,7 +70,10 @@ function readChecks(outDir, scenario) {
   // The CLI writes <outDir>/server-<scenario>-<timestamp>/checks.json; the newest wins
   // (a --keep folder may hold earlier runs).
   const prefix = `server-${scenario}-`;
-  const dir = readdirSync(outDir).filter((d) => d.startsWith(prefix) && /^\d{4}-/.test(d.slice(prefix.length))).sort().at(-1);
+  const dir = readdirSync(outDir)
+    .filter((d) => d.startsWith(prefix) && /^\d{4}-/.test(d.slice(prefix.length)))
+    .sort()
+    .at(-1);
   if (!dir || !existsSync(join(outDir, dir, 'checks.json'))) return undefined;
   return JSON.parse(readFileSync(join(outDir, dir, 'checks.json'), 'utf8'));
 }
@@ -181,9 +184,11 @@ export function judge(scenario, checks) {
 /** The lines the command line prints for one scenario. */
 export function describeResult(r) {
   const note = r.warnings.length ? `, ${r.warnings.length} warning(s)` : '';
-  const lines = [r.passed
-    ? `PASS ${r.scenario} (${r.successes} check(s)${note})`
-    : `FAIL ${r.scenario} (${r.failures.length} of ${r.successes + r.failures.length} check(s) failed${note})`];
+  const lines = [
+    r.passed
+      ? `PASS ${r.scenario} (${r.successes} check(s)${note})`
+      : `FAIL ${r.scenario} (${r.failures.length} of ${r.successes + r.failures.length} check(s) failed${note})`,
+  ];
   for (const c of r.failures) lines.push(`     - ${c.id}: ${c.errorMessage ?? c.description ?? ''}`);
   for (const c of r.warnings) lines.push(`     ~ ${c.id}: ${c.errorMessage ?? c.description ?? ''}`);
   return lines;

@@ -12,8 +12,7 @@ export async function generateTypes() {
   const schema = JSON.parse(await readFile(new URL('schema/gateway.schema.json', root), 'utf8'));
   // ajv's discriminator is not JSON Schema; the generator only needs oneOf.
   return compile(schema, 'GatewayFile', {
-    bannerComment:
-      '/* Generated from schema/gateway.schema.json by `npm run gen:types`. Do not edit. */',
+    bannerComment: '/* Generated from schema/gateway.schema.json by `npm run gen:types`. Do not edit. */',
     additionalProperties: false,
     strictIndexSignatures: true,
     style: { singleQuote: true },

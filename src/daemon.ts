@@ -163,10 +163,20 @@ export class Daemon {
     const { host, port } = this.model.gateway.listen;
     await new Promise<void>((resolve, reject) => {
       server.once('error', (err: NodeJS.ErrnoException) => {
-        const why = err.code === 'EADDRINUSE' ? `port ${port} is already in use` : err.code === 'EADDRNOTAVAIL' ? `address ${host} is not on this machine` : err.message;
-        reject(new McpgwError('MCPGW_E_LISTEN', `cannot listen on ${host}:${port}: ${why}`, {
-          hint: err.code === 'EADDRINUSE' ? 'stop the other process (is mcpgw already running?) or change gateway.listen' : 'change gateway.listen',
-        }));
+        const why =
+          err.code === 'EADDRINUSE'
+            ? `port ${port} is already in use`
+            : err.code === 'EADDRNOTAVAIL'
+              ? `address ${host} is not on this machine`
+              : err.message;
+        reject(
+          new McpgwError('MCPGW_E_LISTEN', `cannot listen on ${host}:${port}: ${why}`, {
+            hint:
+              err.code === 'EADDRINUSE'
+                ? 'stop the other process (is mcpgw already running?) or change gateway.listen'
+                : 'change gateway.listen',
+          }),
+        );
       });
       server.listen(this.options.port ?? port, host, () => resolve());
     });
@@ -179,9 +189,11 @@ export class Daemon {
    * once and shown in /status until the next good save. Reloads run one at a time.
    */
   reload(reason: string): Promise<void> {
-    this.reloading = this.reloading.then(() => this.reloadNow(reason)).catch((err) => {
-      this.log.error(`reload failed: ${(err as Error).message}`);
-    });
+    this.reloading = this.reloading
+      .then(() => this.reloadNow(reason))
+      .catch((err) => {
+        this.log.error(`reload failed: ${(err as Error).message}`);
+      });
     return this.reloading;
   }
 
@@ -194,7 +206,9 @@ export class Daemon {
       const key = `${first.message}|${first.line}|${first.column}`;
       if (this.lastRejected !== key) {
         this.lastRejected = key;
-        this.log.error(`config rejected (${reason}), still serving generation ${this.configStatus.generation}: ${renderFindingText(first).replace('\n', ' ')}${result.findings.length > 1 ? ` (+${result.findings.length - 1} more)` : ''}`);
+        this.log.error(
+          `config rejected (${reason}), still serving generation ${this.configStatus.generation}: ${renderFindingText(first).replace('\n', ' ')}${result.findings.length > 1 ? ` (+${result.findings.length - 1} more)` : ''}`,
+        );
       }
       this.configStatus = { ...this.configStatus, lastError: toLastError(first) };
       return;

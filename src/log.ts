@@ -63,7 +63,9 @@ export interface Logger {
 export function createLogger(component: string): Logger {
   const emit = (level: Level, message: string, fields?: Fields) => {
     if (RANK[level] < RANK[state.level]) return;
-    const line = redact(state.format === 'json' ? jsonLine(level, component, message, fields) : prettyLine(level, component, message, fields));
+    const line = redact(
+      state.format === 'json' ? jsonLine(level, component, message, fields) : prettyLine(level, component, message, fields),
+    );
     state.sink.write(line);
     if (level === 'error') state.onError?.(line);
   };

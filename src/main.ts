@@ -58,7 +58,9 @@ function buildProgram(setExit: (code: number | Promise<number>) => void): Comman
     .option('-c, --config <file>', 'config file (to find the daemon and its bearer token)')
     .option('--url <url>', 'the daemon URL instead of the config (e.g. http://127.0.0.1:8750)')
     .option('--token <token>', 'bearer token (default: the config, else $MCPGW_TOKEN)')
-    .action((profile: string | undefined, options: { url?: string; token?: string }, command: Command) => setExit(runConnect(contextOf(command), profile, options)));
+    .action((profile: string | undefined, options: { url?: string; token?: string }, command: Command) =>
+      setExit(runConnect(contextOf(command), profile, options)),
+    );
 
   program
     .command('doctor [server...]')
@@ -77,7 +79,9 @@ function buildProgram(setExit: (code: number | Promise<number>) => void): Comman
     .description('authorize an OAuth server: print (and open) the URL, wait until the token is stored')
     .option('-c, --config <file>', 'config file')
     .option('--no-browser', 'only print the URL')
-    .action((server: string, options: { browser?: boolean }, command: Command) => setExit(runAuthLogin(contextOf(command), server, options)));
+    .action((server: string, options: { browser?: boolean }, command: Command) =>
+      setExit(runAuthLogin(contextOf(command), server, options)),
+    );
   auth
     .command('status')
     .description('each OAuth server: authorized / expires at / needs authorization')
@@ -89,7 +93,9 @@ function buildProgram(setExit: (code: number | Promise<number>) => void): Comman
     .description("forget a server's tokens")
     .option('-c, --config <file>', 'config file')
     .option('--forget-client', 'also forget its registered OAuth client')
-    .action((server: string, options: { forgetClient?: boolean }, command: Command) => setExit(runAuthLogout(contextOf(command), server, options)));
+    .action((server: string, options: { forgetClient?: boolean }, command: Command) =>
+      setExit(runAuthLogout(contextOf(command), server, options)),
+    );
   auth
     .command('client-metadata')
     .description('print the Client ID Metadata Document to host at gateway.oauth.clientMetadataUrl')

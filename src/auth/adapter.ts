@@ -12,7 +12,11 @@ import type { StoreData } from './types.js';
 export class EncryptedFileAdapter implements Adapter<StoreData> {
   private key?: StoreKey;
 
-  constructor(readonly path: string, private readonly secret: string, private readonly hooks: WriteHooks = {}) {}
+  constructor(
+    readonly path: string,
+    private readonly secret: string,
+    private readonly hooks: WriteHooks = {},
+  ) {}
 
   /** The data, or null when there is no file yet. Throws McpgwError on anything else. */
   async read(): Promise<StoreData | null> {

@@ -83,7 +83,12 @@ export function seal(plaintext: string, key: StoreKey): string {
   const cipher = createCipheriv(CIPHER, key.enc, iv);
   cipher.setAAD(headerBytes(header));
   const data = Buffer.concat([cipher.update(plaintext, 'utf8'), cipher.final()]);
-  const envelope: Envelope = { ...header, iv: iv.toString('base64'), tag: cipher.getAuthTag().toString('base64'), data: data.toString('base64') };
+  const envelope: Envelope = {
+    ...header,
+    iv: iv.toString('base64'),
+    tag: cipher.getAuthTag().toString('base64'),
+    data: data.toString('base64'),
+  };
   return `${JSON.stringify(envelope, null, 2)}\n`;
 }
 
@@ -113,10 +118,14 @@ export function parseEnvelope(text: string, file: string): Envelope {
   if (!isObject(raw) || raw.format !== FORMAT) throw corrupt(file, `it is not an mcpgw OAuth token store (no "format": "${FORMAT}")`);
   // The version first: a newer format may have other fields, and deserves its own message.
   if (raw.version !== VERSION) {
-    throw new McpgwError('MCPGW_E_STORE_VERSION', `the token store ${file} has format version ${JSON.stringify(raw.version)}; this mcpgw reads version ${VERSION}`, {
-      hint: `it was probably written by a newer mcpgw: upgrade mcpgw, or move ${file} away and log in again (\`mcpgw auth login SERVER\`)`,
-      details: { file, version: raw.version },
-    });
+    throw new McpgwError(
+      'MCPGW_E_STORE_VERSION',
+      `the token store ${file} has format version ${JSON.stringify(raw.version)}; this mcpgw reads version ${VERSION}`,
+      {
+        hint: `it was probably written by a newer mcpgw: upgrade mcpgw, or move ${file} away and log in again (\`mcpgw auth login SERVER\`)`,
+        details: { file, version: raw.version },
+      },
+    );
   }
   const kdf = raw.kdf;
   const bad = (what: string) => corrupt(file, `its ${what} is invalid`);
@@ -131,9 +140,14 @@ export function parseEnvelope(text: string, file: string): Envelope {
   if (!isBase64(raw.tag, 16, 16)) throw bad('tag');
   if (!isBase64(raw.data, 0, Infinity)) throw bad('data');
   return {
-    format: FORMAT, version: VERSION, cipher: CIPHER,
+    format: FORMAT,
+    version: VERSION,
+    cipher: CIPHER,
     kdf: { name: 'scrypt', N, r, p, salt: kdf.salt as string },
-    check: raw.check as string, iv: raw.iv as string, tag: raw.tag as string, data: raw.data as string,
+    check: raw.check as string,
+    iv: raw.iv as string,
+    tag: raw.tag as string,
+    data: raw.data as string,
   };
 }
 
@@ -146,10 +160,14 @@ function headerBytes(h: Pick<Envelope, 'format' | 'version' | 'kdf' | 'cipher' |
 }
 
 export function wrongKey(file: string): McpgwError {
-  return new McpgwError('MCPGW_E_STORE_DECRYPT', `the token store ${file} cannot be decrypted with this encryption key; it was written with another key, and is left untouched`, {
-    hint: `restore the key it was written with (OAUTH_ENCRYPTION_KEY, OAUTH_ENCRYPTION_KEY_FILE or the oauth-encryption-key credential), or move ${file} away and log in again (\`mcpgw auth login SERVER\`)`,
-    details: { file },
-  });
+  return new McpgwError(
+    'MCPGW_E_STORE_DECRYPT',
+    `the token store ${file} cannot be decrypted with this encryption key; it was written with another key, and is left untouched`,
+    {
+      hint: `restore the key it was written with (OAUTH_ENCRYPTION_KEY, OAUTH_ENCRYPTION_KEY_FILE or the oauth-encryption-key credential), or move ${file} away and log in again (\`mcpgw auth login SERVER\`)`,
+      details: { file },
+    },
+  );
 }
 
 export function corrupt(file: string, why: string, cause?: unknown): McpgwError {

@@ -16,7 +16,12 @@ export interface Discovered {
   readonly resource: string;
   readonly authorizationServer: string;
   /** Authorization server metadata; for 2025-03-26 servers without any, the default endpoints. */
-  readonly asMetadata: Record<string, unknown> & { issuer: string; authorization_endpoint: string; token_endpoint: string; registration_endpoint?: string };
+  readonly asMetadata: Record<string, unknown> & {
+    issuer: string;
+    authorization_endpoint: string;
+    token_endpoint: string;
+    registration_endpoint?: string;
+  };
   readonly scopesSupported?: readonly string[];
   /** The server published no metadata at all (2025-03-26 fallback endpoints in use). */
   readonly fallback: boolean;
@@ -51,10 +56,14 @@ export async function discover(serverUrl: string, options: DiscoverOptions = {})
     try {
       await selectResourceURL(server, {} as OAuthClientProvider, prm as never);
     } catch (err) {
-      throw new McpgwError('MCPGW_E_OAUTH_DISCOVERY', `the protected resource metadata is for ${String(prm.resource)}, not ${server.href}`, {
-        hint: 'the server advertises metadata of another resource; check the url',
-        cause: err,
-      });
+      throw new McpgwError(
+        'MCPGW_E_OAUTH_DISCOVERY',
+        `the protected resource metadata is for ${String(prm.resource)}, not ${server.href}`,
+        {
+          hint: 'the server advertises metadata of another resource; check the url',
+          cause: err,
+        },
+      );
     }
   }
   const authorizationServer = new URL(info.authorizationServerUrl);
@@ -64,12 +73,17 @@ export async function discover(serverUrl: string, options: DiscoverOptions = {})
   if (metadata) {
     const methods = (metadata.code_challenge_methods_supported as string[] | undefined) ?? [];
     if (!methods.includes('S256')) {
-      throw new McpgwError('MCPGW_E_OAUTH_NO_PKCE', `the authorization server ${metadata.issuer} does not advertise PKCE S256 (code_challenge_methods_supported: ${methods.length ? methods.join(', ') : 'absent'})`, {
-        hint: 'MCP requires PKCE with S256; the server must list it in its metadata',
-      });
+      throw new McpgwError(
+        'MCPGW_E_OAUTH_NO_PKCE',
+        `the authorization server ${metadata.issuer} does not advertise PKCE S256 (code_challenge_methods_supported: ${methods.length ? methods.join(', ') : 'absent'})`,
+        {
+          hint: 'MCP requires PKCE with S256; the server must list it in its metadata',
+        },
+      );
     }
     for (const key of ['authorization_endpoint', 'token_endpoint', 'registration_endpoint'] as const) {
-      if (typeof metadata[key] === 'string') assertSecure(new URL(metadata[key] as string), `the ${key.replace('_', ' ')}`, options.allowInsecureHttp);
+      if (typeof metadata[key] === 'string')
+        assertSecure(new URL(metadata[key] as string), `the ${key.replace('_', ' ')}`, options.allowInsecureHttp);
     }
   }
   return {

@@ -95,9 +95,12 @@ export function ioError(what: string, err: unknown): McpgwError {
   if (err instanceof McpgwError) return err;
   const code = (err as NodeJS.ErrnoException).code;
   return new McpgwError('MCPGW_E_STORE_IO', `${what}: ${code ?? (err as Error).message}`, {
-    hint: code === 'EACCES' || code === 'EPERM'
-      ? 'check the owner and permissions of the data dir (gateway.dataDir, $MCPGW_DATA_DIR)'
-      : code === 'ENOSPC' ? 'free some disk space' : 'check gateway.dataDir',
+    hint:
+      code === 'EACCES' || code === 'EPERM'
+        ? 'check the owner and permissions of the data dir (gateway.dataDir, $MCPGW_DATA_DIR)'
+        : code === 'ENOSPC'
+          ? 'free some disk space'
+          : 'check gateway.dataDir',
     details: { errno: code },
     cause: err,
   });

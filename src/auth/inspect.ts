@@ -55,18 +55,28 @@ export async function inspectStore(dataDir: string, key?: string): Promise<Store
   const dir: StoreHealth['dir'] = dirStat
     ? { exists: true, mode: dirStat.mode & 0o777, private: (dirStat.mode & 0o077) === 0, writable: await writable(dataDir) }
     : { exists: false };
-  if (dir.private === false) findings.push(permissions(`the data dir ${dataDir} is open to other users (mode ${octal(dir.mode)})`, `chmod 700 ${dataDir}`));
+  if (dir.private === false)
+    findings.push(permissions(`the data dir ${dataDir} is open to other users (mode ${octal(dir.mode)})`, `chmod 700 ${dataDir}`));
   if (dir.writable === false) {
-    findings.push(new McpgwError('MCPGW_E_STORE_IO', `the data dir ${dataDir} is not writable by this user`, {
-      hint: `fix its owner or permissions (chown, chmod 700 ${dataDir}), or point gateway.dataDir elsewhere`,
-    }).toFinding());
+    findings.push(
+      new McpgwError('MCPGW_E_STORE_IO', `the data dir ${dataDir} is not writable by this user`, {
+        hint: `fix its owner or permissions (chown, chmod 700 ${dataDir}), or point gateway.dataDir elsewhere`,
+      }).toFinding(),
+    );
   }
 
   const fileStat = await stat(path).catch(() => undefined);
   const file: StoreHealth['file'] = fileStat
-    ? { exists: true, mode: fileStat.mode & 0o777, private: (fileStat.mode & 0o077) === 0, size: fileStat.size, modifiedAt: fileStat.mtimeMs }
+    ? {
+        exists: true,
+        mode: fileStat.mode & 0o777,
+        private: (fileStat.mode & 0o077) === 0,
+        size: fileStat.size,
+        modifiedAt: fileStat.mtimeMs,
+      }
     : { exists: false };
-  if (file.private === false) findings.push(permissions(`the token store ${path} is readable by other users (mode ${octal(file.mode)})`, `chmod 600 ${path}`));
+  if (file.private === false)
+    findings.push(permissions(`the token store ${path} is readable by other users (mode ${octal(file.mode)})`, `chmod 600 ${path}`));
 
   const held = await readLock(lockPath).catch(() => undefined);
   const lock: StoreHealth['lock'] = held
@@ -111,11 +121,16 @@ function summarize(server: string, e: ServerEntry): EntrySummary {
 }
 
 async function writable(dir: string): Promise<boolean> {
-  return access(dir, constants.W_OK | constants.X_OK).then(() => true, () => false);
+  return access(dir, constants.W_OK | constants.X_OK).then(
+    () => true,
+    () => false,
+  );
 }
 
 function permissions(message: string, fix: string): Finding {
-  return new McpgwError('MCPGW_W_STORE_PERMISSIONS', message, { hint: `run \`${fix}\`; mcpgw creates them private, so something else changed them` }).toFinding('warning');
+  return new McpgwError('MCPGW_W_STORE_PERMISSIONS', message, {
+    hint: `run \`${fix}\`; mcpgw creates them private, so something else changed them`,
+  }).toFinding('warning');
 }
 
 const octal = (mode: number | undefined) => `0${(mode ?? 0).toString(8).padStart(3, '0')}`;

@@ -38,7 +38,15 @@ export function resolveEncryptionKey(env: Readonly<Record<string, string | undef
   if (keyFile) {
     const read = readKeyFile(keyFile);
     if ('error' in read) {
-      return { source: 'file', file: keyFile, problem: unreadable(`OAUTH_ENCRYPTION_KEY_FILE names ${keyFile}, which cannot be read (${read.error})`, keyFile, 'OAUTH_ENCRYPTION_KEY_FILE') };
+      return {
+        source: 'file',
+        file: keyFile,
+        problem: unreadable(
+          `OAUTH_ENCRYPTION_KEY_FILE names ${keyFile}, which cannot be read (${read.error})`,
+          keyFile,
+          'OAUTH_ENCRYPTION_KEY_FILE',
+        ),
+      };
     }
     return { ...checked(read.text, 'file', `the file ${keyFile} (OAUTH_ENCRYPTION_KEY_FILE)`), file: keyFile };
   }
@@ -50,15 +58,23 @@ export function resolveEncryptionKey(env: Readonly<Record<string, string | undef
     // systemd sets CREDENTIALS_DIRECTORY for any credential, so a missing one is just "not here".
     if (!('error' in read)) return { ...checked(read.text, 'credentials', `the credential ${file}`), file };
     if (read.code !== 'ENOENT') {
-      return { source: 'credentials', file, problem: unreadable(`the credential ${file} cannot be read (${read.error})`, file, 'CREDENTIALS_DIRECTORY') };
+      return {
+        source: 'credentials',
+        file,
+        problem: unreadable(`the credential ${file} cannot be read (${read.error})`, file, 'CREDENTIALS_DIRECTORY'),
+      };
     }
   }
 
   return {
     source: 'none',
-    problem: new McpgwError('MCPGW_E_KEY_MISSING', `no OAuth encryption key: OAUTH_ENCRYPTION_KEY and OAUTH_ENCRYPTION_KEY_FILE are unset${credDir ? ` and ${credDir} has no ${CREDENTIAL_NAME}` : ''}`, {
-      hint: `${GENERATE}, set it as OAUTH_ENCRYPTION_KEY (or put it in a file named by OAUTH_ENCRYPTION_KEY_FILE), and keep it: stored tokens cannot be read without it`,
-    }),
+    problem: new McpgwError(
+      'MCPGW_E_KEY_MISSING',
+      `no OAuth encryption key: OAUTH_ENCRYPTION_KEY and OAUTH_ENCRYPTION_KEY_FILE are unset${credDir ? ` and ${credDir} has no ${CREDENTIAL_NAME}` : ''}`,
+      {
+        hint: `${GENERATE}, set it as OAUTH_ENCRYPTION_KEY (or put it in a file named by OAUTH_ENCRYPTION_KEY_FILE), and keep it: stored tokens cannot be read without it`,
+      },
+    ),
   };
 }
 
@@ -87,7 +103,14 @@ function readKeyFile(file: string): { text: string } | { error: string; code?: s
     return { text: readFileSync(file, 'utf8').replace(/\r?\n$/, '') };
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    const error = code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied' : code === 'EISDIR' ? 'it is a folder' : (code ?? 'unknown error');
+    const error =
+      code === 'ENOENT'
+        ? 'no such file'
+        : code === 'EACCES'
+          ? 'permission denied'
+          : code === 'EISDIR'
+            ? 'it is a folder'
+            : (code ?? 'unknown error');
     return { error, code };
   }
 }

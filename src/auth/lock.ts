@@ -32,7 +32,10 @@ const CREATING_MS = 2000;
 export class StoreLock {
   private released = false;
 
-  constructor(readonly path: string, private readonly raw: string) {}
+  constructor(
+    readonly path: string,
+    private readonly raw: string,
+  ) {}
 
   /** Removes the lock file if it is still ours. Idempotent. */
   async release(): Promise<void> {
@@ -44,7 +47,12 @@ export class StoreLock {
 }
 
 export async function acquireLock(path: string): Promise<StoreLock> {
-  const info: LockInfo = { pid: process.pid, startedAt: new Date().toISOString(), hostname: hostname(), procStart: processStart(process.pid) };
+  const info: LockInfo = {
+    pid: process.pid,
+    startedAt: new Date().toISOString(),
+    hostname: hostname(),
+    procStart: processStart(process.pid),
+  };
   const raw = `${JSON.stringify(info)}\n`;
   for (let attempt = 0; attempt < 40; attempt++) {
     try {

@@ -40,16 +40,33 @@ export async function obtainClient(d: Discovered, options: ClientOptions): Promi
     const { clientId, clientSecret } = options.configured;
     const supported = (as.token_endpoint_auth_methods_supported as string[] | undefined) ?? [];
     const method = clientSecret ? selectClientAuthMethod({ client_id: clientId, client_secret: clientSecret }, supported) : 'none';
-    return { clientId, clientSecret, tokenEndpointAuthMethod: method, redirectUri: options.redirectUri, method: 'preregistered', registeredAt: now };
+    return {
+      clientId,
+      clientSecret,
+      tokenEndpointAuthMethod: method,
+      redirectUri: options.redirectUri,
+      method: 'preregistered',
+      registeredAt: now,
+    };
   }
   const existing = options.existing;
-  if (existing && existing.method !== 'preregistered' && existing.redirectUri === options.redirectUri
-    && (!existing.clientSecretExpiresAt || existing.clientSecretExpiresAt > now + 60_000)
-    && (existing.method !== 'cimd' || existing.clientId === options.clientMetadataUrl)) {
+  if (
+    existing &&
+    existing.method !== 'preregistered' &&
+    existing.redirectUri === options.redirectUri &&
+    (!existing.clientSecretExpiresAt || existing.clientSecretExpiresAt > now + 60_000) &&
+    (existing.method !== 'cimd' || existing.clientId === options.clientMetadataUrl)
+  ) {
     return existing;
   }
   if (as.client_id_metadata_document_supported === true && options.clientMetadataUrl) {
-    return { clientId: options.clientMetadataUrl, tokenEndpointAuthMethod: 'none', redirectUri: options.redirectUri, method: 'cimd', registeredAt: now };
+    return {
+      clientId: options.clientMetadataUrl,
+      tokenEndpointAuthMethod: 'none',
+      redirectUri: options.redirectUri,
+      method: 'cimd',
+      registeredAt: now,
+    };
   }
   if (typeof as.registration_endpoint === 'string') {
     try {
@@ -73,17 +90,25 @@ export async function obtainClient(d: Discovered, options: ClientOptions): Promi
         registeredAt: now,
       };
     } catch (err) {
-      throw new McpgwError('MCPGW_E_OAUTH_REGISTRATION', `dynamic client registration at ${as.registration_endpoint} failed: ${(err as Error).message}`, {
-        hint: 'register a client with the provider and set auth.clientId (and clientSecret)',
-        cause: err,
-      });
+      throw new McpgwError(
+        'MCPGW_E_OAUTH_REGISTRATION',
+        `dynamic client registration at ${as.registration_endpoint} failed: ${(err as Error).message}`,
+        {
+          hint: 'register a client with the provider and set auth.clientId (and clientSecret)',
+          cause: err,
+        },
+      );
     }
   }
-  throw new McpgwError('MCPGW_E_OAUTH_REGISTRATION', `no way to get a client at ${as.issuer}: no dynamic registration${as.client_id_metadata_document_supported ? ' and no gateway.oauth.clientMetadataUrl' : ''}`, {
-    hint: as.client_id_metadata_document_supported
-      ? 'host the output of "mcpgw auth client-metadata" over https and set gateway.oauth.clientMetadataUrl, or set auth.clientId'
-      : 'register a client with the provider (redirect URI: <publicUrl>/oauth/callback) and set auth.clientId',
-  });
+  throw new McpgwError(
+    'MCPGW_E_OAUTH_REGISTRATION',
+    `no way to get a client at ${as.issuer}: no dynamic registration${as.client_id_metadata_document_supported ? ' and no gateway.oauth.clientMetadataUrl' : ''}`,
+    {
+      hint: as.client_id_metadata_document_supported
+        ? 'host the output of "mcpgw auth client-metadata" over https and set gateway.oauth.clientMetadataUrl, or set auth.clientId'
+        : 'register a client with the provider (redirect URI: <publicUrl>/oauth/callback) and set auth.clientId',
+    },
+  );
 }
 
 /** openid-client's view of the AS and our client, built offline from stored metadata. */
@@ -104,10 +129,15 @@ export function configurationFor(asMetadata: Record<string, unknown>, reg: Clien
     default:
       auth = oidc.None();
   }
-  const config = new oidc.Configuration(asMetadata as oidc.ServerMetadata, reg.clientId, {
-    ...(secret ? { client_secret: secret } : {}),
-    token_endpoint_auth_method: reg.tokenEndpointAuthMethod ?? 'none',
-  }, auth);
+  const config = new oidc.Configuration(
+    asMetadata as oidc.ServerMetadata,
+    reg.clientId,
+    {
+      ...(secret ? { client_secret: secret } : {}),
+      token_endpoint_auth_method: reg.tokenEndpointAuthMethod ?? 'none',
+    },
+    auth,
+  );
   // Plain http got this far only on loopback or with allowInsecureHttp (discovery checked it).
   const endpoints = [asMetadata.issuer, asMetadata.authorization_endpoint, asMetadata.token_endpoint].map(String);
   if (endpoints.some((u) => u.startsWith('http:'))) oidc.allowInsecureRequests(config);
@@ -121,7 +151,10 @@ export interface AuthorizationStart {
   readonly verifier: string;
 }
 
-export async function beginAuthorization(config: oidc.Configuration, options: { redirectUri: string; scope?: string; resource: string }): Promise<AuthorizationStart> {
+export async function beginAuthorization(
+  config: oidc.Configuration,
+  options: { redirectUri: string; scope?: string; resource: string },
+): Promise<AuthorizationStart> {
   const verifier = oidc.randomPKCECodeVerifier();
   const state = oidc.randomState();
   const params: Record<string, string> = {
@@ -137,9 +170,18 @@ export async function beginAuthorization(config: oidc.Configuration, options: { 
 }
 
 /** Exchanges the code; `callbackUrl` is the public callback URL with the query as received. */
-export async function finishAuthorization(config: oidc.Configuration, callbackUrl: URL, checks: { state: string; verifier: string; resource: string }): Promise<TokenSet> {
+export async function finishAuthorization(
+  config: oidc.Configuration,
+  callbackUrl: URL,
+  checks: { state: string; verifier: string; resource: string },
+): Promise<TokenSet> {
   try {
-    const response = await oidc.authorizationCodeGrant(config, callbackUrl, { pkceCodeVerifier: checks.verifier, expectedState: checks.state, idTokenExpected: false }, { resource: checks.resource });
+    const response = await oidc.authorizationCodeGrant(
+      config,
+      callbackUrl,
+      { pkceCodeVerifier: checks.verifier, expectedState: checks.state, idTokenExpected: false },
+      { resource: checks.resource },
+    );
     return toTokenSet(response);
   } catch (err) {
     throw tokenError('the code exchange failed', err);
@@ -179,12 +221,21 @@ function tokenError(what: string, err: unknown): McpgwError {
   // An outage is not a refusal: a network failure, a 5xx or 429 (which oauth4webapi reports
   // without parsing the body), or the RFC 6749 codes for one. The upstream retries these with
   // backoff; before, a refresh during an outage put the server in `error` for good.
-  const transient = (status === undefined && oauthError === undefined) || (status !== undefined && (status >= 500 || status === 429))
-    || oauthError === 'temporarily_unavailable' || oauthError === 'server_error';
-  const detail = oauthError ? `${oauthError}${body.error_description ? `: ${body.error_description}` : ''}` : `${body.message ?? String(err)}${status ? ` (HTTP ${status})` : ''}`;
+  const transient =
+    (status === undefined && oauthError === undefined) ||
+    (status !== undefined && (status >= 500 || status === 429)) ||
+    oauthError === 'temporarily_unavailable' ||
+    oauthError === 'server_error';
+  const detail = oauthError
+    ? `${oauthError}${body.error_description ? `: ${body.error_description}` : ''}`
+    : `${body.message ?? String(err)}${status ? ` (HTTP ${status})` : ''}`;
   return new McpgwError('MCPGW_E_OAUTH_TOKEN', `${what}: ${detail}`, {
-    hint: oauthError === 'invalid_grant' ? 'authorize again: mcpgw auth login <server>'
-      : transient ? 'the authorization server is unreachable or failing; mcpgw retries' : 'check the client registration and the authorization server',
+    hint:
+      oauthError === 'invalid_grant'
+        ? 'authorize again: mcpgw auth login <server>'
+        : transient
+          ? 'the authorization server is unreachable or failing; mcpgw retries'
+          : 'check the client registration and the authorization server',
     details: { oauthError, transient },
     cause: err,
   });
@@ -192,7 +243,11 @@ function tokenError(what: string, err: unknown): McpgwError {
 
 /** The HTTP status behind an openid-client / oauth4webapi error (on it, or on a Response among its causes). */
 function httpStatus(err: unknown): number | undefined {
-  for (let e = err as { status?: unknown; cause?: unknown } | undefined, depth = 0; e && typeof e === 'object' && depth < 4; e = e.cause as typeof e, depth++) {
+  for (
+    let e = err as { status?: unknown; cause?: unknown } | undefined, depth = 0;
+    e && typeof e === 'object' && depth < 4;
+    e = e.cause as typeof e, depth++
+  ) {
     if (typeof e.status === 'number') return e.status;
   }
   return undefined;

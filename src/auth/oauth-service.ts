@@ -97,7 +97,10 @@ export class OAuthService {
       try {
         this.store = await TokenStore.open({ dataDir: this.options.dataDir, key: key.key });
       } catch (err) {
-        this.storeProblem = err instanceof McpgwError ? err : new McpgwError('MCPGW_E_STORE_CORRUPT', `cannot open the token store: ${(err as Error).message}`);
+        this.storeProblem =
+          err instanceof McpgwError
+            ? err
+            : new McpgwError('MCPGW_E_STORE_CORRUPT', `cannot open the token store: ${(err as Error).message}`);
         this.options.log.error(`OAuth servers cannot start: ${this.storeProblem.message}`, { hint: this.storeProblem.hint });
       }
     })().finally(() => {
@@ -129,9 +132,11 @@ export class OAuthService {
     const tokens = this.entry(server)?.tokens;
     if (!tokens) return { type: 'oauth', status: 'needs_authorization', authorizationUrl, ...login };
     const expiresAt = tokens.expiresAt ? new Date(tokens.expiresAt).toISOString() : undefined;
-    if (tokens.expiresAt && tokens.expiresAt < Date.now() && !tokens.refreshToken) return { type: 'oauth', status: 'expired', expiresAt, authorizationUrl, ...login };
+    if (tokens.expiresAt && tokens.expiresAt < Date.now() && !tokens.refreshToken)
+      return { type: 'oauth', status: 'expired', expiresAt, authorizationUrl, ...login };
     // A token the server refused for lack of scope (403 insufficient_scope) needs a new authorization.
-    if (this.challenges.get(server)?.error === 'insufficient_scope') return { type: 'oauth', status: 'needs_authorization', expiresAt, authorizationUrl, ...login };
+    if (this.challenges.get(server)?.error === 'insufficient_scope')
+      return { type: 'oauth', status: 'needs_authorization', expiresAt, authorizationUrl, ...login };
     return { type: 'oauth', status: 'authorized', expiresAt, ...login };
   }
 
@@ -176,7 +181,11 @@ export class OAuthService {
 
   private async rejected(server: string, response: Response): Promise<boolean> {
     const challenge = extractWWWAuthenticateParams(response);
-    this.challenges.set(server, { resourceMetadataUrl: challenge.resourceMetadataUrl?.href, scope: challenge.scope, error: challenge.error });
+    this.challenges.set(server, {
+      resourceMetadataUrl: challenge.resourceMetadataUrl?.href,
+      scope: challenge.scope,
+      error: challenge.error,
+    });
     const tokens = this.entry(server)?.tokens;
     if (response.status === 403 && challenge.error === 'insufficient_scope') {
       // Consecutive refusals count towards the limit; one long after the last starts afresh.
@@ -187,7 +196,10 @@ export class OAuthService {
       const token = tokens?.accessToken;
       const n = recent ? previous.count + (token !== undefined && token === previous.token ? 0 : 1) : 1;
       this.stepUps.set(server, { count: n, at: Date.now(), token });
-      this.options.log.warn(`server needs more scopes (${challenge.scope ?? 'unspecified'}); authorize again (step-up ${n} of ${MAX_STEP_UPS})`, { server });
+      this.options.log.warn(
+        `server needs more scopes (${challenge.scope ?? 'unspecified'}); authorize again (step-up ${n} of ${MAX_STEP_UPS})`,
+        { server },
+      );
       return false;
     }
     if (response.status !== 401 || !tokens?.refreshToken) return false;
@@ -218,7 +230,10 @@ export class OAuthService {
       try {
         const tokens = await refreshTokens(config, entry.tokens, entry.resource);
         await this.store!.update(server, (e) => (e ? { ...e, tokens, updatedAt: Date.now() } : e));
-        this.options.log.info('access token refreshed', { server, expiresAt: tokens.expiresAt ? new Date(tokens.expiresAt).toISOString() : undefined });
+        this.options.log.info('access token refreshed', {
+          server,
+          expiresAt: tokens.expiresAt ? new Date(tokens.expiresAt).toISOString() : undefined,
+        });
         return tokens;
       } catch (err) {
         if (isInvalidGrant(err)) {
@@ -244,7 +259,9 @@ export class OAuthService {
   async start(server: string): Promise<URL> {
     const spec = this.specs.get(server);
     if (!spec || spec.auth.type !== 'oauth' || spec.transport.kind !== 'http') {
-      throw new McpgwError('MCPGW_E_OAUTH_UNKNOWN_SERVER', `"${server}" is not an enabled OAuth server`, { hint: `OAuth servers: ${[...this.specs.keys()].join(', ') || '(none)'}` });
+      throw new McpgwError('MCPGW_E_OAUTH_UNKNOWN_SERVER', `"${server}" is not an enabled OAuth server`, {
+        hint: `OAuth servers: ${[...this.specs.keys()].join(', ') || '(none)'}`,
+      });
     }
     await this.openStore();
     if (this.storeProblem) throw this.storeProblem;
@@ -254,13 +271,21 @@ export class OAuthService {
     // step-ups are tried, and the 3rd refusal ends it.
     const stepUps = this.stepUps.get(server);
     if (stepUps && stepUps.count >= MAX_STEP_UPS && Date.now() - stepUps.at < STEP_UP_WINDOW_MS) {
-      throw new McpgwError('MCPGW_E_OAUTH_SCOPE', `server "${server}" kept asking for more scopes (${MAX_STEP_UPS} tokens refused with insufficient_scope)`, { hint: 'set auth.scopes to what the server needs' });
+      throw new McpgwError(
+        'MCPGW_E_OAUTH_SCOPE',
+        `server "${server}" kept asking for more scopes (${MAX_STEP_UPS} tokens refused with insufficient_scope)`,
+        { hint: 'set auth.scopes to what the server needs' },
+      );
     }
     const url = spec.transport.url;
     const auth = spec.auth;
     let challenge = this.challenges.get(server);
     if (!challenge) challenge = await this.probe(server, url);
-    const discovered = await discover(url, { resourceMetadataUrl: challenge?.resourceMetadataUrl, fetch: this.options.fetch, allowInsecureHttp: auth.allowInsecureHttp });
+    const discovered = await discover(url, {
+      resourceMetadataUrl: challenge?.resourceMetadataUrl,
+      fetch: this.options.fetch,
+      allowInsecureHttp: auth.allowInsecureHttp,
+    });
     const scope = this.selectScope(server, spec, discovered);
     const previous = this.store!.get(server);
     const sameServer = previous?.serverUrl === url && previous.issuer === discovered.asMetadata.issuer;
@@ -293,7 +318,13 @@ export class OAuthService {
     // A dynamic registration is kept even if the user never comes back: re-registering on
     // every attempt would litter the provider with clients.
     if (client.method === 'dynamic' && previous?.client?.clientId !== client.clientId) {
-      await this.store!.update(server, (e) => ({ ...(e ?? { serverUrl: url, issuer: discovered.asMetadata.issuer, resource: discovered.resource, updatedAt: Date.now() }), serverUrl: url, issuer: discovered.asMetadata.issuer, client, updatedAt: Date.now() }));
+      await this.store!.update(server, (e) => ({
+        ...(e ?? { serverUrl: url, issuer: discovered.asMetadata.issuer, resource: discovered.resource, updatedAt: Date.now() }),
+        serverUrl: url,
+        issuer: discovered.asMetadata.issuer,
+        client,
+        updatedAt: Date.now(),
+      }));
     }
     this.options.log.info('authorization started', { server, client: client.method, scope });
     return begun.url;
@@ -316,7 +347,12 @@ export class OAuthService {
       const response = await (this.options.fetch ?? fetch)(url, {
         method: 'POST',
         headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream' },
-        body: JSON.stringify({ jsonrpc: '2.0', id: 0, method: 'initialize', params: { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 'mcpgw', version: '0' } } }),
+        body: JSON.stringify({
+          jsonrpc: '2.0',
+          id: 0,
+          method: 'initialize',
+          params: { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 'mcpgw', version: '0' } },
+        }),
       });
       await response.body?.cancel();
       if (response.status !== 401 && response.status !== 403) return undefined;
@@ -333,24 +369,36 @@ export class OAuthService {
   async callback(query: URLSearchParams): Promise<CallbackResult> {
     const state = query.get('state');
     const pending = state ? this.pending.get(state) : undefined;
-    if (!state || !pending) return { ok: false, status: 400, message: 'unknown or already used authorization state; start the authorization again' };
+    if (!state || !pending)
+      return { ok: false, status: 400, message: 'unknown or already used authorization state; start the authorization again' };
     // Single use: whatever happens next, this state is spent.
     this.pending.delete(state);
     if (pending.expiresAt < Date.now()) return this.failed(pending.server, 400, 'this authorization expired; start it again');
     const error = query.get('error');
     if (error) {
       const description = query.get('error_description');
-      return this.failed(pending.server, error === 'access_denied' ? 403 : 400, `the authorization server answered ${error}${description ? `: ${description}` : ''}`);
+      return this.failed(
+        pending.server,
+        error === 'access_denied' ? 403 : 400,
+        `the authorization server answered ${error}${description ? `: ${description}` : ''}`,
+      );
     }
     try {
       const callbackUrl = new URL(`${this.redirectUri}?${query.toString()}`);
       const config = configurationFor(pending.entry.asMetadata ?? {}, pending.entry.client!, this.options.fetch);
-      const tokens = await finishAuthorization(config, callbackUrl, { state: pending.state, verifier: pending.verifier, resource: pending.entry.resource });
+      const tokens = await finishAuthorization(config, callbackUrl, {
+        state: pending.state,
+        verifier: pending.verifier,
+        resource: pending.entry.resource,
+      });
       await this.store!.update(pending.server, () => ({ ...pending.entry, tokens, updatedAt: Date.now() }));
       this.challenges.delete(pending.server);
       this.lastError.delete(pending.server);
       this.noteLogin(pending.server);
-      this.options.log.info('authorized', { server: pending.server, expiresAt: tokens.expiresAt ? new Date(tokens.expiresAt).toISOString() : undefined });
+      this.options.log.info('authorized', {
+        server: pending.server,
+        expiresAt: tokens.expiresAt ? new Date(tokens.expiresAt).toISOString() : undefined,
+      });
       this.options.onAuthorized(pending.server);
       return { ok: true, server: pending.server };
     } catch (err) {

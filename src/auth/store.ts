@@ -59,9 +59,13 @@ export class TokenStore {
   static async open(options: OpenOptions): Promise<TokenStore> {
     const { dataDir, key } = options;
     if (key.length < MIN_KEY_LENGTH) {
-      throw new McpgwError('MCPGW_E_KEY_SHORT', `the OAuth encryption key is ${key.length} characters long; at least ${MIN_KEY_LENGTH} are needed`, {
-        hint: 'generate one with `openssl rand -hex 32`',
-      });
+      throw new McpgwError(
+        'MCPGW_E_KEY_SHORT',
+        `the OAuth encryption key is ${key.length} characters long; at least ${MIN_KEY_LENGTH} are needed`,
+        {
+          hint: 'generate one with `openssl rand -hex 32`',
+        },
+      );
     }
     const path = join(dataDir, STORE_FILE);
     const readOnly = options.lock === false;

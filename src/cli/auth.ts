@@ -36,9 +36,12 @@ function oauthServer(model: ConfigModel, name: string): ServerSpec {
   const spec = model.servers.find((s) => s.name === name);
   const names = model.servers.filter((s) => s.auth.type === 'oauth').map((s) => s.name);
   if (!spec || spec.auth.type !== 'oauth') {
-    throw new McpgwError('MCPGW_E_OAUTH_UNKNOWN_SERVER', `"${name}" is not an OAuth server in ${displayPath(model.file)}`, { hint: names.length ? `OAuth servers: ${names.join(', ')}` : 'no server has auth: { type: oauth }' });
+    throw new McpgwError('MCPGW_E_OAUTH_UNKNOWN_SERVER', `"${name}" is not an OAuth server in ${displayPath(model.file)}`, {
+      hint: names.length ? `OAuth servers: ${names.join(', ')}` : 'no server has auth: { type: oauth }',
+    });
   }
-  if (!spec.enabled) throw new McpgwError('MCPGW_E_OAUTH_UNKNOWN_SERVER', `server "${name}" is disabled`, { hint: 'set enabled: true first' });
+  if (!spec.enabled)
+    throw new McpgwError('MCPGW_E_OAUTH_UNKNOWN_SERVER', `server "${name}" is disabled`, { hint: 'set enabled: true first' });
   return spec;
 }
 
@@ -50,26 +53,40 @@ export async function runAuthLogin(ctx: CommandContext, server: string, options:
   return daemon ? loginThroughDaemon(ctx, daemon, server, started, options) : loginStandalone(ctx, model, server, options);
 }
 
-async function loginThroughDaemon(ctx: CommandContext, daemon: DaemonClient, server: string, started: string, options: { browser?: boolean }): Promise<number> {
+async function loginThroughDaemon(
+  ctx: CommandContext,
+  daemon: DaemonClient,
+  server: string,
+  started: string,
+  options: { browser?: boolean },
+): Promise<number> {
   const response = await daemon.fetch(`/oauth/start/${encodeURIComponent(server)}`, { redirect: 'manual' });
   const location = response.headers.get('location');
   if (response.status !== 302 || !location) {
-    const text = (await response.text()).replace(/<[^>]+>/g, ' ').replace(/\s+/g, ' ').trim();
+    const text = (await response.text())
+      .replace(/<[^>]+>/g, ' ')
+      .replace(/\s+/g, ' ')
+      .trim();
     throw new McpgwError('MCPGW_E_OAUTH_DISCOVERY', `the daemon could not start the authorization: ${text.slice(0, 300)}`);
   }
   announce(ctx, server, location, options);
   const deadline = Date.now() + LOGIN_TIMEOUT_MS;
   while (Date.now() < deadline) {
     await new Promise((r) => setTimeout(r, 500));
-    const status = (await (await daemon.fetch('/status')).json()) as { servers: Record<string, { auth?: { authorizedAt?: string; lastFailure?: { message: string; at: string } } }> };
+    const status = (await (await daemon.fetch('/status')).json()) as {
+      servers: Record<string, { auth?: { authorizedAt?: string; lastFailure?: { message: string; at: string } } }>;
+    };
     const auth = status.servers[server]?.auth;
     if (auth?.authorizedAt && auth.authorizedAt >= started) {
       out(ctx.stdout, `Authorized ${server}.`);
       return 0;
     }
-    if (auth?.lastFailure && auth.lastFailure.at >= started) throw new McpgwError('MCPGW_E_OAUTH_DENIED', `authorization of ${server} failed: ${auth.lastFailure.message}`);
+    if (auth?.lastFailure && auth.lastFailure.at >= started)
+      throw new McpgwError('MCPGW_E_OAUTH_DENIED', `authorization of ${server} failed: ${auth.lastFailure.message}`);
   }
-  throw new McpgwError('MCPGW_E_OAUTH_DENIED', `no authorization for ${server} within ${LOGIN_TIMEOUT_MS / 60_000} minutes`, { hint: 'run mcpgw auth login again' });
+  throw new McpgwError('MCPGW_E_OAUTH_DENIED', `no authorization for ${server} within ${LOGIN_TIMEOUT_MS / 60_000} minutes`, {
+    hint: 'run mcpgw auth login again',
+  });
 }
 
 async function loginStandalone(ctx: CommandContext, model: ConfigModel, server: string, options: { browser?: boolean }): Promise<number> {
@@ -99,12 +116,23 @@ async function loginStandalone(ctx: CommandContext, model: ConfigModel, server: 
     http.on('request', toNodeHandler(app));
     const { host, port } = model.gateway.listen;
     await new Promise<void>((resolve, reject) => {
-      http.once('error', (err: NodeJS.ErrnoException) => reject(new McpgwError('MCPGW_E_LISTEN', `cannot serve the OAuth callback on ${host}:${port}: ${err.code === 'EADDRINUSE' ? 'the port is in use by something other than mcpgw' : err.message}`, { hint: 'the callback must be served at gateway.listen (the redirect URI is <publicUrl>/oauth/callback)' })));
+      http.once('error', (err: NodeJS.ErrnoException) =>
+        reject(
+          new McpgwError(
+            'MCPGW_E_LISTEN',
+            `cannot serve the OAuth callback on ${host}:${port}: ${err.code === 'EADDRINUSE' ? 'the port is in use by something other than mcpgw' : err.message}`,
+            { hint: 'the callback must be served at gateway.listen (the redirect URI is <publicUrl>/oauth/callback)' },
+          ),
+        ),
+      );
       http.listen(port, host, () => resolve());
     });
     const url = await service.start(server);
     announce(ctx, server, url.href, options);
-    const timer = setTimeout(() => settle({ ok: false, message: `no authorization within ${LOGIN_TIMEOUT_MS / 60_000} minutes` }), LOGIN_TIMEOUT_MS);
+    const timer = setTimeout(
+      () => settle({ ok: false, message: `no authorization within ${LOGIN_TIMEOUT_MS / 60_000} minutes` }),
+      LOGIN_TIMEOUT_MS,
+    );
     const result = await outcome;
     clearTimeout(timer);
     if (!result.ok) throw new McpgwError('MCPGW_E_OAUTH_DENIED', `authorization of ${server} failed: ${result.message}`);
@@ -159,7 +187,9 @@ export async function runAuthStatus(ctx: CommandContext, options: { json?: boole
   const daemon = await findDaemon(model, ctx.env);
   let rows: StatusRow[];
   if (daemon) {
-    const status = (await (await daemon.fetch('/status')).json()) as { servers: Record<string, { auth: { status: string; expiresAt: string | null; authorizationUrl: string | null } }> };
+    const status = (await (await daemon.fetch('/status')).json()) as {
+      servers: Record<string, { auth: { status: string; expiresAt: string | null; authorizationUrl: string | null } }>;
+    };
     rows = servers.map((s) => ({ server: s.name, ...pick(status.servers[s.name]?.auth), source: 'daemon' as const }));
   } else {
     const key = resolveEncryptionKey(ctx.env);
@@ -168,8 +198,21 @@ export async function runAuthStatus(ctx: CommandContext, options: { json?: boole
     rows = servers.map((s) => {
       const entry = health.entries?.find((e) => e.server === s.name && s.transport.kind === 'http' && e.serverUrl === s.transport.url);
       const expired = entry?.expiresAt !== undefined && entry.expiresAt < Date.now();
-      const state = problem && health.file.exists ? 'error' : !entry?.hasAccessToken ? 'needs_authorization' : expired && !entry.hasRefreshToken ? 'expired' : 'authorized';
-      return { server: s.name, status: state, expiresAt: entry?.expiresAt ? new Date(entry.expiresAt).toISOString() : null, authorizationUrl: state === 'authorized' ? null : `${model.gateway.publicUrl}/oauth/start/${s.name}`, source: 'store' as const };
+      const state =
+        problem && health.file.exists
+          ? 'error'
+          : !entry?.hasAccessToken
+            ? 'needs_authorization'
+            : expired && !entry.hasRefreshToken
+              ? 'expired'
+              : 'authorized';
+      return {
+        server: s.name,
+        status: state,
+        expiresAt: entry?.expiresAt ? new Date(entry.expiresAt).toISOString() : null,
+        authorizationUrl: state === 'authorized' ? null : `${model.gateway.publicUrl}/oauth/start/${s.name}`,
+        source: 'store' as const,
+      };
     });
     if (problem && health.file.exists && !options.json) out(ctx.stderr, `warning: cannot read the token store: ${problem}`);
   }
@@ -179,13 +222,22 @@ export async function runAuthStatus(ctx: CommandContext, options: { json?: boole
   }
   if (rows.length === 0) out(ctx.stdout, 'No server uses OAuth.');
   for (const row of rows) {
-    const detail = row.status === 'authorized' ? (row.expiresAt ? `access token expires ${row.expiresAt}` : 'no expiry') : `run: mcpgw auth login ${row.server}`;
+    const detail =
+      row.status === 'authorized'
+        ? row.expiresAt
+          ? `access token expires ${row.expiresAt}`
+          : 'no expiry'
+        : `run: mcpgw auth login ${row.server}`;
     out(ctx.stdout, `${row.server.padEnd(20)} ${row.status.padEnd(20)} ${detail}`);
   }
   return 0;
 }
 
-function pick(auth?: { status: string; expiresAt: string | null; authorizationUrl: string | null }): Pick<StatusRow, 'status' | 'expiresAt' | 'authorizationUrl'> {
+function pick(auth?: {
+  status: string;
+  expiresAt: string | null;
+  authorizationUrl: string | null;
+}): Pick<StatusRow, 'status' | 'expiresAt' | 'authorizationUrl'> {
   return { status: auth?.status ?? 'unknown', expiresAt: auth?.expiresAt ?? null, authorizationUrl: auth?.authorizationUrl ?? null };
 }
 
@@ -195,12 +247,21 @@ export async function runAuthLogout(ctx: CommandContext, server: string, options
   const daemon = await findDaemon(model, ctx.env);
   let had: boolean;
   if (daemon) {
-    const response = await daemon.fetch(`/oauth/logout/${encodeURIComponent(server)}?forgetClient=${options.forgetClient ? 'true' : 'false'}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
+    const response = await daemon.fetch(
+      `/oauth/logout/${encodeURIComponent(server)}?forgetClient=${options.forgetClient ? 'true' : 'false'}`,
+      { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' },
+    );
     const body = (await response.json()) as { loggedOut?: boolean; error?: { message: string } };
     if (!response.ok) throw new McpgwError('MCPGW_E_OAUTH_TOKEN', `the daemon refused: ${body.error?.message ?? response.status}`);
     had = Boolean(body.loggedOut);
   } else {
-    const service = new OAuthService({ dataDir: model.gateway.dataDir, publicUrl: model.gateway.publicUrl, env: ctx.env, log: createLogger('auth'), onAuthorized: () => undefined });
+    const service = new OAuthService({
+      dataDir: model.gateway.dataDir,
+      publicUrl: model.gateway.publicUrl,
+      env: ctx.env,
+      log: createLogger('auth'),
+      onAuthorized: () => undefined,
+    });
     try {
       await service.setServers(model.servers);
       had = await service.logout(server, options.forgetClient);
@@ -208,7 +269,12 @@ export async function runAuthLogout(ctx: CommandContext, server: string, options
       await service.close();
     }
   }
-  out(ctx.stdout, had ? `Logged out of ${server}${options.forgetClient ? ' (and forgot its client registration)' : ''}.` : `No stored authorization for ${server}.`);
+  out(
+    ctx.stdout,
+    had
+      ? `Logged out of ${server}${options.forgetClient ? ' (and forgot its client registration)' : ''}.`
+      : `No stored authorization for ${server}.`,
+  );
   return 0;
 }
 

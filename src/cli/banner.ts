@@ -20,9 +20,10 @@ export function renderBanner(status: BannerStatus, listenUrl: string, publicUrl:
   lines.push('', 'Servers:');
   const auth: string[] = [];
   for (const [name, s] of Object.entries(status.servers)) {
-    const detail = s.state === 'ready' ? `${s.tools} tools` : s.lastError ?? '';
+    const detail = s.state === 'ready' ? `${s.tools} tools` : (s.lastError ?? '');
     lines.push(`  ${name.padEnd(width)}  ${s.state.padEnd(10)}  ${detail}`.trimEnd());
-    if (s.state === 'needs_auth' && s.auth.authorizationUrl) auth.push(`  ${name}: open ${s.auth.authorizationUrl}  (or: mcpgw auth login ${name})`);
+    if (s.state === 'needs_auth' && s.auth.authorizationUrl)
+      auth.push(`  ${name}: open ${s.auth.authorizationUrl}  (or: mcpgw auth login ${name})`);
   }
   if (Object.keys(status.servers).length === 0) lines.push('  (none)');
   if (auth.length > 0) lines.push('', 'Needs authorization:', ...auth);

@@ -40,12 +40,18 @@ export async function runConnect(ctx: CommandContext, profile: string | undefine
   const result = loadConfig(ctx.configPath, { env: ctx.env });
   if (!base) {
     if (!result.model) {
-      throw new McpgwError('MCPGW_E_CONFIG_READ', `cannot find the daemon: ${ctx.configPath} is invalid (${result.findings[0]?.message ?? 'unknown error'})`, { hint: 'pass --url http://127.0.0.1:8750, or fix the config (mcpgw validate)' });
+      throw new McpgwError(
+        'MCPGW_E_CONFIG_READ',
+        `cannot find the daemon: ${ctx.configPath} is invalid (${result.findings[0]?.message ?? 'unknown error'})`,
+        { hint: 'pass --url http://127.0.0.1:8750, or fix the config (mcpgw validate)' },
+      );
     }
     base = daemonUrl(result.model);
   }
   token ??= result.model?.gateway.bearerTokens[0];
-  const endpoint = new URL(`${base.replace(/\/+$/, '').replace(/\/mcp(\/[^/]*)?$/, '')}/mcp${profile ? `/${encodeURIComponent(profile)}` : ''}`);
+  const endpoint = new URL(
+    `${base.replace(/\/+$/, '').replace(/\/mcp(\/[^/]*)?$/, '')}/mcp${profile ? `/${encodeURIComponent(profile)}` : ''}`,
+  );
   const relay = new Relay(endpoint, token, ctx.stderr);
   return relay.run();
 }
@@ -63,7 +69,11 @@ class Relay {
   private lastWasNotification = false;
   private done!: (code: number) => void;
 
-  constructor(private readonly endpoint: URL, private readonly token: string | undefined, private readonly stderr: NodeJS.WritableStream) {}
+  constructor(
+    private readonly endpoint: URL,
+    private readonly token: string | undefined,
+    private readonly stderr: NodeJS.WritableStream,
+  ) {}
 
   run(): Promise<number> {
     return new Promise<number>((resolve) => {
@@ -168,7 +178,11 @@ class Relay {
           warned = true;
         }
         if (Date.now() > deadline) {
-          this.respondError(message.id, DAEMON_DOWN, `the mcpgw daemon is not reachable at ${this.endpoint.origin}; is it running? (mcpgw run)`);
+          this.respondError(
+            message.id,
+            DAEMON_DOWN,
+            `the mcpgw daemon is not reachable at ${this.endpoint.origin}; is it running? (mcpgw run)`,
+          );
           this.lost(describe(err));
           return;
         }
@@ -230,7 +244,8 @@ class Relay {
         this.backoff.succeeded();
         this.say('reconnected to the daemon (new session)');
         // Lists may differ after a restart: let the client re-fetch them.
-        for (const kind of ['tools', 'prompts', 'resources']) void this.stdio.send({ jsonrpc: '2.0', method: `notifications/${kind}/list_changed` }).catch(() => undefined);
+        for (const kind of ['tools', 'prompts', 'resources'])
+          void this.stdio.send({ jsonrpc: '2.0', method: `notifications/${kind}/list_changed` }).catch(() => undefined);
         return true;
       } catch (err) {
         void http.close().catch(() => undefined);
@@ -254,7 +269,12 @@ class Relay {
 
   /** A request while the daemon is away fails at once rather than hanging. */
   private refuse(message: JSONRPCMessage): void {
-    if (isJSONRPCRequest(message)) this.respondError(message.id, DAEMON_DOWN, `the mcpgw daemon is not reachable at ${this.endpoint.origin}; retrying in the background`);
+    if (isJSONRPCRequest(message))
+      this.respondError(
+        message.id,
+        DAEMON_DOWN,
+        `the mcpgw daemon is not reachable at ${this.endpoint.origin}; retrying in the background`,
+      );
   }
 
   private respondError(id: RequestId, code: number, message: string): void {

@@ -17,7 +17,11 @@ export function daemonUrl(model: ConfigModel): string {
 }
 
 /** The daemon, if one answers /healthz at the configured address within the timeout. */
-export async function findDaemon(model: ConfigModel, env: Readonly<Record<string, string | undefined>>, timeoutMs = 1500): Promise<DaemonClient | undefined> {
+export async function findDaemon(
+  model: ConfigModel,
+  env: Readonly<Record<string, string | undefined>>,
+  timeoutMs = 1500,
+): Promise<DaemonClient | undefined> {
   const url = daemonUrl(model);
   const token = model.gateway.bearerTokens[0] ?? env.MCPGW_TOKEN;
   const client: DaemonClient = {

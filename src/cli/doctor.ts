@@ -12,7 +12,12 @@ export interface DoctorCommandOptions {
 }
 
 /** `mcpgw doctor [--json] [--offline] [--timeout S] [SERVER...]`: 0 without errors, 1 with errors. */
-export async function runDoctorCommand(ctx: CommandContext, servers: readonly string[], options: DoctorCommandOptions, version: string): Promise<number> {
+export async function runDoctorCommand(
+  ctx: CommandContext,
+  servers: readonly string[],
+  options: DoctorCommandOptions,
+  version: string,
+): Promise<number> {
   let timeoutMs: number | undefined;
   if (options.timeout !== undefined) {
     const seconds = Number(options.timeout);

@@ -64,7 +64,11 @@ async function showBanner(ctx: CommandContext, daemon: Daemon, format: LogFormat
   const status = daemon.status() as Parameters<typeof renderBanner>[0];
   const publicUrl = daemon.publicUrl;
   if (format === 'json') {
-    daemon.log.info('ready', { url: daemon.url, profiles: Object.fromEntries(Object.entries(status.profiles).map(([n, p]) => [n, p.url])), servers: Object.fromEntries(Object.entries(status.servers).map(([n, s]) => [n, s.state])) });
+    daemon.log.info('ready', {
+      url: daemon.url,
+      profiles: Object.fromEntries(Object.entries(status.profiles).map(([n, p]) => [n, p.url])),
+      servers: Object.fromEntries(Object.entries(status.servers).map(([n, s]) => [n, s.state])),
+    });
     return;
   }
   out(ctx.stdout, renderBanner(status, daemon.url, publicUrl));

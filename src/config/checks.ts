@@ -25,7 +25,8 @@ export function isLoopbackHost(host: string): boolean {
 export function profileMembers(doc: McpgwGatewayConfiguration): Array<{ name: string; servers: string[]; implicit: boolean }> {
   // The checks also run on documents with schema errors ("servers: [a]", "default: ~"):
   // a part of the wrong shape has no members here, and the schema finding says why.
-  if (doc.profiles === undefined) return [{ name: 'default', servers: Object.keys(isRecord(doc.servers) ? doc.servers : {}), implicit: true }];
+  if (doc.profiles === undefined)
+    return [{ name: 'default', servers: Object.keys(isRecord(doc.servers) ? doc.servers : {}), implicit: true }];
   if (!isRecord(doc.profiles)) return [];
   return Object.entries(doc.profiles).map(([name, p]) => ({
     name,
@@ -51,23 +52,39 @@ export function effectivePrefix(name: string, server: Pick<Server, 'prefix'>): s
  */
 export function checkConfig(doc: McpgwGatewayConfiguration, asWritten: McpgwGatewayConfiguration): CheckIssue[] {
   const issues: CheckIssue[] = [];
-  const servers = isRecord(doc.servers) ? doc.servers as NonNullable<McpgwGatewayConfiguration['servers']> : {};
+  const servers = isRecord(doc.servers) ? (doc.servers as NonNullable<McpgwGatewayConfiguration['servers']>) : {};
 
   for (const [name, server] of Object.entries(servers)) {
     if (!server || typeof server !== 'object' || Array.isArray(server)) continue;
     const written = asWritten.servers?.[name] ?? {};
     const at = ['servers', name];
     if (name.includes('__')) {
-      issues.push({ code: 'MCPGW_E_CONFIG_NAME', severity: 'error', path: at, key: true, message: `server name "${name}" contains "__"`, hint: '"__" separates a prefix from a tool name: use "-" or "_" instead' });
+      issues.push({
+        code: 'MCPGW_E_CONFIG_NAME',
+        severity: 'error',
+        path: at,
+        key: true,
+        message: `server name "${name}" contains "__"`,
+        hint: '"__" separates a prefix from a tool name: use "-" or "_" instead',
+      });
     }
     if (typeof server.prefix === 'string' && server.prefix.includes('__')) {
-      issues.push({ code: 'MCPGW_E_CONFIG_NAME', severity: 'error', path: [...at, 'prefix'], message: `prefix "${server.prefix}" contains "__"`, hint: 'use "-" or "_" instead' });
+      issues.push({
+        code: 'MCPGW_E_CONFIG_NAME',
+        severity: 'error',
+        path: [...at, 'prefix'],
+        message: `prefix "${server.prefix}" contains "__"`,
+        hint: 'use "-" or "_" instead',
+      });
     }
     const hasCommand = server.command !== undefined;
     const hasUrl = server.url !== undefined;
     if (hasCommand === hasUrl) {
       issues.push({
-        code: 'MCPGW_E_CONFIG_SERVER_KIND', severity: 'error', path: at, key: true,
+        code: 'MCPGW_E_CONFIG_SERVER_KIND',
+        severity: 'error',
+        path: at,
+        key: true,
         message: hasCommand ? 'has both command and url' : 'has neither command nor url',
         hint: 'a server is either a local process (command) or a remote service (url)',
       });
@@ -76,7 +93,10 @@ export function checkConfig(doc: McpgwGatewayConfiguration, asWritten: McpgwGate
       for (const key of foreign) {
         if ((written as Record<string, unknown>)[key] === undefined) continue;
         issues.push({
-          code: 'MCPGW_E_CONFIG_SERVER_KIND', severity: 'error', path: [...at, key], key: true,
+          code: 'MCPGW_E_CONFIG_SERVER_KIND',
+          severity: 'error',
+          path: [...at, key],
+          key: true,
           message: `"${key}" applies only to ${hasCommand ? 'remote servers (url)' : 'stdio servers (command)'}`,
           hint: `remove "${key}" from this ${hasCommand ? 'stdio' : 'remote'} server`,
         });
@@ -84,13 +104,27 @@ export function checkConfig(doc: McpgwGatewayConfiguration, asWritten: McpgwGate
     }
     if (hasUrl) issues.push(...checkServerUrl(server, at));
     if (server.auth?.type === 'oauth' && server.auth.clientSecret !== undefined && server.auth.clientId === undefined) {
-      issues.push({ code: 'MCPGW_E_CONFIG_SCHEMA', severity: 'error', path: [...at, 'auth', 'clientSecret'], key: true, message: 'clientSecret is set without clientId', hint: 'set clientId too, or remove clientSecret to use dynamic registration' });
+      issues.push({
+        code: 'MCPGW_E_CONFIG_SCHEMA',
+        severity: 'error',
+        path: [...at, 'auth', 'clientSecret'],
+        key: true,
+        message: 'clientSecret is set without clientId',
+        hint: 'set clientId too, or remove clientSecret to use dynamic registration',
+      });
     }
   }
 
   for (const name of Object.keys(doc.profiles ?? {})) {
     if (name.includes('__')) {
-      issues.push({ code: 'MCPGW_E_CONFIG_NAME', severity: 'error', path: ['profiles', name], key: true, message: `profile name "${name}" contains "__"`, hint: 'use "-" or "_" instead' });
+      issues.push({
+        code: 'MCPGW_E_CONFIG_NAME',
+        severity: 'error',
+        path: ['profiles', name],
+        key: true,
+        message: `profile name "${name}" contains "__"`,
+        hint: 'use "-" or "_" instead',
+      });
     }
   }
 
@@ -105,7 +139,9 @@ export function checkConfig(doc: McpgwGatewayConfiguration, asWritten: McpgwGate
       if (!server) {
         const known = Object.keys(servers);
         issues.push({
-          code: 'MCPGW_E_CONFIG_REFERENCE', severity: 'error', path: ['profiles', profile.name, 'servers', i],
+          code: 'MCPGW_E_CONFIG_REFERENCE',
+          severity: 'error',
+          path: ['profiles', profile.name, 'servers', i],
           message: `profile "${profile.name}" names server "${member}", which is not defined`,
           hint: known.length > 0 ? `defined servers: ${known.join(', ')}` : 'define it under servers:',
         });
@@ -117,8 +153,10 @@ export function checkConfig(doc: McpgwGatewayConfiguration, asWritten: McpgwGate
       // The same server listed twice is the schema's "lists the same item twice", not a collision.
       if (other !== undefined && other !== member) {
         issues.push({
-          code: 'MCPGW_E_CONFIG_COLLISION', severity: 'error',
-          path: profile.implicit ? ['servers', member] : ['profiles', profile.name, 'servers', i], key: profile.implicit,
+          code: 'MCPGW_E_CONFIG_COLLISION',
+          severity: 'error',
+          path: profile.implicit ? ['servers', member] : ['profiles', profile.name, 'servers', i],
+          key: profile.implicit,
           message: `servers "${other}" and "${member}" would both expose tools as "${prefix}__..." in profile "${profile.name}"`,
           hint: `give one of them another prefix (prefix: ${member}-2) or put them in different profiles`,
         });
@@ -130,7 +168,14 @@ export function checkConfig(doc: McpgwGatewayConfiguration, asWritten: McpgwGate
   if (doc.profiles) {
     for (const [name, server] of Object.entries(servers)) {
       if (isRecord(server) && server.enabled !== false && !listed.has(name)) {
-        issues.push({ code: 'MCPGW_W_CONFIG_UNUSED_SERVER', severity: 'warning', path: ['servers', name], key: true, message: `server "${name}" is in no profile, so no client can reach it`, hint: 'add it to a profile, or set enabled: false' });
+        issues.push({
+          code: 'MCPGW_W_CONFIG_UNUSED_SERVER',
+          severity: 'warning',
+          path: ['servers', name],
+          key: true,
+          message: `server "${name}" is in no profile, so no client can reach it`,
+          hint: 'add it to a profile, or set enabled: false',
+        });
       }
     }
   }
@@ -142,13 +187,37 @@ export function checkConfig(doc: McpgwGatewayConfiguration, asWritten: McpgwGate
 function checkServerUrl(server: Server, at: PathSegment[]): CheckIssue[] {
   const url = parseHttpUrl(server.url!);
   if (!url) {
-    return [{ code: 'MCPGW_E_CONFIG_URL', severity: 'error', path: [...at, 'url'], message: 'url must be an absolute http:// or https:// URL', hint: 'e.g. https://mcp.example.com/mcp' }];
+    return [
+      {
+        code: 'MCPGW_E_CONFIG_URL',
+        severity: 'error',
+        path: [...at, 'url'],
+        message: 'url must be an absolute http:// or https:// URL',
+        hint: 'e.g. https://mcp.example.com/mcp',
+      },
+    ];
   }
   if (url.username || url.password) {
-    return [{ code: 'MCPGW_E_CONFIG_URL', severity: 'error', path: [...at, 'url'], message: 'url must not contain credentials', hint: 'send credentials with auth: { type: apiKey } or headers' }];
+    return [
+      {
+        code: 'MCPGW_E_CONFIG_URL',
+        severity: 'error',
+        path: [...at, 'url'],
+        message: 'url must not contain credentials',
+        hint: 'send credentials with auth: { type: apiKey } or headers',
+      },
+    ];
   }
   if (server.auth?.type === 'oauth' && url.protocol === 'http:' && !isLoopbackHost(url.hostname) && !server.auth.allowInsecureHttp) {
-    return [{ code: 'MCPGW_E_CONFIG_URL', severity: 'error', path: [...at, 'url'], message: 'OAuth over plain http is only accepted on loopback hosts', hint: 'use https, or set auth.allowInsecureHttp: true (insecure: tokens travel in clear)' }];
+    return [
+      {
+        code: 'MCPGW_E_CONFIG_URL',
+        severity: 'error',
+        path: [...at, 'url'],
+        message: 'OAuth over plain http is only accepted on loopback hosts',
+        hint: 'use https, or set auth.allowInsecureHttp: true (insecure: tokens travel in clear)',
+      },
+    ];
   }
   return [];
 }
@@ -158,23 +227,51 @@ function checkGateway(doc: McpgwGatewayConfiguration): CheckIssue[] {
   const gw = doc.gateway ?? {};
   const listen = parseListen(gw.listen ?? '127.0.0.1:8750');
   if (listen && listen.port > 65535) {
-    issues.push({ code: 'MCPGW_E_CONFIG_SCHEMA', severity: 'error', path: ['gateway', 'listen'], message: `port ${listen.port} is out of range`, hint: 'use a port from 1 to 65535 (0 picks a free one)' });
+    issues.push({
+      code: 'MCPGW_E_CONFIG_SCHEMA',
+      severity: 'error',
+      path: ['gateway', 'listen'],
+      message: `port ${listen.port} is out of range`,
+      hint: 'use a port from 1 to 65535 (0 picks a free one)',
+    });
   }
   if (gw.publicUrl !== undefined) {
     const url = parseHttpUrl(gw.publicUrl);
-    if (!url) issues.push({ code: 'MCPGW_E_CONFIG_URL', severity: 'error', path: ['gateway', 'publicUrl'], message: 'publicUrl must be an absolute http:// or https:// URL', hint: 'e.g. http://localhost:8750' });
-    else if (url.search || url.hash) issues.push({ code: 'MCPGW_E_CONFIG_URL', severity: 'error', path: ['gateway', 'publicUrl'], message: 'publicUrl must not have a query or fragment', hint: 'give the base URL only, e.g. https://gw.example.com' });
+    if (!url)
+      issues.push({
+        code: 'MCPGW_E_CONFIG_URL',
+        severity: 'error',
+        path: ['gateway', 'publicUrl'],
+        message: 'publicUrl must be an absolute http:// or https:// URL',
+        hint: 'e.g. http://localhost:8750',
+      });
+    else if (url.search || url.hash)
+      issues.push({
+        code: 'MCPGW_E_CONFIG_URL',
+        severity: 'error',
+        path: ['gateway', 'publicUrl'],
+        message: 'publicUrl must not have a query or fragment',
+        hint: 'give the base URL only, e.g. https://gw.example.com',
+      });
   }
   const cimd = gw.oauth?.clientMetadataUrl;
   if (cimd !== undefined) {
     const url = parseHttpUrl(cimd);
     if (!url || url.protocol !== 'https:' || url.pathname === '/') {
-      issues.push({ code: 'MCPGW_E_CONFIG_URL', severity: 'error', path: ['gateway', 'oauth', 'clientMetadataUrl'], message: 'clientMetadataUrl must be an https URL with a path', hint: 'e.g. https://example.org/mcpgw/client.json, where you host the output of "mcpgw auth client-metadata"' });
+      issues.push({
+        code: 'MCPGW_E_CONFIG_URL',
+        severity: 'error',
+        path: ['gateway', 'oauth', 'clientMetadataUrl'],
+        message: 'clientMetadataUrl must be an https URL with a path',
+        hint: 'e.g. https://example.org/mcpgw/client.json, where you host the output of "mcpgw auth client-metadata"',
+      });
     }
   }
   if (listen && !isLoopbackHost(listen.host) && (gw.auth?.bearerTokens ?? []).length === 0 && !gw.allowUnauthenticatedNetwork) {
     issues.push({
-      code: 'MCPGW_E_CONFIG_INSECURE', severity: 'error', path: ['gateway', 'listen'],
+      code: 'MCPGW_E_CONFIG_INSECURE',
+      severity: 'error',
+      path: ['gateway', 'listen'],
       message: `listening on ${listen.host}, beyond loopback, without gateway.auth.bearerTokens`,
       hint: 'add gateway.auth.bearerTokens: ["$<env:MCPGW_TOKEN>"] (or, if you really mean it, gateway.allowUnauthenticatedNetwork: true)',
     });

@@ -44,7 +44,8 @@ export function loadConfig(path: string, options: LoadOptions = {}): LoadResult 
 
   for (const issue of tree.issues) {
     const serverName = issue.path[0] === 'servers' ? String(issue.path[1]) : undefined;
-    const disabled = serverName !== undefined && (raw as { servers?: Record<string, { enabled?: unknown }> })?.servers?.[serverName]?.enabled === false;
+    const disabled =
+      serverName !== undefined && (raw as { servers?: Record<string, { enabled?: unknown }> })?.servers?.[serverName]?.enabled === false;
     const soft = issue.problem.missing && (options.noSecrets || disabled);
     findings.push({
       code: soft ? 'MCPGW_W_CONFIG_ENV_DISABLED' : issue.problem.code,
@@ -69,8 +70,14 @@ export function loadConfig(path: string, options: LoadOptions = {}): LoadResult 
   const files = [file, ...templateFiles];
   if (findings.some((f) => f.severity === 'error')) return { findings, files };
   const model = normalize({
-    file, dir, doc, env, secrets: tree.secrets, files: [...templateFiles],
-    warnings: findings, sourceText: source.text,
+    file,
+    dir,
+    doc,
+    env,
+    secrets: tree.secrets,
+    files: [...templateFiles],
+    warnings: findings,
+    sourceText: source.text,
   });
   return { model, findings, files };
 }

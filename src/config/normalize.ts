@@ -73,23 +73,28 @@ function defaultPublicUrl(listen: { host: string; port: number }): string {
 }
 
 function normalizeServer(name: string, s: Server, dir: string): ServerSpec {
-  const transport: ServerSpec['transport'] = s.command !== undefined
-    ? {
-        kind: 'stdio',
-        command: s.command.includes('/') && !isAbsolute(s.command) ? resolve(dir, s.command) : s.command,
-        args: s.args ?? [],
-        env: Object.fromEntries(Object.entries(s.env ?? {}).filter((e): e is [string, string] => e[1] !== undefined)),
-        cwd: s.cwd === undefined ? dir : resolve(dir, s.cwd),
-        inheritEnv: s.inheritEnv ?? false,
-      }
-    : {
-        kind: 'http',
-        url: s.url!,
-        transport: s.transport ?? 'streamable-http',
-        headers: Object.fromEntries(Object.entries(s.headers ?? {}).filter((e): e is [string, string] => e[1] !== undefined)),
-      };
+  const transport: ServerSpec['transport'] =
+    s.command !== undefined
+      ? {
+          kind: 'stdio',
+          command: s.command.includes('/') && !isAbsolute(s.command) ? resolve(dir, s.command) : s.command,
+          args: s.args ?? [],
+          env: Object.fromEntries(Object.entries(s.env ?? {}).filter((e): e is [string, string] => e[1] !== undefined)),
+          cwd: s.cwd === undefined ? dir : resolve(dir, s.cwd),
+          inheritEnv: s.inheritEnv ?? false,
+        }
+      : {
+          kind: 'http',
+          url: s.url!,
+          transport: s.transport ?? 'streamable-http',
+          headers: Object.fromEntries(Object.entries(s.headers ?? {}).filter((e): e is [string, string] => e[1] !== undefined)),
+        };
   const auth = normalizeAuth(s);
-  const connectTimeoutMs = s.timeouts?.connect ? parseDuration(s.timeouts.connect) : transport.kind === 'stdio' ? STDIO_CONNECT_MS : HTTP_CONNECT_MS;
+  const connectTimeoutMs = s.timeouts?.connect
+    ? parseDuration(s.timeouts.connect)
+    : transport.kind === 'stdio'
+      ? STDIO_CONNECT_MS
+      : HTTP_CONNECT_MS;
   const isolation = s.isolation ?? 'shared';
   const fingerprint = createHash('sha256').update(JSON.stringify({ transport, auth, isolation, connectTimeoutMs })).digest('hex');
   return {

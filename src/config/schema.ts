@@ -19,7 +19,14 @@ let compiled: { schema: JsonSchema; validate: ValidateFunction } | undefined;
 export function gatewaySchema(): { schema: JsonSchema; validate: ValidateFunction } {
   if (!compiled) {
     const schema = JSON.parse(readFileSync(SCHEMA_URL, 'utf8')) as JsonSchema;
-    const ajv = new Ajv2020({ allErrors: true, useDefaults: true, discriminator: true, verbose: true, strict: true, allowUnionTypes: true });
+    const ajv = new Ajv2020({
+      allErrors: true,
+      useDefaults: true,
+      discriminator: true,
+      verbose: true,
+      strict: true,
+      allowUnionTypes: true,
+    });
     compiled = { schema, validate: ajv.compile(schema) };
   }
   return compiled;

@@ -95,8 +95,13 @@ export function readConfigSource(file: string): { source?: ConfigSource; finding
         if (pair.key === null || isScalar(pair.key)) return undefined;
         const pos = lines.linePos((pair.key as Node).range?.[0] ?? 0);
         findings.push({
-          code: 'MCPGW_E_CONFIG_PARSE', severity: 'error', file, line: pos.line, column: pos.col,
-          message: 'a key must be a plain name, not a list or mapping', hint: 'write the key as a name: "name: value"',
+          code: 'MCPGW_E_CONFIG_PARSE',
+          severity: 'error',
+          file,
+          line: pos.line,
+          column: pos.col,
+          message: 'a key must be a plain name, not a list or mapping',
+          hint: 'write the key as a name: "name: value"',
         });
         return visit.BREAK;
       },
@@ -104,9 +109,13 @@ export function readConfigSource(file: string): { source?: ConfigSource; finding
   }
   if (findings.length === 0 && (doc.contents === null || (isScalar(doc.contents) && doc.contents.value === null))) {
     findings.push({
-      code: 'MCPGW_E_CONFIG_EMPTY', severity: 'error',
+      code: 'MCPGW_E_CONFIG_EMPTY',
+      severity: 'error',
       message: text.trim() === '' ? 'the config file is empty' : 'the config file holds only comments',
-      hint: 'start from examples/gateway.yaml: at least "version: 1"', file, line: 1, column: 1,
+      hint: 'start from examples/gateway.yaml: at least "version: 1"',
+      file,
+      line: 1,
+      column: 1,
     });
   }
   if (findings.length > 0) return { findings };
@@ -152,16 +161,24 @@ function describeYamlError(code: string, message: string, text: string, offset: 
   if (code === 'TAB_AS_INDENT') return 'a tab is used for indentation';
   // yaml's wording for these names its own API or internals; say what the user did.
   if (code === 'MULTIPLE_DOCS') return 'the file holds more than one YAML document ("---")';
-  if (code === 'BLOCK_AS_IMPLICIT_KEY') return 'invalid YAML: this value runs into a "key: value" (on this line or a more indented next line)';
+  if (code === 'BLOCK_AS_IMPLICIT_KEY')
+    return 'invalid YAML: this value runs into a "key: value" (on this line or a more indented next line)';
   // yaml's own messages are one sentence; keep only the first line of it.
-  const first = message.split('\n')[0]!.replace(/ at line \d+, column \d+.*$/, '').trim();
+  const first = message
+    .split('\n')[0]!
+    .replace(/ at line \d+, column \d+.*$/, '')
+    .trim();
   return `invalid YAML: ${first.charAt(0).toLowerCase()}${first.slice(1)}`;
 }
 
 function positionOfByte(buffer: Buffer, index: number): { line: number; column: number } {
   let line = 1;
   let last = -1;
-  for (let i = 0; i < index; i++) if (buffer[i] === 10) { line++; last = i; }
+  for (let i = 0; i < index; i++)
+    if (buffer[i] === 10) {
+      line++;
+      last = i;
+    }
   return { line, column: index - last };
 }
 
@@ -169,7 +186,11 @@ function positionOfByte(buffer: Buffer, index: number): { line: number; column: 
  * The position of a config path: the value's node, or with `key` the key's node; for a path
  * that does not exist (a missing key) the deepest existing ancestor.
  */
-export function locate(source: ConfigSource, path: readonly PathSegment[], options: { key?: boolean } = {}): { line: number; column: number } {
+export function locate(
+  source: ConfigSource,
+  path: readonly PathSegment[],
+  options: { key?: boolean } = {},
+): { line: number; column: number } {
   let node: unknown = source.doc.contents;
   let keyNode: unknown;
   for (const segment of path) {
@@ -185,7 +206,7 @@ export function locate(source: ConfigSource, path: readonly PathSegment[], optio
       break;
     }
   }
-  const target = (options.key && keyNode ? keyNode : node ?? keyNode) as Node | undefined;
+  const target = (options.key && keyNode ? keyNode : (node ?? keyNode)) as Node | undefined;
   const offset = target?.range?.[0] ?? 0;
   const pos = source.lines.linePos(offset);
   return { line: pos.line, column: pos.col };

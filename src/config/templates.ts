@@ -9,8 +9,7 @@ import type { Code } from '../errors/codes.js';
  */
 
 export type TemplateRef =
-  | { readonly kind: 'env'; readonly name: string; readonly fallback?: string }
-  | { readonly kind: 'file'; readonly path: string };
+  { readonly kind: 'env'; readonly name: string; readonly fallback?: string } | { readonly kind: 'file'; readonly path: string };
 
 /** A resolved value that came from the environment or a file: never shown, only its label. */
 export interface Secret {
@@ -103,16 +102,26 @@ function parseRef(body: string): TemplateRef | { problem: TemplateProblem } {
     const sep = rest.indexOf(':-');
     const name = sep < 0 ? rest : rest.slice(0, sep);
     if (!ENV_NAME.test(name)) {
-      return { problem: malformed(`"$<${body}>" does not name a valid environment variable`, 'write $<env:NAME> or $<env:NAME:-fallback>, NAME of letters, digits and _') };
+      return {
+        problem: malformed(
+          `"$<${body}>" does not name a valid environment variable`,
+          'write $<env:NAME> or $<env:NAME:-fallback>, NAME of letters, digits and _',
+        ),
+      };
     }
     return sep < 0 ? { kind: 'env', name } : { kind: 'env', name, fallback: rest.slice(sep + 2) };
   }
   if (body.startsWith('file:')) {
     const path = body.slice(5);
-    if (path === '') return { problem: malformed('"$<file:>" names no file', 'write $<file:PATH>, relative to the config file\'s folder') };
+    if (path === '') return { problem: malformed('"$<file:>" names no file', "write $<file:PATH>, relative to the config file's folder") };
     return { kind: 'file', path };
   }
-  return { problem: malformed(`unknown template "$<${body}>"`, 'templates are $<env:NAME>, $<env:NAME:-fallback> and $<file:PATH>; write $$< for a literal "$<"') };
+  return {
+    problem: malformed(
+      `unknown template "$<${body}>"`,
+      'templates are $<env:NAME>, $<env:NAME:-fallback> and $<file:PATH>; write $$< for a literal "$<"',
+    ),
+  };
 }
 
 function resolveRef(ref: TemplateRef, ctx: TemplateContext): { value: string; secret: boolean } | { problem: TemplateProblem } {
@@ -135,15 +144,19 @@ function resolveRef(ref: TemplateRef, ctx: TemplateContext): { value: string; se
     const read = ctx.readFile ?? ((p: string) => readFileSync(p, 'utf8'));
     return { value: read(path).replace(/\r?\n$/, ''), secret: true };
   } catch (err) {
-    const reason = (err as NodeJS.ErrnoException).code === 'ENOENT' ? 'does not exist'
-      : (err as NodeJS.ErrnoException).code === 'EISDIR' ? 'is a folder'
-      : (err as NodeJS.ErrnoException).code === 'EACCES' ? 'is not readable (permission denied)'
-      : 'cannot be read';
+    const reason =
+      (err as NodeJS.ErrnoException).code === 'ENOENT'
+        ? 'does not exist'
+        : (err as NodeJS.ErrnoException).code === 'EISDIR'
+          ? 'is a folder'
+          : (err as NodeJS.ErrnoException).code === 'EACCES'
+            ? 'is not readable (permission denied)'
+            : 'cannot be read';
     return {
       problem: {
         code: 'MCPGW_E_CONFIG_FILE',
         message: `file ${path} named by $<file:${ref.path}> ${reason}`,
-        hint: 'create the file or fix the path (relative paths start at the config file\'s folder)',
+        hint: "create the file or fix the path (relative paths start at the config file's folder)",
         missing: true,
       },
     };

@@ -40,13 +40,27 @@ export function validateSchema(value: unknown, source: ConfigSource, skip: Reado
   const seen = new Set<string>();
   for (const error of errors) {
     // A missing "type" is reported twice by ajv (required + discriminator): keep one.
-    if (error.keyword === 'required' && error.params.missingProperty === 'type' && errors.some((e) => e.keyword === 'discriminator' && e.instancePath === error.instancePath)) continue;
+    if (
+      error.keyword === 'required' &&
+      error.params.missingProperty === 'type' &&
+      errors.some((e) => e.keyword === 'discriminator' && e.instancePath === error.instancePath)
+    )
+      continue;
     // An unknown type ("type: basic") fails both the enum and the discriminator: keep the enum.
-    if (error.keyword === 'discriminator' && errors.some((e) => e.keyword === 'enum' && e.instancePath === `${error.instancePath}/type`)) continue;
+    if (error.keyword === 'discriminator' && errors.some((e) => e.keyword === 'enum' && e.instancePath === `${error.instancePath}/type`))
+      continue;
     // A misspelt required key ("server:" for "servers:") is one problem: the unknown key's
     // "did you mean" says it all, so the "missing" line would only repeat it.
-    if (error.keyword === 'required' && errors.some((e) => e.keyword === 'additionalProperties' && e.instancePath === error.instancePath
-      && nearest(String(e.params.additionalProperty), [String(error.params.missingProperty)]) !== undefined)) continue;
+    if (
+      error.keyword === 'required' &&
+      errors.some(
+        (e) =>
+          e.keyword === 'additionalProperties' &&
+          e.instancePath === error.instancePath &&
+          nearest(String(e.params.additionalProperty), [String(error.params.missingProperty)]) !== undefined,
+      )
+    )
+      continue;
     const finding = describe(error, schema, source);
     if (skip.has(finding.path ?? '')) continue;
     const key = `${finding.path}|${finding.message}`;
@@ -59,7 +73,10 @@ export function validateSchema(value: unknown, source: ConfigSource, skip: Reado
 
 function pathOf(pointer: string, source: ConfigSource): PathSegment[] {
   if (pointer === '') return [];
-  const parts = pointer.slice(1).split('/').map((p) => p.replace(/~1/g, '/').replace(/~0/g, '~'));
+  const parts = pointer
+    .slice(1)
+    .split('/')
+    .map((p) => p.replace(/~1/g, '/').replace(/~0/g, '~'));
   // Array indices are numbers in yaml's tree; decide by walking the parsed value.
   const out: PathSegment[] = [];
   let node: unknown = source.value;
@@ -73,17 +90,35 @@ function pathOf(pointer: string, source: ConfigSource): PathSegment[] {
 
 function describe(error: ErrorObject, root: JsonSchema, source: ConfigSource): Finding {
   const path = pathOf(error.instancePath, source);
-  const at = (p: PathSegment[], key = false) => ({ file: source.file, ...locate(source, p, { key }), path: formatPath(p) || '(top level)' });
+  const at = (p: PathSegment[], key = false) => ({
+    file: source.file,
+    ...locate(source, p, { key }),
+    path: formatPath(p) || '(top level)',
+  });
   const base = { code: 'MCPGW_E_CONFIG_SCHEMA' as const, severity: 'error' as const };
   const parent = deref(root, error.parentSchema as JsonSchema | undefined);
   const propertyName = (error as ErrorObject & { propertyName?: string }).propertyName;
 
   if (propertyName !== undefined) {
     const where = path.length > 0 ? String(path[path.length - 1]) : 'top level';
-    const what = where === 'servers' ? 'server name' : where === 'profiles' ? 'profile name' : where === 'env' ? 'environment variable name' : where === 'headers' ? 'header name' : 'key';
+    const what =
+      where === 'servers'
+        ? 'server name'
+        : where === 'profiles'
+          ? 'profile name'
+          : where === 'env'
+            ? 'environment variable name'
+            : where === 'headers'
+              ? 'header name'
+              : 'key';
     const sentence = patternSentence(error) ?? 'is not allowed here';
     const suggestion = /#\/\$defs\/name\//.test(error.schemaPath) ? suggestName(propertyName) : undefined;
-    return { ...base, ...at([...path, propertyName], true), message: `${what} "${propertyName}" ${sentence}`, hint: suggestion ? `rename it, e.g. "${suggestion}"` : `rename "${propertyName}"` };
+    return {
+      ...base,
+      ...at([...path, propertyName], true),
+      message: `${what} "${propertyName}" ${sentence}`,
+      hint: suggestion ? `rename it, e.g. "${suggestion}"` : `rename "${propertyName}"`,
+    };
   }
 
   switch (error.keyword) {
@@ -94,46 +129,81 @@ function describe(error: ErrorObject, root: JsonSchema, source: ConfigSource): F
       // A key one level too high ("bearerTokens" directly under gateway) is a common slip.
       const home = allowed.find((k) => Object.hasOwn(deref(root, parent?.properties?.[k])?.properties ?? {}, key));
       return {
-        ...base, ...at([...path, key], true),
+        ...base,
+        ...at([...path, key], true),
         message: `unknown key "${key}"`,
-        hint: near ? `did you mean "${near}"?` : home ? `"${key}" belongs under "${home}" (${formatPath([...path, home, key])})`
-          : allowed.length > 0 ? `valid keys here: ${allowed.join(', ')}` : 'remove it',
+        hint: near
+          ? `did you mean "${near}"?`
+          : home
+            ? `"${key}" belongs under "${home}" (${formatPath([...path, home, key])})`
+            : allowed.length > 0
+              ? `valid keys here: ${allowed.join(', ')}`
+              : 'remove it',
       };
     }
     case 'required': {
       const key = String(error.params.missingProperty);
-      return { ...base, ...at(path), path: formatPath([...path, key]), message: `missing required key "${key}"`, hint: key === 'version' ? 'add "version: 1" as the first line' : `add ${key}: ...` };
+      return {
+        ...base,
+        ...at(path),
+        path: formatPath([...path, key]),
+        message: `missing required key "${key}"`,
+        hint: key === 'version' ? 'add "version: 1" as the first line' : `add ${key}: ...`,
+      };
     }
     case 'discriminator': {
       const tagSchema = deref(root, parent)?.properties?.type as { enum?: string[] } | undefined;
       const options = tagSchema?.enum?.join(', ') ?? 'none, apiKey, oauth';
-      return { ...base, ...at([...path, 'type']), path: formatPath([...path, 'type']), message: `type must be one of: ${options}`, hint: `write type: ${options.split(', ')[0]}` };
+      return {
+        ...base,
+        ...at([...path, 'type']),
+        path: formatPath([...path, 'type']),
+        message: `type must be one of: ${options}`,
+        hint: `write type: ${options.split(', ')[0]}`,
+      };
     }
     case 'type': {
       // "call: 10": the unit is what is missing, not quotes.
       if (error.schemaPath.startsWith('#/$defs/duration/') && typeof error.data === 'number') {
-        return { ...base, ...at(path), message: `must be a duration with a unit, not the bare number ${error.data}`, hint: `add the unit: ${error.data}s, ${error.data}m or ${error.data}ms` };
+        return {
+          ...base,
+          ...at(path),
+          message: `must be a duration with a unit, not the bare number ${error.data}`,
+          hint: `add the unit: ${error.data}s, ${error.data}m or ${error.data}ms`,
+        };
       }
       const want = ([] as string[]).concat(error.params.type as string | string[]).join(',');
       const got = describeValue(error.data);
       const byName = path.length === 1 && (path[0] === 'servers' || path[0] === 'profiles') && Array.isArray(error.data);
       return {
-        ...base, ...at(path), message: `must be ${TYPE_WORDS[want] ?? want}, not ${got}`,
-        hint: path.length === 0 ? 'the file must be a mapping that starts with "version: 1"'
-          : byName ? `${path[0]} are keyed by name: "name:" and its keys indented below, not "- name: ..."` : hintForType(want),
+        ...base,
+        ...at(path),
+        message: `must be ${TYPE_WORDS[want] ?? want}, not ${got}`,
+        hint:
+          path.length === 0
+            ? 'the file must be a mapping that starts with "version: 1"'
+            : byName
+              ? `${path[0]} are keyed by name: "name:" and its keys indented below, not "- name: ..."`
+              : hintForType(want),
       };
     }
     case 'enum': {
       const allowed = (error.params.allowedValues as unknown[]).map(String);
       const near = typeof error.data === 'string' ? nearest(error.data, allowed) : undefined;
-      return { ...base, ...at(path), message: `must be one of: ${allowed.join(', ')}`, hint: near ? `did you mean "${near}"?` : `use one of: ${allowed.join(', ')}` };
+      return {
+        ...base,
+        ...at(path),
+        message: `must be one of: ${allowed.join(', ')}`,
+        hint: near ? `did you mean "${near}"?` : `use one of: ${allowed.join(', ')}`,
+      };
     }
     case 'const': {
       // version: "1" is the usual case: the right value as the wrong type.
       const want = error.params.allowedValue as unknown;
       const sameType = typeof want === typeof error.data;
       return {
-        ...base, ...at(path),
+        ...base,
+        ...at(path),
         message: `must be ${JSON.stringify(want)}${sameType ? '' : `, not ${describeValue(error.data)}`}`,
         hint: typeof want === 'number' && typeof error.data === 'string' ? `write ${want} without quotes` : `write ${JSON.stringify(want)}`,
       };
@@ -146,7 +216,12 @@ function describe(error: ErrorObject, root: JsonSchema, source: ConfigSource): F
       // Point at the repeat itself; ajv's i is the later of the two equal items.
       const i = Number(error.params.i);
       const item = Array.isArray(error.data) ? error.data[i] : undefined;
-      return { ...base, ...at([...path, i]), message: typeof item === 'string' ? `"${item}" is listed twice` : `lists the same item twice (items ${error.params.j} and ${i})`, hint: 'remove the repeated item' };
+      return {
+        ...base,
+        ...at([...path, i]),
+        message: typeof item === 'string' ? `"${item}" is listed twice` : `lists the same item twice (items ${error.params.j} and ${i})`,
+        hint: 'remove the repeated item',
+      };
     }
     default:
       return { ...base, ...at(path), message: error.message ?? 'is invalid', hint: 'see docs/configuration.md' };
@@ -168,7 +243,8 @@ const PATTERN_HINTS: Record<string, string> = {
 };
 
 function patternHint(error: ErrorObject): string {
-  const def = /#\/\$defs\/([A-Za-z]+)\//.exec(error.schemaPath)?.[1] ?? /\/properties\/([A-Za-z]+)\/(items\/)?pattern$/.exec(error.schemaPath)?.[1];
+  const def =
+    /#\/\$defs\/([A-Za-z]+)\//.exec(error.schemaPath)?.[1] ?? /\/properties\/([A-Za-z]+)\/(items\/)?pattern$/.exec(error.schemaPath)?.[1];
   return (def && PATTERN_HINTS[def]) || 'see docs/configuration.md';
 }
 

@@ -21,7 +21,10 @@ export class ConfigWatcher {
   private timer?: NodeJS.Timeout;
   private closed = false;
 
-  constructor(private readonly onChange: (reason: string) => void, private readonly options: WatchOptions = {}) {}
+  constructor(
+    private readonly onChange: (reason: string) => void,
+    private readonly options: WatchOptions = {},
+  ) {}
 
   /** Sets the files to watch (the config file first); folders are added as needed. */
   async setFiles(paths: readonly string[]): Promise<void> {

@@ -13,7 +13,14 @@ import type { Check } from './types.js';
  */
 export const CHECKS: readonly Check[] = [
   { id: 'config', title: 'config file: YAML, schema, templates, references', scope: 'gateway', withoutModel: true, run: checkConfig },
-  { id: 'daemon', title: 'the running daemon (live view) or the free listen port', scope: 'gateway', live: true, withoutModel: true, run: checkDaemon },
+  {
+    id: 'daemon',
+    title: 'the running daemon (live view) or the free listen port',
+    scope: 'gateway',
+    live: true,
+    withoutModel: true,
+    run: checkDaemon,
+  },
   { id: 'key', title: 'OAuth encryption key', scope: 'gateway', run: checkKey },
   { id: 'store', title: 'data dir and token store: writable, decryptable, private', scope: 'gateway', run: checkStore },
   { id: 'git', title: 'data dir ignored by git', scope: 'gateway', run: checkGit },
@@ -24,8 +31,21 @@ export const CHECKS: readonly Check[] = [
   { id: 'command', title: 'stdio command on PATH', scope: 'server', applies: (s) => s.transport.kind === 'stdio', run: checkCommand },
   { id: 'args', title: 'secrets in args', scope: 'server', applies: (s) => s.transport.kind === 'stdio', run: checkArgs },
   { id: 'security', title: 'plain http, allowInsecureHttp, literal secrets', scope: 'server', run: checkServerExposure },
-  { id: 'connect', title: 'connect, TLS, HTTP status, initialize', scope: 'server', live: true, run: async (ctx, s) => (await probeServer(ctx, s)).findings },
-  { id: 'oauth-discovery', title: 'OAuth metadata, PKCE S256, client registration', scope: 'server', live: true, applies: (s) => s.auth.type === 'oauth', run: checkDiscovery },
+  {
+    id: 'connect',
+    title: 'connect, TLS, HTTP status, initialize',
+    scope: 'server',
+    live: true,
+    run: async (ctx, s) => (await probeServer(ctx, s)).findings,
+  },
+  {
+    id: 'oauth-discovery',
+    title: 'OAuth metadata, PKCE S256, client registration',
+    scope: 'server',
+    live: true,
+    applies: (s) => s.auth.type === 'oauth',
+    run: checkDiscovery,
+  },
   { id: 'oauth-token', title: 'stored OAuth token', scope: 'server', applies: (s) => s.auth.type === 'oauth', run: checkToken },
   { id: 'tools', title: 'zero tools, long or dropped names', scope: 'server', live: true, run: checkTools },
 ];

@@ -97,7 +97,8 @@ export class DoctorContext {
 
   key(): ResolvedKey {
     const key = resolveEncryptionKey(this.env);
-    if (key.key && !this.secrets.some((s) => s.value === key.key)) this.secrets.push({ value: key.key, label: '[the OAuth encryption key]' });
+    if (key.key && !this.secrets.some((s) => s.value === key.key))
+      this.secrets.push({ value: key.key, label: '[the OAuth encryption key]' });
     return key;
   }
 
@@ -122,7 +123,8 @@ export class DoctorContext {
           const entry = store.get(spec.name);
           if (!entry?.tokens || spec.transport.kind !== 'http' || entry.serverUrl !== spec.transport.url) continue;
           out.set(spec.name, entry.tokens);
-          for (const v of [entry.tokens.accessToken, entry.tokens.refreshToken]) if (v) this.secrets.push({ value: v, label: '[a stored token]' });
+          for (const v of [entry.tokens.accessToken, entry.tokens.refreshToken])
+            if (v) this.secrets.push({ value: v, label: '[a stored token]' });
         }
         return out;
       } finally {

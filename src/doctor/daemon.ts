@@ -61,33 +61,58 @@ function listenLine(path: string): string | undefined {
 
 export async function checkDaemon(ctx: DoctorContext): Promise<CheckResult[]> {
   const view = await daemonView(ctx);
-  if (!view.running) return ctx.model ? notRunning(ctx, view.url) : [{ code: 'MCPGW_I_DAEMON_STOPPED', severity: 'info', message: `no daemon answers at ${view.url}` }];
+  if (!view.running)
+    return ctx.model
+      ? notRunning(ctx, view.url)
+      : [{ code: 'MCPGW_I_DAEMON_STOPPED', severity: 'info', message: `no daemon answers at ${view.url}` }];
   if (!view.status) {
-    return [{
-      code: 'MCPGW_W_DAEMON_STATUS', severity: 'warning',
-      message: `a daemon answers at ${view.url}, but its /status could not be read (${view.statusError})`,
-      hint: view.statusError === 'HTTP 401' ? 'set MCPGW_TOKEN to one of gateway.auth.bearerTokens so doctor can read it' : 'check the daemon\'s log',
-    }];
+    return [
+      {
+        code: 'MCPGW_W_DAEMON_STATUS',
+        severity: 'warning',
+        message: `a daemon answers at ${view.url}, but its /status could not be read (${view.statusError})`,
+        hint:
+          view.statusError === 'HTTP 401'
+            ? 'set MCPGW_TOKEN to one of gateway.auth.bearerTokens so doctor can read it'
+            : "check the daemon's log",
+      },
+    ];
   }
   const s = view.status;
-  const results: CheckResult[] = [{
-    code: 'MCPGW_I_DAEMON_RUNNING', severity: 'info',
-    message: `the daemon runs at ${view.url} (mcpgw ${s.version}, since ${s.startedAt.replace(/\.\d{3}Z$/, 'Z')}, config generation ${s.config.generation})`,
-  }];
+  const results: CheckResult[] = [
+    {
+      code: 'MCPGW_I_DAEMON_RUNNING',
+      severity: 'info',
+      message: `the daemon runs at ${view.url} (mcpgw ${s.version}, since ${s.startedAt.replace(/\.\d{3}Z$/, 'Z')}, config generation ${s.config.generation})`,
+    },
+  ];
   if (ctx.model && s.config.path !== ctx.model.file) {
-    results.push({ code: 'MCPGW_W_DAEMON_OTHER_CONFIG', severity: 'warning', message: `the daemon at ${view.url} runs another config file: ${s.config.path}`, hint: `run doctor with -c ${s.config.path}, or stop that daemon` });
+    results.push({
+      code: 'MCPGW_W_DAEMON_OTHER_CONFIG',
+      severity: 'warning',
+      message: `the daemon at ${view.url} runs another config file: ${s.config.path}`,
+      hint: `run doctor with -c ${s.config.path}, or stop that daemon`,
+    });
   }
   const last = s.config.lastError;
   if (last) {
     results.push({
-      code: 'MCPGW_W_DAEMON_RELOAD_FAILED', severity: 'warning',
+      code: 'MCPGW_W_DAEMON_RELOAD_FAILED',
+      severity: 'warning',
       message: `the daemon rejected the last change to the config (at ${last.at.replace(/\.\d{3}Z$/, 'Z')}) and still serves generation ${s.config.generation}: ${last.message}`,
       hint: 'fix the file (mcpgw validate lists every problem); the daemon reloads it when saved',
-      file: last.file, line: last.line, column: last.column,
+      file: last.file,
+      line: last.line,
+      column: last.column,
     });
   }
   if (s.config.restartNeeded) {
-    results.push({ code: 'MCPGW_W_DAEMON_RESTART_NEEDED', severity: 'warning', message: 'listen, publicUrl or dataDir changed since the daemon started; they apply only after a restart', hint: 'restart the daemon (stop mcpgw run and start it again, or systemctl restart mcpgw)' });
+    results.push({
+      code: 'MCPGW_W_DAEMON_RESTART_NEEDED',
+      severity: 'warning',
+      message: 'listen, publicUrl or dataDir changed since the daemon started; they apply only after a restart',
+      hint: 'restart the daemon (stop mcpgw run and start it again, or systemctl restart mcpgw)',
+    });
   }
   const selected = ctx.options.servers ?? [];
   for (const [name, server] of Object.entries(s.servers)) {
@@ -100,7 +125,8 @@ export async function checkDaemon(ctx: DoctorContext): Promise<CheckResult[]> {
       const server = parsed?.server;
       if (selected.length > 0 && server && !selected.includes(server)) continue;
       results.push({
-        code: parsed && !parsed.winner ? 'MCPGW_W_NAME_DROPPED' : 'MCPGW_W_TOOL_COLLISION', severity: 'warning',
+        code: parsed && !parsed.winner ? 'MCPGW_W_NAME_DROPPED' : 'MCPGW_W_TOOL_COLLISION',
+        severity: 'warning',
         message: `in the daemon, profile "${profile}": ${warning}`,
         hint: 'give the servers distinct prefixes (servers.NAME.prefix), or deny the tool with tools.deny',
         ...(server ? { group: server } : {}),
@@ -119,15 +145,20 @@ function serverState(name: string, server: StatusJson['servers'][string]): Check
       return { code: 'MCPGW_I_DAEMON_SERVER', severity: 'info', message: 'in the daemon: starting' };
     case 'needs_auth':
       return {
-        code: 'MCPGW_W_DAEMON_SERVER', severity: 'warning', message: 'in the daemon: needs authorization',
+        code: 'MCPGW_W_DAEMON_SERVER',
+        severity: 'warning',
+        message: 'in the daemon: needs authorization',
         hint: `${server.auth.authorizationUrl ? `open ${server.auth.authorizationUrl}, or ` : ''}run: mcpgw auth login ${name}`,
       };
     default: {
       const retrying = server.state === 'restarting';
       return {
-        code: 'MCPGW_W_DAEMON_SERVER', severity: 'warning',
+        code: 'MCPGW_W_DAEMON_SERVER',
+        severity: 'warning',
         message: `in the daemon: ${server.state}${retrying && server.restarts ? ` (${server.restarts} restarts)` : ''}${server.lastError ? `: ${server.lastError}` : ''}`,
-        hint: retrying ? 'the daemon retries with backoff; the other findings of this server say why it fails' : 'fix the cause (see the other findings of this server); the daemon retries when the config is saved or after a login',
+        hint: retrying
+          ? 'the daemon retries with backoff; the other findings of this server say why it fails'
+          : 'fix the cause (see the other findings of this server); the daemon retries when the config is saved or after a login',
       };
     }
   }
@@ -135,18 +166,37 @@ function serverState(name: string, server: StatusJson['servers'][string]): Check
 
 async function notRunning(ctx: DoctorContext, url: string): Promise<CheckResult[]> {
   const { host, port } = ctx.model!.gateway.listen;
-  if (port === 0) return [{ code: 'MCPGW_I_DAEMON_STOPPED', severity: 'info', message: `the daemon is not running (gateway.listen ${host}:0 picks a free port)` }];
+  if (port === 0)
+    return [
+      {
+        code: 'MCPGW_I_DAEMON_STOPPED',
+        severity: 'info',
+        message: `the daemon is not running (gateway.listen ${host}:0 picks a free port)`,
+      },
+    ];
   const problem = await tryListen(host, port);
-  if (!problem) return [{ code: 'MCPGW_I_DAEMON_STOPPED', severity: 'info', message: `the daemon is not running; ${host}:${port} is free for it` }];
-  const why = problem === 'EADDRINUSE'
-    ? `port ${port} is taken by another program (it does not answer as mcpgw at ${url})`
-    : problem === 'EADDRNOTAVAIL' ? `the address ${host} is not on this machine` : problem === 'EACCES' ? `port ${port} needs privileges` : problem;
-  return [{
-    code: 'MCPGW_E_LISTEN', severity: 'error',
-    message: `the daemon could not listen on ${host}:${port}: ${why}`,
-    hint: problem === 'EADDRINUSE' ? `find it with \`ss -ltnp 'sport = :${port}'\` (or lsof -i :${port}) and stop it, or change gateway.listen` : 'change gateway.listen',
-    ...ctx.at(['gateway', 'listen']),
-  }];
+  if (!problem)
+    return [{ code: 'MCPGW_I_DAEMON_STOPPED', severity: 'info', message: `the daemon is not running; ${host}:${port} is free for it` }];
+  const why =
+    problem === 'EADDRINUSE'
+      ? `port ${port} is taken by another program (it does not answer as mcpgw at ${url})`
+      : problem === 'EADDRNOTAVAIL'
+        ? `the address ${host} is not on this machine`
+        : problem === 'EACCES'
+          ? `port ${port} needs privileges`
+          : problem;
+  return [
+    {
+      code: 'MCPGW_E_LISTEN',
+      severity: 'error',
+      message: `the daemon could not listen on ${host}:${port}: ${why}`,
+      hint:
+        problem === 'EADDRINUSE'
+          ? `find it with \`ss -ltnp 'sport = :${port}'\` (or lsof -i :${port}) and stop it, or change gateway.listen`
+          : 'change gateway.listen',
+      ...ctx.at(['gateway', 'listen']),
+    },
+  ];
 }
 
 /** Binds and releases the port at once: undefined when free, else the error code. */

@@ -18,7 +18,12 @@ export function checkConfig(ctx: DoctorContext): CheckResult[] {
   const model = ctx.model;
   if (model) {
     const n = (k: number, w: string) => `${k} ${w}${k === 1 ? '' : 's'}`;
-    results.unshift({ code: 'MCPGW_I_CONFIG_OK', severity: 'info', message: `the config is valid: ${n(model.servers.length, 'server')}, ${n(model.profiles.length, 'profile')}`, file: model.file });
+    results.unshift({
+      code: 'MCPGW_I_CONFIG_OK',
+      severity: 'info',
+      message: `the config is valid: ${n(model.servers.length, 'server')}, ${n(model.profiles.length, 'profile')}`,
+      file: model.file,
+    });
   }
   return results;
 }
@@ -31,7 +36,12 @@ export function checkKey(ctx: DoctorContext): CheckResult[] {
     const f = key.problem.toFinding();
     return [{ ...f, message: `${f.message} (needed by the OAuth server${oauth.length === 1 ? '' : 's'} ${oauth.join(', ')})` }];
   }
-  const from = key.source === 'env' ? 'OAUTH_ENCRYPTION_KEY' : key.source === 'file' ? `the file ${key.file} (OAUTH_ENCRYPTION_KEY_FILE)` : `the systemd credential ${key.file}`;
+  const from =
+    key.source === 'env'
+      ? 'OAUTH_ENCRYPTION_KEY'
+      : key.source === 'file'
+        ? `the file ${key.file} (OAUTH_ENCRYPTION_KEY_FILE)`
+        : `the systemd credential ${key.file}`;
   return [{ code: 'MCPGW_I_KEY_OK', severity: 'info', message: `the OAuth encryption key is set, from ${from}` }];
 }
 
@@ -41,19 +51,33 @@ export async function checkStore(ctx: DoctorContext): Promise<CheckResult[]> {
   const where = ctx.raw(['gateway', 'dataDir']) !== undefined ? ctx.at(['gateway', 'dataDir']) : {};
   const results: CheckResult[] = health.findings.map((f) => ({ ...f, ...(f.code === 'MCPGW_E_STORE_IO' ? where : {}) }));
   if (health.dir.exists && !statSync(health.dataDir).isDirectory()) {
-    results.push({ code: 'MCPGW_E_STORE_IO', severity: 'error', message: `the data dir ${health.dataDir} is a file, not a folder`, hint: 'move the file away, or point gateway.dataDir (or MCPGW_DATA_DIR) at a folder', ...where });
+    results.push({
+      code: 'MCPGW_E_STORE_IO',
+      severity: 'error',
+      message: `the data dir ${health.dataDir} is a file, not a folder`,
+      hint: 'move the file away, or point gateway.dataDir (or MCPGW_DATA_DIR) at a folder',
+      ...where,
+    });
   } else if (!health.dir.exists) {
     const parent = nearestExisting(health.dataDir);
     if (!writable(parent)) {
-      results.push({ code: 'MCPGW_E_STORE_IO', severity: 'error', message: `the data dir ${health.dataDir} does not exist and cannot be created (${parent} is not writable)`, hint: `create it (mkdir -m 700 ${health.dataDir}) or point gateway.dataDir (or MCPGW_DATA_DIR) at a writable folder`, ...where });
+      results.push({
+        code: 'MCPGW_E_STORE_IO',
+        severity: 'error',
+        message: `the data dir ${health.dataDir} does not exist and cannot be created (${parent} is not writable)`,
+        hint: `create it (mkdir -m 700 ${health.dataDir}) or point gateway.dataDir (or MCPGW_DATA_DIR) at a writable folder`,
+        ...where,
+      });
     }
   }
   if (results.some((r) => r.severity === 'error')) return results;
   let message: string;
   if (!health.file.exists) message = `no token store yet: ${health.path} is created at the first login`;
-  else if (health.entries) message = `the token store ${health.path} is readable and private: ${health.entries.length} server${health.entries.length === 1 ? '' : 's'} recorded`;
+  else if (health.entries)
+    message = `the token store ${health.path} is readable and private: ${health.entries.length} server${health.entries.length === 1 ? '' : 's'} recorded`;
   else message = `the token store ${health.path} exists (not decrypted: no usable key)`;
-  if (health.lock.exists && health.lock.alive === false) message += `; a stale lock of pid ${health.lock.pid ?? '?'} is taken over at the next start`;
+  if (health.lock.exists && health.lock.alive === false)
+    message += `; a stale lock of pid ${health.lock.pid ?? '?'} is taken over at the next start`;
   results.push({ code: 'MCPGW_I_STORE_OK', severity: 'info', message });
   return results;
 }
@@ -68,12 +92,15 @@ export async function checkGit(ctx: DoctorContext): Promise<CheckResult[]> {
   const { tree, ignored } = gitStatusOf(dataDir, ctx.env);
   if (!tree || ignored) return [];
   const rel = relative(tree, dataDir);
-  return [{
-    code: 'MCPGW_W_DATADIR_IN_GIT', severity: 'warning',
-    message: `the data dir ${dataDir} is inside the git work tree ${tree} and not ignored: the token store could be committed`,
-    hint: `add the line "/${rel}/" to ${tree}/.gitignore (or move gateway.dataDir outside the repository)`,
-    ...(ctx.raw(['gateway', 'dataDir']) !== undefined ? ctx.at(['gateway', 'dataDir']) : {}),
-  }];
+  return [
+    {
+      code: 'MCPGW_W_DATADIR_IN_GIT',
+      severity: 'warning',
+      message: `the data dir ${dataDir} is inside the git work tree ${tree} and not ignored: the token store could be committed`,
+      hint: `add the line "/${rel}/" to ${tree}/.gitignore (or move gateway.dataDir outside the repository)`,
+      ...(ctx.raw(['gateway', 'dataDir']) !== undefined ? ctx.at(['gateway', 'dataDir']) : {}),
+    },
+  ];
 }
 
 /** Insecure gateway settings and secrets written into the file. */
@@ -86,7 +113,8 @@ export function checkExposure(ctx: DoctorContext): CheckResult[] {
   if (!isLoopbackHost(gw.listen.host)) {
     if (gw.bearerTokens.length === 0 && gw.allowUnauthenticatedNetwork) {
       results.push({
-        code: 'MCPGW_W_INSECURE_NETWORK', severity: 'warning',
+        code: 'MCPGW_W_INSECURE_NETWORK',
+        severity: 'warning',
         message: `listens on ${listen}, beyond loopback, without bearer tokens (allowUnauthenticatedNetwork: true): anyone who can reach it can use every server`,
         hint: 'set gateway.auth.bearerTokens: ["$<env:MCPGW_TOKEN>"] and remove allowUnauthenticatedNetwork',
         ...ctx.at(['gateway', 'allowUnauthenticatedNetwork'], { key: true }),
@@ -95,7 +123,8 @@ export function checkExposure(ctx: DoctorContext): CheckResult[] {
     const pub = new URL(gw.publicUrl);
     if (pub.protocol === 'http:' && !isLoopbackHost(pub.hostname)) {
       results.push({
-        code: 'MCPGW_W_INSECURE_NETWORK', severity: 'warning',
+        code: 'MCPGW_W_INSECURE_NETWORK',
+        severity: 'warning',
         message: `listens on ${listen} and is reached over plain http (${gw.publicUrl}): bearer tokens and tool results cross the network unencrypted`,
         hint: 'put an https reverse proxy in front and set gateway.publicUrl to its https URL, or listen on 127.0.0.1',
         ...ctx.at(['gateway', 'listen']),
@@ -115,7 +144,8 @@ export function checkExposure(ctx: DoctorContext): CheckResult[] {
 export function literalSecret(ctx: DoctorContext, path: (string | number)[], what: string, variable: string): CheckResult {
   const loc = ctx.at(path);
   return {
-    code: 'MCPGW_W_LITERAL_SECRET', severity: 'warning',
+    code: 'MCPGW_W_LITERAL_SECRET',
+    severity: 'warning',
     message: `${what} is written literally in the config (${loc.path}), so it is in git and every copy of the file`,
     hint: `replace the value with "$<env:${variable}>" and set ${variable} in the environment (or use $<file:...>)`,
     ...loc,
@@ -131,21 +161,32 @@ export function checkCallback(ctx: DoctorContext): CheckResult[] {
   const port = Number(pub.port || (pub.protocol === 'https:' ? 443 : 80));
   const where = ctx.raw(['gateway', 'publicUrl']) !== undefined ? ctx.at(['gateway', 'publicUrl']) : ctx.at(['gateway', 'listen']);
   const callback = `${publicUrl}/oauth/callback`;
-  if (isLoopbackHost(pub.hostname) && listen.port !== 0 && port !== listen.port && (isLoopbackHost(listen.host) || listen.host === '0.0.0.0' || listen.host === '::')) {
-    return [{
-      code: 'MCPGW_W_CALLBACK_URL', severity: 'warning',
-      message: `publicUrl ${publicUrl} points at port ${port}, but the gateway listens on ${listen.port}: the OAuth redirect to ${callback} and the status page links miss it`,
-      hint: `set gateway.publicUrl: http://localhost:${listen.port} (or change gateway.listen)`,
-      ...where,
-    }];
+  if (
+    isLoopbackHost(pub.hostname) &&
+    listen.port !== 0 &&
+    port !== listen.port &&
+    (isLoopbackHost(listen.host) || listen.host === '0.0.0.0' || listen.host === '::')
+  ) {
+    return [
+      {
+        code: 'MCPGW_W_CALLBACK_URL',
+        severity: 'warning',
+        message: `publicUrl ${publicUrl} points at port ${port}, but the gateway listens on ${listen.port}: the OAuth redirect to ${callback} and the status page links miss it`,
+        hint: `set gateway.publicUrl: http://localhost:${listen.port} (or change gateway.listen)`,
+        ...where,
+      },
+    ];
   }
   if (ctx.oauthServers.length > 0 && pub.protocol === 'http:' && !isLoopbackHost(pub.hostname)) {
-    return [{
-      code: 'MCPGW_W_CALLBACK_URL', severity: 'warning',
-      message: `the OAuth redirect URI ${callback} is plain http beyond loopback; authorization servers usually refuse it`,
-      hint: `serve the gateway over https (a reverse proxy) and set gateway.publicUrl to that https URL, or use http://localhost:${listen.port}`,
-      ...where,
-    }];
+    return [
+      {
+        code: 'MCPGW_W_CALLBACK_URL',
+        severity: 'warning',
+        message: `the OAuth redirect URI ${callback} is plain http beyond loopback; authorization servers usually refuse it`,
+        hint: `serve the gateway over https (a reverse proxy) and set gateway.publicUrl to that https URL, or use http://localhost:${listen.port}`,
+        ...where,
+      },
+    ];
   }
   return [];
 }

@@ -62,7 +62,10 @@ function globToRegex(glob: string): string {
       const end = glob.indexOf(']', i + 1);
       if (end < 0) out += '\\[';
       else {
-        out += `[${glob.slice(i + 1, end).replace(/^!/, '^').replace(/\\/g, '\\\\')}]`;
+        out += `[${glob
+          .slice(i + 1, end)
+          .replace(/^!/, '^')
+          .replace(/\\/g, '\\\\')}]`;
         i = end;
       }
     } else if (c === '\\' && i + 1 < glob.length) out += `\\${glob[++i]}`;
@@ -90,7 +93,10 @@ export function isIgnoredBy(rules: readonly IgnoreRule[], rel: string): boolean 
 }
 
 /** The verdict for a folder: outside any work tree, ignored, or tracked-able (the problem). */
-export function gitStatusOf(folder: string, env: Readonly<Record<string, string | undefined>> = process.env): { tree?: string; ignored: boolean } {
+export function gitStatusOf(
+  folder: string,
+  env: Readonly<Record<string, string | undefined>> = process.env,
+): { tree?: string; ignored: boolean } {
   const tree = findWorkTree(folder);
   if (!tree) return { ignored: false };
   const rel = relative(tree, folder).split(sep).join('/');

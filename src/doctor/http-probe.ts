@@ -76,13 +76,20 @@ export function classifyNetworkError(err: unknown, timeoutMs: number): { reason:
 /** What a TLS error code means, and what to do about it. */
 export function explainTls(code: string): { what: string; fix: string } {
   if (/WRONG_VERSION_NUMBER|PACKET_LENGTH|EPROTO|RECORD/.test(code)) {
-    return { what: 'the server does not speak TLS on this port', fix: 'use http:// if the server has no TLS, or the port where it serves https' };
+    return {
+      what: 'the server does not speak TLS on this port',
+      fix: 'use http:// if the server has no TLS, or the port where it serves https',
+    };
   }
   if (/SELF_SIGNED|UNABLE_TO_VERIFY|UNABLE_TO_GET_ISSUER|CERT_UNTRUSTED/.test(code)) {
-    return { what: 'the server\'s certificate is not signed by a trusted authority', fix: 'give mcpgw the CA that signed it: set NODE_EXTRA_CA_CERTS=/path/to/ca.pem in its environment' };
+    return {
+      what: "the server's certificate is not signed by a trusted authority",
+      fix: 'give mcpgw the CA that signed it: set NODE_EXTRA_CA_CERTS=/path/to/ca.pem in its environment',
+    };
   }
-  if (/ALTNAME|HOSTNAME/.test(code)) return { what: 'the certificate is for another host name', fix: 'use the host name the certificate names in the url' };
-  if (/EXPIRED/.test(code)) return { what: 'the server\'s certificate has expired', fix: 'the server\'s operator must renew it' };
+  if (/ALTNAME|HOSTNAME/.test(code))
+    return { what: 'the certificate is for another host name', fix: 'use the host name the certificate names in the url' };
+  if (/EXPIRED/.test(code)) return { what: "the server's certificate has expired", fix: "the server's operator must renew it" };
   return { what: 'the TLS handshake failed', fix: 'check the url and that the server serves https on this port' };
 }
 

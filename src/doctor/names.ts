@@ -34,7 +34,9 @@ export async function checkCollisions(ctx: DoctorContext): Promise<CheckResult[]
     for (const [key, items] of byServer) {
       const [loser, winner] = key.split('\0') as [string, string];
       results.push({
-        code: 'MCPGW_W_TOOL_COLLISION', severity: 'warning', group: loser,
+        code: 'MCPGW_W_TOOL_COLLISION',
+        severity: 'warning',
+        group: loser,
         message: `in profile "${profile.name}", ${items.length === 1 ? 'one name is' : `${items.length} names are`} also served by "${winner}" (listed first), so this server's are dropped: ${items.slice(0, 2).join(', ')}${items.length > 2 ? ', ...' : ''}`,
         hint: `give "${loser}" a prefix (servers.${loser}.prefix), or deny those tools with servers.${loser}.tools.deny`,
         ...ctx.at(['servers', loser], { key: true }),

@@ -27,28 +27,36 @@ export async function checkDiscovery(ctx: DoctorContext, spec: ServerSpec): Prom
   };
   let d: Discovered;
   try {
-    d = await discover(spec.transport.url, { resourceMetadataUrl: probe.challenge?.resourceMetadataUrl, fetch: timed, allowInsecureHttp: spec.auth.allowInsecureHttp });
+    d = await discover(spec.transport.url, {
+      resourceMetadataUrl: probe.challenge?.resourceMetadataUrl,
+      fetch: timed,
+      allowInsecureHttp: spec.auth.allowInsecureHttp,
+    });
   } catch (err) {
-    const e = err instanceof McpgwError ? err : new McpgwError('MCPGW_E_OAUTH_DISCOVERY', `OAuth discovery failed: ${(err as Error).message}`);
+    const e =
+      err instanceof McpgwError ? err : new McpgwError('MCPGW_E_OAUTH_DISCOVERY', `OAuth discovery failed: ${(err as Error).message}`);
     return [{ ...e.toFinding(), ...at(ctx, spec.name, 'url') }];
   }
   const results: CheckResult[] = [];
   const as = d.asMetadata;
   if (d.fallback) {
     results.push({
-      code: 'MCPGW_W_OAUTH_FALLBACK', severity: 'warning',
+      code: 'MCPGW_W_OAUTH_FALLBACK',
+      severity: 'warning',
       message: `the server publishes no OAuth metadata; the 2025-03-26 default endpoints at ${new URL(d.authorizationServer).origin} are assumed`,
-      hint: 'nothing to change if login works; otherwise the server\'s OAuth support is incomplete (ask its operator for RFC 9728 / RFC 8414 metadata)',
+      hint: "nothing to change if login works; otherwise the server's OAuth support is incomplete (ask its operator for RFC 9728 / RFC 8414 metadata)",
     });
   }
   let client: string;
   if (spec.auth.clientId) client = 'the pre-registered client (auth.clientId)';
-  else if (as.client_id_metadata_document_supported === true && ctx.model?.gateway.clientMetadataUrl) client = 'a Client ID Metadata Document (gateway.oauth.clientMetadataUrl)';
+  else if (as.client_id_metadata_document_supported === true && ctx.model?.gateway.clientMetadataUrl)
+    client = 'a Client ID Metadata Document (gateway.oauth.clientMetadataUrl)';
   else if (typeof as.registration_endpoint === 'string') client = 'dynamic registration';
   else {
     const cimd = as.client_id_metadata_document_supported === true;
     results.push({
-      code: 'MCPGW_E_OAUTH_REGISTRATION', severity: 'error',
+      code: 'MCPGW_E_OAUTH_REGISTRATION',
+      severity: 'error',
       message: `no way to get a client at ${as.issuer}: no dynamic registration, no auth.clientId${cimd ? ', no gateway.oauth.clientMetadataUrl' : ''}`,
       hint: cimd
         ? 'host the output of "mcpgw auth client-metadata" over https and set gateway.oauth.clientMetadataUrl, or register a client and set auth.clientId'
@@ -57,7 +65,11 @@ export async function checkDiscovery(ctx: DoctorContext, spec: ServerSpec): Prom
     });
     return results;
   }
-  results.push({ code: 'MCPGW_I_OAUTH_OK', severity: 'info', message: `OAuth discovery: authorization server ${as.issuer}, PKCE S256, client by ${client}` });
+  results.push({
+    code: 'MCPGW_I_OAUTH_OK',
+    severity: 'info',
+    message: `OAuth discovery: authorization server ${as.issuer}, PKCE S256, client by ${client}`,
+  });
   return results;
 }
 
@@ -73,23 +85,67 @@ export async function checkToken(ctx: DoctorContext, spec: ServerSpec): Promise<
   const where = at(ctx, spec.name, 'auth');
   const now = Date.now();
   if (!entry?.hasAccessToken) {
-    return [{ code: 'MCPGW_E_OAUTH_NOT_AUTHORIZED', severity: 'error', message: 'needs authorization: no token is stored yet', hint: login, ...where }];
+    return [
+      {
+        code: 'MCPGW_E_OAUTH_NOT_AUTHORIZED',
+        severity: 'error',
+        message: 'needs authorization: no token is stored yet',
+        hint: login,
+        ...where,
+      },
+    ];
   }
   if (entry.serverUrl !== spec.transport.url) {
-    return [{ code: 'MCPGW_E_OAUTH_NOT_AUTHORIZED', severity: 'error', message: `needs authorization: the stored token was issued for ${entry.serverUrl}, not the current url`, hint: login, ...where }];
+    return [
+      {
+        code: 'MCPGW_E_OAUTH_NOT_AUTHORIZED',
+        severity: 'error',
+        message: `needs authorization: the stored token was issued for ${entry.serverUrl}, not the current url`,
+        hint: login,
+        ...where,
+      },
+    ];
   }
   const refresh = entry.hasRefreshToken;
   if (entry.expiresAt !== undefined && entry.expiresAt <= now) {
     if (refresh) {
-      return [{ code: 'MCPGW_I_OAUTH_REFRESHABLE', severity: 'info', message: `the access token expired ${ago(now - entry.expiresAt)} ago; the gateway refreshes it with the stored refresh token on next use` }];
+      return [
+        {
+          code: 'MCPGW_I_OAUTH_REFRESHABLE',
+          severity: 'info',
+          message: `the access token expired ${ago(now - entry.expiresAt)} ago; the gateway refreshes it with the stored refresh token on next use`,
+        },
+      ];
     }
-    return [{ code: 'MCPGW_E_OAUTH_EXPIRED', severity: 'error', message: `the access token expired ${ago(now - entry.expiresAt)} ago (${iso(entry.expiresAt)}) and there is no refresh token`, hint: login, ...where }];
+    return [
+      {
+        code: 'MCPGW_E_OAUTH_EXPIRED',
+        severity: 'error',
+        message: `the access token expired ${ago(now - entry.expiresAt)} ago (${iso(entry.expiresAt)}) and there is no refresh token`,
+        hint: login,
+        ...where,
+      },
+    ];
   }
   if (entry.expiresAt !== undefined && !refresh && entry.expiresAt - now < EXPIRING_MS) {
-    return [{ code: 'MCPGW_W_OAUTH_TOKEN_EXPIRING', severity: 'warning', message: `the access token expires in ${ago(entry.expiresAt - now)} and cannot be refreshed (no refresh token)`, hint: `authorize again when it does: mcpgw auth login ${spec.name}`, ...where }];
+    return [
+      {
+        code: 'MCPGW_W_OAUTH_TOKEN_EXPIRING',
+        severity: 'warning',
+        message: `the access token expires in ${ago(entry.expiresAt - now)} and cannot be refreshed (no refresh token)`,
+        hint: `authorize again when it does: mcpgw auth login ${spec.name}`,
+        ...where,
+      },
+    ];
   }
   const until = entry.expiresAt === undefined ? 'with no expiry given' : `until ${iso(entry.expiresAt)}`;
-  return [{ code: 'MCPGW_I_OAUTH_TOKEN_VALID', severity: 'info', message: `authorized: the access token is valid ${until}${refresh ? ' (refresh token stored)' : ''}` }];
+  return [
+    {
+      code: 'MCPGW_I_OAUTH_TOKEN_VALID',
+      severity: 'info',
+      message: `authorized: the access token is valid ${until}${refresh ? ' (refresh token stored)' : ''}`,
+    },
+  ];
 }
 
 function iso(ms: number): string {

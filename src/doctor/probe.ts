@@ -107,7 +107,12 @@ async function connect(ctx: DoctorContext, spec: ServerSpec, auth?: AuthProvider
       upstream.start();
     });
     if (state === 'ready') {
-      const lists = { tools: upstream.tools, prompts: upstream.prompts, resources: upstream.resources, resourceTemplates: upstream.resourceTemplates };
+      const lists = {
+        tools: upstream.tools,
+        prompts: upstream.prompts,
+        resources: upstream.resources,
+        resourceTemplates: upstream.resourceTemplates,
+      };
       return { ok: true, lists, ms: Date.now() - started };
     }
     const message = upstream.lastError ?? (state === 'starting' ? `did not finish initializing within ${formatSeconds(budget)}` : state);
@@ -120,13 +125,23 @@ async function connect(ctx: DoctorContext, spec: ServerSpec, auth?: AuthProvider
 
 function connected(spec: ServerSpec, r: Connected): CheckResult {
   const l = r.lists;
-  const counts = [`${l.tools.length} tool${l.tools.length === 1 ? '' : 's'}`, `${l.prompts.length} prompt${l.prompts.length === 1 ? '' : 's'}`, `${l.resources.length} resource${l.resources.length === 1 ? '' : 's'}`];
+  const counts = [
+    `${l.tools.length} tool${l.tools.length === 1 ? '' : 's'}`,
+    `${l.prompts.length} prompt${l.prompts.length === 1 ? '' : 's'}`,
+    `${l.resources.length} resource${l.resources.length === 1 ? '' : 's'}`,
+  ];
   const how = spec.transport.kind === 'stdio' ? 'started and initialized' : 'connected and initialized';
-  return { code: 'MCPGW_I_UPSTREAM_OK', severity: 'info', message: `${how} in ${formatSeconds(Math.max(100, Math.round(r.ms / 100) * 100))}: ${counts.join(', ')}` };
+  return {
+    code: 'MCPGW_I_UPSTREAM_OK',
+    severity: 'info',
+    message: `${how} in ${formatSeconds(Math.max(100, Math.round(r.ms / 100) * 100))}: ${counts.join(', ')}`,
+  };
 }
 
 /** What the Upstream's failure message says, as a code (messages of upstream/connect.ts). */
-export function classifyStdioFailure(message: string): 'MCPGW_E_UPSTREAM_COMMAND' | 'MCPGW_E_SERVER_TIMEOUT' | 'MCPGW_E_UPSTREAM_EXITED' | 'MCPGW_E_UPSTREAM_INITIALIZE' {
+export function classifyStdioFailure(
+  message: string,
+): 'MCPGW_E_UPSTREAM_COMMAND' | 'MCPGW_E_SERVER_TIMEOUT' | 'MCPGW_E_UPSTREAM_EXITED' | 'MCPGW_E_UPSTREAM_INITIALIZE' {
   if (/^command ".*" (not found|is not executable)/.test(message)) return 'MCPGW_E_UPSTREAM_COMMAND';
   if (/did not finish initializing within/.test(message)) return 'MCPGW_E_SERVER_TIMEOUT';
   if (/^the process (exited with code|was killed by)/.test(message)) return 'MCPGW_E_UPSTREAM_EXITED';
@@ -140,11 +155,18 @@ function stdioFailure(ctx: DoctorContext, spec: ServerSpec, r: Failed): CheckRes
   const seconds = formatSeconds(Math.min(spec.connectTimeoutMs, ctx.timeoutMs));
   switch (code) {
     case 'MCPGW_E_UPSTREAM_EXITED':
-      return { code, severity: 'error', message: r.message.replace(/^the process/, 'the server'), hint: `run it by hand to see the whole error: ${run}`, ...where };
+      return {
+        code,
+        severity: 'error',
+        message: r.message.replace(/^the process/, 'the server'),
+        hint: `run it by hand to see the whole error: ${run}`,
+        ...where,
+      };
     case 'MCPGW_E_SERVER_TIMEOUT': {
       const said = r.stderr.at(-1);
       return {
-        code, severity: 'error',
+        code,
+        severity: 'error',
         message: `started, but did not answer initialize within ${seconds}${said ? ` (its last stderr line: ${said})` : ''}`,
         hint: `check that it speaks MCP on stdout (logs go to stderr) by running: ${run}; if its first start downloads packages (npx -y), run doctor again or pass --timeout 60`,
         ...where,
@@ -161,16 +183,20 @@ function initializeFailure(ctx: DoctorContext, spec: ServerSpec, message: string
   const stdio = spec.transport.kind === 'stdio';
   if (!stdio && classifyStdioFailure(message) === 'MCPGW_E_SERVER_TIMEOUT') {
     return {
-      code: 'MCPGW_E_SERVER_TIMEOUT', severity: 'error',
+      code: 'MCPGW_E_SERVER_TIMEOUT',
+      severity: 'error',
       message: `the server accepted the connection but did not complete initialize within ${formatSeconds(Math.min(spec.connectTimeoutMs, ctx.timeoutMs))}`,
       hint: `check the server's health; if it is just slow, raise servers.${spec.name}.timeouts.connect (and doctor's --timeout)`,
       ...at(ctx, spec.name, 'url'),
     };
   }
   return {
-    code: 'MCPGW_E_UPSTREAM_INITIALIZE', severity: 'error',
+    code: 'MCPGW_E_UPSTREAM_INITIALIZE',
+    severity: 'error',
     message: `the MCP handshake failed: ${message.replace(/^initialize failed: /, '')}`,
-    hint: stdio ? `check that the command is an MCP server speaking stdio: ${commandLine(ctx, spec)}` : `check that servers.${spec.name}.url is the MCP endpoint and transport (${spec.transport.kind === 'http' ? spec.transport.transport : ''}) is what the server speaks`,
+    hint: stdio
+      ? `check that the command is an MCP server speaking stdio: ${commandLine(ctx, spec)}`
+      : `check that servers.${spec.name}.url is the MCP endpoint and transport (${spec.transport.kind === 'http' ? spec.transport.transport : ''}) is what the server speaks`,
     ...at(ctx, spec.name, stdio ? 'command' : 'url'),
   };
 }
@@ -181,30 +207,70 @@ function networkFailure(ctx: DoctorContext, spec: ServerSpec, a: Extract<HttpAns
   const hostPort = url ? `${url.hostname}:${url.port || (url.protocol === 'https:' ? 443 : 80)}` : '';
   switch (a.reason) {
     case 'refused':
-      return { code: 'MCPGW_E_UPSTREAM_REFUSED', severity: 'error', message: `connection refused at ${hostPort}: nothing listens there`, hint: `start the server, or fix the host and port in servers.${spec.name}.url`, ...where };
+      return {
+        code: 'MCPGW_E_UPSTREAM_REFUSED',
+        severity: 'error',
+        message: `connection refused at ${hostPort}: nothing listens there`,
+        hint: `start the server, or fix the host and port in servers.${spec.name}.url`,
+        ...where,
+      };
     case 'dns':
-      return { code: 'MCPGW_E_UPSTREAM_DNS', severity: 'error', message: `the host ${url?.hostname} was not found (DNS)`, hint: `check the host name in servers.${spec.name}.url, and this machine's DNS`, ...where };
+      return {
+        code: 'MCPGW_E_UPSTREAM_DNS',
+        severity: 'error',
+        message: `the host ${url?.hostname} was not found (DNS)`,
+        hint: `check the host name in servers.${spec.name}.url, and this machine's DNS`,
+        ...where,
+      };
     case 'tls': {
       const tls = explainTls(a.detail);
-      return { code: 'MCPGW_E_UPSTREAM_TLS', severity: 'error', message: `TLS failed with ${hostPort}: ${tls.what} (${a.detail})`, hint: tls.fix, ...where };
+      return {
+        code: 'MCPGW_E_UPSTREAM_TLS',
+        severity: 'error',
+        message: `TLS failed with ${hostPort}: ${tls.what} (${a.detail})`,
+        hint: tls.fix,
+        ...where,
+      };
     }
     case 'timeout':
-      return { code: 'MCPGW_E_UPSTREAM_UNREACHABLE', severity: 'error', message: `${hostPort} did not answer: ${a.detail}`, hint: `check that the server runs and that no firewall or proxy is in the way (proxies are not supported yet); servers.${spec.name}.url`, ...where };
+      return {
+        code: 'MCPGW_E_UPSTREAM_UNREACHABLE',
+        severity: 'error',
+        message: `${hostPort} did not answer: ${a.detail}`,
+        hint: `check that the server runs and that no firewall or proxy is in the way (proxies are not supported yet); servers.${spec.name}.url`,
+        ...where,
+      };
     default:
-      return { code: 'MCPGW_E_UPSTREAM_UNREACHABLE', severity: 'error', message: `cannot reach ${hostPort}: ${a.detail}`, hint: `check servers.${spec.name}.url and the network`, ...where };
+      return {
+        code: 'MCPGW_E_UPSTREAM_UNREACHABLE',
+        severity: 'error',
+        message: `cannot reach ${hostPort}: ${a.detail}`,
+        hint: `check servers.${spec.name}.url and the network`,
+        ...where,
+      };
   }
 }
 
-function statusFailure(ctx: DoctorContext, spec: ServerSpec, status: number, challenge: Challenge | undefined, usingToken: boolean): CheckResult | undefined {
+function statusFailure(
+  ctx: DoctorContext,
+  spec: ServerSpec,
+  status: number,
+  challenge: Challenge | undefined,
+  usingToken: boolean,
+): CheckResult | undefined {
   const url = at(ctx, spec.name, 'url');
   if (status === 401 || status === 403) {
     if (spec.auth.type === 'oauth') {
       // Without a token a 401 is the expected answer: the token check says what to do.
-      if (!usingToken) return { code: 'MCPGW_I_UPSTREAM_OK', severity: 'info', message: `reachable; it answers HTTP ${status} until authorized` };
+      if (!usingToken)
+        return { code: 'MCPGW_I_UPSTREAM_OK', severity: 'info', message: `reachable; it answers HTTP ${status} until authorized` };
       const scope = challenge?.error === 'insufficient_scope';
       return {
-        code: 'MCPGW_E_OAUTH_TOKEN_REJECTED', severity: 'error',
-        message: scope ? `the server wants more scopes than the stored token has (HTTP 403 insufficient_scope${challenge?.scope ? `: ${challenge.scope}` : ''})` : `the server refused the stored access token (HTTP ${status}): it was revoked or is for another resource`,
+        code: 'MCPGW_E_OAUTH_TOKEN_REJECTED',
+        severity: 'error',
+        message: scope
+          ? `the server wants more scopes than the stored token has (HTTP 403 insufficient_scope${challenge?.scope ? `: ${challenge.scope}` : ''})`
+          : `the server refused the stored access token (HTTP ${status}): it was revoked or is for another resource`,
         hint: `authorize again: mcpgw auth login ${spec.name}${scope ? ` (or set servers.${spec.name}.auth.scopes)` : ''}`,
         ...url,
       };
@@ -213,7 +279,8 @@ function statusFailure(ctx: DoctorContext, spec: ServerSpec, status: number, cha
       const raw = ctx.raw(['servers', spec.name, 'auth', 'value']);
       const shown = typeof raw === 'string' && raw.includes('$<') ? ` (${raw})` : '';
       return {
-        code: 'MCPGW_E_UPSTREAM_API_KEY', severity: 'error',
+        code: 'MCPGW_E_UPSTREAM_API_KEY',
+        severity: 'error',
         message: `the server rejected the API key sent in ${spec.auth.header} (HTTP ${status})`,
         hint: `check the key's value${shown} and that it is still valid; if the server wants another header or a "Bearer " prefix, change servers.${spec.name}.auth`,
         ...at(ctx, spec.name, 'auth', 'value'),
@@ -221,7 +288,8 @@ function statusFailure(ctx: DoctorContext, spec: ServerSpec, status: number, cha
     }
     const oauth = challenge?.resourceMetadataUrl !== undefined || challenge?.scheme.toLowerCase() === 'bearer';
     return {
-      code: 'MCPGW_E_UPSTREAM_AUTH_REQUIRED', severity: 'error',
+      code: 'MCPGW_E_UPSTREAM_AUTH_REQUIRED',
+      severity: 'error',
       message: `the server requires authentication (HTTP ${status})${oauth ? ' and offers OAuth' : ''}, and none is configured`,
       hint: oauth
         ? `add auth: { type: oauth } to servers.${spec.name}, then run: mcpgw auth login ${spec.name}`
@@ -232,17 +300,27 @@ function statusFailure(ctx: DoctorContext, spec: ServerSpec, status: number, cha
   if (status === 404 || status === 405) {
     const legacy = status === 405 && spec.transport.kind === 'http' && spec.transport.transport !== 'sse';
     return {
-      code: 'MCPGW_E_UPSTREAM_NOT_FOUND', severity: 'error',
+      code: 'MCPGW_E_UPSTREAM_NOT_FOUND',
+      severity: 'error',
       message: `no MCP endpoint at this URL (HTTP ${status})`,
-      hint: legacy ? `check the path of servers.${spec.name}.url; a legacy server may need transport: sse` : `check the path of servers.${spec.name}.url (often /mcp)`,
+      hint: legacy
+        ? `check the path of servers.${spec.name}.url; a legacy server may need transport: sse`
+        : `check the path of servers.${spec.name}.url (often /mcp)`,
       ...url,
     };
   }
   if (status >= 500) {
-    return { code: 'MCPGW_E_UPSTREAM_SERVER_ERROR', severity: 'error', message: `the server failed with HTTP ${status}`, hint: 'a problem on the server\'s side: check its logs or status page, and try again later', ...url };
+    return {
+      code: 'MCPGW_E_UPSTREAM_SERVER_ERROR',
+      severity: 'error',
+      message: `the server failed with HTTP ${status}`,
+      hint: "a problem on the server's side: check its logs or status page, and try again later",
+      ...url,
+    };
   }
   return {
-    code: 'MCPGW_E_UPSTREAM_HTTP_STATUS', severity: 'error',
+    code: 'MCPGW_E_UPSTREAM_HTTP_STATUS',
+    severity: 'error',
     message: `unexpected answer to initialize: HTTP ${status}`,
     hint: `check that servers.${spec.name}.url is an MCP endpoint and its transport (${spec.transport.kind === 'http' ? spec.transport.transport : ''}) is right`,
     ...url,

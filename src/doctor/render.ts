@@ -26,7 +26,8 @@ export function renderText(report: DoctorReport, options: RenderOptions = {}): s
   for (const group of report.groups) {
     lines.push('', c.bold(title(group)));
     const findings = report.findings.filter((f) => f.group === group.name);
-    if (findings.length === 0) lines.push(`  ${c.dim('-'.padEnd(INDENT - 2))}${report.offline ? 'nothing to check offline' : 'nothing to report'}`);
+    if (findings.length === 0)
+      lines.push(`  ${c.dim('-'.padEnd(INDENT - 2))}${report.offline ? 'nothing to check offline' : 'nothing to report'}`);
     for (const f of findings) lines.push(...renderFinding(f, width, show, c));
   }
   lines.push('', summaryLine(report, c));
@@ -81,7 +82,14 @@ export function wrap(text: string, width: number): string[] {
 }
 
 type Paint = (s: string) => string;
-interface Colors { red: Paint; yellow: Paint; green: Paint; cyan: Paint; dim: Paint; bold: Paint }
+interface Colors {
+  red: Paint;
+  yellow: Paint;
+  green: Paint;
+  cyan: Paint;
+  dim: Paint;
+  bold: Paint;
+}
 
 function colors(on: boolean): Colors {
   const sgr = (code: string): Paint => (on ? (s) => `\x1b[${code}m${s}\x1b[0m` : (s) => s);

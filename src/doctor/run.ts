@@ -42,11 +42,23 @@ export async function runDoctor(options: DoctorOptions, checks: readonly Check[]
   const extra: DoctorFinding[] = [];
   for (const spec of ctx.selected) {
     if (!spec.enabled && !ctx.named(spec.name)) {
-      extra.push({ code: 'MCPGW_I_SERVER_DISABLED', severity: 'info', message: `disabled (enabled: false): not checked; name it (mcpgw doctor ${spec.name}) to check it anyway`, group: spec.name, check: 'enabled' });
+      extra.push({
+        code: 'MCPGW_I_SERVER_DISABLED',
+        severity: 'info',
+        message: `disabled (enabled: false): not checked; name it (mcpgw doctor ${spec.name}) to check it anyway`,
+        group: spec.name,
+        check: 'enabled',
+      });
     }
   }
   if (ctx.offline) {
-    extra.push({ code: 'MCPGW_I_OFFLINE', severity: 'info', message: '--offline: no network, no server started; the daemon, connections, OAuth discovery and tool lists were not checked', group: 'gateway', check: 'offline' });
+    extra.push({
+      code: 'MCPGW_I_OFFLINE',
+      severity: 'info',
+      message: '--offline: no network, no server started; the daemon, connections, OAuth discovery and tool lists were not checked',
+      group: 'gateway',
+      check: 'offline',
+    });
   }
 
   let findings: DoctorFinding[];
@@ -62,14 +74,24 @@ export async function runDoctor(options: DoctorOptions, checks: readonly Check[]
   findings = redact(findings, ctx.secrets);
   const errors = findings.filter((f) => f.severity === 'error').length;
   const warnings = findings.filter((f) => f.severity === 'warning').length;
-  const daemon = ctx.offline ? { running: false } : await daemonView(ctx).then((v) => ({ running: v.running, url: v.url }), () => ({ running: false }));
+  const daemon = ctx.offline
+    ? { running: false }
+    : await daemonView(ctx).then(
+        (v) => ({ running: v.running, url: v.url }),
+        () => ({ running: false }),
+      );
   return {
     schemaVersion: 1,
     version: options.version,
     config: model?.file ?? ctx.load.files[0] ?? options.configPath,
     offline: ctx.offline,
     ok: errors === 0,
-    summary: { errors, warnings, passed: findings.filter((f) => f.severity === 'info' && PASSED.test(f.code)).length, durationMs: Date.now() - started },
+    summary: {
+      errors,
+      warnings,
+      passed: findings.filter((f) => f.severity === 'info' && PASSED.test(f.code)).length,
+      durationMs: Date.now() - started,
+    },
     daemon,
     groups,
     findings,
@@ -80,15 +102,27 @@ export async function runDoctor(options: DoctorOptions, checks: readonly Check[]
 const PASSED = /^MCPGW_I_(?!SERVER_DISABLED|OFFLINE|DAEMON_STOPPED)/;
 
 /** One check run: bounded in time; a throw becomes an internal finding, never a crash. */
-async function guard(ctx: DoctorContext, check: Check, group: string, run: () => Promise<readonly CheckResult[]> | readonly CheckResult[]): Promise<DoctorFinding[]> {
+async function guard(
+  ctx: DoctorContext,
+  check: Check,
+  group: string,
+  run: () => Promise<readonly CheckResult[]> | readonly CheckResult[],
+): Promise<DoctorFinding[]> {
   const limit = check.live ? ctx.timeoutMs + GRACE_MS : ctx.timeoutMs;
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<CheckResult[]>((resolve) => {
-    timer = setTimeout(() => resolve([{
-      code: 'MCPGW_W_DOCTOR_TIMEOUT', severity: 'warning',
-      message: `the check "${check.title}" did not finish within ${Math.round(limit / 1000)}s`,
-      hint: 'run doctor again with a longer --timeout',
-    }]), limit);
+    timer = setTimeout(
+      () =>
+        resolve([
+          {
+            code: 'MCPGW_W_DOCTOR_TIMEOUT',
+            severity: 'warning',
+            message: `the check "${check.title}" did not finish within ${Math.round(limit / 1000)}s`,
+            hint: 'run doctor again with a longer --timeout',
+          },
+        ]),
+      limit,
+    );
   });
   try {
     const results = await Promise.race([Promise.resolve().then(run), timeout]);
@@ -106,7 +140,12 @@ function groupsOf(ctx: DoctorContext, findings: readonly DoctorFinding[]): Docto
   const specs = ctx.model?.servers ?? [];
   for (const spec of specs) {
     if (!ctx.selected.includes(spec) && !findings.some((f) => f.group === spec.name)) continue;
-    groups.push({ name: spec.name, kind: 'server', transport: spec.transport.kind === 'stdio' ? 'stdio' : spec.transport.transport, enabled: spec.enabled });
+    groups.push({
+      name: spec.name,
+      kind: 'server',
+      transport: spec.transport.kind === 'stdio' ? 'stdio' : spec.transport.transport,
+      enabled: spec.enabled,
+    });
   }
   for (const f of findings) if (!groups.some((g) => g.name === f.group)) groups.push({ name: f.group, kind: 'server' });
   return groups;

@@ -7,7 +7,8 @@
 const TEMPLATE = /\$<(env|file):([^>:]+)(?::-[^>]*)?>/g;
 const SECRET_WORD = /(token|secret|passw(or)?d|passphrase|api[-_]?key|apikey|access[-_]?key|private[-_]?key|credential|auth)/i;
 /** Well-known token shapes (GitHub, OpenAI/Anthropic-style, Slack, AWS, GitLab, Google). */
-const TOKEN_SHAPE = /^(gh[pousr]_[A-Za-z0-9]{16,}|github_pat_\w{20,}|sk-[A-Za-z0-9_-]{16,}|xox[abpr]-[A-Za-z0-9-]{10,}|AKIA[0-9A-Z]{16}|glpat-[A-Za-z0-9_-]{16,}|AIza[0-9A-Za-z_-]{30,})$/;
+const TOKEN_SHAPE =
+  /^(gh[pousr]_[A-Za-z0-9]{16,}|github_pat_\w{20,}|sk-[A-Za-z0-9_-]{16,}|xox[abpr]-[A-Za-z0-9-]{10,}|AKIA[0-9A-Z]{16}|glpat-[A-Za-z0-9_-]{16,}|AIza[0-9A-Za-z_-]{30,})$/;
 
 /** The templates in a raw value, as labels: `$<env:NAME>`, `$<file:PATH>`. */
 export function templateLabels(raw: string): string[] {

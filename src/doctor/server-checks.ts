@@ -17,22 +17,58 @@ export function checkCommand(ctx: DoctorContext, spec: ServerSpec): CheckResult[
   const t = spec.transport;
   const r = findCommand(t, ctx.env);
   const where = at(ctx, spec.name, 'command');
-  if (r.found) return ctx.offline ? [{ code: 'MCPGW_I_COMMAND_FOUND', severity: 'info', message: `the command ${t.command === r.path ? r.path : `"${t.command}" is ${r.path}`} (not started: --offline)` }] : [];
+  if (r.found)
+    return ctx.offline
+      ? [
+          {
+            code: 'MCPGW_I_COMMAND_FOUND',
+            severity: 'info',
+            message: `the command ${t.command === r.path ? r.path : `"${t.command}" is ${r.path}`} (not started: --offline)`,
+          },
+        ]
+      : [];
   if (r.problem === 'not-executable') {
-    return [{ code: 'MCPGW_E_UPSTREAM_COMMAND', severity: 'error', message: `the command ${r.path} is not executable`, hint: `chmod +x ${r.path}, or fix servers.${spec.name}.command`, ...where }];
+    return [
+      {
+        code: 'MCPGW_E_UPSTREAM_COMMAND',
+        severity: 'error',
+        message: `the command ${r.path} is not executable`,
+        hint: `chmod +x ${r.path}, or fix servers.${spec.name}.command`,
+        ...where,
+      },
+    ];
   }
   if (r.problem === 'directory') {
-    return [{ code: 'MCPGW_E_UPSTREAM_COMMAND', severity: 'error', message: `the command ${r.path} is a folder, not a program`, hint: `fix servers.${spec.name}.command`, ...where }];
+    return [
+      {
+        code: 'MCPGW_E_UPSTREAM_COMMAND',
+        severity: 'error',
+        message: `the command ${r.path} is a folder, not a program`,
+        hint: `fix servers.${spec.name}.command`,
+        ...where,
+      },
+    ];
   }
   if (t.command.includes('/')) {
-    return [{ code: 'MCPGW_E_UPSTREAM_COMMAND', severity: 'error', message: `the command ${t.command} does not exist`, hint: `fix the path in servers.${spec.name}.command (relative paths start at the config's folder)`, ...where }];
+    return [
+      {
+        code: 'MCPGW_E_UPSTREAM_COMMAND',
+        severity: 'error',
+        message: `the command ${t.command} does not exist`,
+        hint: `fix the path in servers.${spec.name}.command (relative paths start at the config's folder)`,
+        ...where,
+      },
+    ];
   }
-  return [{
-    code: 'MCPGW_E_UPSTREAM_COMMAND', severity: 'error',
-    message: `the command "${t.command}" is not in any folder of the PATH the server gets (${r.searched ? `${r.searched.split(':').filter(Boolean).length} folders` : 'PATH is empty'})`,
-    hint: `install it, give its full path in servers.${spec.name}.command, or fix PATH`,
-    ...where,
-  }];
+  return [
+    {
+      code: 'MCPGW_E_UPSTREAM_COMMAND',
+      severity: 'error',
+      message: `the command "${t.command}" is not in any folder of the PATH the server gets (${r.searched ? `${r.searched.split(':').filter(Boolean).length} folders` : 'PATH is empty'})`,
+      hint: `install it, give its full path in servers.${spec.name}.command, or fix PATH`,
+      ...where,
+    },
+  ];
 }
 
 /** SPEC section 2: secrets in args are visible to every user in `ps`. */
@@ -40,7 +76,8 @@ export function checkArgs(ctx: DoctorContext, spec: ServerSpec): CheckResult[] {
   const raw = ctx.raw(['servers', spec.name, 'args']);
   if (spec.transport.kind !== 'stdio' || !Array.isArray(raw)) return [];
   return findArgSecrets(raw).map(({ index, what }) => ({
-    code: 'MCPGW_W_ARGS_SECRET', severity: 'warning',
+    code: 'MCPGW_W_ARGS_SECRET',
+    severity: 'warning',
     message: `args[${index}] holds ${what}: the value is visible to every user of this machine (ps, /proc)`,
     hint: `pass it in the server's env: instead (servers.${spec.name}.env), if the server can read it from there`,
     ...ctx.at(['servers', spec.name, 'args', index]),
@@ -59,14 +96,16 @@ export function checkServerExposure(ctx: DoctorContext, spec: ServerSpec): Check
     if (clear) {
       const what = spec.auth.type === 'oauth' ? 'OAuth tokens' : credentials ? 'the API key' : 'tool calls and results';
       results.push({
-        code: 'MCPGW_W_INSECURE_HTTP', severity: 'warning',
+        code: 'MCPGW_W_INSECURE_HTTP',
+        severity: 'warning',
         message: `${what} travel unencrypted: the url is plain http to ${url.hostname}`,
         hint: `use https in servers.${spec.name}.url`,
         ...at(ctx, spec.name, 'url'),
       });
     } else if (spec.auth.type === 'oauth' && spec.auth.allowInsecureHttp) {
       results.push({
-        code: 'MCPGW_W_INSECURE_HTTP', severity: 'warning',
+        code: 'MCPGW_W_INSECURE_HTTP',
+        severity: 'warning',
         message: 'auth.allowInsecureHttp is true: OAuth metadata and authorization-server URLs may use plain http beyond loopback',
         hint: `remove servers.${spec.name}.auth.allowInsecureHttp unless the authorization server is on a trusted network`,
         ...at(ctx, spec.name, 'auth', 'allowInsecureHttp'),
@@ -76,11 +115,20 @@ export function checkServerExposure(ctx: DoctorContext, spec: ServerSpec): Check
       results.push(literalSecret(ctx, ['servers', spec.name, 'auth', 'value'], 'the API key', envName('API_KEY')));
     }
     for (const header of Object.keys(spec.transport.headers)) {
-      if (looksSecretName(header) && isLiteralSecret(raw(['headers', header]))) results.push(literalSecret(ctx, ['servers', spec.name, 'headers', header], `the header ${header}`, envName(header.toUpperCase().replace(/[^A-Z0-9]/g, '_'))));
+      if (looksSecretName(header) && isLiteralSecret(raw(['headers', header])))
+        results.push(
+          literalSecret(
+            ctx,
+            ['servers', spec.name, 'headers', header],
+            `the header ${header}`,
+            envName(header.toUpperCase().replace(/[^A-Z0-9]/g, '_')),
+          ),
+        );
     }
   } else {
     for (const name of Object.keys(spec.transport.env)) {
-      if (looksSecretName(name) && isLiteralSecret(raw(['env', name]))) results.push(literalSecret(ctx, ['servers', spec.name, 'env', name], `env ${name}`, name));
+      if (looksSecretName(name) && isLiteralSecret(raw(['env', name])))
+        results.push(literalSecret(ctx, ['servers', spec.name, 'env', name], `env ${name}`, name));
     }
   }
   if (spec.auth.type === 'oauth' && isLiteralSecret(raw(['auth', 'clientSecret']))) {
@@ -102,14 +150,19 @@ export async function checkTools(ctx: DoctorContext, spec: ServerSpec): Promise<
   if (kept.length === 0) {
     if (lists.tools.length > 0) {
       results.push({
-        code: 'MCPGW_W_ZERO_TOOLS', severity: 'warning',
-        message: `the tools filter leaves none of the server's ${lists.tools.length} tools (for example ${lists.tools.slice(0, 2).map((t) => t.name).join(', ')})`,
+        code: 'MCPGW_W_ZERO_TOOLS',
+        severity: 'warning',
+        message: `the tools filter leaves none of the server's ${lists.tools.length} tools (for example ${lists.tools
+          .slice(0, 2)
+          .map((t) => t.name)
+          .join(', ')})`,
         hint: `fix servers.${spec.name}.tools: allow and deny are globs on the server's own tool names`,
         ...at(ctx, spec.name, 'tools'),
       });
     } else if (lists.prompts.length === 0 && lists.resources.length === 0 && lists.resourceTemplates.length === 0) {
       results.push({
-        code: 'MCPGW_W_ZERO_TOOLS', severity: 'warning',
+        code: 'MCPGW_W_ZERO_TOOLS',
+        severity: 'warning',
         message: 'the server offers no tools, prompts or resources: clients see nothing of it',
         hint: 'check its arguments and environment (some servers enable tools only when configured)',
         ...at(ctx, spec.name),
@@ -120,7 +173,8 @@ export async function checkTools(ctx: DoctorContext, spec: ServerSpec): Promise<
   const dropped = names.filter((n) => n.length > MAX_NAME_LENGTH);
   if (dropped.length > 0) {
     results.push({
-      code: 'MCPGW_W_NAME_DROPPED', severity: 'warning',
+      code: 'MCPGW_W_NAME_DROPPED',
+      severity: 'warning',
       message: `${count(dropped.length, 'tool name')} over ${MAX_NAME_LENGTH} characters, so dropped: ${examples(dropped)}`,
       hint: `shorten the prefix (servers.${spec.name}.prefix, or prefix: false)`,
       ...prefixAt(ctx, spec),
@@ -129,7 +183,8 @@ export async function checkTools(ctx: DoctorContext, spec: ServerSpec): Promise<
   const risky = names.filter((n) => n.length <= MAX_NAME_LENGTH && (n.length > CLIENT_NAME_LIMIT || n.includes('.')));
   if (risky.length > 0) {
     results.push({
-      code: 'MCPGW_W_LONG_NAME', severity: 'warning',
+      code: 'MCPGW_W_LONG_NAME',
+      severity: 'warning',
       message: `${count(risky.length, 'tool name')} over ${CLIENT_NAME_LIMIT} characters or with ".", which some clients reject: ${examples(risky)}`,
       hint: `shorten the prefix (servers.${spec.name}.prefix, or prefix: false), or hide them with servers.${spec.name}.tools.deny`,
       ...prefixAt(ctx, spec),

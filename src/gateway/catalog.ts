@@ -65,7 +65,14 @@ export function buildCatalog(members: readonly MemberView[], profileTools: Filte
   const templateRoutes = new Map<string, string>();
 
   /** Adds one named item under its exposed name, unless too long or taken by an earlier member. */
-  const expose = <T extends { name: string }>(kind: 'tool' | 'prompt', item: T, member: MemberView, routes: Map<string, Route>, out: T[], keep: (name: string) => boolean) => {
+  const expose = <T extends { name: string }>(
+    kind: 'tool' | 'prompt',
+    item: T,
+    member: MemberView,
+    routes: Map<string, Route>,
+    out: T[],
+    keep: (name: string) => boolean,
+  ) => {
     const name = exposedName(member.prefix, item.name);
     if (!keep(name)) return;
     if (name.length > MAX_NAME_LENGTH) {

@@ -35,7 +35,12 @@ export function summarizeChanges(previous: ConfigModel | undefined, next: Config
   const restartNeeded = previous ? RESTART_FIELDS.filter((f) => !sameSetting(previous.gateway, next.gateway, f)) : [];
   const gatewayChanged = previous ? JSON.stringify(previous.gateway) !== JSON.stringify(next.gateway) : true;
   return {
-    added, removed, restarted, updated, profilesChanged, restartNeeded,
+    added,
+    removed,
+    restarted,
+    updated,
+    profilesChanged,
+    restartNeeded,
     changed: added.length + removed.length + restarted.length + updated.length > 0 || profilesChanged || gatewayChanged,
   };
 }

@@ -89,7 +89,10 @@ export class Gateway implements SessionHost {
       auth: spec.transport.kind === 'http' ? this.options.authFor(spec) : undefined,
       onServerRequest: (u, request, signal) => this.routeServerRequest(u, request, signal, owner),
     });
-    this.listeners.set(upstream, upstream.on((event) => this.onUpstreamEvent(upstream, event, owner)));
+    this.listeners.set(
+      upstream,
+      upstream.on((event) => this.onUpstreamEvent(upstream, event, owner)),
+    );
     return upstream;
   }
 
@@ -107,7 +110,9 @@ export class Gateway implements SessionHost {
     }
     const nextProfiles = new Map<string, ProfileView>();
     for (const profile of model.profiles) {
-      const members = profile.servers.map((n) => model.servers.find((s) => s.name === n)).filter((s): s is ServerSpec => Boolean(s?.enabled));
+      const members = profile.servers
+        .map((n) => model.servers.find((s) => s.name === n))
+        .filter((s): s is ServerSpec => Boolean(s?.enabled));
       nextProfiles.set(profile.name, new ProfileView(profile, members));
     }
     const oldServers = this.servers;
@@ -117,10 +122,12 @@ export class Gateway implements SessionHost {
     if (previous) this.generation++;
     else this.generation = 1;
 
-    await Promise.all([...oldServers.values()].map(async (u) => {
-      await this.pool.release(u);
-      if (!this.pool.holds(u)) this.forget(u);
-    }));
+    await Promise.all(
+      [...oldServers.values()].map(async (u) => {
+        await this.pool.release(u);
+        if (!this.pool.holds(u)) this.forget(u);
+      }),
+    );
 
     for (const session of [...this.sessions]) {
       const view = this.profiles.get(session.profile);
@@ -219,15 +226,18 @@ export class Gateway implements SessionHost {
   private resetIdleTimer(): void {
     clearInterval(this.idleTimer);
     const idle = this.model?.gateway.sessionIdleTimeoutMs ?? 30 * 60_000;
-    this.idleTimer = setInterval(() => {
-      const cutoff = Date.now() - idle;
-      for (const session of this.sessions) {
-        if (session.lastActivity < cutoff && session.inflight.size === 0) {
-          this.log.info('closing idle session', { profile: session.profile, session: session.id });
-          void session.close();
+    this.idleTimer = setInterval(
+      () => {
+        const cutoff = Date.now() - idle;
+        for (const session of this.sessions) {
+          if (session.lastActivity < cutoff && session.inflight.size === 0) {
+            this.log.info('closing idle session', { profile: session.profile, session: session.id });
+            void session.close();
+          }
         }
-      }
-    }, Math.max(1000, Math.min(60_000, Math.floor(idle / 2))));
+      },
+      Math.max(1000, Math.min(60_000, Math.floor(idle / 2))),
+    );
     this.idleTimer.unref();
   }
 
@@ -307,7 +317,9 @@ export class Gateway implements SessionHost {
   private pushLevel(upstream: Upstream, owner?: ClientSession): void {
     if (upstream.state !== 'ready' || !upstream.capabilities?.logging) return;
     let best: LoggingLevel | undefined;
-    const candidates = owner ? [owner] : [...this.sessions].filter((s) => this.profiles.get(s.profile)?.has(upstream.name) && !s.own.has(upstream.name));
+    const candidates = owner
+      ? [owner]
+      : [...this.sessions].filter((s) => this.profiles.get(s.profile)?.has(upstream.name) && !s.own.has(upstream.name));
     for (const s of candidates) {
       if (s.logLevel && (!best || LEVELS.indexOf(s.logLevel) < LEVELS.indexOf(best))) best = s.logLevel;
     }
@@ -384,7 +396,9 @@ export class Gateway implements SessionHost {
     }
     if (method === 'notifications/message') {
       const level = String(params.level ?? 'info');
-      const targets = owner ? [owner] : [...this.sessions].filter((s) => this.profiles.get(s.profile)?.has(upstream.name) && !s.own.has(upstream.name));
+      const targets = owner
+        ? [owner]
+        : [...this.sessions].filter((s) => this.profiles.get(s.profile)?.has(upstream.name) && !s.own.has(upstream.name));
       for (const session of targets) {
         if (session.wantsLevel(level)) session.notify(method, params, session.requestTo(upstream));
       }
@@ -395,16 +409,29 @@ export class Gateway implements SessionHost {
    * A server-to-client request goes to the session that owns the upstream, else to the only
    * session with a call in flight to it (SPEC section 5); otherwise it cannot be attributed.
    */
-  private async routeServerRequest(upstream: Upstream, request: ServerRequest, signal: AbortSignal, owner?: ClientSession): Promise<Result> {
+  private async routeServerRequest(
+    upstream: Upstream,
+    request: ServerRequest,
+    signal: AbortSignal,
+    owner?: ClientSession,
+  ): Promise<Result> {
     let session = owner;
     if (!session) {
       const candidates = [...this.sessions].filter((s) => s.inflight.has(upstream));
       if (candidates.length !== 1) {
-        const why = candidates.length === 0 ? 'no client session has a call in flight to it' : `${candidates.length} client sessions have calls in flight to it`;
+        const why =
+          candidates.length === 0
+            ? 'no client session has a call in flight to it'
+            : `${candidates.length} client sessions have calls in flight to it`;
         // The reference servers ask for roots right after initialize, before any call: routine.
         const quiet = candidates.length === 0 && request.method === 'roots/list';
         this.log[quiet ? 'debug' : 'warn'](`refused ${request.method} from server "${upstream.name}": ${why}`, { server: upstream.name });
-        throw Object.assign(new Error(`mcpgw cannot tell which client this ${request.method} request is for: ${why} (use isolation: session for this server)`), { code: -32603 });
+        throw Object.assign(
+          new Error(
+            `mcpgw cannot tell which client this ${request.method} request is for: ${why} (use isolation: session for this server)`,
+          ),
+          { code: -32603 },
+        );
       }
       session = candidates[0]!;
     }

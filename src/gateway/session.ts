@@ -67,7 +67,10 @@ export class ClientSession {
   /** Per-session catalog cache, for profiles with session-isolated members. */
   catalogCache?: Catalog;
 
-  constructor(private readonly host: SessionHost, profile: string) {
+  constructor(
+    private readonly host: SessionHost,
+    profile: string,
+  ) {
     this.profile = profile;
     sharedValidator ??= new AjvJsonSchemaValidator();
     this.server = new Server(
@@ -110,21 +113,39 @@ export class ClientSession {
   /** Sends a notification; a closed or broken session is just skipped. */
   notify(method: string, params?: Record<string, unknown>, relatedRequestId?: RequestId): void {
     if (this.closed || this.id === undefined) return;
-    this.server.notification({ method, params } as never, relatedRequestId === undefined ? undefined : { relatedRequestId }).catch(() => undefined);
+    this.server
+      .notification({ method, params } as never, relatedRequestId === undefined ? undefined : { relatedRequestId })
+      .catch(() => undefined);
   }
 
   /** Relays a server-to-client request (sampling, elicitation, roots) to this client. */
-  async forwardRequest(method: string, params: Record<string, unknown> | undefined, signal: AbortSignal, relatedRequestId?: RequestId): Promise<Result> {
+  async forwardRequest(
+    method: string,
+    params: Record<string, unknown> | undefined,
+    signal: AbortSignal,
+    relatedRequestId?: RequestId,
+  ): Promise<Result> {
     const caps = this.server.getClientCapabilities() ?? {};
     const mode = (params?.mode as string | undefined) ?? 'form';
     const supported =
-      method === 'sampling/createMessage' ? Boolean(caps.sampling)
-      : method === 'elicitation/create' ? Boolean(caps.elicitation) && (mode !== 'url' || Boolean((caps.elicitation as { url?: unknown }).url))
-      : method === 'roots/list' ? Boolean(caps.roots)
-      : false;
-    if (!supported) throw jsonRpcError(ErrorCode.MethodNotFound, `the client does not support ${method}${method === 'elicitation/create' ? ` (${mode} mode)` : ''}`);
+      method === 'sampling/createMessage'
+        ? Boolean(caps.sampling)
+        : method === 'elicitation/create'
+          ? Boolean(caps.elicitation) && (mode !== 'url' || Boolean((caps.elicitation as { url?: unknown }).url))
+          : method === 'roots/list'
+            ? Boolean(caps.roots)
+            : false;
+    if (!supported)
+      throw jsonRpcError(
+        ErrorCode.MethodNotFound,
+        `the client does not support ${method}${method === 'elicitation/create' ? ` (${mode} mode)` : ''}`,
+      );
     try {
-      return (await this.server.request({ method, params } as never, RAW_RESULT, { signal, relatedRequestId, timeout: 30 * 60_000 })) as Result;
+      return (await this.server.request({ method, params } as never, RAW_RESULT, {
+        signal,
+        relatedRequestId,
+        timeout: 30 * 60_000,
+      })) as Result;
     } catch (err) {
       throw passThrough(err);
     }
@@ -141,7 +162,10 @@ export class ClientSession {
     this.host.sessionClosed(this);
   }
 
-  private async handle(request: JSONRPCRequest, extra: { signal: AbortSignal; requestId: RequestId; sendNotification: (n: never) => Promise<void> }): Promise<Result> {
+  private async handle(
+    request: JSONRPCRequest,
+    extra: { signal: AbortSignal; requestId: RequestId; sendNotification: (n: never) => Promise<void> },
+  ): Promise<Result> {
     this.touch();
     const params = (request.params ?? {}) as Record<string, unknown>;
     try {
@@ -256,7 +280,11 @@ export class ClientSession {
       const result = await upstream.request(method, params, {
         signal: extra.signal,
         onprogress: (progress) => {
-          sent = sent.then(() => extra.sendNotification({ method: 'notifications/progress', params: { ...progress, progressToken: token } } as never)).catch(() => undefined);
+          sent = sent
+            .then(() =>
+              extra.sendNotification({ method: 'notifications/progress', params: { ...progress, progressToken: token } } as never),
+            )
+            .catch(() => undefined);
         },
       });
       await sent;
@@ -297,7 +325,13 @@ export function passThrough(err: unknown): Error {
 export function matchesTemplate(template: string, uri: string): boolean {
   const pattern = template
     .split(/(\{[^}]*\})/)
-    .map((part) => (part.startsWith('{') ? (part.startsWith('{+') || part.startsWith('{#') ? '.*' : '[^/]*') : part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')))
+    .map((part) =>
+      part.startsWith('{')
+        ? part.startsWith('{+') || part.startsWith('{#')
+          ? '.*'
+          : '[^/]*'
+        : part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'),
+    )
     .join('');
   return new RegExp(`^${pattern}$`).test(uri);
 }

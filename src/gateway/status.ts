@@ -41,7 +41,7 @@ export function buildStatus(gateway: Gateway, config: ConfigStatus, authStatus: 
     const s = upstream?.status();
     const auth = authStatus(spec.name) ?? { type: spec.auth.type, status: 'none' as const };
     servers[spec.name] = {
-      state: !spec.enabled ? 'disabled' : s?.state ?? (spec.isolation === 'session' ? 'ready' : 'starting'),
+      state: !spec.enabled ? 'disabled' : (s?.state ?? (spec.isolation === 'session' ? 'ready' : 'starting')),
       enabled: spec.enabled,
       transport: spec.transport.kind === 'stdio' ? 'stdio' : spec.transport.transport,
       isolation: spec.isolation,

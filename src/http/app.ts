@@ -24,8 +24,12 @@ export interface AppHost extends McpHost {
 export function createApp(host: AppHost, log: Logger): H3 {
   const app = new H3({
     onError: (error, event) => {
-      if ((error as { status?: number }).status === 404) return errorResponse(404, 'MCPGW_E_HTTP_PROFILE', `no route for ${event.url.pathname}`);
-      log.error(`request failed: ${error.message}`, { path: event.url.pathname, stack: error.cause instanceof Error ? error.cause.stack : error.stack });
+      if ((error as { status?: number }).status === 404)
+        return errorResponse(404, 'MCPGW_E_HTTP_PROFILE', `no route for ${event.url.pathname}`);
+      log.error(`request failed: ${error.message}`, {
+        path: event.url.pathname,
+        stack: error.cause instanceof Error ? error.cause.stack : error.stack,
+      });
       return jsonResponse(500, { error: { code: 'MCPGW_E_INTERNAL', message: 'internal error' } });
     },
   });
@@ -33,7 +37,13 @@ export function createApp(host: AppHost, log: Logger): H3 {
   app.use((event: H3Event) => {
     const headers = event.req.headers;
     const verdict = admit(
-      { path: event.url.pathname, method: event.req.method, host: headers.get('host'), origin: headers.get('origin'), authorization: headers.get('authorization') },
+      {
+        path: event.url.pathname,
+        method: event.req.method,
+        host: headers.get('host'),
+        origin: headers.get('origin'),
+        authorization: headers.get('authorization'),
+      },
       host.settings(),
     );
     if (verdict.kind === 'preflight') return new Response(null, { status: 204, headers: verdict.headers });
@@ -50,9 +60,18 @@ export function createApp(host: AppHost, log: Logger): H3 {
     return jsonResponse(waiting.length === 0 ? 200 : 503, { status: waiting.length === 0 ? 'ready' : 'starting', waiting });
   });
   app.get('/status', () => jsonResponse(200, host.status()));
-  app.get('/', () => new Response(renderStatusPage(host.status() as Parameters<typeof renderStatusPage>[0]), {
-    headers: { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store', 'x-frame-options': 'DENY', 'content-security-policy': "default-src 'none'; style-src 'unsafe-inline'" },
-  }));
+  app.get(
+    '/',
+    () =>
+      new Response(renderStatusPage(host.status() as Parameters<typeof renderStatusPage>[0]), {
+        headers: {
+          'content-type': 'text/html; charset=utf-8',
+          'cache-control': 'no-store',
+          'x-frame-options': 'DENY',
+          'content-security-policy': "default-src 'none'; style-src 'unsafe-inline'",
+        },
+      }),
+  );
   host.extraRoutes?.(app);
   return app;
 }

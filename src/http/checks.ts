@@ -48,7 +48,8 @@ export function checkPost(req: IncomingMessage, body: unknown): PostBody | Refus
   }
   const batch = Array.isArray(body);
   const messages = (batch ? body : [body]) as JSONRPCMessage[];
-  if (messages.length > MAX_BATCH) return { status: 400, code: -32600, message: `Invalid Request: Batch must not exceed ${MAX_BATCH} messages` };
+  if (messages.length > MAX_BATCH)
+    return { status: 400, code: -32600, message: `Invalid Request: Batch must not exceed ${MAX_BATCH} messages` };
   const requestIds: RequestId[] = [];
   let initialize: JSONRPCMessage | undefined;
   for (const message of messages) {
@@ -65,7 +66,11 @@ export function checkPost(req: IncomingMessage, body: unknown): PostBody | Refus
 export function checkProtocolVersion(req: IncomingMessage): Refusal | undefined {
   const version = header(req, 'mcp-protocol-version');
   if (version === undefined || SUPPORTED_PROTOCOL_VERSIONS.includes(version)) return undefined;
-  return { status: 400, code: -32000, message: `Bad Request: Unsupported protocol version: ${version} (supported versions: ${SUPPORTED_PROTOCOL_VERSIONS.join(', ')})` };
+  return {
+    status: 400,
+    code: -32000,
+    message: `Bad Request: Unsupported protocol version: ${version} (supported versions: ${SUPPORTED_PROTOCOL_VERSIONS.join(', ')})`,
+  };
 }
 
 export function protocolVersionOf(req: IncomingMessage): string {

@@ -8,7 +8,11 @@ import type { GatewaySpec } from '../config/types.js';
  * Pure functions of the request headers and the live gateway settings.
  */
 
-export type GuardFailure = { readonly status: 401 | 403; readonly code: 'MCPGW_E_HTTP_HOST' | 'MCPGW_E_HTTP_ORIGIN' | 'MCPGW_E_HTTP_UNAUTHORIZED'; readonly message: string };
+export type GuardFailure = {
+  readonly status: 401 | 403;
+  readonly code: 'MCPGW_E_HTTP_HOST' | 'MCPGW_E_HTTP_ORIGIN' | 'MCPGW_E_HTTP_UNAUTHORIZED';
+  readonly message: string;
+};
 
 function hostnameOf(hostHeader: string): string {
   const h = hostHeader.trim().toLowerCase();
@@ -26,7 +30,10 @@ function allowedFor(gw: GatewaySpec): { hosts: Set<string>; publicOrigin: string
   let allowed = allowedBySettings.get(gw);
   if (!allowed) {
     const publicUrl = new URL(gw.publicUrl);
-    allowed = { hosts: new Set([bare(gw.listen.host), bare(publicUrl.hostname), ...gw.allowedHosts.map(bare)]), publicOrigin: publicUrl.origin };
+    allowed = {
+      hosts: new Set([bare(gw.listen.host), bare(publicUrl.hostname), ...gw.allowedHosts.map(bare)]),
+      publicOrigin: publicUrl.origin,
+    };
     allowedBySettings.set(gw, allowed);
   }
   return allowed;
@@ -36,7 +43,11 @@ export function checkHost(hostHeader: string | null, gw: GatewaySpec): GuardFail
   if (!hostHeader) return { status: 403, code: 'MCPGW_E_HTTP_HOST', message: 'missing Host header' };
   const host = bare(hostnameOf(hostHeader));
   if (isLoopbackHost(host) || allowedFor(gw).hosts.has(host)) return undefined;
-  return { status: 403, code: 'MCPGW_E_HTTP_HOST', message: `Host "${host}" is not allowed; add it to gateway.allowedHosts if this is intended` };
+  return {
+    status: 403,
+    code: 'MCPGW_E_HTTP_HOST',
+    message: `Host "${host}" is not allowed; add it to gateway.allowedHosts if this is intended`,
+  };
 }
 
 export function isLoopbackOrigin(origin: string): boolean {
@@ -50,8 +61,13 @@ export function isLoopbackOrigin(origin: string): boolean {
 
 export function checkOrigin(origin: string | null, gw: GatewaySpec): GuardFailure | undefined {
   if (origin === null) return undefined;
-  if (origin !== 'null' && (isLoopbackOrigin(origin) || origin === allowedFor(gw).publicOrigin || gw.allowedOrigins.includes(origin))) return undefined;
-  return { status: 403, code: 'MCPGW_E_HTTP_ORIGIN', message: `Origin "${origin}" is not allowed; add it to gateway.allowedOrigins if this is intended` };
+  if (origin !== 'null' && (isLoopbackOrigin(origin) || origin === allowedFor(gw).publicOrigin || gw.allowedOrigins.includes(origin)))
+    return undefined;
+  return {
+    status: 403,
+    code: 'MCPGW_E_HTTP_ORIGIN',
+    message: `Origin "${origin}" is not allowed; add it to gateway.allowedOrigins if this is intended`,
+  };
 }
 
 function sameSecret(a: string, b: string): boolean {
@@ -63,7 +79,11 @@ function sameSecret(a: string, b: string): boolean {
 /** Bearer <token>; with allowBasic also Basic auth with the token as password (browsers). */
 export function checkBearer(authorization: string | null, gw: GatewaySpec, allowBasic: boolean): GuardFailure | undefined {
   if (gw.bearerTokens.length === 0) return undefined;
-  const fail: GuardFailure = { status: 401, code: 'MCPGW_E_HTTP_UNAUTHORIZED', message: 'missing or invalid Authorization: send "Authorization: Bearer <token>" with a token from gateway.auth.bearerTokens' };
+  const fail: GuardFailure = {
+    status: 401,
+    code: 'MCPGW_E_HTTP_UNAUTHORIZED',
+    message: 'missing or invalid Authorization: send "Authorization: Bearer <token>" with a token from gateway.auth.bearerTokens',
+  };
   if (!authorization) return fail;
   const [scheme, value = ''] = authorization.trim().split(/\s+/, 2);
   let presented: string | undefined;
@@ -111,17 +131,31 @@ export function admit(req: RequestFacts, gw: GatewaySpec): Admission {
   const denied = checkHost(req.host, gw) ?? checkOrigin(req.origin, gw);
   if (denied) return { kind: 'deny', failure: denied };
   const origin = req.origin;
-  const cors = origin && gw.allowedOrigins.includes(origin)
-    ? { 'access-control-allow-origin': origin, 'access-control-expose-headers': 'mcp-session-id', vary: 'origin' }
-    : undefined;
+  const cors =
+    origin && gw.allowedOrigins.includes(origin)
+      ? { 'access-control-allow-origin': origin, 'access-control-expose-headers': 'mcp-session-id', vary: 'origin' }
+      : undefined;
   if (req.method === 'OPTIONS' && cors) {
-    return { kind: 'preflight', headers: { ...cors, 'access-control-allow-methods': 'GET, POST, DELETE', 'access-control-allow-headers': CORS_ALLOW_HEADERS, 'access-control-max-age': '600' } };
+    return {
+      kind: 'preflight',
+      headers: {
+        ...cors,
+        'access-control-allow-methods': 'GET, POST, DELETE',
+        'access-control-allow-headers': CORS_ALLOW_HEADERS,
+        'access-control-max-age': '600',
+      },
+    };
   }
   // The OAuth redirect target and start links are opened by a browser without our token;
   // logout changes state, so it needs the token like /status.
   if (path.startsWith('/oauth/') && !path.startsWith('/oauth/logout/')) return cors ? { kind: 'pass', cors } : PASS;
   const browserPath = path === '/' || path === '/status';
   const unauthorized = checkBearer(req.authorization, gw, browserPath);
-  if (unauthorized) return { kind: 'deny', failure: unauthorized, challenge: browserPath ? 'Basic realm="mcpgw", Bearer realm="mcpgw"' : 'Bearer realm="mcpgw"' };
+  if (unauthorized)
+    return {
+      kind: 'deny',
+      failure: unauthorized,
+      challenge: browserPath ? 'Basic realm="mcpgw", Bearer realm="mcpgw"' : 'Bearer realm="mcpgw"',
+    };
   return cors ? { kind: 'pass', cors } : PASS;
 }

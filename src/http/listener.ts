@@ -13,7 +13,11 @@ import { sendJson, sendJsonRpcError } from './respond.js';
  * part of the gateway's CPU per call (docs/performance.md). They pass the same guard as the
  * h3 routes (Host, Origin, CORS, bearer). Everything else is h3's (http/app.ts).
  */
-export function createListener(host: AppHost, log: Logger, options: McpEndpointOptions = {}): { listener: RequestListener; mcp: McpEndpoint } {
+export function createListener(
+  host: AppHost,
+  log: Logger,
+  options: McpEndpointOptions = {},
+): { listener: RequestListener; mcp: McpEndpoint } {
   const mcp = new McpEndpoint(host, options);
   const app = toNodeHandler(createApp(host, log));
   const listener = (req: IncomingMessage, res: ServerResponse): void => {
@@ -27,7 +31,13 @@ export function createListener(host: AppHost, log: Logger, options: McpEndpointO
     }
     const headers = req.headers;
     const verdict = admit(
-      { path, method: req.method ?? 'GET', host: headers.host ?? null, origin: headers.origin ?? null, authorization: headers.authorization ?? null },
+      {
+        path,
+        method: req.method ?? 'GET',
+        host: headers.host ?? null,
+        origin: headers.origin ?? null,
+        authorization: headers.authorization ?? null,
+      },
       host.settings(),
     );
     if (verdict.kind === 'preflight') {

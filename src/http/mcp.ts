@@ -41,7 +41,10 @@ export class McpEndpoint {
   private readonly keepAliveMs: number;
   private readonly holdMs: number;
 
-  constructor(private readonly host: McpHost, options: McpEndpointOptions = {}) {
+  constructor(
+    private readonly host: McpHost,
+    options: McpEndpointOptions = {},
+  ) {
     this.keepAliveMs = options.keepAliveMs ?? SSE_KEEP_ALIVE_MS;
     this.holdMs = options.holdMs ?? this.keepAliveMs;
   }
@@ -49,12 +52,17 @@ export class McpEndpoint {
   async handle(req: IncomingMessage, res: ServerResponse, profile: string): Promise<void> {
     if (!this.host.hasProfile(profile)) {
       const names = this.host.profileNames();
-      return sendJsonRpcError(res, 404, -32600, `no profile "${profile}"; profiles: ${names.length > 0 ? names.join(', ') : '(none)'}`, { code: 'MCPGW_E_HTTP_PROFILE' });
+      return sendJsonRpcError(res, 404, -32600, `no profile "${profile}"; profiles: ${names.length > 0 ? names.join(', ') : '(none)'}`, {
+        code: 'MCPGW_E_HTTP_PROFILE',
+      });
     }
     let body: unknown;
     if (req.method === 'POST') {
       const text = await readBody(req, MAX_BODY_BYTES);
-      if (text === undefined) return sendJsonRpcError(res, 413, -32600, `request body over ${MAX_BODY_BYTES / 1024 / 1024} MB`, { code: 'MCPGW_E_HTTP_BODY_TOO_LARGE' });
+      if (text === undefined)
+        return sendJsonRpcError(res, 413, -32600, `request body over ${MAX_BODY_BYTES / 1024 / 1024} MB`, {
+          code: 'MCPGW_E_HTTP_BODY_TOO_LARGE',
+        });
       try {
         body = JSON.parse(text);
       } catch {
@@ -64,13 +72,18 @@ export class McpEndpoint {
     const sessionId = header(req, 'mcp-session-id');
     if (sessionId) {
       const entry = this.entries.get(sessionId);
-      if (!entry || entry.session.profile !== profile || entry.session.closed) return refuse(res, { status: 404, code: -32001, message: 'Session not found' });
+      if (!entry || entry.session.profile !== profile || entry.session.closed)
+        return refuse(res, { status: 404, code: -32001, message: 'Session not found' });
       entry.session.touch();
       return this.inSession(entry, req, res, body);
     }
     const first = Array.isArray(body) ? (body.length === 1 ? body[0] : undefined) : body;
     if (req.method !== 'POST' || (first as { method?: unknown } | null | undefined)?.method !== 'initialize') {
-      return refuse(res, { status: 400, code: -32000, message: 'Bad Request: no valid Mcp-Session-Id header, and not an initialize request' });
+      return refuse(res, {
+        status: 400,
+        code: -32000,
+        message: 'Bad Request: no valid Mcp-Session-Id header, and not an initialize request',
+      });
     }
     return this.startSession(req, res, profile, body);
   }
@@ -108,7 +121,12 @@ export class McpEndpoint {
     if (refusal) return refuse(res, refusal);
     const lastEventId = header(req, 'last-event-id');
     if (lastEventId) {
-      if (!transport.resume(res, lastEventId)) refuse(res, { status: 400, code: -32000, message: 'Bad Request: unknown Last-Event-ID (not an event of this session, or no longer kept)' });
+      if (!transport.resume(res, lastEventId))
+        refuse(res, {
+          status: 400,
+          code: -32000,
+          message: 'Bad Request: unknown Last-Event-ID (not an event of this session, or no longer kept)',
+        });
     } else if (!transport.openGet(res, protocolVersionOf(req))) {
       refuse(res, { status: 409, code: -32000, message: 'Conflict: Only one SSE stream is allowed per session' });
     }
@@ -118,11 +136,13 @@ export class McpEndpoint {
   private async startSession(req: IncomingMessage, res: ServerResponse, profile: string, body: unknown): Promise<void> {
     const post = checkPost(req, body);
     if (isRefusal(post)) return refuse(res, post);
-    if (post.messages.length > 1) return refuse(res, { status: 400, code: -32600, message: 'Invalid Request: Only one initialization request is allowed' });
+    if (post.messages.length > 1)
+      return refuse(res, { status: 400, code: -32600, message: 'Invalid Request: Only one initialization request is allowed' });
     // The one place the SDK's zod schema still runs: once per session, for a message the
     // Server would otherwise answer with an error on a session that then exists.
     const init = post.initialize;
-    if (!init || !isInitializeRequest(init)) return refuse(res, { status: 400, code: -32600, message: 'Invalid Request: malformed initialize request' });
+    if (!init || !isInitializeRequest(init))
+      return refuse(res, { status: 400, code: -32600, message: 'Invalid Request: malformed initialize request' });
     const session = this.host.openSession(profile);
     const id = randomUUID();
     const transport = new SessionTransport(id, this.keepAliveMs, this.holdMs);

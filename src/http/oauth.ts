@@ -25,14 +25,19 @@ export function registerOAuthRoutes(app: H3, host: () => OAuthRoutesHost | undef
       return new Response(null, { status: 302, headers: { location: url.href, 'cache-control': 'no-store' } });
     } catch (err) {
       const e = err instanceof McpgwError ? err : undefined;
-      return page(e?.code === 'MCPGW_E_OAUTH_UNKNOWN_SERVER' ? 404 : 502, 'Authorization could not start', `${e?.message ?? 'internal error'}${e?.hint ? ` (${e.hint})` : ''}`);
+      return page(
+        e?.code === 'MCPGW_E_OAUTH_UNKNOWN_SERVER' ? 404 : 502,
+        'Authorization could not start',
+        `${e?.message ?? 'internal error'}${e?.hint ? ` (${e.hint})` : ''}`,
+      );
     }
   });
   app.get('/oauth/callback', async (event: H3Event) => {
     const oauth = host();
     if (!oauth) return page(400, 'Authorization failed', 'No OAuth server is configured.');
     const result = await oauth.callback(event.url.searchParams);
-    if (result.ok) return page(200, `Authorized ${result.server}`, `mcpgw is now authorized for "${result.server}". You can close this window.`);
+    if (result.ok)
+      return page(200, `Authorized ${result.server}`, `mcpgw is now authorized for "${result.server}". You can close this window.`);
     return page(result.status, result.server ? `Authorization of ${result.server} failed` : 'Authorization failed', result.message);
   });
   app.post('/oauth/logout/:server', async (event: H3Event) => {

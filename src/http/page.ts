@@ -7,20 +7,53 @@
 interface PageStatus {
   version: string;
   startedAt: string;
-  config: { path: string; generation: number; loadedAt: string; restartNeeded: boolean; lastError: { message: string; file?: string; line?: number; column?: number; at: string } | null };
-  servers: Record<string, { state: string; transport: string; tools: number; prompts: number; resources: number; restarts: number; lastError: string | null; auth: { type: string; status: string; expiresAt: string | null; authorizationUrl: string | null } }>;
+  config: {
+    path: string;
+    generation: number;
+    loadedAt: string;
+    restartNeeded: boolean;
+    lastError: { message: string; file?: string; line?: number; column?: number; at: string } | null;
+  };
+  servers: Record<
+    string,
+    {
+      state: string;
+      transport: string;
+      tools: number;
+      prompts: number;
+      resources: number;
+      restarts: number;
+      lastError: string | null;
+      auth: { type: string; status: string; expiresAt: string | null; authorizationUrl: string | null };
+    }
+  >;
   profiles: Record<string, { url: string; servers: string[]; tools: number; sessions: number; warnings: string[] }>;
 }
 
 const esc = (value: unknown): string => String(value ?? '').replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 
-const STATE_CLASS: Record<string, string> = { ready: 'ok', starting: 'wait', restarting: 'wait', needs_auth: 'warn', error: 'bad', disabled: 'off' };
+const STATE_CLASS: Record<string, string> = {
+  ready: 'ok',
+  starting: 'wait',
+  restarting: 'wait',
+  needs_auth: 'warn',
+  error: 'bad',
+  disabled: 'off',
+};
 
 function serverRow(name: string, s: PageStatus['servers'][string]): string {
-  const auth = s.auth.type === 'none' ? '' : s.auth.type === 'apiKey' ? 'API key' : s.auth.status === 'authorized' ? `OAuth, token ${s.auth.expiresAt ? `expires <time datetime="${esc(s.auth.expiresAt)}">${esc(s.auth.expiresAt.replace('T', ' ').slice(0, 19))} UTC</time>` : 'without expiry'}` : `OAuth: ${esc(s.auth.status.replace('_', ' '))}`;
-  const button = s.state === 'needs_auth' || (s.auth.type === 'oauth' && s.auth.status !== 'authorized')
-    ? `<a class="button" href="/oauth/start/${encodeURIComponent(name)}">Authorize</a>`
-    : '';
+  const auth =
+    s.auth.type === 'none'
+      ? ''
+      : s.auth.type === 'apiKey'
+        ? 'API key'
+        : s.auth.status === 'authorized'
+          ? `OAuth, token ${s.auth.expiresAt ? `expires <time datetime="${esc(s.auth.expiresAt)}">${esc(s.auth.expiresAt.replace('T', ' ').slice(0, 19))} UTC</time>` : 'without expiry'}`
+          : `OAuth: ${esc(s.auth.status.replace('_', ' '))}`;
+  const button =
+    s.state === 'needs_auth' || (s.auth.type === 'oauth' && s.auth.status !== 'authorized')
+      ? `<a class="button" href="/oauth/start/${encodeURIComponent(name)}">Authorize</a>`
+      : '';
   return `<tr data-server="${esc(name)}">
   <td><strong>${esc(name)}</strong><br><small>${esc(s.transport)}</small></td>
   <td><span class="state ${STATE_CLASS[s.state] ?? ''}">${esc(s.state.replace('_', ' '))}</span>${s.restarts ? `<br><small>${s.restarts} restart${s.restarts === 1 ? '' : 's'}</small>` : ''}</td>

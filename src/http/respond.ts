@@ -21,6 +21,13 @@ export function sendJson(res: ServerResponse, status: number, body: unknown, hea
 }
 
 /** A JSON-RPC error body (for the MCP endpoint, whose clients parse JSON-RPC). */
-export function sendJsonRpcError(res: ServerResponse, status: number, code: number, message: string, data?: { code: Code; hint?: string }, headers: Record<string, string> = {}): void {
+export function sendJsonRpcError(
+  res: ServerResponse,
+  status: number,
+  code: number,
+  message: string,
+  data?: { code: Code; hint?: string },
+  headers: Record<string, string> = {},
+): void {
   sendJson(res, status, { jsonrpc: '2.0', id: null, error: { code, message, ...(data ? { data } : {}) } }, headers);
 }

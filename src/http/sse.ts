@@ -22,7 +22,12 @@ export class SseStream {
   private readonly keepAlive: NodeJS.Timeout;
 
   /** `onClose` runs once when the connection ends, whoever ends it. */
-  constructor(private readonly res: ServerResponse, sessionId: string, keepAliveMs: number, onClose: (stream: SseStream) => void) {
+  constructor(
+    private readonly res: ServerResponse,
+    sessionId: string,
+    keepAliveMs: number,
+    onClose: (stream: SseStream) => void,
+  ) {
     res.writeHead(200, { ...SSE_HEADERS, 'mcp-session-id': sessionId });
     res.flushHeaders();
     this.keepAlive = setInterval(() => res.write(': keepalive\n\n'), keepAliveMs);

@@ -50,7 +50,13 @@ export class SessionTransport implements Transport, ExchangeOwner {
    * A POST that passed the checks: registers its requests, then hands every message to the
    * Server. A POST without requests (notifications, responses) is answered 202 at once.
    */
-  post(res: ServerResponse, messages: readonly JSONRPCMessage[], requestIds: readonly RequestId[], batch: boolean, protocolVersion: string): void {
+  post(
+    res: ServerResponse,
+    messages: readonly JSONRPCMessage[],
+    requestIds: readonly RequestId[],
+    batch: boolean,
+    protocolVersion: string,
+  ): void {
     if (requestIds.length === 0) {
       res.writeHead(202).end();
     } else {

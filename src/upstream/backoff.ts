@@ -18,7 +18,10 @@ export class Backoff {
   private attempt = 0;
   private healthySince?: number;
 
-  constructor(private readonly options: BackoffOptions = DEFAULT_BACKOFF, private readonly random: () => number = Math.random) {}
+  constructor(
+    private readonly options: BackoffOptions = DEFAULT_BACKOFF,
+    private readonly random: () => number = Math.random,
+  ) {}
 
   /** Mark the upstream healthy from now on. */
   succeeded(now = Date.now()): void {

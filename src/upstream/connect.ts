@@ -17,7 +17,13 @@ export interface TransportOptions {
 export function createTransport(spec: ServerSpec, options: TransportOptions): Transport {
   const t = spec.transport;
   if (t.kind === 'stdio') {
-    return new StdioProcessTransport({ command: t.command, args: t.args, env: childEnvironment(t), cwd: t.cwd, onStderr: options.onStderr });
+    return new StdioProcessTransport({
+      command: t.command,
+      args: t.args,
+      env: childEnvironment(t),
+      cwd: t.cwd,
+      onStderr: options.onStderr,
+    });
   }
   const fetch = authenticatedFetch(t.headers, options.auth);
   const url = new URL(t.url);
@@ -29,7 +35,10 @@ export function createTransport(spec: ServerSpec, options: TransportOptions): Tr
  * A fetch that adds the static headers and the auth provider's headers to every request,
  * and lets the provider retry once after a 401/403 (token refresh, step-up).
  */
-export function authenticatedFetch(staticHeaders: Readonly<Record<string, string>>, auth?: AuthProvider): (url: string | URL, init?: RequestInit) => Promise<Response> {
+export function authenticatedFetch(
+  staticHeaders: Readonly<Record<string, string>>,
+  auth?: AuthProvider,
+): (url: string | URL, init?: RequestInit) => Promise<Response> {
   return async (url, init) => {
     const send = async () => {
       const headers = new Headers(init?.headers);
@@ -56,7 +65,11 @@ const NETWORK_REASONS: Record<string, string> = {
 };
 
 /** How a failure to connect should be treated: retried later, or an error until fixed. */
-export function describeConnectError(err: unknown, spec: ServerSpec, transport?: Transport): { message: string; permanent: boolean; needsAuth: boolean } {
+export function describeConnectError(
+  err: unknown,
+  spec: ServerSpec,
+  transport?: Transport,
+): { message: string; permanent: boolean; needsAuth: boolean } {
   const transient = (message: string) => ({ message, permanent: false, needsAuth: false });
   const permanent = (message: string) => ({ message, permanent: true, needsAuth: false });
   if (err instanceof McpgwError) {

@@ -2,7 +2,18 @@ import { getDefaultEnvironment } from '@modelcontextprotocol/sdk/client/stdio.js
 import type { StdioSpec } from '../config/types.js';
 
 /** Passed to every child besides the SDK's safe set (SPEC section 2, stdio environment). */
-const EXTRA_SAFE = ['LANG', 'TZ', 'TMPDIR', 'HTTP_PROXY', 'HTTPS_PROXY', 'http_proxy', 'https_proxy', 'NO_PROXY', 'no_proxy', 'NODE_EXTRA_CA_CERTS'];
+const EXTRA_SAFE = [
+  'LANG',
+  'TZ',
+  'TMPDIR',
+  'HTTP_PROXY',
+  'HTTPS_PROXY',
+  'http_proxy',
+  'https_proxy',
+  'NO_PROXY',
+  'no_proxy',
+  'NODE_EXTRA_CA_CERTS',
+];
 
 /** Never inherited, whatever inheritEnv says: the gateway's own secrets and settings. */
 function isGatewayOnly(name: string): boolean {
@@ -10,7 +21,10 @@ function isGatewayOnly(name: string): boolean {
 }
 
 /** The environment of a stdio server's process. */
-export function childEnvironment(spec: StdioSpec, parent: Readonly<Record<string, string | undefined>> = process.env): Record<string, string> {
+export function childEnvironment(
+  spec: StdioSpec,
+  parent: Readonly<Record<string, string | undefined>> = process.env,
+): Record<string, string> {
   const env: Record<string, string> = {};
   const take = (name: string) => {
     const value = parent[name];

@@ -67,7 +67,6 @@ const NO_SDK_TIMEOUT = 2 ** 31 - 1;
 /** Total time a call may take, however often progress resets its timeout (SPEC section 5). */
 const MAX_TOTAL_CALL_MS = 30 * 60_000;
 
-
 /**
  * One live connection to one upstream MCP server: starts it, keeps its lists, reconnects with
  * backoff when it crashes or becomes unreachable, and relays requests. States follow SPEC
@@ -157,11 +156,15 @@ export class Upstream {
    */
   private lostAuthorization(err: unknown): boolean {
     if (this.spec.auth.type !== 'oauth') return false;
-    const refused = (err instanceof StreamableHTTPError && (err.code === 401 || err.code === 403))
-      || (err instanceof McpgwError && err.code === 'MCPGW_E_SERVER_NEEDS_AUTH');
+    const refused =
+      (err instanceof StreamableHTTPError && (err.code === 401 || err.code === 403)) ||
+      (err instanceof McpgwError && err.code === 'MCPGW_E_SERVER_NEEDS_AUTH');
     if (!refused) return false;
     this.log.warn('server needs authorization again', { server: this.name });
-    this.setState('needs_auth', err instanceof McpgwError ? err.message : `HTTP ${(err as StreamableHTTPError).code}: authorization required`);
+    this.setState(
+      'needs_auth',
+      err instanceof McpgwError ? err.message : `HTTP ${(err as StreamableHTTPError).code}: authorization required`,
+    );
     return true;
   }
 
@@ -188,10 +191,14 @@ export class Upstream {
       // listener or timer of ours (in Node 20 an AbortSignal alone costs ~7 µs, and the
       // listener churn showed as ~10% of the gateway's CPU per call in the profile).
       try {
-        return (await client.request({ method, params } as never, RAW_RESULT, { signal: options.signal, timeout: this.spec.callTimeoutMs })) as Result;
+        return (await client.request({ method, params } as never, RAW_RESULT, {
+          signal: options.signal,
+          timeout: this.spec.callTimeoutMs,
+        })) as Result;
       } catch (err) {
         // The SDK's timeout (an upstream's own -32001 comes sooner than the limit).
-        if (err instanceof McpError && err.code === ErrorCode.RequestTimeout && Date.now() - started >= this.spec.callTimeoutMs) throw this.timedOut(method, started);
+        if (err instanceof McpError && err.code === ErrorCode.RequestTimeout && Date.now() - started >= this.spec.callTimeoutMs)
+          throw this.timedOut(method, started);
         throw err;
       }
     }
@@ -209,10 +216,13 @@ export class Upstream {
     const arm = () => {
       clearTimeout(timer);
       const left = Math.min(this.spec.callTimeoutMs, maxTotal - (Date.now() - started));
-      timer = setTimeout(() => {
-        timedOut = true;
-        controller.abort(new McpError(ErrorCode.RequestTimeout, 'Request timed out'));
-      }, Math.max(0, left));
+      timer = setTimeout(
+        () => {
+          timedOut = true;
+          controller.abort(new McpError(ErrorCode.RequestTimeout, 'Request timed out'));
+        },
+        Math.max(0, left),
+      );
     };
     arm();
     const token = `mcpgw-${++this.progressSeq}`;
@@ -238,7 +248,11 @@ export class Upstream {
   }
 
   private timedOut(method: string, started: number): McpError {
-    return new McpError(ErrorCode.RequestTimeout, `server "${this.name}" did not answer ${method} within ${Math.round((Date.now() - started) / 1000)}s`, { timeout: this.spec.callTimeoutMs });
+    return new McpError(
+      ErrorCode.RequestTimeout,
+      `server "${this.name}" did not answer ${method} within ${Math.round((Date.now() - started) / 1000)}s`,
+      { timeout: this.spec.callTimeoutMs },
+    );
   }
 
   /** Sends a notification (cancellation is handled by request's signal). */
@@ -260,13 +274,25 @@ export class Upstream {
         });
       }
       case 'starting':
-        return new McpgwError('MCPGW_E_SERVER_UNAVAILABLE', `server "${this.name}" is still starting`, { hint: 'retry in a moment', details });
+        return new McpgwError('MCPGW_E_SERVER_UNAVAILABLE', `server "${this.name}" is still starting`, {
+          hint: 'retry in a moment',
+          details,
+        });
       case 'restarting':
-        return new McpgwError('MCPGW_E_SERVER_UNAVAILABLE', `server "${this.name}" is restarting${reason}`, { hint: 'retry in a moment; see mcpgw doctor if it persists', details });
+        return new McpgwError('MCPGW_E_SERVER_UNAVAILABLE', `server "${this.name}" is restarting${reason}`, {
+          hint: 'retry in a moment; see mcpgw doctor if it persists',
+          details,
+        });
       case 'disabled':
-        return new McpgwError('MCPGW_E_SERVER_UNAVAILABLE', `server "${this.name}" is stopped`, { hint: 'check enabled: in the config', details });
+        return new McpgwError('MCPGW_E_SERVER_UNAVAILABLE', `server "${this.name}" is stopped`, {
+          hint: 'check enabled: in the config',
+          details,
+        });
       default:
-        return new McpgwError('MCPGW_E_SERVER_UNAVAILABLE', `server "${this.name}" is unavailable${reason}`, { hint: `run: mcpgw doctor ${this.name}`, details });
+        return new McpgwError('MCPGW_E_SERVER_UNAVAILABLE', `server "${this.name}" is unavailable${reason}`, {
+          hint: `run: mcpgw doctor ${this.name}`,
+          details,
+        });
     }
   }
 
@@ -317,7 +343,15 @@ export class Upstream {
     let timer: NodeJS.Timeout | undefined;
     try {
       const timeout = new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(new McpgwError('MCPGW_E_SERVER_TIMEOUT', `did not finish initializing within ${this.spec.connectTimeoutMs / 1000}s`, { hint: 'raise timeouts.connect, or check that the server speaks MCP on stdout' })), this.spec.connectTimeoutMs);
+        timer = setTimeout(
+          () =>
+            reject(
+              new McpgwError('MCPGW_E_SERVER_TIMEOUT', `did not finish initializing within ${this.spec.connectTimeoutMs / 1000}s`, {
+                hint: 'raise timeouts.connect, or check that the server speaks MCP on stdout',
+              }),
+            ),
+          this.spec.connectTimeoutMs,
+        );
       });
       await Promise.race([client.connect(transport), timeout]);
       await Promise.race([this.fetchLists(client, ['tools', 'prompts', 'resources']), timeout]);
@@ -339,7 +373,13 @@ export class Upstream {
       const { client } = await this.open(isCurrent);
       this.adopt(client);
       this.backoff.succeeded();
-      this.log.info(this.restarts > 0 ? 'server restarted' : 'server ready', { server: this.name, tools: this.tools.length, prompts: this.prompts.length, resources: this.resources.length, ...(this.restarts > 0 ? { restarts: this.restarts } : {}) });
+      this.log.info(this.restarts > 0 ? 'server restarted' : 'server ready', {
+        server: this.name,
+        tools: this.tools.length,
+        prompts: this.prompts.length,
+        resources: this.resources.length,
+        ...(this.restarts > 0 ? { restarts: this.restarts } : {}),
+      });
       this.setState('ready', null);
     } catch (err) {
       if (!isCurrent()) return;
@@ -461,11 +501,17 @@ export class Upstream {
   private async fetchLists(client: Client, kinds: readonly ListKind[]): Promise<void> {
     const caps = client.getServerCapabilities() ?? {};
     const jobs: Promise<void>[] = [];
-    if (kinds.includes('tools') && caps.tools) jobs.push(this.listAll<Tool>(client, 'tools/list', 'tools').then((v) => void (this.tools = v)));
-    if (kinds.includes('prompts') && caps.prompts) jobs.push(this.listAll<Prompt>(client, 'prompts/list', 'prompts').then((v) => void (this.prompts = v)));
+    if (kinds.includes('tools') && caps.tools)
+      jobs.push(this.listAll<Tool>(client, 'tools/list', 'tools').then((v) => void (this.tools = v)));
+    if (kinds.includes('prompts') && caps.prompts)
+      jobs.push(this.listAll<Prompt>(client, 'prompts/list', 'prompts').then((v) => void (this.prompts = v)));
     if (kinds.includes('resources') && caps.resources) {
       jobs.push(this.listAll<Resource>(client, 'resources/list', 'resources').then((v) => void (this.resources = v)));
-      jobs.push(this.listAll<ResourceTemplate>(client, 'resources/templates/list', 'resourceTemplates').then((v) => void (this.resourceTemplates = v)));
+      jobs.push(
+        this.listAll<ResourceTemplate>(client, 'resources/templates/list', 'resourceTemplates').then(
+          (v) => void (this.resourceTemplates = v),
+        ),
+      );
     }
     await Promise.all(jobs);
   }
@@ -476,7 +522,9 @@ export class Upstream {
     for (let page = 0; page < 1000; page++) {
       let result: Result;
       try {
-        result = (await client.request({ method, params: cursor ? { cursor } : {} } as never, RAW_RESULT, { timeout: this.spec.callTimeoutMs })) as Result;
+        result = (await client.request({ method, params: cursor ? { cursor } : {} } as never, RAW_RESULT, {
+          timeout: this.spec.callTimeoutMs,
+        })) as Result;
       } catch (err) {
         // A server may announce a capability and still not implement every list.
         if (err instanceof McpError && err.code === ErrorCode.MethodNotFound) return items;
@@ -489,4 +537,3 @@ export class Upstream {
     return items;
   }
 }
-

@@ -71,9 +71,20 @@ export interface Doctored {
 }
 
 /** Runs doctor in-process on a config; checks that no secret is in the report. */
-export async function doctor(t: TestContext, config: Record<string, unknown> | string, options: { env?: Record<string, string | undefined>; offline?: boolean; servers?: string[]; timeoutMs?: number; dir?: string } = {}): Promise<Doctored> {
+export async function doctor(
+  t: TestContext,
+  config: Record<string, unknown> | string,
+  options: { env?: Record<string, string | undefined>; offline?: boolean; servers?: string[]; timeoutMs?: number; dir?: string } = {},
+): Promise<Doctored> {
   const path = writeConfig(t, config, options.dir);
-  const report = await runDoctor({ configPath: path, env: doctorEnv(options.env), version: 'test', offline: options.offline, servers: options.servers, timeoutMs: options.timeoutMs ?? 30_000 });
+  const report = await runDoctor({
+    configPath: path,
+    env: doctorEnv(options.env),
+    version: 'test',
+    offline: options.offline,
+    servers: options.servers,
+    timeoutMs: options.timeoutMs ?? 30_000,
+  });
   assertNoSecret(JSON.stringify(report));
   return wrapReport(report, path);
 }
@@ -86,7 +97,11 @@ export function wrapReport(report: DoctorReport, path: string): Doctored {
     codes: (group) => inGroup(group).map((f) => f.code),
     get(code, group) {
       const found = inGroup(group).filter((f) => f.code === code);
-      assert.equal(found.length >= 1, true, `no ${code}${group ? ` in ${group}` : ''}; findings:\n${JSON.stringify(report.findings, null, 2)}`);
+      assert.equal(
+        found.length >= 1,
+        true,
+        `no ${code}${group ? ` in ${group}` : ''}; findings:\n${JSON.stringify(report.findings, null, 2)}`,
+      );
       return found[0]!;
     },
   };
@@ -95,7 +110,10 @@ export function wrapReport(report: DoctorReport, path: string): Doctored {
 const BIN = join(ROOT, 'bin/mcpgw.js');
 
 /** `mcpgw ARGS` as a child process with this node; no stack trace and no secret in its output. */
-export function cli(args: string[], env: Record<string, string | undefined> = doctorEnv()): Promise<{ code: number; stdout: string; stderr: string }> {
+export function cli(
+  args: string[],
+  env: Record<string, string | undefined> = doctorEnv(),
+): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
     execFile(process.execPath, [BIN, ...args], { cwd: ROOT, env: env as NodeJS.ProcessEnv, timeout: 60_000 }, (err, stdout, stderr) => {
       const code = err ? (typeof err.code === 'number' ? err.code : -1) : 0;
@@ -108,12 +126,18 @@ export function cli(args: string[], env: Record<string, string | undefined> = do
   });
 }
 
-async function listening(t: TestContext, server: { listen: Function; address: Function; close: Function; closeAllConnections?: () => void }): Promise<number> {
+async function listening(
+  t: TestContext,
+  server: { listen: Function; address: Function; close: Function; closeAllConnections?: () => void },
+): Promise<number> {
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  t.after(() => new Promise<void>((resolve) => {
-    server.closeAllConnections?.();
-    server.close(() => resolve());
-  }));
+  t.after(
+    () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections?.();
+        server.close(() => resolve());
+      }),
+  );
   return (server.address() as AddressInfo).port;
 }
 
@@ -136,7 +160,12 @@ export async function silentListener(t: TestContext): Promise<{ port: number; co
     socket.on('error', () => undefined);
     socket.on('close', () => sockets.delete(socket));
   });
-  const port = await listening(t, { listen: server.listen.bind(server), address: server.address.bind(server), close: server.close.bind(server), closeAllConnections: () => sockets.forEach((s) => s.destroy()) });
+  const port = await listening(t, {
+    listen: server.listen.bind(server),
+    address: server.address.bind(server),
+    close: server.close.bind(server),
+    closeAllConnections: () => sockets.forEach((s) => s.destroy()),
+  });
   return { port, connections: () => connections };
 }
 
@@ -156,9 +185,16 @@ export async function oauthMetadataServer(t: TestContext, options: OAuthMetadata
   const server = createHttpServer((req: IncomingMessage, res: ServerResponse) => {
     req.resume();
     const path = new URL(req.url ?? '/', origin).pathname;
-    const json = (status: number, body: unknown, headers: Record<string, string> = {}) => res.writeHead(status, { 'content-type': 'application/json', ...headers }).end(JSON.stringify(body));
-    if (path === '/mcp') return json(401, { error: 'unauthorized' }, { 'www-authenticate': `Bearer resource_metadata="${origin}/.well-known/oauth-protected-resource/mcp"` });
-    if (path === '/.well-known/oauth-protected-resource/mcp') return json(200, { resource: options.resource ?? `${origin}/mcp`, authorization_servers: [origin] });
+    const json = (status: number, body: unknown, headers: Record<string, string> = {}) =>
+      res.writeHead(status, { 'content-type': 'application/json', ...headers }).end(JSON.stringify(body));
+    if (path === '/mcp')
+      return json(
+        401,
+        { error: 'unauthorized' },
+        { 'www-authenticate': `Bearer resource_metadata="${origin}/.well-known/oauth-protected-resource/mcp"` },
+      );
+    if (path === '/.well-known/oauth-protected-resource/mcp')
+      return json(200, { resource: options.resource ?? `${origin}/mcp`, authorization_servers: [origin] });
     if (path === '/.well-known/oauth-authorization-server') {
       return json(200, {
         issuer: origin,
@@ -180,7 +216,27 @@ export async function oauthMetadataServer(t: TestContext, options: OAuthMetadata
 export async function selfSignedServer(t: TestContext): Promise<string | undefined> {
   const dir = tempDir(t, 'mcpgw-tls-');
   try {
-    execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem'), '-days', '1', '-subj', '/CN=127.0.0.1'], { stdio: 'ignore' });
+    execFileSync(
+      'openssl',
+      [
+        'req',
+        '-x509',
+        '-newkey',
+        'ec',
+        '-pkeyopt',
+        'ec_paramgen_curve:prime256v1',
+        '-nodes',
+        '-keyout',
+        join(dir, 'key.pem'),
+        '-out',
+        join(dir, 'cert.pem'),
+        '-days',
+        '1',
+        '-subj',
+        '/CN=127.0.0.1',
+      ],
+      { stdio: 'ignore' },
+    );
   } catch {
     return undefined;
   }
@@ -193,7 +249,11 @@ export async function selfSignedServer(t: TestContext): Promise<string | undefin
 }
 
 /** Writes token store entries (as `mcpgw auth login` would) into a data dir. */
-export async function writeStore(dataDir: string, entries: Record<string, Partial<ServerEntry> & { serverUrl: string }>, key = SECRETS.key): Promise<void> {
+export async function writeStore(
+  dataDir: string,
+  entries: Record<string, Partial<ServerEntry> & { serverUrl: string }>,
+  key = SECRETS.key,
+): Promise<void> {
   mkdirSync(dataDir, { recursive: true, mode: 0o700 });
   const store = await TokenStore.open({ dataDir, key });
   try {

@@ -45,7 +45,11 @@ export interface TestGateway {
  * Starts a daemon on a free port (or on its configured one, with `keepPort`). Fails the test
  * when the daemon logs at error level, unless the line matches one of `allowErrors`.
  */
-export async function startGateway(t: TestContext, config: Record<string, unknown> | string, options: { allowErrors?: RegExp[]; env?: Record<string, string | undefined>; keepPort?: boolean; mcp?: McpEndpointOptions } = {}): Promise<TestGateway> {
+export async function startGateway(
+  t: TestContext,
+  config: Record<string, unknown> | string,
+  options: { allowErrors?: RegExp[]; env?: Record<string, string | undefined>; keepPort?: boolean; mcp?: McpEndpointOptions } = {},
+): Promise<TestGateway> {
   const dir = tempDir(t);
   const configPath = join(dir, 'gateway.yaml');
   const write = (c: Record<string, unknown> | string) => writeFileSync(configPath, typeof c === 'string' ? c : stringify(c));
@@ -62,7 +66,13 @@ export async function startGateway(t: TestContext, config: Record<string, unknow
   });
   // keepPort: listen on gateway.listen as configured (get it from freePort()); the default
   // publicUrl, hence the OAuth redirect URI, is built from that port, not from the one bound.
-  const daemon = await Daemon.start({ configPath, version: 'test', env: { ...process.env, ...options.env }, port: options.keepPort ? undefined : 0, mcp: options.mcp });
+  const daemon = await Daemon.start({
+    configPath,
+    version: 'test',
+    env: { ...process.env, ...options.env },
+    port: options.keepPort ? undefined : 0,
+    mcp: options.mcp,
+  });
   let closed = false;
   const close = async () => {
     if (closed) return;
@@ -77,7 +87,11 @@ export async function startGateway(t: TestContext, config: Record<string, unknow
 }
 
 /** An SDK client on /mcp/{profile}, closed after the test. */
-export async function connect(t: TestContext, url: string, options: { profile?: string; capabilities?: Record<string, unknown>; headers?: Record<string, string> } = {}): Promise<Client> {
+export async function connect(
+  t: TestContext,
+  url: string,
+  options: { profile?: string; capabilities?: Record<string, unknown>; headers?: Record<string, string> } = {},
+): Promise<Client> {
   const client = new Client({ name: 'test-client', version: '1.0.0' }, { capabilities: options.capabilities ?? {} });
   const transport = new StreamableHTTPClientTransport(new URL(`${url}/mcp${options.profile ? `/${options.profile}` : ''}`), {
     requestInit: { headers: options.headers ?? {} },
@@ -105,10 +119,14 @@ export async function waitFor<T>(check: () => T | Promise<T>, what: string, time
 
 /** Waits until /readyz says every server has left `starting`, and returns /status. */
 export async function waitReady(url: string, servers: string[] = [], state = 'ready'): Promise<Record<string, any>> {
-  return waitFor(async () => {
-    const status = await (await fetch(`${url}/status`)).json() as Record<string, any>;
-    return servers.every((s) => status.servers[s]?.state === state) ? status : undefined;
-  }, `servers ${servers.join(', ')} to be ${state}`, 20_000);
+  return waitFor(
+    async () => {
+      const status = (await (await fetch(`${url}/status`)).json()) as Record<string, any>;
+      return servers.every((s) => status.servers[s]?.state === state) ? status : undefined;
+    },
+    `servers ${servers.join(', ')} to be ${state}`,
+    20_000,
+  );
 }
 
 /** state, ppid and pgid of every live process (zombies are dead, only not reaped yet). */
@@ -129,11 +147,17 @@ export function liveProcesses(): Array<{ pid: number; ppid: number; pgid: number
 
 /** Pids of live processes in a process group. */
 export function processesInGroup(pgid: number): number[] {
-  return liveProcesses().filter((p) => p.pgid === pgid).map((p) => p.pid);
+  return liveProcesses()
+    .filter((p) => p.pgid === pgid)
+    .map((p) => p.pid);
 }
 
 /** A child process (e.g. the HTTP fixture) stopped after the test; resolves once it printed LISTENING <port>. */
-export async function startHttpFixture(t: TestContext, args: string[] = [], file = 'http.ts'): Promise<{ port: number; url: string; child: ChildProcess }> {
+export async function startHttpFixture(
+  t: TestContext,
+  args: string[] = [],
+  file = 'http.ts',
+): Promise<{ port: number; url: string; child: ChildProcess }> {
   const child = spawn(process.execPath, ['--import', 'tsx', join(FIXTURES, file), ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
   t.after(() => {
     if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
@@ -153,7 +177,10 @@ export async function startHttpFixture(t: TestContext, args: string[] = [], file
 }
 
 /** A raw HTTP request (fetch cannot set Host), answering status, headers and body text. */
-export function rawRequest(url: string, options: { method?: string; headers?: Record<string, string>; body?: string } = {}): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: string }> {
+export function rawRequest(
+  url: string,
+  options: { method?: string; headers?: Record<string, string>; body?: string } = {},
+): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: string }> {
   return new Promise((resolve, reject) => {
     const req = httpRequest(url, { method: options.method ?? 'GET', headers: options.headers }, (res) => {
       let body = '';

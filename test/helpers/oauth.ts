@@ -49,8 +49,15 @@ export interface ProtectedStats {
  * `port` (from freePort()), its issuer is known before it listens, so a protected server can
  * start alongside it.
  */
-export async function startAuthorizationServer(t: TestContext, options: { accessTtl?: number; port?: number } = {}): Promise<AuthorizationServer> {
-  const { port } = await startHttpFixture(t, ['--access-ttl', String(options.accessTtl ?? 3), '--port', String(options.port ?? 0)], AS_FILE);
+export async function startAuthorizationServer(
+  t: TestContext,
+  options: { accessTtl?: number; port?: number } = {},
+): Promise<AuthorizationServer> {
+  const { port } = await startHttpFixture(
+    t,
+    ['--access-ttl', String(options.accessTtl ?? 3), '--port', String(options.port ?? 0)],
+    AS_FILE,
+  );
   const issuer = `http://127.0.0.1:${port}`;
   const post = async (path: string) => {
     const response = await fetch(`${issuer}${path}`, { method: 'POST' });

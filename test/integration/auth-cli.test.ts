@@ -26,7 +26,11 @@ async function fixtures(t: TestContext) {
   const dir = tempDir(t);
   const config = {
     version: 1,
-    gateway: { listen: `127.0.0.1:${port}`, dataDir: join(dir, 'data'), oauth: { clientMetadataUrl: 'https://example.org/mcpgw/client.json' } },
+    gateway: {
+      listen: `127.0.0.1:${port}`,
+      dataDir: join(dir, 'data'),
+      oauth: { clientMetadataUrl: 'https://example.org/mcpgw/client.json' },
+    },
     servers: { secure: { url: secure.url, auth: { type: 'oauth' } }, local: { command: 'true', enabled: false } },
   };
   const configPath = join(dir, 'gateway.yaml');
@@ -35,8 +39,15 @@ async function fixtures(t: TestContext) {
 }
 
 /** Runs `auth login`, follows the URL it prints like a browser, and returns its exit code and output. */
-async function login(t: TestContext, configPath: string, server = 'secure'): Promise<{ code: number | null; stdout: string; stderr: string; page: number }> {
-  const child = spawn(process.execPath, [BIN, 'auth', 'login', server, '--no-browser', '-c', configPath], { env: ENV, stdio: ['ignore', 'pipe', 'pipe'] });
+async function login(
+  t: TestContext,
+  configPath: string,
+  server = 'secure',
+): Promise<{ code: number | null; stdout: string; stderr: string; page: number }> {
+  const child = spawn(process.execPath, [BIN, 'auth', 'login', server, '--no-browser', '-c', configPath], {
+    env: ENV,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   t.after(() => void (child.exitCode === null && child.kill('SIGKILL')));
   let stdout = '';
   let stderr = '';
@@ -54,7 +65,10 @@ test('through the running daemon: login, status, logout', async (t) => {
   await waitReady(gw.url, ['secure'], 'needs_auth');
 
   const before = JSON.parse((await runCli(['auth', 'status', '--json', '-c', gw.configPath])).stdout);
-  assert.deepEqual(before.servers.map((s: { server: string; status: string; source: string }) => [s.server, s.status, s.source]), [['secure', 'needs_authorization', 'daemon']]);
+  assert.deepEqual(
+    before.servers.map((s: { server: string; status: string; source: string }) => [s.server, s.status, s.source]),
+    [['secure', 'needs_authorization', 'daemon']],
+  );
 
   const result = await login(t, gw.configPath);
   assert.equal(result.page, 200);
@@ -83,7 +97,10 @@ test('without a daemon: login serves the callback itself; status and logout use 
   assert.ok(!existsSync(join(f.dir, 'data', 'oauth-store.lock')), 'the lock is released');
 
   const status = JSON.parse((await runCli(['auth', 'status', '--json', '-c', f.configPath])).stdout);
-  assert.deepEqual(status.servers.map((s: { status: string; source: string }) => [s.status, s.source]), [['authorized', 'store']]);
+  assert.deepEqual(
+    status.servers.map((s: { status: string; source: string }) => [s.status, s.source]),
+    [['authorized', 'store']],
+  );
 
   // The daemon then starts already authorized.
   const gw = await startGateway(t, f.config, { keepPort: true, env: { OAUTH_ENCRYPTION_KEY: KEY } });
@@ -121,5 +138,8 @@ test('client-metadata prints the document to host; without clientMetadataUrl it 
 
   const plain = join(f.dir, 'plain.yaml');
   writeFileSync(plain, 'version: 1\n');
-  await assert.rejects(runCli(['auth', 'client-metadata', '-c', plain]), (err: { code: number; stderr: string }) => err.code === 1 && /clientMetadataUrl is not set/.test(err.stderr));
+  await assert.rejects(
+    runCli(['auth', 'client-metadata', '-c', plain]),
+    (err: { code: number; stderr: string }) => err.code === 1 && /clientMetadataUrl is not set/.test(err.stderr),
+  );
 });

@@ -17,15 +17,18 @@ test('mcpgw run prints where to connect and what needs authorization', async (t)
   const dir = tempDir(t);
   const port = await freePort();
   const configPath = join(dir, 'gateway.yaml');
-  writeFileSync(configPath, stringify({
-    version: 1,
-    gateway: { listen: `127.0.0.1:${port}` },
-    servers: {
-      alpha: fixtureServer('basic.ts', ['--name', 'alpha', '--tools', 'echo,add']),
-      remote: { url: `http://127.0.0.1:${(locked.address() as AddressInfo).port}/mcp`, auth: { type: 'oauth' } },
-    },
-    profiles: { default: { servers: ['alpha', 'remote'] }, tools: { servers: ['alpha'] } },
-  }));
+  writeFileSync(
+    configPath,
+    stringify({
+      version: 1,
+      gateway: { listen: `127.0.0.1:${port}` },
+      servers: {
+        alpha: fixtureServer('basic.ts', ['--name', 'alpha', '--tools', 'echo,add']),
+        remote: { url: `http://127.0.0.1:${(locked.address() as AddressInfo).port}/mcp`, auth: { type: 'oauth' } },
+      },
+      profiles: { default: { servers: ['alpha', 'remote'] }, tools: { servers: ['alpha'] } },
+    }),
+  );
   const child = spawn(process.execPath, [join(ROOT, 'bin/mcpgw.js'), 'run', '-c', configPath], {
     stdio: ['ignore', 'pipe', 'pipe'],
     env: { ...process.env, OAUTH_ENCRYPTION_KEY: 'b'.repeat(40), MCPGW_WATCH: 'off' },

@@ -20,7 +20,11 @@ const FIXTURE_ENV = { SET_VAR: 'from-env', FIXTURE_SECRET: 'fixture-secret-value
 const tmp = mkdtempSync(join(tmpdir(), 'mcpgw-cli-'));
 after(() => rmSync(tmp, { recursive: true, force: true }));
 
-interface Run { code: number; stdout: string; stderr: string }
+interface Run {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
 
 /**
  * Runs mcpgw with only PATH and HOME from this machine's environment (no MCPGW_CONFIG,
@@ -60,9 +64,18 @@ describe('mcpgw validate', { concurrency: 4 }, () => {
 
   // The CLI prints exactly the golden findings of the fixture, then a summary line.
   const goldens: Array<[string, string]> = [
-    ['tabs', '1 error'], ['duplicate-key', '1 error'], ['unknown-key-server', '3 errors'], ['wrong-types', '11 errors'],
-    ['bad-duration', '3 errors'], ['prefix-collision', '1 error'], ['binary', '1 error'], ['json-list', '1 error'],
-    ['empty', '1 error'], ['all-at-once', '5 errors'], ['secret-never-shown', '5 errors'], ['profile-unknown-server', '2 errors, 1 warning'],
+    ['tabs', '1 error'],
+    ['duplicate-key', '1 error'],
+    ['unknown-key-server', '3 errors'],
+    ['wrong-types', '11 errors'],
+    ['bad-duration', '3 errors'],
+    ['prefix-collision', '1 error'],
+    ['binary', '1 error'],
+    ['json-list', '1 error'],
+    ['empty', '1 error'],
+    ['all-at-once', '5 errors'],
+    ['secret-never-shown', '5 errors'],
+    ['profile-unknown-server', '2 errors, 1 warning'],
   ];
   for (const [name, summary] of goldens) {
     test(`exit 1 on ${name}.yaml, with located one-line findings`, async () => {
@@ -118,8 +131,13 @@ describe('mcpgw validate', { concurrency: 4 }, () => {
     const r = await mcpgw(['validate', '--json', '-c', 'examples/gateway.yaml']);
     assert.equal(r.code, 0);
     assert.deepEqual(JSON.parse(r.stdout), {
-      valid: true, file: join(ROOT, 'examples/gateway.yaml'), errors: 0, warnings: 0, findings: [],
-      servers: ['everything'], profiles: ['default'],
+      valid: true,
+      file: join(ROOT, 'examples/gateway.yaml'),
+      errors: 0,
+      warnings: 0,
+      findings: [],
+      servers: ['everything'],
+      profiles: ['default'],
     });
   });
 
@@ -130,24 +148,38 @@ describe('mcpgw validate', { concurrency: 4 }, () => {
     assert.deepEqual(Object.keys(out), ['valid', 'file', 'errors', 'warnings', 'findings']);
     assert.deepEqual([out.valid, out.errors, out.warnings], [false, 2, 1]);
     assert.deepEqual(out.findings[1], {
-      code: 'MCPGW_E_CONFIG_REFERENCE', severity: 'error',
+      code: 'MCPGW_E_CONFIG_REFERENCE',
+      severity: 'error',
       message: 'profile "default" names server "serch", which is not defined',
       hint: 'defined servers: github, search',
-      file: join(FIXTURES, 'profile-unknown-server.yaml'), line: 7, column: 23, path: 'profiles.default.servers[1]',
+      file: join(FIXTURES, 'profile-unknown-server.yaml'),
+      line: 7,
+      column: 23,
+      path: 'profiles.default.servers[1]',
     });
-    for (const f of out.findings) assert.deepEqual(Object.keys(f).sort(), ['code', 'column', 'file', 'hint', 'line', 'message', 'path', 'severity']);
+    for (const f of out.findings)
+      assert.deepEqual(Object.keys(f).sort(), ['code', 'column', 'file', 'hint', 'line', 'message', 'path', 'severity']);
   });
 
   test('--no-secrets turns an unset variable into a warning (exit 0), not a malformed template', async () => {
-    const file = write('no-secrets/gateway.yaml', 'version: 1\nservers:\n  s:\n    url: https://s.example.com/mcp\n    auth: { type: apiKey, value: "Bearer $<env:SEARCH_API_KEY>" }\n');
+    const file = write(
+      'no-secrets/gateway.yaml',
+      'version: 1\nservers:\n  s:\n    url: https://s.example.com/mcp\n    auth: { type: apiKey, value: "Bearer $<env:SEARCH_API_KEY>" }\n',
+    );
     const strict = await mcpgw(['validate', '-c', file]);
     assert.equal(strict.code, 1);
     assert.match(strict.stdout, /^error: .*:5:34 servers\.s\.auth\.value: environment variable SEARCH_API_KEY is not set/);
     const lax = await mcpgw(['validate', '--no-secrets', '-c', file]);
     assert.equal(lax.code, 0);
-    assert.match(lax.stdout, /^warning: .*servers\.s\.auth\.value: environment variable SEARCH_API_KEY is not set .*\[MCPGW_W_CONFIG_ENV_DISABLED\]\n/);
+    assert.match(
+      lax.stdout,
+      /^warning: .*servers\.s\.auth\.value: environment variable SEARCH_API_KEY is not set .*\[MCPGW_W_CONFIG_ENV_DISABLED\]\n/,
+    );
     assert.match(lax.stdout, /: valid \(1 server, 1 profile, 1 warning\)\n$/);
-    const json = JSON.parse((await mcpgw(['validate', '--json', '--no-secrets', '-c', file])).stdout) as { valid: boolean; warnings: number };
+    const json = JSON.parse((await mcpgw(['validate', '--json', '--no-secrets', '-c', file])).stdout) as {
+      valid: boolean;
+      warnings: number;
+    };
     assert.deepEqual([json.valid, json.warnings], [true, 1]);
     const malformed = write('no-secrets/bad.yaml', 'version: 1\nservers:\n  s: { command: x, env: { K: "$<env:K" } }\n');
     assert.equal((await mcpgw(['validate', '--no-secrets', '-c', malformed])).code, 1);
@@ -167,19 +199,22 @@ describe('mcpgw validate', { concurrency: 4 }, () => {
   });
 
   test('a secret from the environment never shows, even when the file fails elsewhere', async () => {
-    const file = write('secret/gateway.yaml', [
-      'version: 1',
-      'gateway:',
-      '  auth: { bearerTokens: ["$<env:GW_SECRET>"] }',
-      '  logLevel: "$<env:GW_SECRET>"',
-      'servers:',
-      '  a: { command: x, prefix: "$<env:GW_SECRET>", args: ["--token=$<env:GW_SECRET>"] }',
-      '  b: { command: y, prefix: "$<env:GW_SECRET>", timeouts: { call: "$<env:GW_SECRET>" } }',
-      '  c: { url: "https://c.example.com/mcp", auth: { type: apiKey, value: "Bearer $<env:GW_SECRET>", header: "$<env:GW_SECRET>" } }',
-      '  d: { url: not-a-url, unknown: 1 }',
-      'profiles:',
-      '  default: { servers: [a, b, c, d, "$<env:GW_SECRET>"] }',
-    ].join('\n'));
+    const file = write(
+      'secret/gateway.yaml',
+      [
+        'version: 1',
+        'gateway:',
+        '  auth: { bearerTokens: ["$<env:GW_SECRET>"] }',
+        '  logLevel: "$<env:GW_SECRET>"',
+        'servers:',
+        '  a: { command: x, prefix: "$<env:GW_SECRET>", args: ["--token=$<env:GW_SECRET>"] }',
+        '  b: { command: y, prefix: "$<env:GW_SECRET>", timeouts: { call: "$<env:GW_SECRET>" } }',
+        '  c: { url: "https://c.example.com/mcp", auth: { type: apiKey, value: "Bearer $<env:GW_SECRET>", header: "$<env:GW_SECRET>" } }',
+        '  d: { url: not-a-url, unknown: 1 }',
+        'profiles:',
+        '  default: { servers: [a, b, c, d, "$<env:GW_SECRET>"] }',
+      ].join('\n'),
+    );
     const env = { GW_SECRET: SECRET };
     const text = await mcpgw(['validate', '-c', file], { env });
     assert.equal(text.code, 1);
@@ -189,7 +224,14 @@ describe('mcpgw validate', { concurrency: 4 }, () => {
     assert.equal(json.code, 1);
     assert.ok((JSON.parse(json.stdout) as { errors: number }).errors >= 5);
     // The same file, fixed, is valid: the secret was resolved and used, just never printed.
-    const fixed = write('secret/fixed.yaml', 'version: 1\ngateway:\n  auth: { bearerTokens: ["$<env:GW_SECRET>"] }\nservers:\n  c: { url: "https://c.example.com/mcp", auth: { type: apiKey, value: "Bearer $<env:GW_SECRET>" } }\n');
-    for (const args of [['validate', '-c', fixed], ['validate', '--json', '-c', fixed]]) assert.equal((await mcpgw(args, { env })).code, 0);
+    const fixed = write(
+      'secret/fixed.yaml',
+      'version: 1\ngateway:\n  auth: { bearerTokens: ["$<env:GW_SECRET>"] }\nservers:\n  c: { url: "https://c.example.com/mcp", auth: { type: apiKey, value: "Bearer $<env:GW_SECRET>" } }\n',
+    );
+    for (const args of [
+      ['validate', '-c', fixed],
+      ['validate', '--json', '-c', fixed],
+    ])
+      assert.equal((await mcpgw(args, { env })).code, 0);
   });
 });

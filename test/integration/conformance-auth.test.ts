@@ -71,16 +71,22 @@ function runScenario(scenario: string, outDir: string): Promise<Outcome> {
   // The CLI splits --command on spaces and appends the server URL; it runs it with a shell.
   const command = `${process.execPath} --import tsx ${DRIVER}`;
   return new Promise((resolve, reject) => {
-    const child = spawn(NODE22, [CLI, 'client', '--command', command, '--scenario', scenario, '--timeout', String(SCENARIO_TIMEOUT_MS), '-o', outDir], {
-      cwd: ROOT, // tsx is resolved from the working folder
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const child = spawn(
+      NODE22,
+      [CLI, 'client', '--command', command, '--scenario', scenario, '--timeout', String(SCENARIO_TIMEOUT_MS), '-o', outDir],
+      {
+        cwd: ROOT, // tsx is resolved from the working folder
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
     let output = '';
     child.stdout.on('data', (d) => (output += d));
     child.stderr.on('data', (d) => (output += d));
     child.once('error', reject);
     child.once('close', (code) => {
-      const dir = readdirSync(join(outDir, 'auth'), { withFileTypes: true }).find((e) => e.isDirectory() && e.name.startsWith(`${scenario.slice('auth/'.length)}-`));
+      const dir = readdirSync(join(outDir, 'auth'), { withFileTypes: true }).find(
+        (e) => e.isDirectory() && e.name.startsWith(`${scenario.slice('auth/'.length)}-`),
+      );
       const file = dir ? join(outDir, 'auth', dir.name, 'checks.json') : undefined;
       const checks = file && existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as Check[]) : [];
       resolve({ code, checks, output, ms: Date.now() - started });
@@ -88,39 +94,51 @@ function runScenario(scenario: string, outDir: string): Promise<Outcome> {
   });
 }
 
-test('conformance client mode: every auth and 2025-03-26 back-compat scenario passes with mcpgw as the client', { timeout: 20 * 60_000 }, async (t) => {
-  assert.ok(existsSync(NODE22), `missing ${NODE22} (the node@22 dev dependency): run npm install`);
-  assert.ok(!/\s/.test(ROOT), 'the conformance CLI splits --command on spaces: the checkout path must not contain any');
+test(
+  'conformance client mode: every auth and 2025-03-26 back-compat scenario passes with mcpgw as the client',
+  { timeout: 20 * 60_000 },
+  async (t) => {
+    assert.ok(existsSync(NODE22), `missing ${NODE22} (the node@22 dev dependency): run npm install`);
+    assert.ok(!/\s/.test(ROOT), 'the conformance CLI splits --command on spaces: the checkout path must not contain any');
 
-  // The pinned CLI knows exactly these auth scenarios: a new one must be looked at, not skipped silently.
-  const listed = [...execFileSync(NODE22, [CLI, 'list', '--client'], { encoding: 'utf8' }).matchAll(/^\s+- (auth\/\S+)/gm)].map((m) => m[1]!);
-  assert.deepEqual([...listed].sort(), [...AUTH_SUITE, ...BACKCOMPAT, ...NOT_RUN].sort());
+    // The pinned CLI knows exactly these auth scenarios: a new one must be looked at, not skipped silently.
+    const listed = [...execFileSync(NODE22, [CLI, 'list', '--client'], { encoding: 'utf8' }).matchAll(/^\s+- (auth\/\S+)/gm)].map(
+      (m) => m[1]!,
+    );
+    assert.deepEqual([...listed].sort(), [...AUTH_SUITE, ...BACKCOMPAT, ...NOT_RUN].sort());
 
-  const outDir = mkdtempSync(join(tmpdir(), 'mcpgw-conformance-auth-'));
-  t.after(() => rmSync(outDir, { recursive: true, force: true }));
-  const results: string[] = [];
-  const failed: string[] = [];
-  const started = Date.now();
-  for (const scenario of [...AUTH_SUITE, ...BACKCOMPAT]) {
-    await t.test(scenario, async (st) => {
-      const { code, checks, output, ms } = await runScenario(scenario, outDir);
-      const count = (status: Check['status']) => checks.filter((c) => c.status === status).length;
-      const bad = checks.filter((c) => c.status === 'FAILURE' || c.status === 'WARNING');
-      const line = `${code === 0 ? 'PASS' : 'FAIL'} ${scenario}: ${count('SUCCESS')} passed, ${count('FAILURE')} failed, ${count('WARNING')} warnings (${(ms / 1000).toFixed(1)} s)`;
-      results.push(line);
-      st.diagnostic(line);
-      for (const c of bad) st.diagnostic(`  ${c.status} ${c.id}: ${c.errorMessage ?? c.description}`);
-      if (code !== 0) {
-        failed.push(scenario);
-        // The CLI prints the driver's stdout and stderr (the gateway's log) when it exits non-zero.
-        st.diagnostic(output.slice(-6000));
-      }
-      assert.ok(checks.length > 0, `${scenario}: no checks.json was written`);
-      assert.deepEqual(bad.map((c) => `${c.status} ${c.id}`), [], `${scenario}: failing or warning checks`);
-      assert.equal(code, 0, `${scenario}: the conformance CLI exited ${code}`);
-    });
-  }
-  t.diagnostic(`${results.length - failed.length} of ${results.length} scenarios passed in ${((Date.now() - started) / 1000).toFixed(0)} s`);
-  for (const line of results) t.diagnostic(line);
-  assert.deepEqual(failed, []);
-});
+    const outDir = mkdtempSync(join(tmpdir(), 'mcpgw-conformance-auth-'));
+    t.after(() => rmSync(outDir, { recursive: true, force: true }));
+    const results: string[] = [];
+    const failed: string[] = [];
+    const started = Date.now();
+    for (const scenario of [...AUTH_SUITE, ...BACKCOMPAT]) {
+      await t.test(scenario, async (st) => {
+        const { code, checks, output, ms } = await runScenario(scenario, outDir);
+        const count = (status: Check['status']) => checks.filter((c) => c.status === status).length;
+        const bad = checks.filter((c) => c.status === 'FAILURE' || c.status === 'WARNING');
+        const line = `${code === 0 ? 'PASS' : 'FAIL'} ${scenario}: ${count('SUCCESS')} passed, ${count('FAILURE')} failed, ${count('WARNING')} warnings (${(ms / 1000).toFixed(1)} s)`;
+        results.push(line);
+        st.diagnostic(line);
+        for (const c of bad) st.diagnostic(`  ${c.status} ${c.id}: ${c.errorMessage ?? c.description}`);
+        if (code !== 0) {
+          failed.push(scenario);
+          // The CLI prints the driver's stdout and stderr (the gateway's log) when it exits non-zero.
+          st.diagnostic(output.slice(-6000));
+        }
+        assert.ok(checks.length > 0, `${scenario}: no checks.json was written`);
+        assert.deepEqual(
+          bad.map((c) => `${c.status} ${c.id}`),
+          [],
+          `${scenario}: failing or warning checks`,
+        );
+        assert.equal(code, 0, `${scenario}: the conformance CLI exited ${code}`);
+      });
+    }
+    t.diagnostic(
+      `${results.length - failed.length} of ${results.length} scenarios passed in ${((Date.now() - started) / 1000).toFixed(0)} s`,
+    );
+    for (const line of results) t.diagnostic(line);
+    assert.deepEqual(failed, []);
+  },
+);

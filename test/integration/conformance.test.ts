@@ -44,6 +44,14 @@ test('every scenario passing against the fixture passes through the gateway', { 
   t.diagnostic(`direct: ${passDirect.length}/${direct.length} passed: ${passDirect.join(', ')}`);
   t.diagnostic(`gateway: ${passGateway.length}/${gateway.length} passed: ${passGateway.join(', ')}`);
   assert.ok(passDirect.length > 0, 'no scenario passed against the fixture directly: the runner itself is broken');
-  assert.deepEqual(gateway.map((r) => r.scenario), direct.map((r) => r.scenario), 'both runs cover the same scenarios');
-  assert.deepEqual(passDirect.filter((s) => !passGateway.includes(s)), [], 'scenarios that pass directly but fail through the gateway');
+  assert.deepEqual(
+    gateway.map((r) => r.scenario),
+    direct.map((r) => r.scenario),
+    'both runs cover the same scenarios',
+  );
+  assert.deepEqual(
+    passDirect.filter((s) => !passGateway.includes(s)),
+    [],
+    'scenarios that pass directly but fail through the gateway',
+  );
 });

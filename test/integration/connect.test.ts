@@ -7,7 +7,13 @@ import { join } from 'node:path';
 import { test, type TestContext } from 'node:test';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
-import { CallToolResultSchema, CreateMessageRequestSchema, McpError, ProgressNotificationSchema, ToolListChangedNotificationSchema } from '@modelcontextprotocol/sdk/types.js';
+import {
+  CallToolResultSchema,
+  CreateMessageRequestSchema,
+  McpError,
+  ProgressNotificationSchema,
+  ToolListChangedNotificationSchema,
+} from '@modelcontextprotocol/sdk/types.js';
 import { stringify } from 'yaml';
 import { Daemon } from '../../src/daemon.js';
 import { configureLog } from '../../src/log.js';
@@ -15,8 +21,17 @@ import { fixtureServer, freePort, ROOT, startGateway, tempDir, waitFor, waitRead
 
 const BIN = join(ROOT, 'bin/mcpgw.js');
 
-async function launch(t: TestContext, args: string[], capabilities: Record<string, unknown> = {}): Promise<{ client: Client; stderr: () => string }> {
-  const transport = new StdioClientTransport({ command: process.execPath, args: [BIN, 'connect', ...args], stderr: 'pipe', env: { ...process.env } as Record<string, string> });
+async function launch(
+  t: TestContext,
+  args: string[],
+  capabilities: Record<string, unknown> = {},
+): Promise<{ client: Client; stderr: () => string }> {
+  const transport = new StdioClientTransport({
+    command: process.execPath,
+    args: [BIN, 'connect', ...args],
+    stderr: 'pipe',
+    env: { ...process.env } as Record<string, string>,
+  });
   let stderr = '';
   transport.stderr?.on('data', (d) => (stderr += d));
   const client = new Client({ name: 'stdio-client', version: '1.0.0' }, { capabilities });
@@ -26,24 +41,38 @@ async function launch(t: TestContext, args: string[], capabilities: Record<strin
 }
 
 test('lists and calls tools, with progress and sampling, through mcpgw connect', async (t) => {
-  const gw = await startGateway(t, { version: 1, servers: { alpha: fixtureServer('basic.ts', ['--name', 'alpha', '--tools', 'echo,progress,sample']) } });
+  const gw = await startGateway(t, {
+    version: 1,
+    servers: { alpha: fixtureServer('basic.ts', ['--name', 'alpha', '--tools', 'echo,progress,sample']) },
+  });
   await waitReady(gw.url, ['alpha']);
   const { client } = await launch(t, ['--url', gw.url], { sampling: {} });
   assert.equal(client.getServerVersion()?.name, 'mcpgw');
   assert.deepEqual((await client.listTools()).tools.map((x) => x.name).sort(), ['alpha__echo', 'alpha__progress', 'alpha__sample']);
-  assert.deepEqual((await client.callTool({ name: 'alpha__echo', arguments: { text: 'via stdio' } })).structuredContent, { text: 'via stdio' });
+  assert.deepEqual((await client.callTool({ name: 'alpha__echo', arguments: { text: 'via stdio' } })).structuredContent, {
+    text: 'via stdio',
+  });
 
   const progress: number[] = [];
-  await client.callTool({ name: 'alpha__progress', arguments: { steps: 3 } }, undefined, { onprogress: (p) => void progress.push(p.progress) });
+  await client.callTool({ name: 'alpha__progress', arguments: { steps: 3 } }, undefined, {
+    onprogress: (p) => void progress.push(p.progress),
+  });
   assert.deepEqual(progress, [1, 2, 3]);
   // Also with our own token and handler (independent of the SDK's per-request handler).
   const raw: Array<string | number> = [];
   client.setNotificationHandler(ProgressNotificationSchema, (n) => void raw.push(n.params.progressToken));
-  await client.request({ method: 'tools/call', params: { name: 'alpha__progress', arguments: { steps: 2 }, _meta: { progressToken: 'mine' } } }, CallToolResultSchema);
+  await client.request(
+    { method: 'tools/call', params: { name: 'alpha__progress', arguments: { steps: 2 }, _meta: { progressToken: 'mine' } } },
+    CallToolResultSchema,
+  );
   await waitFor(() => raw.length === 2, 'two progress notifications');
   assert.deepEqual(raw, ['mine', 'mine']);
 
-  client.setRequestHandler(CreateMessageRequestSchema, async () => ({ role: 'assistant', model: 'stdio-model', content: { type: 'text', text: 'sampled over stdio' } }));
+  client.setRequestHandler(CreateMessageRequestSchema, async () => ({
+    role: 'assistant',
+    model: 'stdio-model',
+    content: { type: 'text', text: 'sampled over stdio' },
+  }));
   const sampled = await client.callTool({ name: 'alpha__sample', arguments: { prompt: 'q' } });
   assert.equal((sampled.content as Array<{ text: string }>)[0]!.text, 'sampled over stdio');
 });
@@ -52,7 +81,14 @@ test('survives a daemon restart: calls fail fast while it is down, then work aga
   const dir = tempDir(t);
   const port = await freePort();
   const configPath = join(dir, 'gateway.yaml');
-  writeFileSync(configPath, stringify({ version: 1, gateway: { listen: `127.0.0.1:${port}` }, servers: { alpha: fixtureServer('basic.ts', ['--name', 'alpha', '--tools', 'echo']) } }));
+  writeFileSync(
+    configPath,
+    stringify({
+      version: 1,
+      gateway: { listen: `127.0.0.1:${port}` },
+      servers: { alpha: fixtureServer('basic.ts', ['--name', 'alpha', '--tools', 'echo']) },
+    }),
+  );
   configureLog({ level: 'warn', sink: { write: () => undefined } });
   let daemon = await Daemon.start({ configPath, version: 'test', watch: false });
   t.after(() => daemon.close());
@@ -74,13 +110,17 @@ test('survives a daemon restart: calls fail fast while it is down, then work aga
 
   daemon = await Daemon.start({ configPath, version: 'test', watch: false });
   await waitReady(url, ['alpha']);
-  const after = await waitFor(async () => {
-    try {
-      return await client.callTool({ name: 'alpha__echo', arguments: { text: 'after' } });
-    } catch {
-      return undefined;
-    }
-  }, 'a call after the restart', 20_000);
+  const after = await waitFor(
+    async () => {
+      try {
+        return await client.callTool({ name: 'alpha__echo', arguments: { text: 'after' } });
+      } catch {
+        return undefined;
+      }
+    },
+    'a call after the restart',
+    20_000,
+  );
   assert.deepEqual(after.structuredContent, { text: 'after' });
   assert.match(stderr(), /lost the daemon|not reachable/);
   assert.match(stderr(), /reconnected/);
@@ -89,14 +129,23 @@ test('survives a daemon restart: calls fail fast while it is down, then work aga
 
 test('bearer tokens: the config token authenticates; a wrong one is a clear error and a non-zero exit', async (t) => {
   const port = await freePort();
-  const gw = await startGateway(t, {
-    version: 1,
-    gateway: { listen: `127.0.0.1:${port}`, auth: { bearerTokens: ['$<env:CONNECT_TEST_TOKEN>'] } },
-    servers: { alpha: fixtureServer('basic.ts', ['--name', 'alpha', '--tools', 'echo']) },
-  }, { env: { CONNECT_TEST_TOKEN: 'connect-token-0123456789' }, keepPort: true });
+  const gw = await startGateway(
+    t,
+    {
+      version: 1,
+      gateway: { listen: `127.0.0.1:${port}`, auth: { bearerTokens: ['$<env:CONNECT_TEST_TOKEN>'] } },
+      servers: { alpha: fixtureServer('basic.ts', ['--name', 'alpha', '--tools', 'echo']) },
+    },
+    { env: { CONNECT_TEST_TOKEN: 'connect-token-0123456789' }, keepPort: true },
+  );
   const env = { ...process.env, CONNECT_TEST_TOKEN: 'connect-token-0123456789' };
   // -c: the token comes from the config (its $<env:> template), the address from it too.
-  const transport = new StdioClientTransport({ command: process.execPath, args: [BIN, 'connect', '-c', gw.configPath], env: env as Record<string, string>, stderr: 'pipe' });
+  const transport = new StdioClientTransport({
+    command: process.execPath,
+    args: [BIN, 'connect', '-c', gw.configPath],
+    env: env as Record<string, string>,
+    stderr: 'pipe',
+  });
   const client = new Client({ name: 'c', version: '1' });
   await client.connect(transport);
   t.after(() => client.close().catch(() => undefined));
@@ -108,7 +157,9 @@ test('bearer tokens: the config token authenticates; a wrong one is a clear erro
   let stderr = '';
   child.stdout.on('data', (d) => (stdout += d));
   child.stderr.on('data', (d) => (stderr += d));
-  child.stdin.write(`${JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 'x', version: '1' } } })}\n`);
+  child.stdin.write(
+    `${JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 'x', version: '1' } } })}\n`,
+  );
   const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
   assert.notEqual(code, 0);
   assert.match(stderr, /refused the bearer token \(HTTP 401\)/);

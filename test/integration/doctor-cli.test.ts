@@ -11,7 +11,12 @@ import { cli, doctorEnv, oauthMetadataServer, silentListener, writeConfig } from
 
 describe('mcpgw doctor (CLI)', { concurrency: 3 }, () => {
   test('exit 0: grouped, marked, within 80 columns, a summary line, no colour in a pipe', async (t) => {
-    const path = writeConfig(t, { servers: { a: { command: 'true', args: ['--token', '$<env:DOCTOR_ARG_TOKEN>'] }, b: { url: 'https://example.com/mcp', enabled: false } } });
+    const path = writeConfig(t, {
+      servers: {
+        a: { command: 'true', args: ['--token', '$<env:DOCTOR_ARG_TOKEN>'] },
+        b: { url: 'https://example.com/mcp', enabled: false },
+      },
+    });
     const r = await cli(['doctor', '--offline', '-c', path]);
     assert.equal(r.code, 0, r.stdout);
     assert.equal(r.stderr, '');
@@ -40,17 +45,43 @@ describe('mcpgw doctor (CLI)', { concurrency: 3 }, () => {
 
   test('--json: the documented schema, exit 1 with errors, no secret', async (t) => {
     const port = await freePort();
-    const path = writeConfig(t, { servers: { api: { url: `http://127.0.0.1:${port}/mcp`, auth: { type: 'apiKey', value: 'Bearer $<env:DOCTOR_API_KEY>' } } } });
+    const path = writeConfig(t, {
+      servers: { api: { url: `http://127.0.0.1:${port}/mcp`, auth: { type: 'apiKey', value: 'Bearer $<env:DOCTOR_API_KEY>' } } },
+    });
     const r = await cli(['doctor', '--json', '--timeout', '5', '-c', path]);
     assert.equal(r.code, 1);
     const report = JSON.parse(r.stdout);
-    assert.deepEqual(Object.keys(report), ['schemaVersion', 'version', 'config', 'offline', 'ok', 'summary', 'daemon', 'groups', 'findings']);
+    assert.deepEqual(Object.keys(report), [
+      'schemaVersion',
+      'version',
+      'config',
+      'offline',
+      'ok',
+      'summary',
+      'daemon',
+      'groups',
+      'findings',
+    ]);
     assert.equal(report.schemaVersion, 1);
     assert.equal(report.config, path);
     assert.equal(report.ok, false);
-    assert.deepEqual(report.groups.map((g: { name: string }) => g.name), ['gateway', 'api']);
+    assert.deepEqual(
+      report.groups.map((g: { name: string }) => g.name),
+      ['gateway', 'api'],
+    );
     const refused = report.findings.find((f: { code: string }) => f.code === 'MCPGW_E_UPSTREAM_REFUSED');
-    assert.deepEqual(Object.keys(refused).sort(), ['check', 'code', 'column', 'file', 'group', 'hint', 'line', 'message', 'path', 'severity']);
+    assert.deepEqual(Object.keys(refused).sort(), [
+      'check',
+      'code',
+      'column',
+      'file',
+      'group',
+      'hint',
+      'line',
+      'message',
+      'path',
+      'severity',
+    ]);
     assert.equal(refused.group, 'api');
     assert.equal(refused.check, 'connect');
     assert.equal(report.summary.errors, 1);
@@ -79,16 +110,20 @@ describe('mcpgw doctor (CLI)', { concurrency: 3 }, () => {
     const dir = tempDir(t, 'mcpgw-doctor-offline-');
     const marker = join(dir, 'started');
     const url = `http://127.0.0.1:${recorder.port}/mcp`;
-    const path = writeConfig(t, {
-      // The daemon's address is the recorder too: looking for a daemon would connect to it.
-      gateway: { listen: `127.0.0.1:${recorder.port}` },
-      servers: {
-        remote: { url, auth: { type: 'apiKey', value: '$<env:DOCTOR_API_KEY>' } },
-        oauth: { url: oauth.replace(/:\d+\//, `:${recorder.port}/`), auth: { type: 'oauth' } },
-        legacy: { url, transport: 'sse' },
-        local: { command: 'sh', args: ['-c', `touch ${marker}`] },
+    const path = writeConfig(
+      t,
+      {
+        // The daemon's address is the recorder too: looking for a daemon would connect to it.
+        gateway: { listen: `127.0.0.1:${recorder.port}` },
+        servers: {
+          remote: { url, auth: { type: 'apiKey', value: '$<env:DOCTOR_API_KEY>' } },
+          oauth: { url: oauth.replace(/:\d+\//, `:${recorder.port}/`), auth: { type: 'oauth' } },
+          legacy: { url, transport: 'sse' },
+          local: { command: 'sh', args: ['-c', `touch ${marker}`] },
+        },
       },
-    }, dir);
+      dir,
+    );
     const offline = await cli(['doctor', '--offline', '-c', path]);
     assert.equal(recorder.connections(), 0, 'no connection in offline mode');
     assert.equal(existsSync(marker), false, 'no process started in offline mode');

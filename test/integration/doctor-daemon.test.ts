@@ -19,7 +19,10 @@ async function run(configPath: string, env = doctorEnv(), servers?: string[]): P
   return wrapReport(report, configPath);
 }
 
-async function startDaemon(t: TestContext, config: Record<string, unknown>): Promise<{ daemon: Daemon; path: string; port: number; write: (c: Record<string, unknown> | string) => void }> {
+async function startDaemon(
+  t: TestContext,
+  config: Record<string, unknown>,
+): Promise<{ daemon: Daemon; path: string; port: number; write: (c: Record<string, unknown> | string) => void }> {
   const port = await freePort();
   const dir = tempDir(t, 'mcpgw-doctor-daemon-');
   const path = join(dir, 'gateway.yaml');
@@ -34,13 +37,20 @@ test('the live view: states and last errors, a rejected reload, a restart-only c
   const down = await freePort();
   const servers = { ok: fixture('named-tools.ts', ['alpha']), down: { url: `http://127.0.0.1:${down}/mcp` } };
   const { daemon, path, port, write } = await startDaemon(t, { servers });
-  await waitFor(() => {
-    const s = daemon.status() as { servers: Record<string, { state: string }> };
-    return s.servers.ok?.state === 'ready' && s.servers.down?.state === 'restarting';
-  }, 'ok ready and down restarting', 30_000);
+  await waitFor(
+    () => {
+      const s = daemon.status() as { servers: Record<string, { state: string }> };
+      return s.servers.ok?.state === 'ready' && s.servers.down?.state === 'restarting';
+    },
+    'ok ready and down restarting',
+    30_000,
+  );
 
   const live = await run(path);
-  assert.match(live.get('MCPGW_I_DAEMON_RUNNING', 'gateway').message, new RegExp(`runs at http://127\\.0\\.0\\.1:${port} \\(mcpgw test, since .*, config generation 1\\)`));
+  assert.match(
+    live.get('MCPGW_I_DAEMON_RUNNING', 'gateway').message,
+    new RegExp(`runs at http://127\\.0\\.0\\.1:${port} \\(mcpgw test, since .*, config generation 1\\)`),
+  );
   assert.equal(live.get('MCPGW_I_DAEMON_SERVER', 'ok').message, 'in the daemon: ready, 1 tool');
   assert.match(live.get('MCPGW_W_DAEMON_SERVER', 'down').message, /in the daemon: restarting.*connection refused/);
   live.get('MCPGW_E_UPSTREAM_REFUSED', 'down');

@@ -8,13 +8,28 @@ import { describe, test } from 'node:test';
 import { runDoctor } from '../../src/doctor/run.js';
 import type { Check } from '../../src/doctor/types.js';
 import { freePort, startHttpFixture, tempDir } from '../helpers/gateway.js';
-import { doctor, doctorEnv, fixture, oauthMetadataServer, processesWith, SECRETS, selfSignedServer, silentListener, statusServer, wrapReport, writeConfig, writeStore } from '../helpers/doctor.js';
+import {
+  doctor,
+  doctorEnv,
+  fixture,
+  oauthMetadataServer,
+  processesWith,
+  SECRETS,
+  selfSignedServer,
+  silentListener,
+  statusServer,
+  wrapReport,
+  writeConfig,
+  writeStore,
+} from '../helpers/doctor.js';
 
 const HOUR = 3600_000;
 
 describe('doctor: config, key, store', { concurrency: true }, () => {
   test('a missing env var: MCPGW_E_CONFIG_ENV naming the variable, under its server', async (t) => {
-    const d = await doctor(t, { servers: { api: { url: 'http://127.0.0.1:9/mcp', auth: { type: 'apiKey', value: '$<env:DOCTOR_UNSET_KEY>' } } } });
+    const d = await doctor(t, {
+      servers: { api: { url: 'http://127.0.0.1:9/mcp', auth: { type: 'apiKey', value: '$<env:DOCTOR_UNSET_KEY>' } } },
+    });
     const f = d.get('MCPGW_E_CONFIG_ENV', 'api');
     assert.match(f.message, /DOCTOR_UNSET_KEY/);
     assert.equal(f.path, 'servers.api.auth.value');
@@ -68,7 +83,9 @@ describe('doctor: config, key, store', { concurrency: true }, () => {
   test('a store with mode 0644: MCPGW_W_STORE_PERMISSIONS with the chmod, exit 0', async (t) => {
     const dir = tempDir(t, 'mcpgw-doctor-');
     const dataDir = join(dir, '.mcpgw');
-    await writeStore(dataDir, { gh: { serverUrl: 'https://example.com/mcp', tokens: { accessToken: SECRETS.access, expiresAt: Date.now() + 10 * HOUR } } });
+    await writeStore(dataDir, {
+      gh: { serverUrl: 'https://example.com/mcp', tokens: { accessToken: SECRETS.access, expiresAt: Date.now() + 10 * HOUR } },
+    });
     chmodSync(join(dataDir, 'oauth-store.json'), 0o644);
     const d = await doctor(t, { servers: { gh: { url: 'https://example.com/mcp', auth: { type: 'oauth' } } } }, { offline: true, dir });
     assert.match(d.get('MCPGW_W_STORE_PERMISSIONS', 'gateway').hint!, /chmod 600/);
@@ -83,7 +100,10 @@ describe('doctor: config, key, store', { concurrency: true }, () => {
     const config = { servers: { gh: { url: 'https://example.com/mcp', auth: { type: 'oauth' } } } };
     const d = await doctor(t, config, { offline: true, dir });
     assert.match(d.get('MCPGW_E_STORE_VERSION', 'gateway').hint!, /upgrade mcpgw/);
-    const keyFile = await doctor(t, config, { offline: true, env: { OAUTH_ENCRYPTION_KEY: undefined, OAUTH_ENCRYPTION_KEY_FILE: join(dir, 'no-such-key') } });
+    const keyFile = await doctor(t, config, {
+      offline: true,
+      env: { OAUTH_ENCRYPTION_KEY: undefined, OAUTH_ENCRYPTION_KEY_FILE: join(dir, 'no-such-key') },
+    });
     assert.match(keyFile.get('MCPGW_E_KEY_UNREADABLE', 'gateway').message, /OAUTH_ENCRYPTION_KEY_FILE names .*no-such-key/);
     assert.equal(keyFile.report.ok, false);
   });
@@ -100,7 +120,11 @@ describe('doctor: config, key, store', { concurrency: true }, () => {
   test('a data dir that is a file: MCPGW_E_STORE_IO', async (t) => {
     const dir = tempDir(t, 'mcpgw-doctor-');
     writeFileSync(join(dir, 'data'), 'x');
-    const d = await doctor(t, { gateway: { dataDir: './data' }, servers: { gh: { url: 'https://example.com/mcp', auth: { type: 'oauth' } } } }, { offline: true, dir });
+    const d = await doctor(
+      t,
+      { gateway: { dataDir: './data' }, servers: { gh: { url: 'https://example.com/mcp', auth: { type: 'oauth' } } } },
+      { offline: true, dir },
+    );
     assert.equal(d.get('MCPGW_E_STORE_IO', 'gateway').path, 'gateway.dataDir');
     assert.equal(d.report.ok, false);
   });
@@ -132,7 +156,11 @@ describe('doctor: tokens', () => {
       valid: { serverUrl: url, tokens: { accessToken: SECRETS.access, refreshToken: SECRETS.refresh, expiresAt: now + 10 * HOUR } },
     });
     const names = ['fresh', 'moved', 'refreshable', 'expired', 'expiring', 'valid', 'absent'];
-    const d = await doctor(t, { servers: Object.fromEntries(names.map((n) => [n, { url, auth: { type: 'oauth' } }])) }, { offline: true, dir });
+    const d = await doctor(
+      t,
+      { servers: Object.fromEntries(names.map((n) => [n, { url, auth: { type: 'oauth' } }])) },
+      { offline: true, dir },
+    );
     for (const name of ['fresh', 'absent']) {
       const f = d.get('MCPGW_E_OAUTH_NOT_AUTHORIZED', name);
       assert.match(f.hint!, new RegExp(`mcpgw auth login ${name}`));
@@ -184,7 +212,11 @@ describe('doctor: stdio servers', { concurrency: true }, () => {
   });
 
   test('secrets in args: MCPGW_W_ARGS_SECRET names the variable, never the value', async (t) => {
-    const d = await doctor(t, { servers: { s: { command: 'true', args: ['--token', '$<env:DOCTOR_ARG_TOKEN>', '--api-key=literal-value-xyz', '--verbose'] } } }, { offline: true });
+    const d = await doctor(
+      t,
+      { servers: { s: { command: 'true', args: ['--token', '$<env:DOCTOR_ARG_TOKEN>', '--api-key=literal-value-xyz', '--verbose'] } } },
+      { offline: true },
+    );
     const found = d.report.findings.filter((f) => f.code === 'MCPGW_W_ARGS_SECRET');
     assert.equal(found.length, 2);
     assert.match(found[0]!.message, /args\[1\] holds \$<env:DOCTOR_ARG_TOKEN>/);
@@ -227,7 +259,9 @@ describe('doctor: stdio servers', { concurrency: true }, () => {
 
 describe('doctor: HTTP servers', { concurrency: true }, () => {
   test('HTTP 401 without auth configured: MCPGW_E_UPSTREAM_AUTH_REQUIRED (OAuth offered)', async (t) => {
-    const url = await statusServer(t, 401, { 'www-authenticate': 'Bearer resource_metadata="http://127.0.0.1:1/.well-known/oauth-protected-resource"' });
+    const url = await statusServer(t, 401, {
+      'www-authenticate': 'Bearer resource_metadata="http://127.0.0.1:1/.well-known/oauth-protected-resource"',
+    });
     const d = await doctor(t, { servers: { api: { url } } });
     const f = d.get('MCPGW_E_UPSTREAM_AUTH_REQUIRED', 'api');
     assert.match(f.message, /HTTP 401.*offers OAuth/);
@@ -296,16 +330,23 @@ describe('doctor: HTTP servers', { concurrency: true }, () => {
     const later = Date.now() + 10 * HOUR;
     await writeStore(join(dir, '.mcpgw'), {
       good: { serverUrl: url, tokens: { accessToken: SECRETS.access, expiresAt: later } },
-      revoked: { serverUrl: `${url}?revoked`, tokens: { accessToken: SECRETS.wrongAccess, refreshToken: SECRETS.refresh, expiresAt: later } },
-    });
-    const d = await doctor(t, {
-      servers: {
-        keyed: { url, auth: { type: 'apiKey', value: `Bearer ${SECRETS.access}` } },
-        wrong: { url, auth: { type: 'apiKey', value: '$<env:DOCTOR_API_KEY>' } },
-        good: { url, auth: { type: 'oauth' } },
-        revoked: { url: `${url}?revoked`, auth: { type: 'oauth' } },
+      revoked: {
+        serverUrl: `${url}?revoked`,
+        tokens: { accessToken: SECRETS.wrongAccess, refreshToken: SECRETS.refresh, expiresAt: later },
       },
-    }, { dir });
+    });
+    const d = await doctor(
+      t,
+      {
+        servers: {
+          keyed: { url, auth: { type: 'apiKey', value: `Bearer ${SECRETS.access}` } },
+          wrong: { url, auth: { type: 'apiKey', value: '$<env:DOCTOR_API_KEY>' } },
+          good: { url, auth: { type: 'oauth' } },
+          revoked: { url: `${url}?revoked`, auth: { type: 'oauth' } },
+        },
+      },
+      { dir },
+    );
     assert.match(d.get('MCPGW_I_UPSTREAM_OK', 'keyed').message, /connected and initialized/);
     d.get('MCPGW_W_LITERAL_SECRET', 'keyed');
     assert.match(d.get('MCPGW_E_UPSTREAM_API_KEY', 'wrong').message, /HTTP 401/);
@@ -356,14 +397,21 @@ describe('doctor: OAuth discovery', { concurrency: true }, () => {
 
 describe('doctor: settings', { concurrency: true }, () => {
   test('insecure settings: MCPGW_W_INSECURE_NETWORK, MCPGW_W_INSECURE_HTTP, MCPGW_W_LITERAL_SECRET', async (t) => {
-    const d = await doctor(t, {
-      gateway: { listen: '0.0.0.0:0', allowUnauthenticatedNetwork: true },
-      servers: {
-        plain: { url: 'http://mcp.example.com/mcp', auth: { type: 'apiKey', value: '$<env:DOCTOR_API_KEY>' } },
-        lax: { url: 'https://mcp.example.com/mcp', auth: { type: 'oauth', allowInsecureHttp: true, clientId: 'c', clientSecret: 'literal-client-secret' } },
-        env: { command: 'true', env: { API_TOKEN: 'literal-env-token' } },
+    const d = await doctor(
+      t,
+      {
+        gateway: { listen: '0.0.0.0:0', allowUnauthenticatedNetwork: true },
+        servers: {
+          plain: { url: 'http://mcp.example.com/mcp', auth: { type: 'apiKey', value: '$<env:DOCTOR_API_KEY>' } },
+          lax: {
+            url: 'https://mcp.example.com/mcp',
+            auth: { type: 'oauth', allowInsecureHttp: true, clientId: 'c', clientSecret: 'literal-client-secret' },
+          },
+          env: { command: 'true', env: { API_TOKEN: 'literal-env-token' } },
+        },
       },
-    }, { offline: true });
+      { offline: true },
+    );
     assert.match(d.get('MCPGW_W_INSECURE_NETWORK', 'gateway').message, /without bearer tokens/);
     assert.match(d.get('MCPGW_W_INSECURE_HTTP', 'plain').message, /API key travel unencrypted/);
     assert.match(d.get('MCPGW_W_INSECURE_HTTP', 'lax').message, /allowInsecureHttp/);
@@ -374,7 +422,11 @@ describe('doctor: settings', { concurrency: true }, () => {
   });
 
   test('publicUrl on another port than listen: MCPGW_W_CALLBACK_URL at the publicUrl line', async (t) => {
-    const d = await doctor(t, { gateway: { listen: '127.0.0.1:8750', publicUrl: 'http://localhost:9000' }, servers: {} }, { offline: true });
+    const d = await doctor(
+      t,
+      { gateway: { listen: '127.0.0.1:8750', publicUrl: 'http://localhost:9000' }, servers: {} },
+      { offline: true },
+    );
     const f = d.get('MCPGW_W_CALLBACK_URL', 'gateway');
     assert.match(f.message, /port 9000.*listens on 8750/);
     assert.equal(f.path, 'gateway.publicUrl');
@@ -388,12 +440,22 @@ describe('doctor: settings', { concurrency: true }, () => {
   });
 
   test('an unknown SERVER is a usage error', async (t) => {
-    await assert.rejects(doctor(t, { servers: { a: { command: 'true' } } }, { servers: ['b'] }), (err: { code?: string }) => err.code === 'MCPGW_E_USAGE');
+    await assert.rejects(
+      doctor(t, { servers: { a: { command: 'true' } } }, { servers: ['b'] }),
+      (err: { code?: string }) => err.code === 'MCPGW_E_USAGE',
+    );
   });
 
   test('SERVER... narrows the checks; a named disabled server is checked', async (t) => {
-    const d = await doctor(t, { servers: { a: { command: 'mcpgw-doctor-missing-a' }, b: { command: 'mcpgw-doctor-missing-b', enabled: false } } }, { servers: ['b'] });
-    assert.deepEqual(d.report.groups.map((g) => g.name), ['gateway', 'b']);
+    const d = await doctor(
+      t,
+      { servers: { a: { command: 'mcpgw-doctor-missing-a' }, b: { command: 'mcpgw-doctor-missing-b', enabled: false } } },
+      { servers: ['b'] },
+    );
+    assert.deepEqual(
+      d.report.groups.map((g) => g.name),
+      ['gateway', 'b'],
+    );
     d.get('MCPGW_E_UPSTREAM_COMMAND', 'b');
   });
 });

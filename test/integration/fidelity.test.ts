@@ -61,8 +61,13 @@ test('progress maps to the caller token, cancellation reaches the upstream', asy
   const client = await connect(t, gw.url);
 
   const seen: Array<{ progress: number; total?: number; message?: string }> = [];
-  const result = await client.callTool({ name: 'alpha__progress', arguments: { steps: 3 } }, undefined, { onprogress: (p) => void seen.push(p) });
-  assert.deepEqual(seen.map((p) => p.progress), [1, 2, 3]);
+  const result = await client.callTool({ name: 'alpha__progress', arguments: { steps: 3 } }, undefined, {
+    onprogress: (p) => void seen.push(p),
+  });
+  assert.deepEqual(
+    seen.map((p) => p.progress),
+    [1, 2, 3],
+  );
   assert.equal(seen[2]!.message, 'step 3 of 3');
   assert.equal(seen[2]!.total, 3);
   assert.equal((result.structuredContent as { steps: number }).steps, 3);
@@ -155,7 +160,9 @@ test('resource subscriptions and list_changed reach the right sessions', async (
   await other.callTool({ name: 'alpha__add_tool', arguments: { name: 'fresh' } });
   await waitFor(() => changed.subscriber === 1, 'tools/list_changed on the default profile');
   assert.ok((await subscriber.listTools()).tools.some((x) => x.name === 'alpha__fresh'));
-  assert.deepEqual((await subscriber.callTool({ name: 'alpha__fresh', arguments: {} })).content, [{ type: 'text', text: 'dynamic tool fresh of alpha' }]);
+  assert.deepEqual((await subscriber.callTool({ name: 'alpha__fresh', arguments: {} })).content, [
+    { type: 'text', text: 'dynamic tool fresh of alpha' },
+  ]);
   // The onlyweb profile does not contain alpha: its lists did not change.
   await other.callTool({ name: 'web__add_tool', arguments: { name: 'webfresh' } });
   await waitFor(() => changed.webOnly === 1 && changed.subscriber === 2, 'tools/list_changed for web');

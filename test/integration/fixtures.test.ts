@@ -46,7 +46,9 @@ function alive(pid: number): boolean {
     return false;
   }
   try {
-    return !execFileSync('ps', ['-o', 'stat=', '-p', String(pid)], { encoding: 'utf8' }).trim().startsWith('Z');
+    return !execFileSync('ps', ['-o', 'stat=', '-p', String(pid)], { encoding: 'utf8' })
+      .trim()
+      .startsWith('Z');
   } catch {
     return false; // ps exits 1 when the pid is gone
   }
@@ -89,7 +91,11 @@ class Lab {
   }
 
   /** A Client connected to a stdio fixture (`node --import tsx FILE ARGS`). */
-  async stdio(file: string, args: string[] = [], opts: { env?: Record<string, string>; capabilities?: ClientCapabilities; timeout?: number } = {}) {
+  async stdio(
+    file: string,
+    args: string[] = [],
+    opts: { env?: Record<string, string>; capabilities?: ClientCapabilities; timeout?: number } = {},
+  ) {
     const transport = new StdioClientTransport({
       command: process.execPath,
       args: ['--import', 'tsx', fixture(file), ...args],
@@ -201,7 +207,10 @@ describe('basic.ts over stdio', () => {
     for (const t of ['echo', 'add', 'slow', 'progress', 'sample', 'elicit', 'roots', 'log', 'add_tool', 'crash', 'env', 'touch_resource']) {
       assert.ok(names.includes(t), `missing tool ${t}`);
     }
-    assert.deepEqual(names.filter((n) => n.startsWith('extra_')), ['extra_0000', 'extra_0001', 'extra_0002']);
+    assert.deepEqual(
+      names.filter((n) => n.startsWith('extra_')),
+      ['extra_0000', 'extra_0001', 'extra_0002'],
+    );
   });
 
   test('echo, add and env return content and structuredContent', async () => {
@@ -259,7 +268,10 @@ describe('basic.ts over stdio', () => {
 
   test('prompts and completion', async () => {
     const { prompts } = await c.client.listPrompts();
-    assert.deepEqual(prompts.map((p) => p.name), ['simple', 'greet']);
+    assert.deepEqual(
+      prompts.map((p) => p.name),
+      ['simple', 'greet'],
+    );
     const greet = await c.client.getPrompt({ name: 'greet', arguments: { name: 'bob' } });
     assert.deepEqual(greet.messages[0].content, { type: 'text', text: 'Hello, bob! (from alpha)' });
     const done = await c.client.complete({ ref: { type: 'ref/prompt', name: 'greet' }, argument: { name: 'name', value: 'al' } });
@@ -268,7 +280,10 @@ describe('basic.ts over stdio', () => {
 
   test('resources, templates, completion and subscriptions', async () => {
     const { resources } = await c.client.listResources();
-    assert.deepEqual(resources.map((r) => r.uri), ['fixture://alpha/static', 'fixture://alpha/counter']);
+    assert.deepEqual(
+      resources.map((r) => r.uri),
+      ['fixture://alpha/static', 'fixture://alpha/counter'],
+    );
     const { resourceTemplates } = await c.client.listResourceTemplates();
     assert.equal(resourceTemplates[0].uriTemplate, 'fixture://alpha/items/{id}');
     const item = await c.client.readResource({ uri: 'fixture://alpha/items/42' });
@@ -315,7 +330,10 @@ describe('basic.ts options from the environment, and crash', () => {
   test('FIXTURE_NAME and FIXTURE_TOOLS; crash ends the process', async () => {
     const { client, pid } = await lab.stdio('basic.ts', [], { env: { FIXTURE_NAME: 'beta', FIXTURE_TOOLS: 'echo,crash' } });
     assert.equal(client.getServerVersion()?.name, 'beta');
-    assert.deepEqual((await client.listTools()).tools.map((t) => t.name), ['echo', 'crash']);
+    assert.deepEqual(
+      (await client.listTools()).tools.map((t) => t.name),
+      ['echo', 'crash'],
+    );
     let closed = false;
     client.onclose = () => (closed = true);
     await assert.rejects(client.callTool({ name: 'crash', arguments: {} }));

@@ -28,7 +28,12 @@ async function open(t: TestContext, tools: string, version = LATEST): Promise<Ra
   const init = await fetch(mcp, {
     method: 'POST',
     headers: headers(),
-    body: JSON.stringify({ jsonrpc: '2.0', id: 0, method: 'initialize', params: { protocolVersion: version, capabilities: {}, clientInfo: { name: 'raw', version: '1' } } }),
+    body: JSON.stringify({
+      jsonrpc: '2.0',
+      id: 0,
+      method: 'initialize',
+      params: { protocolVersion: version, capabilities: {}, clientInfo: { name: 'raw', version: '1' } },
+    }),
   });
   assert.equal(init.headers.get('content-type'), 'application/json', 'initialize is answered with JSON too');
   const session = init.headers.get('mcp-session-id')!;
@@ -40,14 +45,21 @@ async function open(t: TestContext, tools: string, version = LATEST): Promise<Ra
 
 /** The data of each SSE event with data, parsed; priming events (empty data) as null. */
 function events(body: string): Array<Record<string, any> | null> {
-  return body.split('\n\n').filter((e) => e.trim() !== '').map((e) => {
-    const data = /^data: ?(.*)$/m.exec(e)?.[1] ?? '';
-    return data === '' ? null : (JSON.parse(data) as Record<string, any>);
-  });
+  return body
+    .split('\n\n')
+    .filter((e) => e.trim() !== '')
+    .map((e) => {
+      const data = /^data: ?(.*)$/m.exec(e)?.[1] ?? '';
+      return data === '' ? null : (JSON.parse(data) as Record<string, any>);
+    });
 }
 
-const call = (id: number, name: string, args: Record<string, unknown>, meta?: Record<string, unknown>) =>
-  ({ jsonrpc: '2.0', id, method: 'tools/call', params: { name, arguments: args, ...(meta ? { _meta: meta } : {}) } });
+const call = (id: number, name: string, args: Record<string, unknown>, meta?: Record<string, unknown>) => ({
+  jsonrpc: '2.0',
+  id,
+  method: 'tools/call',
+  params: { name, arguments: args, ...(meta ? { _meta: meta } : {}) },
+});
 
 test('a tools/call whose result comes first is answered as application/json', async (t) => {
   const raw = await open(t, 'echo');
@@ -66,11 +78,14 @@ test('a call with progress becomes text/event-stream: priming event, the progres
   assert.equal(res.headers.get('content-type'), 'text/event-stream');
   const got = events(await res.text());
   assert.equal(got[0], null, 'the priming event comes first');
-  assert.deepEqual(got.slice(1, 4).map((e) => [e?.method, e?.params.progressToken, e?.params.progress]), [
-    ['notifications/progress', 'tok', 1],
-    ['notifications/progress', 'tok', 2],
-    ['notifications/progress', 'tok', 3],
-  ]);
+  assert.deepEqual(
+    got.slice(1, 4).map((e) => [e?.method, e?.params.progressToken, e?.params.progress]),
+    [
+      ['notifications/progress', 'tok', 1],
+      ['notifications/progress', 'tok', 2],
+      ['notifications/progress', 'tok', 3],
+    ],
+  );
   assert.equal(got.length, 5);
   assert.equal(got[4]?.id, 1);
   assert.equal(got[4]?.result.structuredContent.steps, 3);
@@ -81,7 +96,10 @@ test('a log message during a call also makes it a stream, the log before the res
   const res = await raw.post(call(1, 'alpha__log', { levels: ['warning'] }));
   assert.equal(res.headers.get('content-type'), 'text/event-stream');
   const got = events(await res.text()).filter((e) => e !== null);
-  assert.deepEqual(got.map((e) => e.method ?? `result ${e.id}`), ['notifications/message', 'result 1']);
+  assert.deepEqual(
+    got.map((e) => e.method ?? `result ${e.id}`),
+    ['notifications/message', 'result 1'],
+  );
 });
 
 test('a batch is answered with one JSON array once every request has its response', async (t) => {
@@ -93,14 +111,24 @@ test('a batch is answered with one JSON array once every request has its respons
   ]);
   assert.equal(res.headers.get('content-type'), 'application/json');
   const body = (await res.json()) as Array<Record<string, any>>;
-  assert.deepEqual(body.map((r) => r.id), [1, 2], 'in the order of the requests, not of the answers');
+  assert.deepEqual(
+    body.map((r) => r.id),
+    [1, 2],
+    'in the order of the requests, not of the answers',
+  );
   assert.match(JSON.stringify(body[0]!.result), /slept 300 ms/);
 
   // With progress for one of them, the whole POST becomes a stream carrying both responses.
   const streamed = await raw.post([call(3, 'alpha__echo', { text: 'x' }), call(4, 'alpha__progress', { steps: 1 }, { progressToken: 7 })]);
   assert.equal(streamed.headers.get('content-type'), 'text/event-stream');
   const got = events(await streamed.text());
-  assert.deepEqual(got.filter((e) => e?.id !== undefined).map((e) => e!.id).sort(), [3, 4]);
+  assert.deepEqual(
+    got
+      .filter((e) => e?.id !== undefined)
+      .map((e) => e!.id)
+      .sort(),
+    [3, 4],
+  );
   assert.ok(got.some((e) => e?.method === 'notifications/progress'));
 });
 

@@ -7,20 +7,24 @@ import { connect, fixtureServer, rawRequest, startGateway, startHttpFixture, wai
 
 test('two stdio servers and one HTTP server aggregated in two profiles', async (t) => {
   const web = await startHttpFixture(t, ['--name', 'web', '--tools', 'echo,add']);
-  const gw = await startGateway(t, {
-    version: 1,
-    servers: {
-      alpha: fixtureServer('basic.ts', ['--name', 'alpha', '--tools', 'echo,add,env'], { env: { FIXTURE_SECRET: 'from-config' } }),
-      beta: fixtureServer('basic.ts', ['--name', 'beta', '--tools', 'echo,add'], { tools: { deny: ['add'] } }),
-      web: { url: web.url },
-      down: { command: 'mcpgw-no-such-command-xyz' },
-      off: { command: 'mcpgw-no-such-command-xyz', enabled: false },
+  const gw = await startGateway(
+    t,
+    {
+      version: 1,
+      servers: {
+        alpha: fixtureServer('basic.ts', ['--name', 'alpha', '--tools', 'echo,add,env'], { env: { FIXTURE_SECRET: 'from-config' } }),
+        beta: fixtureServer('basic.ts', ['--name', 'beta', '--tools', 'echo,add'], { tools: { deny: ['add'] } }),
+        web: { url: web.url },
+        down: { command: 'mcpgw-no-such-command-xyz' },
+        off: { command: 'mcpgw-no-such-command-xyz', enabled: false },
+      },
+      profiles: {
+        default: { servers: ['alpha', 'beta', 'web', 'down', 'off'] },
+        narrow: { servers: ['alpha', 'web'], tools: { allow: ['alpha__*'], deny: ['*add'] } },
+      },
     },
-    profiles: {
-      default: { servers: ['alpha', 'beta', 'web', 'down', 'off'] },
-      narrow: { servers: ['alpha', 'web'], tools: { allow: ['alpha__*'], deny: ['*add'] } },
-    },
-  }, { allowErrors: [/mcpgw-no-such-command-xyz/] });
+    { allowErrors: [/mcpgw-no-such-command-xyz/] },
+  );
   const status = await waitReady(gw.url, ['alpha', 'beta', 'web']);
   await waitReady(gw.url, ['down'], 'error');
 
@@ -58,7 +62,10 @@ test('two stdio servers and one HTTP server aggregated in two profiles', async (
     assert.match(err.message, /server "down"/);
     return true;
   });
-  await assert.rejects(client.callTool({ name: 'nothing__here', arguments: {} }), (err: McpError) => err.code === -32602 && /Unknown tool/.test(err.message));
+  await assert.rejects(
+    client.callTool({ name: 'nothing__here', arguments: {} }),
+    (err: McpError) => err.code === -32602 && /Unknown tool/.test(err.message),
+  );
 
   // Prompts are prefixed like tools; resources keep their URIs.
   const prompts = (await client.listPrompts()).prompts.map((p) => p.name);
@@ -97,7 +104,11 @@ test('HTTP surface: unknown profile, malformed JSON, oversized body, sessions', 
     profiles: { main: { servers: ['alpha'] }, other: { servers: ['alpha'] } },
   });
   const post = (path: string, body: string, headers: Record<string, string> = {}) =>
-    fetch(`${gw.url}${path}`, { method: 'POST', body, headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream', ...headers } });
+    fetch(`${gw.url}${path}`, {
+      method: 'POST',
+      body,
+      headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream', ...headers },
+    });
 
   const missing = await post('/mcp/nope', '{}');
   assert.equal(missing.status, 404);
@@ -109,33 +120,55 @@ test('HTTP surface: unknown profile, malformed JSON, oversized body, sessions', 
   assert.equal(garbled.status, 400);
   assert.equal(((await garbled.json()) as any).error.code, -32700);
 
-  const huge = await post('/mcp/main', JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'ping', params: { pad: 'x'.repeat(5 * 1024 * 1024) } }));
+  const huge = await post(
+    '/mcp/main',
+    JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'ping', params: { pad: 'x'.repeat(5 * 1024 * 1024) } }),
+  );
   assert.equal(huge.status, 413);
 
   const noSession = await post('/mcp/main', JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/list' }));
   assert.equal(noSession.status, 400);
-  const unknownSession = await post('/mcp/main', JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/list' }), { 'mcp-session-id': 'nope' });
+  const unknownSession = await post('/mcp/main', JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/list' }), {
+    'mcp-session-id': 'nope',
+  });
   assert.equal(unknownSession.status, 404);
 
   // A session belongs to its profile; DELETE ends it.
   const client = await connect(t, gw.url, { profile: 'main' });
   const sessionId = (client.transport as { sessionId?: string }).sessionId!;
-  const wrongProfile = await post('/mcp/other', JSON.stringify({ jsonrpc: '2.0', id: 2, method: 'tools/list' }), { 'mcp-session-id': sessionId, 'mcp-protocol-version': '2025-11-25' });
+  const wrongProfile = await post('/mcp/other', JSON.stringify({ jsonrpc: '2.0', id: 2, method: 'tools/list' }), {
+    'mcp-session-id': sessionId,
+    'mcp-protocol-version': '2025-11-25',
+  });
   assert.equal(wrongProfile.status, 404);
   const status = (await (await fetch(`${gw.url}/status`)).json()) as Record<string, any>;
   assert.equal(status.profiles.main.sessions, 1);
-  const deleted = await fetch(`${gw.url}/mcp/main`, { method: 'DELETE', headers: { 'mcp-session-id': sessionId, 'mcp-protocol-version': '2025-11-25' } });
+  const deleted = await fetch(`${gw.url}/mcp/main`, {
+    method: 'DELETE',
+    headers: { 'mcp-session-id': sessionId, 'mcp-protocol-version': '2025-11-25' },
+  });
   assert.equal(deleted.status, 200);
-  const after = await post('/mcp/main', JSON.stringify({ jsonrpc: '2.0', id: 3, method: 'tools/list' }), { 'mcp-session-id': sessionId, 'mcp-protocol-version': '2025-11-25' });
+  const after = await post('/mcp/main', JSON.stringify({ jsonrpc: '2.0', id: 3, method: 'tools/list' }), {
+    'mcp-session-id': sessionId,
+    'mcp-protocol-version': '2025-11-25',
+  });
   assert.equal(after.status, 404);
 });
 
 test('Host and Origin checks, and inbound bearer tokens', async (t) => {
-  const gw = await startGateway(t, {
-    version: 1,
-    gateway: { auth: { bearerTokens: ['$<env:TEST_GW_TOKEN>'] }, allowedOrigins: ['https://app.example.com'], allowedHosts: ['gw.internal'] },
-    servers: { alpha: fixtureServer('basic.ts', ['--name', 'alpha', '--tools', 'echo']) },
-  }, { env: { TEST_GW_TOKEN: 'token-for-tests-1234567890' } });
+  const gw = await startGateway(
+    t,
+    {
+      version: 1,
+      gateway: {
+        auth: { bearerTokens: ['$<env:TEST_GW_TOKEN>'] },
+        allowedOrigins: ['https://app.example.com'],
+        allowedHosts: ['gw.internal'],
+      },
+      servers: { alpha: fixtureServer('basic.ts', ['--name', 'alpha', '--tools', 'echo']) },
+    },
+    { env: { TEST_GW_TOKEN: 'token-for-tests-1234567890' } },
+  );
   const auth = { authorization: 'Bearer token-for-tests-1234567890' };
   const get = (path: string, headers: Record<string, string> = {}) => rawRequest(`${gw.url}${path}`, { headers });
 
@@ -157,19 +190,29 @@ test('Host and Origin checks, and inbound bearer tokens', async (t) => {
   assert.equal((await get('/status', { authorization: 'Bearer wrong' })).status, 401);
   const basic = `Basic ${Buffer.from('any:token-for-tests-1234567890').toString('base64')}`;
   assert.equal((await get('/status', { authorization: basic })).status, 200);
-  assert.equal((await fetch(`${gw.url}/mcp`, { method: 'POST', headers: { authorization: basic, 'content-type': 'application/json' }, body: '{}' })).status, 401);
+  assert.equal(
+    (await fetch(`${gw.url}/mcp`, { method: 'POST', headers: { authorization: basic, 'content-type': 'application/json' }, body: '{}' }))
+      .status,
+    401,
+  );
 
   // CORS for an allowed origin: preflight answered, session id exposed.
-  const preflight = await fetch(`${gw.url}/mcp`, { method: 'OPTIONS', headers: { origin: 'https://app.example.com', 'access-control-request-method': 'POST' } });
+  const preflight = await fetch(`${gw.url}/mcp`, {
+    method: 'OPTIONS',
+    headers: { origin: 'https://app.example.com', 'access-control-request-method': 'POST' },
+  });
   assert.equal(preflight.status, 204);
   assert.equal(preflight.headers.get('access-control-allow-origin'), 'https://app.example.com');
 
   await assert.rejects(connect(t, gw.url), /401|Unauthorized/i);
   const client = await connect(t, gw.url, { headers: auth });
-  assert.deepEqual(await waitFor(async () => {
-    const names = (await client.listTools()).tools.map((x) => x.name);
-    return names.length > 0 ? names : undefined;
-  }, 'alpha to be ready'), ['alpha__echo']);
+  assert.deepEqual(
+    await waitFor(async () => {
+      const names = (await client.listTools()).tools.map((x) => x.name);
+      return names.length > 0 ? names : undefined;
+    }, 'alpha to be ready'),
+    ['alpha__echo'],
+  );
   const status = (await get('/status', auth)).body;
   assert.doesNotMatch(status, /token-for-tests/);
 });

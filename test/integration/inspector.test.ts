@@ -17,10 +17,25 @@ async function inspector(args: string[]): Promise<unknown> {
 }
 
 test('the Inspector CLI lists and calls tools through the gateway', async (t) => {
-  const gw = await startGateway(t, { version: 1, servers: { alpha: fixtureServer('basic.ts', ['--name', 'alpha', '--tools', 'echo,add']) } });
+  const gw = await startGateway(t, {
+    version: 1,
+    servers: { alpha: fixtureServer('basic.ts', ['--name', 'alpha', '--tools', 'echo,add']) },
+  });
   await waitReady(gw.url, ['alpha']);
-  const listed = (await inspector([`${gw.url}/mcp`, '--transport', 'http', '--method', 'tools/list'])) as { tools: Array<{ name: string }> };
+  const listed = (await inspector([`${gw.url}/mcp`, '--transport', 'http', '--method', 'tools/list'])) as {
+    tools: Array<{ name: string }>;
+  };
   assert.deepEqual(listed.tools.map((x) => x.name).sort(), ['alpha__add', 'alpha__echo']);
-  const called = (await inspector([`${gw.url}/mcp`, '--transport', 'http', '--method', 'tools/call', '--tool-name', 'alpha__echo', '--tool-arg', 'text=hello'])) as { structuredContent: unknown };
+  const called = (await inspector([
+    `${gw.url}/mcp`,
+    '--transport',
+    'http',
+    '--method',
+    'tools/call',
+    '--tool-name',
+    'alpha__echo',
+    '--tool-arg',
+    'text=hello',
+  ])) as { structuredContent: unknown };
   assert.deepEqual(called.structuredContent, { text: 'hello' });
 });

@@ -8,7 +8,20 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { McpError } from '@modelcontextprotocol/sdk/types.js';
 import { stringify } from 'yaml';
-import { connect, FIXTURES, fixtureServer, freePort, liveProcesses, processesInGroup, ROOT, startGateway, startHttpFixture, tempDir, waitFor, waitReady } from '../helpers/gateway.js';
+import {
+  connect,
+  FIXTURES,
+  fixtureServer,
+  freePort,
+  liveProcesses,
+  processesInGroup,
+  ROOT,
+  startGateway,
+  startHttpFixture,
+  tempDir,
+  waitFor,
+  waitReady,
+} from '../helpers/gateway.js';
 
 function alive(pid: number): boolean {
   try {
@@ -20,14 +33,20 @@ function alive(pid: number): boolean {
 }
 
 test('a crashed stdio server restarts with backoff; calls meanwhile fail cleanly', async (t) => {
-  const gw = await startGateway(t, { version: 1, servers: { alpha: fixtureServer('basic.ts', ['--name', 'alpha', '--tools', 'echo,crash']) } });
+  const gw = await startGateway(t, {
+    version: 1,
+    servers: { alpha: fixtureServer('basic.ts', ['--name', 'alpha', '--tools', 'echo,crash']) },
+  });
   await waitReady(gw.url, ['alpha']);
   const client = await connect(t, gw.url);
   const firstPid = gw.daemon.gateway.upstream('alpha')!.status().pid!;
   await assert.rejects(client.callTool({ name: 'alpha__crash', arguments: {} }));
   const restarting = await waitReady(gw.url, ['alpha'], 'restarting');
   assert.match(restarting.servers.alpha.lastError, /exited with code 1/);
-  const during = await client.callTool({ name: 'alpha__echo', arguments: { text: 'x' } }).then(() => 'ok', (err: McpError) => err);
+  const during = await client.callTool({ name: 'alpha__echo', arguments: { text: 'x' } }).then(
+    () => 'ok',
+    (err: McpError) => err,
+  );
   if (during !== 'ok') assert.equal((during as McpError).code, -32010);
   const back = await waitReady(gw.url, ['alpha']);
   assert.equal(back.servers.alpha.restarts, 1);
@@ -66,7 +85,9 @@ test('call timeout cancels upstream; connect timeout and crash at start are retr
   const gw = await startGateway(t, {
     version: 1,
     servers: {
-      alpha: fixtureServer('basic.ts', ['--name', 'alpha', '--tools', 'echo,slow,progress', '--events', events], { timeouts: { call: '1s' } }),
+      alpha: fixtureServer('basic.ts', ['--name', 'alpha', '--tools', 'echo,slow,progress', '--events', events], {
+        timeouts: { call: '1s' },
+      }),
       mute: fixtureServer('never-initialize.ts', [], { timeouts: { connect: '500ms' } }),
       crashy: fixtureServer('crash-on-start.ts'),
     },
@@ -83,7 +104,9 @@ test('call timeout cancels upstream; connect timeout and crash at start are retr
   await waitFor(() => existsSync(events) && readFileSync(events, 'utf8').includes('"cancelled"'), 'notifications/cancelled upstream');
 
   // Progress restarts the timeout: 4 steps 400 ms apart take 1.2 s, over the 1 s limit.
-  const progressed = await client.callTool({ name: 'alpha__progress', arguments: { steps: 4, intervalMs: 400 } }, undefined, { onprogress: () => undefined });
+  const progressed = await client.callTool({ name: 'alpha__progress', arguments: { steps: 4, intervalMs: 400 } }, undefined, {
+    onprogress: () => undefined,
+  });
   assert.equal((progressed.structuredContent as { steps: number }).steps, 4);
 
   const status = await waitReady(gw.url, ['mute', 'crashy'], 'restarting');
@@ -126,7 +149,13 @@ test('mcpgw run: SIGHUP reloads; SIGTERM lets an in-flight call finish, stops ev
   for (const line of logs.trim().split('\n')) JSON.parse(line);
 
   // With watching off, only SIGHUP applies the edit.
-  writeFileSync(configPath, config({ alpha: fixtureServer('basic.ts', ['--name', 'alpha', '--tools', 'echo,slow']), beta: fixtureServer('basic.ts', ['--name', 'beta', '--tools', 'echo']) }));
+  writeFileSync(
+    configPath,
+    config({
+      alpha: fixtureServer('basic.ts', ['--name', 'alpha', '--tools', 'echo,slow']),
+      beta: fixtureServer('basic.ts', ['--name', 'beta', '--tools', 'echo']),
+    }),
+  );
   child.kill('SIGHUP');
   await waitReady(url, ['alpha', 'beta']);
 
@@ -147,5 +176,7 @@ test('mcpgw run: SIGHUP reloads; SIGTERM lets an in-flight call finish, stops ev
 
 /** Process groups led by direct children of `pid` (the upstreams of a daemon). */
 function listGroupsOf(pid: number): number[] {
-  return liveProcesses().filter((p) => p.ppid === pid && p.pgid === p.pid).map((p) => p.pid);
+  return liveProcesses()
+    .filter((p) => p.ppid === pid && p.pgid === p.pid)
+    .map((p) => p.pid);
 }

@@ -8,7 +8,13 @@ import { join } from 'node:path';
 import { test, type TestContext } from 'node:test';
 import { McpError, ToolListChangedNotificationSchema } from '@modelcontextprotocol/sdk/types.js';
 import { connect, freePort, startGateway, tempDir, waitFor, waitReady, type TestGateway } from '../helpers/gateway.js';
-import { followAuthorization, startAuthorizationServer, startProtectedServer, type AuthorizationServer, type ProtectedServer } from '../helpers/oauth.js';
+import {
+  followAuthorization,
+  startAuthorizationServer,
+  startProtectedServer,
+  type AuthorizationServer,
+  type ProtectedServer,
+} from '../helpers/oauth.js';
 
 const KEY = 'an-oauth-encryption-key-for-the-tests-0123456789';
 
@@ -49,8 +55,16 @@ async function setup(t: TestContext, options: { accessTtl?: number; plain?: bool
   };
 }
 
-function gateway(t: TestContext, s: Setup, options: { env?: Record<string, string | undefined>; allowErrors?: RegExp[] } = {}): Promise<TestGateway> {
-  return startGateway(t, s.config(), { keepPort: true, env: { OAUTH_ENCRYPTION_KEY: KEY, ...options.env }, allowErrors: options.allowErrors });
+function gateway(
+  t: TestContext,
+  s: Setup,
+  options: { env?: Record<string, string | undefined>; allowErrors?: RegExp[] } = {},
+): Promise<TestGateway> {
+  return startGateway(t, s.config(), {
+    keepPort: true,
+    env: { OAUTH_ENCRYPTION_KEY: KEY, ...options.env },
+    allowErrors: options.allowErrors,
+  });
 }
 
 async function status(gw: TestGateway): Promise<Record<string, any>> {
@@ -65,7 +79,10 @@ async function authorize(gw: TestGateway, s: Setup, server = 'secure'): Promise<
 }
 
 async function callError(promise: Promise<unknown>): Promise<McpError> {
-  const err = await promise.then(() => undefined, (e: unknown) => e);
+  const err = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
   assert.ok(err instanceof McpError, `expected a JSON-RPC error, got ${JSON.stringify(err)}`);
   return err;
 }
@@ -89,7 +106,10 @@ test('authorize headlessly: needs_auth, the documented error, /oauth/start -> ca
   const page = await followAuthorization(`${s.publicUrl}/oauth/start/secure`);
   assert.equal(page.status, 200, page.body);
   assert.match(page.body, /authorized for &#34;secure&#34;/);
-  assert.ok(page.visited.some((u) => u.startsWith(s.as.issuer)), 'the browser went through the authorization server');
+  assert.ok(
+    page.visited.some((u) => u.startsWith(s.as.issuer)),
+    'the browser went through the authorization server',
+  );
 
   const after = await waitReady(gw.url, ['secure']);
   assert.equal(after.servers.secure.auth.status, 'authorized');
@@ -115,14 +135,20 @@ test('calls keep working across several access-token expiries, refreshed in the 
   const started = Date.now();
   let calls = 0;
   // Keep calling until the first token is three lifetimes old; every call must work.
-  await waitFor(async () => {
-    const r = await client.callTool({ name: 'secure__echo', arguments: { text: `call ${++calls}` } });
-    assert.deepEqual(r.structuredContent, { text: `call ${calls}` });
-    return Date.now() - started > 3.5 * ttl * 1000;
-  }, 'three token lifetimes of calls', 30_000);
+  await waitFor(
+    async () => {
+      const r = await client.callTool({ name: 'secure__echo', arguments: { text: `call ${++calls}` } });
+      assert.deepEqual(r.structuredContent, { text: `call ${calls}` });
+      return Date.now() - started > 3.5 * ttl * 1000;
+    },
+    'three token lifetimes of calls',
+    30_000,
+  );
   const asStats = await s.as.stats();
   const seen = await s.secure.stats();
-  t.diagnostic(`${calls} calls, ${asStats.refreshGrants} refreshes, ${seen.tokens.length} tokens, rejected ${JSON.stringify(seen.rejected)}`);
+  t.diagnostic(
+    `${calls} calls, ${asStats.refreshGrants} refreshes, ${seen.tokens.length} tokens, rejected ${JSON.stringify(seen.rejected)}`,
+  );
   assert.ok(asStats.refreshGrants >= 3, `refreshed ${asStats.refreshGrants} times`);
   assert.equal(asStats.rotations, asStats.refreshGrants, 'each refresh rotated the refresh token (and the new one was used)');
   // Regression: with a flat 60 s margin every request of a short-lived token refreshed first
@@ -173,7 +199,10 @@ test('a wrong key leaves the store byte-identical: that server is in error sayin
   const store = join(s.dataDir, 'oauth-store.json');
   const bytes = readFileSync(store);
 
-  const wrong = await gateway(t, s, { env: { OAUTH_ENCRYPTION_KEY: 'another-key-of-enough-length-9876543210' }, allowErrors: [/cannot be decrypted/] });
+  const wrong = await gateway(t, s, {
+    env: { OAUTH_ENCRYPTION_KEY: 'another-key-of-enough-length-9876543210' },
+    allowErrors: [/cannot be decrypted/],
+  });
   const st = await waitReady(wrong.url, ['secure'], 'error');
   assert.match(st.servers.secure.lastError, /cannot be decrypted/);
   // Regression: /status showed what went wrong but not the fix (the hint was dropped).
@@ -265,14 +294,18 @@ test('invalid_grant on refresh moves the server to needs_auth (never ready with 
   });
   await s.as.revoke();
   // Calls work until the access token is due; the refresh then gets invalid_grant.
-  const err = await waitFor(async () => {
-    try {
-      await client.callTool({ name: 'secure__echo', arguments: { text: 'x' } });
-      return undefined;
-    } catch (e) {
-      return e as McpError;
-    }
-  }, 'a call to fail once the grant is gone', 15_000);
+  const err = await waitFor(
+    async () => {
+      try {
+        await client.callTool({ name: 'secure__echo', arguments: { text: 'x' } });
+        return undefined;
+      } catch (e) {
+        return e as McpError;
+      }
+    },
+    'a call to fail once the grant is gone',
+    15_000,
+  );
   assert.equal(err.code, -32011);
   assert.equal((err.data as { authorizationUrl?: string }).authorizationUrl, `${s.publicUrl}/oauth/start/secure`);
   assert.ok((await s.as.stats()).tokenErrors.invalid_grant >= 1);

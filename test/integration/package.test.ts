@@ -23,10 +23,20 @@ test('the Dockerfile copies paths that exist', () => {
 
 test('a production install in a clean folder runs the compiled daemon', { timeout: 240_000 }, async (t) => {
   const dir = tempDir(t, 'mcpgw-prod-');
-  for (const path of ['package.json', 'package-lock.json', 'bin', 'schema', 'examples']) cpSync(join(ROOT, path), join(dir, path), { recursive: true });
-  await run(process.execPath, [join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', join(ROOT, 'tsconfig.build.json'), '--outDir', join(dir, 'dist')], { cwd: ROOT }).catch((err: { stdout?: string }) => {
+  for (const path of ['package.json', 'package-lock.json', 'bin', 'schema', 'examples'])
+    cpSync(join(ROOT, path), join(dir, path), { recursive: true });
+  await run(
+    process.execPath,
+    [join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', join(ROOT, 'tsconfig.build.json'), '--outDir', join(dir, 'dist')],
+    { cwd: ROOT },
+  ).catch((err: { stdout?: string }) => {
     // Type errors still emit JavaScript; the daemon starting below is what counts here.
-    t.diagnostic(`tsc reported: ${String(err.stdout ?? '').split('\n').slice(0, 3).join(' | ')}`);
+    t.diagnostic(
+      `tsc reported: ${String(err.stdout ?? '')
+        .split('\n')
+        .slice(0, 3)
+        .join(' | ')}`,
+    );
   });
   const npm = process.env.npm_execpath;
   const [command, args] = npm ? [process.execPath, [npm]] : ['npm', []];

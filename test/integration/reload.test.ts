@@ -32,7 +32,10 @@ test('adding a server gives list_changed; the unchanged server keeps its process
   const after = await status(gw.url);
   assert.equal(after.config.generation, 2);
   assert.equal(after.servers.alpha.since, before.servers.alpha.since, 'alpha was not restarted');
-  assert.equal(gw.daemon.gateway.upstream('alpha')!.status().pid, before.servers.alpha.pid ?? gw.daemon.gateway.upstream('alpha')!.status().pid);
+  assert.equal(
+    gw.daemon.gateway.upstream('alpha')!.status().pid,
+    before.servers.alpha.pid ?? gw.daemon.gateway.upstream('alpha')!.status().pid,
+  );
 });
 
 test('a broken file changes nothing, shows in /status, and the next good save clears it', async (t) => {
@@ -97,10 +100,14 @@ test('ten saves in quick succession end in one consistent state', async (t) => {
   for (let i = 1; i <= 10; i++) {
     gw.writeConfig({ version: 1, servers: { alpha, beta: { ...beta, args: [...(beta.args as string[]), '--instructions', `v${i}`] } } });
   }
-  const final = await waitFor(async () => {
-    const s = await status(gw.url);
-    return s.servers.beta?.state === 'ready' ? s : undefined;
-  }, 'the final state', 20_000);
+  const final = await waitFor(
+    async () => {
+      const s = await status(gw.url);
+      return s.servers.beta?.state === 'ready' ? s : undefined;
+    },
+    'the final state',
+    20_000,
+  );
   // Settled: the running beta is the last definition, and exactly one beta process runs.
   await new Promise((r) => setTimeout(r, 300));
   const upstream = gw.daemon.gateway.upstream('beta')!;
@@ -140,7 +147,9 @@ test('a client calling continuously through 20 reloads sees no failed call to an
   stop = true;
   await caller;
   latencies.sort((a, b) => a - b);
-  t.diagnostic(`reload latency (write -> list_changed) over 20 edits: median ${latencies[10]} ms, min ${latencies[0]} ms, max ${latencies[19]} ms; ${calls} calls`);
+  t.diagnostic(
+    `reload latency (write -> list_changed) over 20 edits: median ${latencies[10]} ms, min ${latencies[0]} ms, max ${latencies[19]} ms; ${calls} calls`,
+  );
   assert.deepEqual(failures, []);
   assert.ok(calls > 20);
   // A filter change restarts nothing.

@@ -26,18 +26,31 @@ async function initialize(mcp: string, version: string): Promise<string> {
   const init = await fetch(mcp, {
     method: 'POST',
     headers: headers(version),
-    body: JSON.stringify({ jsonrpc: '2.0', id: 0, method: 'initialize', params: { protocolVersion: version, capabilities: {}, clientInfo: { name: 'raw', version: '1' } } }),
+    body: JSON.stringify({
+      jsonrpc: '2.0',
+      id: 0,
+      method: 'initialize',
+      params: { protocolVersion: version, capabilities: {}, clientInfo: { name: 'raw', version: '1' } },
+    }),
   });
   assert.equal(init.status, 200);
   const session = init.headers.get('mcp-session-id')!;
   await init.text();
-  const done = await fetch(mcp, { method: 'POST', headers: headers(version, session), body: JSON.stringify({ jsonrpc: '2.0', method: 'notifications/initialized' }) });
+  const done = await fetch(mcp, {
+    method: 'POST',
+    headers: headers(version, session),
+    body: JSON.stringify({ jsonrpc: '2.0', method: 'notifications/initialized' }),
+  });
   assert.equal(done.status, 202);
   return session;
 }
 
 /** Reads an SSE body until `until` holds for the text so far, or the body ends (`onEnd`), or 10 s passed; leaves the stream open. */
-async function readUntil(reader: ReadableStreamDefaultReader<Uint8Array>, until: (text: string) => boolean, onEnd?: () => void): Promise<string> {
+async function readUntil(
+  reader: ReadableStreamDefaultReader<Uint8Array>,
+  until: (text: string) => boolean,
+  onEnd?: () => void,
+): Promise<string> {
   const decoder = new TextDecoder();
   let text = '';
   let timedOut = false;
@@ -63,13 +76,21 @@ async function readUntil(reader: ReadableStreamDefaultReader<Uint8Array>, until:
 /** Reads an SSE body to its end; fails when it has not ended after 10 s. */
 async function readAll(reader: ReadableStreamDefaultReader<Uint8Array>): Promise<string> {
   let ended = false;
-  const text = await readUntil(reader, () => ended, () => (ended = true));
+  const text = await readUntil(
+    reader,
+    () => ended,
+    () => (ended = true),
+  );
   assert.ok(ended, `the stream did not end: ${JSON.stringify(text)}`);
   return text;
 }
 
 test('a silent call held past the hold time becomes a stream; broken mid-call, it is resumed with GET + Last-Event-ID', async (t) => {
-  const gw = await startGateway(t, { version: 1, servers: { alpha: fixtureServer('basic.ts', ['--name', 'alpha', '--tools', 'slow,echo']) } }, { mcp: { holdMs: 200 } });
+  const gw = await startGateway(
+    t,
+    { version: 1, servers: { alpha: fixtureServer('basic.ts', ['--name', 'alpha', '--tools', 'slow,echo']) } },
+    { mcp: { holdMs: 200 } },
+  );
   await waitReady(gw.url, ['alpha']);
   const mcp = `${gw.url}/mcp`;
   const session = await initialize(mcp, LATEST);
@@ -104,7 +125,10 @@ test('a silent call held past the hold time becomes a stream; broken mid-call, i
 });
 
 test('a stream that switched for progress, broken after the first event, replays what was missed and ends', async (t) => {
-  const gw = await startGateway(t, { version: 1, servers: { alpha: fixtureServer('basic.ts', ['--name', 'alpha', '--tools', 'progress']) } });
+  const gw = await startGateway(t, {
+    version: 1,
+    servers: { alpha: fixtureServer('basic.ts', ['--name', 'alpha', '--tools', 'progress']) },
+  });
   await waitReady(gw.url, ['alpha']);
   const mcp = `${gw.url}/mcp`;
   const session = await initialize(mcp, LATEST);
@@ -114,7 +138,12 @@ test('a stream that switched for progress, broken after the first event, replays
     method: 'POST',
     headers: headers(LATEST, session),
     signal: broken.signal,
-    body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'alpha__progress', arguments: { steps: 3, intervalMs: 300 }, _meta: { progressToken: 'p' } } }),
+    body: JSON.stringify({
+      jsonrpc: '2.0',
+      id: 1,
+      method: 'tools/call',
+      params: { name: 'alpha__progress', arguments: { steps: 3, intervalMs: 300 }, _meta: { progressToken: 'p' } },
+    }),
   });
   const first = await readUntil(call.body!.getReader(), (text) => /"progress":1/.test(text) && text.endsWith('\n\n'));
   broken.abort();
@@ -129,14 +158,22 @@ test('a stream that switched for progress, broken after the first event, replays
 });
 
 test('clients before 2025-11-25 get no priming event (they cannot parse empty data)', async (t) => {
-  const gw = await startGateway(t, { version: 1, servers: { alpha: fixtureServer('basic.ts', ['--name', 'alpha', '--tools', 'progress']) } });
+  const gw = await startGateway(t, {
+    version: 1,
+    servers: { alpha: fixtureServer('basic.ts', ['--name', 'alpha', '--tools', 'progress']) },
+  });
   await waitReady(gw.url, ['alpha']);
   const mcp = `${gw.url}/mcp`;
   const session = await initialize(mcp, '2025-06-18');
   const call = await fetch(mcp, {
     method: 'POST',
     headers: headers('2025-06-18', session),
-    body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'alpha__progress', arguments: { steps: 2 }, _meta: { progressToken: 'p' } } }),
+    body: JSON.stringify({
+      jsonrpc: '2.0',
+      id: 1,
+      method: 'tools/call',
+      params: { name: 'alpha__progress', arguments: { steps: 2 }, _meta: { progressToken: 'p' } },
+    }),
   });
   const body = await call.text();
   assert.match(body, /^event: message\nid: \S+\ndata: \{.*"notifications\/progress"/);

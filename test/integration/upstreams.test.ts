@@ -16,14 +16,18 @@ test('legacy HTTP+SSE upstream', async (t) => {
 
 test('apiKey auth and static headers are sent on every request; a rejected key is an error', async (t) => {
   const web = await startHttpFixture(t, ['--name', 'web', '--tools', 'echo', '--require-header', 'X-Api-Key: key-for-tests-123456']);
-  const gw = await startGateway(t, {
-    version: 1,
-    servers: {
-      good: { url: web.url, auth: { type: 'apiKey', header: 'X-Api-Key', value: '$<env:TEST_API_KEY>' } },
-      viaHeaders: { url: web.url, headers: { 'X-Api-Key': 'key-for-tests-123456' } },
-      bad: { url: web.url, auth: { type: 'apiKey', header: 'X-Api-Key', value: 'wrong-key-000000' } },
+  const gw = await startGateway(
+    t,
+    {
+      version: 1,
+      servers: {
+        good: { url: web.url, auth: { type: 'apiKey', header: 'X-Api-Key', value: '$<env:TEST_API_KEY>' } },
+        viaHeaders: { url: web.url, headers: { 'X-Api-Key': 'key-for-tests-123456' } },
+        bad: { url: web.url, auth: { type: 'apiKey', header: 'X-Api-Key', value: 'wrong-key-000000' } },
+      },
     },
-  }, { env: { TEST_API_KEY: 'key-for-tests-123456' }, allowErrors: [/rejected the API key/] });
+    { env: { TEST_API_KEY: 'key-for-tests-123456' }, allowErrors: [/rejected the API key/] },
+  );
   await waitReady(gw.url, ['good', 'viaHeaders']);
   const status = await waitReady(gw.url, ['bad'], 'error');
   assert.match(status.servers.bad.lastError, /rejected the API key \(HTTP 401\)/);
@@ -41,10 +45,20 @@ test('isolation: session gives each client session its own upstream, stopped wit
   });
   const a = await connect(t, gw.url, { capabilities: { sampling: {} } });
   const b = await connect(t, gw.url, { capabilities: { sampling: {} } });
-  for (const [client, who] of [[a, 'a'], [b, 'b']] as const) {
-    client.setRequestHandler(CreateMessageRequestSchema, async () => ({ role: 'assistant', model: who, content: { type: 'text', text: `from ${who}` } }));
+  for (const [client, who] of [
+    [a, 'a'],
+    [b, 'b'],
+  ] as const) {
+    client.setRequestHandler(CreateMessageRequestSchema, async () => ({
+      role: 'assistant',
+      model: who,
+      content: { type: 'text', text: `from ${who}` },
+    }));
   }
-  await waitFor(async () => (await a.listTools()).tools.length > 0 && (await b.listTools()).tools.length > 0, 'both sessions to get their upstream');
+  await waitFor(
+    async () => (await a.listTools()).tools.length > 0 && (await b.listTools()).tools.length > 0,
+    'both sessions to get their upstream',
+  );
   // Two calls at once, each answered by its own session.
   const [ra, rb] = await Promise.all([
     a.callTool({ name: 'own__sample', arguments: { prompt: 'q' } }),
@@ -70,7 +84,8 @@ test('a shared upstream asking while two sessions have calls in flight is refuse
   await waitReady(gw.url, ['alpha']);
   const a = await connect(t, gw.url, { capabilities: { sampling: {} } });
   const b = await connect(t, gw.url, { capabilities: { sampling: {} } });
-  for (const c of [a, b]) c.setRequestHandler(CreateMessageRequestSchema, async () => ({ role: 'assistant', model: 'm', content: { type: 'text', text: 'x' } }));
+  for (const c of [a, b])
+    c.setRequestHandler(CreateMessageRequestSchema, async () => ({ role: 'assistant', model: 'm', content: { type: 'text', text: 'x' } }));
   const slow = b.callTool({ name: 'alpha__slow', arguments: { ms: 3000 } });
   await waitFor(() => gw.daemon.gateway.inflightCount() === 1, 'the slow call to be in flight');
   const refused = await a.callTool({ name: 'alpha__sample', arguments: { prompt: 'q' } }).then(

@@ -33,13 +33,17 @@ function renderAll(findings: readonly Finding[], dir: string): string {
 }
 
 function modelJson(model: ConfigModel, dir: string): string {
-  const json = JSON.stringify(model, (key, value: unknown) => {
-    if ((key === 'digest' || key === 'fingerprint') && typeof value === 'string') {
-      assert.match(value, /^[0-9a-f]{64}$/, `${key} is a sha256`);
-      return '<sha256>';
-    }
-    return value;
-  }, 2);
+  const json = JSON.stringify(
+    model,
+    (key, value: unknown) => {
+      if ((key === 'digest' || key === 'fingerprint') && typeof value === 'string') {
+        assert.match(value, /^[0-9a-f]{64}$/, `${key} is a sha256`);
+        return '<sha256>';
+      }
+      return value;
+    },
+    2,
+  );
   return `${stable(json, dir)}\n`;
 }
 
@@ -67,7 +71,9 @@ function assertReadable(text: string, findings: readonly Finding[]): void {
   }
 }
 
-const names = readdirSync(FIXTURES).filter((f) => f.endsWith('.yaml')).sort();
+const names = readdirSync(FIXTURES)
+  .filter((f) => f.endsWith('.yaml'))
+  .sort();
 
 describe('config fixtures (golden pairs)', () => {
   test('there are enough of them, each with exactly one golden', () => {
@@ -92,7 +98,10 @@ describe('config fixtures (golden pairs)', () => {
         golden(`${base}.out.json`, modelJson(result.model, FIXTURES));
       } else {
         assert.equal(result.model, undefined, 'no model for an invalid file');
-        assert.ok(result.findings.some((f) => f.severity === 'error'), 'at least one error');
+        assert.ok(
+          result.findings.some((f) => f.severity === 'error'),
+          'at least one error',
+        );
         golden(`${base}.err.txt`, rendered);
       }
       if (result.findings.length > 0) assertReadable(rendered, result.findings);
@@ -107,36 +116,51 @@ describe('config files generated at test time', () => {
 
   test('a 5 MB file is refused before it is read', () => {
     const path = join(dir, 'huge.yaml');
-    writeFileSync(path, `version: 1\n${`#${' '.repeat(78)}\n`.repeat(5 * 1024 * 1024 / 80)}`);
-    assert.equal(render(path), [
-      'error: huge.yaml: is 5.0 MB; a config file is at most 1 MB [MCPGW_E_CONFIG_READ]',
-      '  hint: check that -c names your gateway.yaml',
-      '',
-    ].join('\n'));
+    writeFileSync(path, `version: 1\n${`#${' '.repeat(78)}\n`.repeat((5 * 1024 * 1024) / 80)}`);
+    assert.equal(
+      render(path),
+      [
+        'error: huge.yaml: is 5.0 MB; a config file is at most 1 MB [MCPGW_E_CONFIG_READ]',
+        '  hint: check that -c names your gateway.yaml',
+        '',
+      ].join('\n'),
+    );
   });
 
   test('a missing file', () => {
-    assert.equal(render(join(dir, 'missing.yaml')), [
-      'error: missing.yaml: no such file [MCPGW_E_CONFIG_READ]',
-      '  hint: create it (see examples/gateway.yaml) or pass -c FILE or set MCPGW_CONFIG',
-      '',
-    ].join('\n'));
+    assert.equal(
+      render(join(dir, 'missing.yaml')),
+      [
+        'error: missing.yaml: no such file [MCPGW_E_CONFIG_READ]',
+        '  hint: create it (see examples/gateway.yaml) or pass -c FILE or set MCPGW_CONFIG',
+        '',
+      ].join('\n'),
+    );
   });
 
   test('a folder', () => {
     mkdirSync(join(dir, 'gateway.yaml'));
-    assert.equal(render(join(dir, 'gateway.yaml')), [
-      'error: gateway.yaml: is a folder, not a config file [MCPGW_E_CONFIG_READ]',
-      '  hint: pass the YAML file itself, e.g. -c ./gateway.yaml',
-      '',
-    ].join('\n'));
+    assert.equal(
+      render(join(dir, 'gateway.yaml')),
+      [
+        'error: gateway.yaml: is a folder, not a config file [MCPGW_E_CONFIG_READ]',
+        '  hint: pass the YAML file itself, e.g. -c ./gateway.yaml',
+        '',
+      ].join('\n'),
+    );
   });
 
   test('an alias bomb ("billion laughs") is refused, not expanded', () => {
     const path = join(dir, 'bomb.yaml');
     const level = (name: string, prev: string) => `${name}: &${name} [${Array(10).fill(`*${prev}`).join(', ')}]`;
-    writeFileSync(path, ['version: 1', 'x0: &x0 [lol, lol, lol, lol, lol, lol, lol, lol, lol, lol]',
-      ...Array.from({ length: 8 }, (_, i) => level(`x${i + 1}`, `x${i}`))].join('\n'));
+    writeFileSync(
+      path,
+      [
+        'version: 1',
+        'x0: &x0 [lol, lol, lol, lol, lol, lol, lol, lol, lol, lol]',
+        ...Array.from({ length: 8 }, (_, i) => level(`x${i + 1}`, `x${i}`)),
+      ].join('\n'),
+    );
     const text = render(path);
     assert.match(text, /^error: bomb\.yaml:3:\d+: invalid YAML: too many aliases/);
   });

@@ -55,14 +55,25 @@ describe('defaults', () => {
   });
 
   test('server defaults: stdio and http timeouts differ, prefix is the name, auth none', () => {
-    const m = model('version: 1\nservers:\n  s: { command: npx }\n  h: { url: "https://h.example.com/mcp" }\n  k: { url: "https://k.example.com/mcp", auth: { type: apiKey, value: v } }\n');
+    const m = model(
+      'version: 1\nservers:\n  s: { command: npx }\n  h: { url: "https://h.example.com/mcp" }\n  k: { url: "https://k.example.com/mcp", auth: { type: apiKey, value: v } }\n',
+    );
     const s = server(m, 's');
-    assert.deepEqual({ ...s, fingerprint: undefined }, {
-      name: 's', enabled: true, prefix: 's', isolation: 'shared', tools: { deny: [] },
-      connectTimeoutMs: 60_000, callTimeoutMs: 120_000,
-      transport: { kind: 'stdio', command: 'npx', args: [], env: {}, cwd: m.dir, inheritEnv: false },
-      auth: { type: 'none' }, fingerprint: undefined,
-    });
+    assert.deepEqual(
+      { ...s, fingerprint: undefined },
+      {
+        name: 's',
+        enabled: true,
+        prefix: 's',
+        isolation: 'shared',
+        tools: { deny: [] },
+        connectTimeoutMs: 60_000,
+        callTimeoutMs: 120_000,
+        transport: { kind: 'stdio', command: 'npx', args: [], env: {}, cwd: m.dir, inheritEnv: false },
+        auth: { type: 'none' },
+        fingerprint: undefined,
+      },
+    );
     const h = server(m, 'h');
     assert.equal(h.connectTimeoutMs, 15_000);
     assert.deepEqual(h.transport, { kind: 'http', url: 'https://h.example.com/mcp', transport: 'streamable-http', headers: {} });
@@ -71,7 +82,9 @@ describe('defaults', () => {
   });
 
   test('prefix: false is "", a string is itself; durations become milliseconds', () => {
-    const m = model('version: 1\nservers:\n  a: { command: x, prefix: false, timeouts: { connect: 1500ms, call: 2m } }\n  b: { command: y, prefix: other }\n');
+    const m = model(
+      'version: 1\nservers:\n  a: { command: x, prefix: false, timeouts: { connect: 1500ms, call: 2m } }\n  b: { command: y, prefix: other }\n',
+    );
     assert.equal(server(m, 'a').prefix, '');
     assert.equal(server(m, 'b').prefix, 'other');
     assert.deepEqual([server(m, 'a').connectTimeoutMs, server(m, 'a').callTimeoutMs], [1500, 120_000]);
@@ -83,10 +96,15 @@ describe('defaults', () => {
   });
 
   test('with profiles there is no implicit default, and an unlisted enabled server is a warning', () => {
-    const r = load('version: 1\nservers:\n  a: { command: x }\n  b: { command: x }\n  c: { command: x, enabled: false }\nprofiles:\n  ro: { servers: [a], tools: { deny: ["*delete*"] } }\n');
+    const r = load(
+      'version: 1\nservers:\n  a: { command: x }\n  b: { command: x }\n  c: { command: x, enabled: false }\nprofiles:\n  ro: { servers: [a], tools: { deny: ["*delete*"] } }\n',
+    );
     assert.ok(r.model);
     assert.deepEqual(r.model.profiles, [{ name: 'ro', servers: ['a'], tools: { deny: ['*delete*'] }, implicit: false }]);
-    assert.deepEqual(r.findings.map((f) => [f.code, f.path]), [['MCPGW_W_CONFIG_UNUSED_SERVER', 'servers.b']]);
+    assert.deepEqual(
+      r.findings.map((f) => [f.code, f.path]),
+      [['MCPGW_W_CONFIG_UNUSED_SERVER', 'servers.b']],
+    );
     assert.deepEqual(r.model.warnings, r.findings);
   });
 });
@@ -99,29 +117,36 @@ describe('the model', () => {
     assert.ok(Object.isFrozen(m.servers));
     const a = server(m, 'a');
     assert.ok(a.transport.kind === 'stdio' && Object.isFrozen(a.transport.args) && Object.isFrozen(a.transport.env));
-    assert.throws(() => { (m.gateway as { logLevel: string }).logLevel = 'debug'; }, TypeError);
-    assert.throws(() => { (m.servers as ServerSpec[]).push(a); }, TypeError);
+    assert.throws(() => {
+      (m.gateway as { logLevel: string }).logLevel = 'debug';
+    }, TypeError);
+    assert.throws(() => {
+      (m.servers as ServerSpec[]).push(a);
+    }, TypeError);
   });
 
   test('records secrets with their labels, only for values from env and files', () => {
-    const m = model([
-      'version: 1',
-      'gateway:',
-      '  auth: { bearerTokens: ["$<file:token.txt>", literal-token] }',
-      '  logLevel: "$<env:LEVEL:-warn>"',
-      '  dataDir: "$<env:DATA>"',
-      'servers:',
-      '  a:',
-      '    command: "$<env:CMD>"',
-      '    args: ["--key=$<env:KEY>"]',
-      '    env: { K: "$<env:KEY>" }',
-      '  b:',
-      '    url: "https://$<env:HOST>/mcp"',
-      '    auth: { type: apiKey, value: "Bearer $<env:API>" }',
-    ].join('\n'), {
-      env: { KEY: 'key-value', CMD: 'npx', HOST: 'h.example.com', API: 'api-value', DATA: '/srv/data' },
-      files: { 'token.txt': 'file-value\n' },
-    });
+    const m = model(
+      [
+        'version: 1',
+        'gateway:',
+        '  auth: { bearerTokens: ["$<file:token.txt>", literal-token] }',
+        '  logLevel: "$<env:LEVEL:-warn>"',
+        '  dataDir: "$<env:DATA>"',
+        'servers:',
+        '  a:',
+        '    command: "$<env:CMD>"',
+        '    args: ["--key=$<env:KEY>"]',
+        '    env: { K: "$<env:KEY>" }',
+        '  b:',
+        '    url: "https://$<env:HOST>/mcp"',
+        '    auth: { type: apiKey, value: "Bearer $<env:API>" }',
+      ].join('\n'),
+      {
+        env: { KEY: 'key-value', CMD: 'npx', HOST: 'h.example.com', API: 'api-value', DATA: '/srv/data' },
+        files: { 'token.txt': 'file-value\n' },
+      },
+    );
     assert.deepEqual(m.secrets, [
       { value: 'file-value', label: '$<file:token.txt>' },
       { value: 'key-value', label: '$<env:KEY>' },
@@ -133,14 +158,17 @@ describe('the model', () => {
   });
 
   test('relative paths start at the config folder, not the working folder', () => {
-    const m = model([
-      'version: 1',
-      'gateway: { dataDir: state, auth: { bearerTokens: ["$<file:secrets/t>"] } }',
-      'servers:',
-      '  a: { command: ./bin/srv, cwd: work }',
-      '  b: { command: ../tools/srv }',
-      '  c: { command: npx, cwd: /abs }',
-    ].join('\n'), { files: { 'secrets/t': 'tok' } });
+    const m = model(
+      [
+        'version: 1',
+        'gateway: { dataDir: state, auth: { bearerTokens: ["$<file:secrets/t>"] } }',
+        'servers:',
+        '  a: { command: ./bin/srv, cwd: work }',
+        '  b: { command: ../tools/srv }',
+        '  c: { command: npx, cwd: /abs }',
+      ].join('\n'),
+      { files: { 'secrets/t': 'tok' } },
+    );
     assert.notEqual(process.cwd(), m.dir);
     assert.equal(m.gateway.dataDir, join(m.dir, 'state'));
     assert.deepEqual(m.gateway.bearerTokens, ['tok']);
@@ -169,19 +197,33 @@ describe('the model', () => {
     assert.equal(url('0.0.0.0:9003'), 'http://localhost:9003');
     assert.equal(url('192.168.1.5:9004'), 'http://192.168.1.5:9004');
     assert.equal(url('[fd00::5]:9005'), 'http://[fd00::5]:9005');
-    assert.equal(model('version: 1\ngateway: { publicUrl: "https://gw.example.com/base/" }\n').gateway.publicUrl, 'https://gw.example.com/base', 'no trailing slash');
+    assert.equal(
+      model('version: 1\ngateway: { publicUrl: "https://gw.example.com/base/" }\n').gateway.publicUrl,
+      'https://gw.example.com/base',
+      'no trailing slash',
+    );
   });
 
   test('an empty fallback leaves an optional key absent', () => {
-    const m = model('version: 1\nservers:\n  g:\n    url: https://g.example.com/mcp\n    auth: { type: oauth, clientId: "$<env:ID:->", clientSecret: "$<env:SECRET:->" }\n');
+    const m = model(
+      'version: 1\nservers:\n  g:\n    url: https://g.example.com/mcp\n    auth: { type: oauth, clientId: "$<env:ID:->", clientSecret: "$<env:SECRET:->" }\n',
+    );
     assert.deepEqual(server(m, 'g').auth, { type: 'oauth', allowInsecureHttp: false });
   });
 });
 
 describe('fingerprint and digest', () => {
   const base = {
-    command: 'npx', args: '[a]', env: '{ K: "$<env:K>" }', cwd: '/srv/a', prefix: 'true', isolation: 'shared',
-    tools: '{ deny: [] }', connect: '10s', call: '20s', enabled: 'true',
+    command: 'npx',
+    args: '[a]',
+    env: '{ K: "$<env:K>" }',
+    cwd: '/srv/a',
+    prefix: 'true',
+    isolation: 'shared',
+    tools: '{ deny: [] }',
+    connect: '10s',
+    call: '20s',
+    enabled: 'true',
   };
   type Parts = typeof base;
   const stdio = (p: Partial<Parts> = {}, env: Record<string, string> = { K: 'v1' }) => {
@@ -210,7 +252,14 @@ describe('fingerprint and digest', () => {
 
   test('changes with what the connection is made of, a secret value included', () => {
     const before = fp(stdio());
-    for (const change of [{ command: 'node' }, { args: '[b]' }, { env: '{ K: "$<env:K>", L: x }' }, { cwd: '/srv/b' }, { isolation: 'session' }, { connect: '11s' }]) {
+    for (const change of [
+      { command: 'node' },
+      { args: '[b]' },
+      { env: '{ K: "$<env:K>", L: x }' },
+      { cwd: '/srv/b' },
+      { isolation: 'session' },
+      { connect: '11s' },
+    ]) {
       assert.notEqual(fp(stdio(change)), before, JSON.stringify(change));
     }
     assert.notEqual(fp(stdio({}, { K: 'v2' })), before, 'a rotated secret reconnects');
@@ -236,33 +285,36 @@ describe('fingerprint and digest', () => {
 
 describe('findings', () => {
   const broken = [
-    'version: 1',                                      // 1
-    'gateway:',                                        // 2
-    '  logLevel: loud',                                // 3
-    'servers:',                                        // 4
-    '  a:',                                            // 5
-    '    command: x',                                  // 6
-    '    url: https://a.example.com/mcp',              // 7
-    '    env: { K: "$<env:MISSING>" }',                // 8
-    '  b: { command: y, timeouts: { call: soon } }',   // 9
-    '  c: { url: "$<vault:x>", enabld: true }',        // 10
-    'profiles:',                                       // 11
-    '  default: { servers: [a, b, ghost] }',           // 12
+    'version: 1', // 1
+    'gateway:', // 2
+    '  logLevel: loud', // 3
+    'servers:', // 4
+    '  a:', // 5
+    '    command: x', // 6
+    '    url: https://a.example.com/mcp', // 7
+    '    env: { K: "$<env:MISSING>" }', // 8
+    '  b: { command: y, timeouts: { call: soon } }', // 9
+    '  c: { url: "$<vault:x>", enabld: true }', // 10
+    'profiles:', // 11
+    '  default: { servers: [a, b, ghost] }', // 12
   ].join('\n');
 
   test('every problem of every stage is reported at once, sorted by position', () => {
     const r = load(broken);
     assert.equal(r.model, undefined);
-    assert.deepEqual(r.findings.map((f) => [f.line, f.code, f.path]), [
-      [3, 'MCPGW_E_CONFIG_SCHEMA', 'gateway.logLevel'],
-      [5, 'MCPGW_E_CONFIG_SERVER_KIND', 'servers.a'],
-      [8, 'MCPGW_E_CONFIG_ENV', 'servers.a.env.K'],
-      [9, 'MCPGW_E_CONFIG_SCHEMA', 'servers.b.timeouts.call'],
-      [10, 'MCPGW_W_CONFIG_UNUSED_SERVER', 'servers.c'],
-      [10, 'MCPGW_E_CONFIG_TEMPLATE', 'servers.c.url'],
-      [10, 'MCPGW_E_CONFIG_SCHEMA', 'servers.c.enabld'],
-      [12, 'MCPGW_E_CONFIG_REFERENCE', 'profiles.default.servers[2]'],
-    ]);
+    assert.deepEqual(
+      r.findings.map((f) => [f.line, f.code, f.path]),
+      [
+        [3, 'MCPGW_E_CONFIG_SCHEMA', 'gateway.logLevel'],
+        [5, 'MCPGW_E_CONFIG_SERVER_KIND', 'servers.a'],
+        [8, 'MCPGW_E_CONFIG_ENV', 'servers.a.env.K'],
+        [9, 'MCPGW_E_CONFIG_SCHEMA', 'servers.b.timeouts.call'],
+        [10, 'MCPGW_W_CONFIG_UNUSED_SERVER', 'servers.c'],
+        [10, 'MCPGW_E_CONFIG_TEMPLATE', 'servers.c.url'],
+        [10, 'MCPGW_E_CONFIG_SCHEMA', 'servers.c.enabld'],
+        [12, 'MCPGW_E_CONFIG_REFERENCE', 'profiles.default.servers[2]'],
+      ],
+    );
     for (let i = 1; i < r.findings.length; i++) {
       const [p, q] = [r.findings[i - 1]!, r.findings[i]!];
       assert.ok(p.line! < q.line! || (p.line === q.line && p.column! <= q.column!), 'sorted by line, then column');
@@ -272,25 +324,44 @@ describe('findings', () => {
 
   test('a template that failed raises no schema or check noise about its raw text', () => {
     const r = load('version: 1\nservers:\n  a: { url: "$<env:URL>", timeouts: { call: "$<env:CALL>" } }\n');
-    assert.deepEqual(r.findings.map((f) => [f.code, f.path]), [
-      ['MCPGW_E_CONFIG_ENV', 'servers.a.url'],
-      ['MCPGW_E_CONFIG_ENV', 'servers.a.timeouts.call'],
-    ]);
+    assert.deepEqual(
+      r.findings.map((f) => [f.code, f.path]),
+      [
+        ['MCPGW_E_CONFIG_ENV', 'servers.a.url'],
+        ['MCPGW_E_CONFIG_ENV', 'servers.a.timeouts.call'],
+      ],
+    );
   });
 
-  test('a disabled server\'s unset variable is a warning; --no-secrets makes every one a warning', () => {
-    const text = 'version: 1\nservers:\n  on: { command: x, env: { K: "$<env:K1>" } }\n  off: { command: x, enabled: false, env: { K: "$<env:K2>" } }\n';
+  test("a disabled server's unset variable is a warning; --no-secrets makes every one a warning", () => {
+    const text =
+      'version: 1\nservers:\n  on: { command: x, env: { K: "$<env:K1>" } }\n  off: { command: x, enabled: false, env: { K: "$<env:K2>" } }\n';
     const strict = load(text);
-    assert.deepEqual(strict.findings.map((f) => [f.severity, f.path]), [['error', 'servers.on.env.K'], ['warning', 'servers.off.env.K']]);
+    assert.deepEqual(
+      strict.findings.map((f) => [f.severity, f.path]),
+      [
+        ['error', 'servers.on.env.K'],
+        ['warning', 'servers.off.env.K'],
+      ],
+    );
     assert.match(strict.findings[1]!.message, /the server is disabled$/);
     const lax = load(text, { noSecrets: true });
     assert.ok(lax.model);
-    assert.deepEqual(lax.findings.map((f) => [f.severity, f.code]), [['warning', 'MCPGW_W_CONFIG_ENV_DISABLED'], ['warning', 'MCPGW_W_CONFIG_ENV_DISABLED']]);
+    assert.deepEqual(
+      lax.findings.map((f) => [f.severity, f.code]),
+      [
+        ['warning', 'MCPGW_W_CONFIG_ENV_DISABLED'],
+        ['warning', 'MCPGW_W_CONFIG_ENV_DISABLED'],
+      ],
+    );
   });
 
   test('--no-secrets still reports malformed templates as errors', () => {
     const r = load('version: 1\nservers:\n  a: { command: x, env: { K: "$<env:K" } }\n', { noSecrets: true });
-    assert.deepEqual(r.findings.map((f) => [f.severity, f.code]), [['error', 'MCPGW_E_CONFIG_TEMPLATE']]);
+    assert.deepEqual(
+      r.findings.map((f) => [f.severity, f.code]),
+      [['error', 'MCPGW_E_CONFIG_TEMPLATE']],
+    );
   });
 
   test('files lists the config file and every file a template named, readable or not', () => {
@@ -300,7 +371,10 @@ describe('findings', () => {
 
   test('a secret never appears in a finding, even when a check quotes the value', () => {
     const secret = 'sup3r-s3cret-name';
-    const r = load('version: 1\nservers:\n  a: { command: x, prefix: "$<env:S>" }\n  b: { command: y, prefix: "$<env:S>" }\n  c: { command: z, env: { X: "$<env:S>" }, headers: { H: "$<env:S>" } }\nprofiles:\n  p: { servers: [a, b, "$<env:S>"] }\n', { env: { S: secret } });
+    const r = load(
+      'version: 1\nservers:\n  a: { command: x, prefix: "$<env:S>" }\n  b: { command: y, prefix: "$<env:S>" }\n  c: { command: z, env: { X: "$<env:S>" }, headers: { H: "$<env:S>" } }\nprofiles:\n  p: { servers: [a, b, "$<env:S>"] }\n',
+      { env: { S: secret } },
+    );
     assert.ok(r.findings.length >= 3);
     const text = JSON.stringify(r.findings);
     assert.ok(!text.includes(secret), text);
@@ -308,12 +382,27 @@ describe('findings', () => {
   });
 
   test('loadConfig never throws on odd documents', () => {
-    for (const text of ['hello', '42', '~', '[]', 'version: 1\nservers: ~', 'version: 1\nservers: [a]', 'version: 1\nprofiles: []',
-      'version: 1\nprofiles: { d: { servers: ~ } }', 'version: 1\nservers: { a: { auth: ~, url: "https://x" } }', 'a: *b',
-      'version: 1\ngateway: { listen: "1.2.3.4:99999", auth: { bearerTokens: t } }', '!!binary aGVsbG8=', 'version: 1\n? [a]\n: b']) {
+    for (const text of [
+      'hello',
+      '42',
+      '~',
+      '[]',
+      'version: 1\nservers: ~',
+      'version: 1\nservers: [a]',
+      'version: 1\nprofiles: []',
+      'version: 1\nprofiles: { d: { servers: ~ } }',
+      'version: 1\nservers: { a: { auth: ~, url: "https://x" } }',
+      'a: *b',
+      'version: 1\ngateway: { listen: "1.2.3.4:99999", auth: { bearerTokens: t } }',
+      '!!binary aGVsbG8=',
+      'version: 1\n? [a]\n: b',
+    ]) {
       const r = load(text);
       assert.equal(r.model, undefined, text);
-      assert.ok(r.findings.some((f) => f.severity === 'error'), text);
+      assert.ok(
+        r.findings.some((f) => f.severity === 'error'),
+        text,
+      );
     }
   });
 });

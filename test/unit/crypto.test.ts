@@ -102,7 +102,16 @@ describe('envelope', () => {
 
   test('key order and whitespace in the file do not matter', () => {
     const e = JSON.parse(seal(PLAIN, key));
-    const reordered = JSON.stringify({ data: e.data, tag: e.tag, iv: e.iv, check: e.check, cipher: e.cipher, kdf: { salt: e.kdf.salt, p: 1, r: 8, N: 32768, name: 'scrypt' }, version: 1, format: e.format });
+    const reordered = JSON.stringify({
+      data: e.data,
+      tag: e.tag,
+      iv: e.iv,
+      check: e.check,
+      cipher: e.cipher,
+      kdf: { salt: e.kdf.salt, p: 1, r: 8, N: 32768, name: 'scrypt' },
+      version: 1,
+      format: e.format,
+    });
     assert.equal(open(reordered), PLAIN);
   });
 
@@ -117,17 +126,81 @@ describe('envelope', () => {
     rejects(() => parseEnvelope('{"servers": {', FILE), 'MCPGW_E_STORE_CORRUPT', /not valid JSON/);
     rejects(() => parseEnvelope('{"servers": {}}', FILE), 'MCPGW_E_STORE_CORRUPT', /not an mcpgw OAuth token store/);
     rejects(() => parseEnvelope('[]', FILE), 'MCPGW_E_STORE_CORRUPT');
-    rejects(() => parseEnvelope(edit(text, (e) => (e.iv = 'AAAA')), FILE), 'MCPGW_E_STORE_CORRUPT', /iv/);
-    rejects(() => parseEnvelope(edit(text, (e) => (e.data = 'not base64!')), FILE), 'MCPGW_E_STORE_CORRUPT', /data/);
-    rejects(() => parseEnvelope(edit(text, (e) => (e.cipher = 'aes-128-cbc')), FILE), 'MCPGW_E_STORE_CORRUPT', /cipher/);
-    rejects(() => parseEnvelope(edit(text, (e) => delete e.check), FILE), 'MCPGW_E_STORE_CORRUPT', /key check/);
+    rejects(
+      () =>
+        parseEnvelope(
+          edit(text, (e) => (e.iv = 'AAAA')),
+          FILE,
+        ),
+      'MCPGW_E_STORE_CORRUPT',
+      /iv/,
+    );
+    rejects(
+      () =>
+        parseEnvelope(
+          edit(text, (e) => (e.data = 'not base64!')),
+          FILE,
+        ),
+      'MCPGW_E_STORE_CORRUPT',
+      /data/,
+    );
+    rejects(
+      () =>
+        parseEnvelope(
+          edit(text, (e) => (e.cipher = 'aes-128-cbc')),
+          FILE,
+        ),
+      'MCPGW_E_STORE_CORRUPT',
+      /cipher/,
+    );
+    rejects(
+      () =>
+        parseEnvelope(
+          edit(text, (e) => delete e.check),
+          FILE,
+        ),
+      'MCPGW_E_STORE_CORRUPT',
+      /key check/,
+    );
   });
 
   test('kdf parameters that would cost too much memory are refused before deriving', () => {
     const text = seal(PLAIN, key);
-    rejects(() => parseEnvelope(edit(text, (e) => (e.kdf.N = 2 ** 24)), FILE), 'MCPGW_E_STORE_CORRUPT', /kdf/);
-    rejects(() => parseEnvelope(edit(text, (e) => (e.kdf.N = 3000)), FILE), 'MCPGW_E_STORE_CORRUPT', /kdf/);
-    rejects(() => parseEnvelope(edit(text, (e) => (e.kdf.r = 1000)), FILE), 'MCPGW_E_STORE_CORRUPT', /kdf/);
-    rejects(() => parseEnvelope(edit(text, (e) => (e.kdf.name = 'pbkdf2')), FILE), 'MCPGW_E_STORE_CORRUPT', /kdf/);
+    rejects(
+      () =>
+        parseEnvelope(
+          edit(text, (e) => (e.kdf.N = 2 ** 24)),
+          FILE,
+        ),
+      'MCPGW_E_STORE_CORRUPT',
+      /kdf/,
+    );
+    rejects(
+      () =>
+        parseEnvelope(
+          edit(text, (e) => (e.kdf.N = 3000)),
+          FILE,
+        ),
+      'MCPGW_E_STORE_CORRUPT',
+      /kdf/,
+    );
+    rejects(
+      () =>
+        parseEnvelope(
+          edit(text, (e) => (e.kdf.r = 1000)),
+          FILE,
+        ),
+      'MCPGW_E_STORE_CORRUPT',
+      /kdf/,
+    );
+    rejects(
+      () =>
+        parseEnvelope(
+          edit(text, (e) => (e.kdf.name = 'pbkdf2')),
+          FILE,
+        ),
+      'MCPGW_E_STORE_CORRUPT',
+      /kdf/,
+    );
   });
 });

@@ -17,7 +17,11 @@ for (const line of docs.split('\n')) {
   if (key) rows.set(key, [...(rows.get(key) ?? []), line]);
 }
 
-interface Property { readonly name: string; readonly pointer: string; readonly schema: JsonSchema }
+interface Property {
+  readonly name: string;
+  readonly pointer: string;
+  readonly schema: JsonSchema;
+}
 
 function deref(s: JsonSchema): JsonSchema {
   return s.$ref ? { ...deref(schema.$defs![s.$ref.replace('#/$defs/', '')]!), ...s, $ref: undefined } : s;
@@ -58,7 +62,10 @@ describe('docs/configuration.md', () => {
   test('the schema walk finds the whole format', () => {
     assert.ok(all.length >= 45, `${all.length} properties`);
     for (const name of ['listen', 'bearerTokens', 'clientMetadataUrl', 'inheritEnv', 'allowInsecureHttp', 'connect', 'deny']) {
-      assert.ok(all.some((p) => p.name === name), name);
+      assert.ok(
+        all.some((p) => p.name === name),
+        name,
+      );
     }
   });
 
@@ -91,12 +98,22 @@ describe('docs/configuration.md', () => {
   test('every config error code and every template form is explained', () => {
     const codes = Object.keys(CODES).filter((c) => c.includes('_CONFIG_'));
     assert.ok(codes.length >= 10);
-    assert.deepEqual(codes.filter((c) => !docs.includes(`\`${c}\``)), []);
+    assert.deepEqual(
+      codes.filter((c) => !docs.includes(`\`${c}\``)),
+      [],
+    );
     for (const form of ['$<env:NAME>', '$<env:NAME:-fallback>', '$<file:PATH>', '$$<']) assert.ok(docs.includes(`\`${form}\``), form);
   });
 
   test('the sections the SPEC asks for are there', () => {
-    for (const heading of ['## Templates', '## Secrets', '## Paths', '## The environment of a stdio server', '## Exposed names and globs', '## What applies live and what needs a restart']) {
+    for (const heading of [
+      '## Templates',
+      '## Secrets',
+      '## Paths',
+      '## The environment of a stdio server',
+      '## Exposed names and globs',
+      '## What applies live and what needs a restart',
+    ]) {
       assert.ok(docs.includes(`\n${heading}\n`), heading);
     }
   });

@@ -38,6 +38,7 @@ test('every entry is a code of the registry', () => {
 test('the severity in a code name matches its entry', () => {
   for (const [code, text] of entries()) {
     if (code.startsWith('MCPGW_W_')) assert.match(text, /\*\*Cause\.\*\* \(warning\)/, `${code} is a warning`);
-    if (code.startsWith('MCPGW_I_')) assert.match(text, /\*\*Cause\.\*\* \((passed|information)/, `${code} is a passed check or information`);
+    if (code.startsWith('MCPGW_I_'))
+      assert.match(text, /\*\*Cause\.\*\* \((passed|information)/, `${code} is a passed check or information`);
   }
 });

@@ -17,15 +17,27 @@ import { StdioProcessTransport } from '../../src/upstream/stdio.js';
 
 describe('secrets in args', () => {
   test('templates after a secret flag or with a secret-sounding name; file templates always', () => {
-    assert.deepEqual(findArgSecrets(['--token', '$<env:GH>', '--level', '$<env:LOG_LEVEL>', '$<env:API_KEY>', '--cfg=$<file:./secret.txt>']), [
-      { index: 1, what: '$<env:GH>' },
-      { index: 4, what: '$<env:API_KEY>' },
-      { index: 5, what: '$<file:./secret.txt>' },
-    ]);
+    assert.deepEqual(
+      findArgSecrets(['--token', '$<env:GH>', '--level', '$<env:LOG_LEVEL>', '$<env:API_KEY>', '--cfg=$<file:./secret.txt>']),
+      [
+        { index: 1, what: '$<env:GH>' },
+        { index: 4, what: '$<env:API_KEY>' },
+        { index: 5, what: '$<file:./secret.txt>' },
+      ],
+    );
   });
 
   test('literal values: --flag=value, the value after a flag, token shapes; never the value itself', () => {
-    const found = findArgSecrets(['--api-key=abc123', '--password', 'hunter2', '--verbose', 'ghp_abcdefghijklmnopqrstuvwxyz012345', '--auth-type', 'basic', '--token=true']);
+    const found = findArgSecrets([
+      '--api-key=abc123',
+      '--password',
+      'hunter2',
+      '--verbose',
+      'ghp_abcdefghijklmnopqrstuvwxyz012345',
+      '--auth-type',
+      'basic',
+      '--token=true',
+    ]);
     assert.deepEqual(found, [
       { index: 0, what: 'a literal value for --api-key' },
       { index: 2, what: 'a literal value after --password' },
@@ -62,9 +74,15 @@ describe('HTTP failures', () => {
     const fail = (code: string) => Object.assign(new TypeError('fetch failed'), { cause: Object.assign(new Error(code), { code }) });
     assert.equal(classifyNetworkError(fail('ECONNREFUSED'), 1000).reason, 'refused');
     assert.equal(classifyNetworkError(fail('ENOTFOUND'), 1000).reason, 'dns');
-    assert.deepEqual(classifyNetworkError(fail('DEPTH_ZERO_SELF_SIGNED_CERT'), 1000), { reason: 'tls', detail: 'DEPTH_ZERO_SELF_SIGNED_CERT' });
+    assert.deepEqual(classifyNetworkError(fail('DEPTH_ZERO_SELF_SIGNED_CERT'), 1000), {
+      reason: 'tls',
+      detail: 'DEPTH_ZERO_SELF_SIGNED_CERT',
+    });
     assert.equal(classifyNetworkError(fail('ERR_SSL_WRONG_VERSION_NUMBER'), 1000).reason, 'tls');
-    assert.deepEqual(classifyNetworkError(new DOMException('timed out', 'TimeoutError'), 2500), { reason: 'timeout', detail: 'no answer within 2.5s' });
+    assert.deepEqual(classifyNetworkError(new DOMException('timed out', 'TimeoutError'), 2500), {
+      reason: 'timeout',
+      detail: 'no answer within 2.5s',
+    });
     assert.equal(classifyNetworkError(fail('ECONNRESET'), 1000).reason, 'other');
   });
 
@@ -76,16 +94,28 @@ describe('HTTP failures', () => {
   });
 
   test('WWW-Authenticate challenges', () => {
-    assert.deepEqual(parseChallenge('Bearer resource_metadata="https://a.example/.well-known/oauth-protected-resource", scope="read write", error="insufficient_scope"'), {
-      scheme: 'Bearer', resourceMetadataUrl: 'https://a.example/.well-known/oauth-protected-resource', scope: 'read write', error: 'insufficient_scope',
-    });
+    assert.deepEqual(
+      parseChallenge(
+        'Bearer resource_metadata="https://a.example/.well-known/oauth-protected-resource", scope="read write", error="insufficient_scope"',
+      ),
+      {
+        scheme: 'Bearer',
+        resourceMetadataUrl: 'https://a.example/.well-known/oauth-protected-resource',
+        scope: 'read write',
+        error: 'insufficient_scope',
+      },
+    );
     assert.equal(parseChallenge(null), undefined);
     assert.equal(parseChallenge('Basic realm="x"')?.scheme, 'Basic');
   });
 });
 
 describe('classifiers pinned to the messages they read', () => {
-  const spec = { name: 's', auth: { type: 'none' }, transport: { kind: 'stdio', command: 'srv', args: [], env: {}, cwd: '/', inheritEnv: false } } as unknown as ServerSpec;
+  const spec = {
+    name: 's',
+    auth: { type: 'none' },
+    transport: { kind: 'stdio', command: 'srv', args: [], env: {}, cwd: '/', inheritEnv: false },
+  } as unknown as ServerSpec;
 
   test('stdio failures as upstream/connect.ts describes them', () => {
     const transport = new StdioProcessTransport({ command: 'srv', args: [], env: {}, cwd: '/' });
@@ -106,7 +136,13 @@ describe('classifiers pinned to the messages they read', () => {
 
   test('catalog warnings as gateway/catalog.ts writes them', () => {
     const tool = (name: string) => ({ name, inputSchema: { type: 'object' as const } });
-    const member = (name: string, tools: string[]) => ({ name, prefix: '', tools: { deny: [] }, ready: true, lists: { tools: tools.map(tool), prompts: [], resources: [], resourceTemplates: [] } });
+    const member = (name: string, tools: string[]) => ({
+      name,
+      prefix: '',
+      tools: { deny: [] },
+      ready: true,
+      lists: { tools: tools.map(tool), prompts: [], resources: [], resourceTemplates: [] },
+    });
     const warnings = buildCatalog([member('a', ['x']), member('b', ['x', 'y'.repeat(129)])], { deny: [] }).warnings;
     assert.deepEqual(warnings.map(parseCatalogWarning), [
       { kind: 'tool', name: 'x', server: 'b', winner: 'a' },
@@ -117,40 +153,69 @@ describe('classifiers pinned to the messages they read', () => {
 
 describe('text rendering', () => {
   const report: DoctorReport = {
-    schemaVersion: 1, version: 't', config: '/etc/mcpgw/gateway.yaml', offline: false, ok: false,
+    schemaVersion: 1,
+    version: 't',
+    config: '/etc/mcpgw/gateway.yaml',
+    offline: false,
+    ok: false,
     summary: { errors: 1, warnings: 1, passed: 1, durationMs: 1234 },
     daemon: { running: false },
-    groups: [{ name: 'gateway', kind: 'gateway' }, { name: 'gh', kind: 'server', transport: 'streamable-http', enabled: true }, { name: 'idle', kind: 'server', transport: 'stdio', enabled: true }],
+    groups: [
+      { name: 'gateway', kind: 'gateway' },
+      { name: 'gh', kind: 'server', transport: 'streamable-http', enabled: true },
+      { name: 'idle', kind: 'server', transport: 'stdio', enabled: true },
+    ],
     findings: [
-      { code: 'MCPGW_I_CONFIG_OK', severity: 'info', message: 'the config is valid: 2 servers, 1 profile', group: 'gateway', check: 'config' },
-      { code: 'MCPGW_E_UPSTREAM_TLS', severity: 'error', message: 'TLS failed with api.example.com:443: the server\'s certificate is not signed by a trusted authority (SELF_SIGNED_CERT_IN_CHAIN)', hint: 'give mcpgw the CA that signed it: set NODE_EXTRA_CA_CERTS=/path/to/ca.pem in its environment', file: '/etc/mcpgw/gateway.yaml', line: 12, column: 10, path: 'servers.gh.url', group: 'gh', check: 'connect' },
+      {
+        code: 'MCPGW_I_CONFIG_OK',
+        severity: 'info',
+        message: 'the config is valid: 2 servers, 1 profile',
+        group: 'gateway',
+        check: 'config',
+      },
+      {
+        code: 'MCPGW_E_UPSTREAM_TLS',
+        severity: 'error',
+        message:
+          "TLS failed with api.example.com:443: the server's certificate is not signed by a trusted authority (SELF_SIGNED_CERT_IN_CHAIN)",
+        hint: 'give mcpgw the CA that signed it: set NODE_EXTRA_CA_CERTS=/path/to/ca.pem in its environment',
+        file: '/etc/mcpgw/gateway.yaml',
+        line: 12,
+        column: 10,
+        path: 'servers.gh.url',
+        group: 'gh',
+        check: 'connect',
+      },
       { code: 'MCPGW_W_INSECURE_HTTP', severity: 'warning', message: 'a warning', group: 'gh', check: 'security' },
     ],
   };
 
   test('groups, markers, fix and code lines, a summary; 80 columns; plain without colour', () => {
     const text = renderText(report);
-    assert.equal(text, [
-      'mcpgw doctor: /etc/mcpgw/gateway.yaml',
-      '',
-      'gateway',
-      '  ok     the config is valid: 2 servers, 1 profile',
-      '',
-      'server gh (streamable-http)',
-      '  error  TLS failed with api.example.com:443: the server\'s certificate is not',
-      '         signed by a trusted authority (SELF_SIGNED_CERT_IN_CHAIN)',
-      '         fix: give mcpgw the CA that signed it: set',
-      '              NODE_EXTRA_CA_CERTS=/path/to/ca.pem in its environment',
-      '         MCPGW_E_UPSTREAM_TLS  /etc/mcpgw/gateway.yaml:12:10 servers.gh.url',
-      '  warn   a warning',
-      '         MCPGW_W_INSECURE_HTTP',
-      '',
-      'server idle (stdio)',
-      '  -      nothing to report',
-      '',
-      '1 error, 1 warning, 1 passed (1.2s)',
-      '',
-    ].join('\n'));
+    assert.equal(
+      text,
+      [
+        'mcpgw doctor: /etc/mcpgw/gateway.yaml',
+        '',
+        'gateway',
+        '  ok     the config is valid: 2 servers, 1 profile',
+        '',
+        'server gh (streamable-http)',
+        "  error  TLS failed with api.example.com:443: the server's certificate is not",
+        '         signed by a trusted authority (SELF_SIGNED_CERT_IN_CHAIN)',
+        '         fix: give mcpgw the CA that signed it: set',
+        '              NODE_EXTRA_CA_CERTS=/path/to/ca.pem in its environment',
+        '         MCPGW_E_UPSTREAM_TLS  /etc/mcpgw/gateway.yaml:12:10 servers.gh.url',
+        '  warn   a warning',
+        '         MCPGW_W_INSECURE_HTTP',
+        '',
+        'server idle (stdio)',
+        '  -      nothing to report',
+        '',
+        '1 error, 1 warning, 1 passed (1.2s)',
+        '',
+      ].join('\n'),
+    );
     for (const line of text.split('\n')) assert.ok(line.length <= 80, line);
   });
 

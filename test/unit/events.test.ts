@@ -3,7 +3,8 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { SessionEventStore } from '../../src/http/events.js';
 
-const note = (n: number): string => JSON.stringify({ jsonrpc: '2.0', method: 'notifications/message', params: { level: 'info', data: `log ${n}` } });
+const note = (n: number): string =>
+  JSON.stringify({ jsonrpc: '2.0', method: 'notifications/message', params: { level: 'info', data: `log ${n}` } });
 
 function replay(store: SessionEventStore, lastEventId: string): [string, string][] | undefined {
   const sent: [string, string][] = [];
@@ -19,12 +20,15 @@ test('replays the events of the same stream after the given id, in order, withou
   const result = JSON.stringify({ jsonrpc: '2.0', id: 7, result: {} });
   const a4 = store.store('a', result);
   assert.equal(store.streamOf(priming), 'a');
-  assert.deepEqual(replay(store, priming)?.map(([id]) => id), [a1, a3, a4]);
+  assert.deepEqual(
+    replay(store, priming)?.map(([id]) => id),
+    [a1, a3, a4],
+  );
   assert.deepEqual(replay(store, a3), [[a4, result]]);
   assert.deepEqual(replay(store, a4), []);
 });
 
-test('an id it never issued is unknown (another session\'s store, or a made-up one)', () => {
+test("an id it never issued is unknown (another session's store, or a made-up one)", () => {
   const mine = new SessionEventStore();
   const other = new SessionEventStore();
   mine.store('a', note(1));
@@ -40,7 +44,10 @@ test('keeps at most maxEvents events and maxBytes of JSON, dropping the oldest, 
   for (let i = 0; i < 5; i++) ids.push(byCount.store('a', note(i)));
   assert.equal(byCount.size, 3);
   assert.equal(byCount.streamOf(ids[1]!), undefined);
-  assert.deepEqual(replay(byCount, ids[2]!)?.map(([id]) => id), [ids[3], ids[4]]);
+  assert.deepEqual(
+    replay(byCount, ids[2]!)?.map(([id]) => id),
+    [ids[3], ids[4]],
+  );
 
   const size = note(1).length;
   const byBytes = new SessionEventStore({ maxEvents: 1000, maxBytes: size * 2 });

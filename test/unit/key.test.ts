@@ -24,7 +24,11 @@ function assertNoKeyIn(text: string | undefined, key: string) {
 
 describe('resolveEncryptionKey', () => {
   test('OAUTH_ENCRYPTION_KEY wins over the file and the credential', () => {
-    const r = resolveEncryptionKey({ OAUTH_ENCRYPTION_KEY: KEY, OAUTH_ENCRYPTION_KEY_FILE: join(dir, 'nope'), CREDENTIALS_DIRECTORY: creds });
+    const r = resolveEncryptionKey({
+      OAUTH_ENCRYPTION_KEY: KEY,
+      OAUTH_ENCRYPTION_KEY_FILE: join(dir, 'nope'),
+      CREDENTIALS_DIRECTORY: creds,
+    });
     assert.deepEqual(r, { key: KEY, source: 'env' });
   });
 

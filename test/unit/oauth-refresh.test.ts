@@ -37,17 +37,29 @@ test('refreshDue: 60 s before expiry for long-lived tokens, half the lifetime fo
 test('a token without a refresh token is still sent inside the margin, until it expires', async (t) => {
   const dir = join(root, 'no-refresh');
   const config = join(root, 'gateway.yaml');
-  writeFileSync(config, `version: 1\ngateway: { dataDir: ${dir} }\nservers:\n  s: { url: "http://127.0.0.1:9/mcp", auth: { type: oauth } }\n`);
+  writeFileSync(
+    config,
+    `version: 1\ngateway: { dataDir: ${dir} }\nservers:\n  s: { url: "http://127.0.0.1:9/mcp", auth: { type: oauth } }\n`,
+  );
   const model = loadConfig(config, { env: {} }).model!;
   const store = await TokenStore.open({ dataDir: dir, key: KEY });
   const now = Date.now();
   // An hour-long token with 30 s left: inside the 60 s margin, and no way to refresh it.
   await store.update('s', () => ({
-    serverUrl: 'http://127.0.0.1:9/mcp', issuer: 'http://127.0.0.1:9', resource: 'http://127.0.0.1:9/mcp',
-    tokens: { accessToken: 'still-good', expiresAt: now + 30_000 }, updatedAt: now - 3570_000,
+    serverUrl: 'http://127.0.0.1:9/mcp',
+    issuer: 'http://127.0.0.1:9',
+    resource: 'http://127.0.0.1:9/mcp',
+    tokens: { accessToken: 'still-good', expiresAt: now + 30_000 },
+    updatedAt: now - 3570_000,
   }));
   await store.close();
-  const service = new OAuthService({ dataDir: dir, publicUrl: 'http://localhost:8750', env: { OAUTH_ENCRYPTION_KEY: KEY }, log: createLogger('test'), onAuthorized: () => undefined });
+  const service = new OAuthService({
+    dataDir: dir,
+    publicUrl: 'http://localhost:8750',
+    env: { OAUTH_ENCRYPTION_KEY: KEY },
+    log: createLogger('test'),
+    onAuthorized: () => undefined,
+  });
   t.after(() => service.close());
   await service.setServers(model.servers);
   // Before: "needs authorization: the access token expired" 30 s before it did.

@@ -13,7 +13,12 @@ const schemaUrl = new URL('../../schema/gateway.schema.json', import.meta.url);
 const schema = JSON.parse(readFileSync(schemaUrl, 'utf8')) as JsonSchema;
 
 /** Every subschema with its JSON pointer, and whether it is the schema of a named property. */
-function walk(node: JsonSchema, pointer: string, visit: (s: JsonSchema, pointer: string, isProperty: boolean) => void, isProperty = false): void {
+function walk(
+  node: JsonSchema,
+  pointer: string,
+  visit: (s: JsonSchema, pointer: string, isProperty: boolean) => void,
+  isProperty = false,
+): void {
   visit(node, pointer, isProperty);
   const children = (key: string) => (node[key] ?? {}) as Record<string, JsonSchema>;
   for (const [name, sub] of Object.entries(children('properties'))) walk(sub, `${pointer}/properties/${name}`, visit, true);

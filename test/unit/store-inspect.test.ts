@@ -19,12 +19,26 @@ async function populated(): Promise<string> {
   const dataDir = freshDir();
   const store = await TokenStore.open({ dataDir, key: KEY });
   await store.update('gh', () => ({
-    serverUrl: 'https://api.example.com/mcp', issuer: 'https://auth.example.com', resource: 'https://api.example.com/mcp',
-    client: { clientId: 'cid-123', clientSecret: 'csecret-456', redirectUri: 'http://localhost:8750/oauth/callback', method: 'cimd', registeredAt: 1 },
+    serverUrl: 'https://api.example.com/mcp',
+    issuer: 'https://auth.example.com',
+    resource: 'https://api.example.com/mcp',
+    client: {
+      clientId: 'cid-123',
+      clientSecret: 'csecret-456',
+      redirectUri: 'http://localhost:8750/oauth/callback',
+      method: 'cimd',
+      registeredAt: 1,
+    },
     tokens: { accessToken: ACCESS, refreshToken: REFRESH, expiresAt: 1_900_000_000_000 },
-    scopes: ['repo'], updatedAt: 7,
+    scopes: ['repo'],
+    updatedAt: 7,
   }));
-  await store.update('bare', () => ({ serverUrl: 'https://b.example/mcp', issuer: 'https://b.example', resource: 'https://b.example/mcp', updatedAt: 8 }));
+  await store.update('bare', () => ({
+    serverUrl: 'https://b.example/mcp',
+    issuer: 'https://b.example',
+    resource: 'https://b.example/mcp',
+    updatedAt: 8,
+  }));
   await store.close();
   return dataDir;
 }
@@ -42,11 +56,32 @@ describe('inspectStore', () => {
     assert.deepEqual(h.lock, { exists: false });
     assert.deepEqual(h.findings, []);
     assert.deepEqual(h.entries, [
-      { server: 'gh', serverUrl: 'https://api.example.com/mcp', issuer: 'https://auth.example.com', hasAccessToken: true, expiresAt: 1_900_000_000_000, hasRefreshToken: true, clientMethod: 'cimd', scopes: ['repo'], updatedAt: 7 },
-      { server: 'bare', serverUrl: 'https://b.example/mcp', issuer: 'https://b.example', hasAccessToken: false, expiresAt: undefined, hasRefreshToken: false, clientMethod: undefined, scopes: undefined, updatedAt: 8 },
+      {
+        server: 'gh',
+        serverUrl: 'https://api.example.com/mcp',
+        issuer: 'https://auth.example.com',
+        hasAccessToken: true,
+        expiresAt: 1_900_000_000_000,
+        hasRefreshToken: true,
+        clientMethod: 'cimd',
+        scopes: ['repo'],
+        updatedAt: 7,
+      },
+      {
+        server: 'bare',
+        serverUrl: 'https://b.example/mcp',
+        issuer: 'https://b.example',
+        hasAccessToken: false,
+        expiresAt: undefined,
+        hasRefreshToken: false,
+        clientMethod: undefined,
+        scopes: undefined,
+        updatedAt: 8,
+      },
     ]);
     const text = JSON.stringify(h);
-    for (const secret of [ACCESS, REFRESH, 'cid-123', 'csecret-456', KEY]) assert.ok(!text.includes(secret), `${secret} in the health report`);
+    for (const secret of [ACCESS, REFRESH, 'cid-123', 'csecret-456', KEY])
+      assert.ok(!text.includes(secret), `${secret} in the health report`);
   });
 
   test('never writes and never takes the lock, even next to a live holder', async () => {
@@ -73,7 +108,10 @@ describe('inspectStore', () => {
   test('a stale lock is reported as not alive', async () => {
     const dataDir = freshDir();
     mkdirSync(dataDir, { mode: 0o700 });
-    writeFileSync(join(dataDir, 'oauth-store.lock'), JSON.stringify({ pid: 999_999_999, startedAt: '2024-01-01T00:00:00.000Z', hostname: hostname() }));
+    writeFileSync(
+      join(dataDir, 'oauth-store.lock'),
+      JSON.stringify({ pid: 999_999_999, startedAt: '2024-01-01T00:00:00.000Z', hostname: hostname() }),
+    );
     const h = await inspectStore(dataDir);
     assert.deepEqual(h.lock, { exists: true, pid: 999_999_999, hostname: hostname(), startedAt: '2024-01-01T00:00:00.000Z', alive: false });
   });
@@ -85,7 +123,13 @@ describe('inspectStore', () => {
     const h = await inspectStore(dataDir, KEY);
     assert.equal(h.dir.private, false);
     assert.equal(h.file.private, false);
-    assert.deepEqual(h.findings.map((f) => [f.code, f.severity]), [['MCPGW_W_STORE_PERMISSIONS', 'warning'], ['MCPGW_W_STORE_PERMISSIONS', 'warning']]);
+    assert.deepEqual(
+      h.findings.map((f) => [f.code, f.severity]),
+      [
+        ['MCPGW_W_STORE_PERMISSIONS', 'warning'],
+        ['MCPGW_W_STORE_PERMISSIONS', 'warning'],
+      ],
+    );
     assert.match(h.findings[0]!.message, /mode 0755/);
     assert.match(h.findings[0]!.hint!, /chmod 700 /);
     assert.match(h.findings[1]!.message, /mode 0644/);
@@ -98,7 +142,10 @@ describe('inspectStore', () => {
     assert.equal(h.decryptable, false);
     assert.equal(h.problem?.code, 'MCPGW_E_STORE_DECRYPT');
     assert.equal(h.entries, undefined);
-    assert.deepEqual(h.findings.map((f) => [f.code, f.severity]), [['MCPGW_E_STORE_DECRYPT', 'error']]);
+    assert.deepEqual(
+      h.findings.map((f) => [f.code, f.severity]),
+      [['MCPGW_E_STORE_DECRYPT', 'error']],
+    );
     assert.match(h.findings[0]!.hint!, /move .* away and log in again/);
   });
 

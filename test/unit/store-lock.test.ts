@@ -86,13 +86,17 @@ describe('token store lock', () => {
     assert.equal(existsSync(lockOf(dataDir)), false);
   });
 
-  test('a live pid with another start time is a reused pid: stale', { skip: processStart(process.pid) ? false : 'needs /proc' }, async () => {
-    const dataDir = freshDir();
-    writeLock(dataDir, { pid: process.pid, procStart: '1' });
-    const store = await TokenStore.open({ dataDir, key: KEY });
-    assert.equal(holder(dataDir).procStart, processStart(process.pid));
-    await store.close();
-  });
+  test(
+    'a live pid with another start time is a reused pid: stale',
+    { skip: processStart(process.pid) ? false : 'needs /proc' },
+    async () => {
+      const dataDir = freshDir();
+      writeLock(dataDir, { pid: process.pid, procStart: '1' });
+      const store = await TokenStore.open({ dataDir, key: KEY });
+      assert.equal(holder(dataDir).procStart, processStart(process.pid));
+      await store.close();
+    },
+  );
 
   test('a dead pid under another hostname is stale too (a recreated container gets a new hostname)', async () => {
     const dataDir = freshDir();

@@ -27,7 +27,13 @@ function entry(overrides: Partial<ServerEntry> = {}): ServerEntry {
     issuer: 'https://auth.example.com',
     resource: 'https://api.example.com/mcp',
     asMetadata: { issuer: 'https://auth.example.com', token_endpoint: 'https://auth.example.com/token' },
-    client: { clientId: 'mcpgw-client', clientSecret: SECRET, redirectUri: 'http://localhost:8750/oauth/callback', method: 'dynamic', registeredAt: 1 },
+    client: {
+      clientId: 'mcpgw-client',
+      clientSecret: SECRET,
+      redirectUri: 'http://localhost:8750/oauth/callback',
+      method: 'dynamic',
+      registeredAt: 1,
+    },
     tokens: { accessToken: ACCESS, refreshToken: REFRESH, expiresAt: 1_900_000_000_000, scope: 'repo', tokenType: 'Bearer' },
     scopes: ['repo'],
     updatedAt: 1,
@@ -89,7 +95,8 @@ describe('TokenStore', () => {
     const dataDir = freshDir();
     await storeWith(dataDir);
     const bytes = readFileSync(join(dataDir, 'oauth-store.json'));
-    for (const s of [ACCESS, REFRESH, SECRET, 'mcpgw-client', 'api.example.com', KEY]) assert.equal(bytes.indexOf(s), -1, `${s} is in the file`);
+    for (const s of [ACCESS, REFRESH, SECRET, 'mcpgw-client', 'api.example.com', KEY])
+      assert.equal(bytes.indexOf(s), -1, `${s} is in the file`);
     assert.equal(JSON.parse(bytes.toString()).format, 'mcpgw-oauth-store');
   });
 
@@ -162,7 +169,14 @@ describe('TokenStore', () => {
     await Promise.all([
       ...Array.from({ length: count }, (_, i) => store.update(`s${i}`, () => entry({ updatedAt: i }))),
       ...Array.from({ length: count }, () => store.update('counter', (e) => entry({ updatedAt: (e?.updatedAt ?? 0) + 1 }))),
-      store.update('boom', () => { throw new Error('fn failed'); }).then(() => assert.fail('resolved'), (err) => assert.match(err.message, /fn failed/)),
+      store
+        .update('boom', () => {
+          throw new Error('fn failed');
+        })
+        .then(
+          () => assert.fail('resolved'),
+          (err) => assert.match(err.message, /fn failed/),
+        ),
     ]);
     assert.equal(store.get('counter')!.updatedAt, count);
     await store.close();
@@ -179,8 +193,20 @@ describe('TokenStore', () => {
     const file = join(dataDir, 'oauth-store.json');
     const before = readFileSync(file);
     let temp = '';
-    const store = await TokenStore.open({ dataDir, key: KEY, hooks: { beforeRename: (t) => { temp = t; throw Object.assign(new Error('disk gone'), { code: 'EIO' }); } } });
-    await rejectsWith(store.update('gh', () => entry({ updatedAt: 9 })), 'MCPGW_E_STORE_IO');
+    const store = await TokenStore.open({
+      dataDir,
+      key: KEY,
+      hooks: {
+        beforeRename: (t) => {
+          temp = t;
+          throw Object.assign(new Error('disk gone'), { code: 'EIO' });
+        },
+      },
+    });
+    await rejectsWith(
+      store.update('gh', () => entry({ updatedAt: 9 })),
+      'MCPGW_E_STORE_IO',
+    );
     assert.equal(temp.startsWith(join(dataDir, '.oauth-store.json.')), true, 'temp file next to the target');
     assert.deepEqual(readFileSync(file), before);
     assert.equal(store.get('gh')!.updatedAt, 1);
@@ -224,7 +250,10 @@ describe('TokenStore', () => {
     const dataDir = freshDir();
     await storeWith(dataDir);
     const reader = await TokenStore.open({ dataDir, key: KEY, lock: false });
-    await rejectsWith(reader.update('gh', () => undefined), 'MCPGW_E_INTERNAL');
+    await rejectsWith(
+      reader.update('gh', () => undefined),
+      'MCPGW_E_INTERNAL',
+    );
     const writer = await TokenStore.open({ dataDir, key: KEY });
     await writer.update('gh', () => entry({ updatedAt: 2 }));
     assert.equal(reader.get('gh')!.updatedAt, 1);
@@ -250,7 +279,10 @@ describe('TokenStore', () => {
 
     await rejectsWith(store.reload(), 'MCPGW_E_STORE_DECRYPT');
     assert.equal(store.get('gh')!.updatedAt, 1, 'the last good data stays readable');
-    await rejectsWith(store.update('gh', () => entry({ updatedAt: 3 })), 'MCPGW_E_STORE_DECRYPT');
+    await rejectsWith(
+      store.update('gh', () => entry({ updatedAt: 3 })),
+      'MCPGW_E_STORE_DECRYPT',
+    );
     assert.deepEqual(readFileSync(file), replaced);
 
     writeFileSync(file, ours);
@@ -266,7 +298,10 @@ describe('TokenStore', () => {
     const pending = store.update('gh', () => entry());
     await Promise.all([store.close(), store.close()]);
     await pending;
-    await rejectsWith(store.update('gh', () => undefined), 'MCPGW_E_INTERNAL');
+    await rejectsWith(
+      store.update('gh', () => undefined),
+      'MCPGW_E_INTERNAL',
+    );
     assert.deepEqual(readdirSync(dataDir), ['oauth-store.json']);
     const again = await TokenStore.open({ dataDir, key: KEY, lock: false });
     assert.deepEqual(again.get('gh'), entry());

@@ -34,7 +34,10 @@ describe('resolveTemplate', () => {
   });
 
   test('an unset or empty variable is a problem naming it, marked as missing input', () => {
-    for (const [name, state] of [['NOPE', 'not set'], ['EMPTY', 'empty']] as const) {
+    for (const [name, state] of [
+      ['NOPE', 'not set'],
+      ['EMPTY', 'empty'],
+    ] as const) {
       const r = resolveTemplate(`$<env:${name}>`, ctx());
       assert.equal(r.problems.length, 1);
       const [p] = r.problems;
@@ -157,26 +160,36 @@ describe('resolveTree', () => {
   });
 
   test('a value resolving to "" leaves an optional key absent and drops a list item', () => {
-    const tree = resolveTree({
-      servers: { gh: { url: 'https://x', auth: { type: 'oauth', clientId: '$<env:NOPE:->', clientSecret: '$<env:EMPTY:->' } } },
-      gateway: { auth: { bearerTokens: ['$<env:NOPE:->', '$<env:TOKEN>', '$<file:empty.txt>'] } },
-      literal: '',
-    }, ctx());
-    assert.deepEqual(tree.value, {
-      servers: { gh: { url: 'https://x', auth: { type: 'oauth' } } },
-      gateway: { auth: { bearerTokens: ['env-token'] } },
-      literal: '',
-    }, 'a literal "" (no template) stays: the schema judges it');
+    const tree = resolveTree(
+      {
+        servers: { gh: { url: 'https://x', auth: { type: 'oauth', clientId: '$<env:NOPE:->', clientSecret: '$<env:EMPTY:->' } } },
+        gateway: { auth: { bearerTokens: ['$<env:NOPE:->', '$<env:TOKEN>', '$<file:empty.txt>'] } },
+        literal: '',
+      },
+      ctx(),
+    );
+    assert.deepEqual(
+      tree.value,
+      {
+        servers: { gh: { url: 'https://x', auth: { type: 'oauth' } } },
+        gateway: { auth: { bearerTokens: ['env-token'] } },
+        literal: '',
+      },
+      'a literal "" (no template) stays: the schema judges it',
+    );
   });
 
   test('secrets are recorded once, except where the SPEC says the value is public', () => {
-    const tree = resolveTree({
-      gateway: { listen: '$<env:TOKEN>', publicUrl: '$<env:TOKEN>', dataDir: '$<env:TOKEN>', logLevel: '$<env:USER_NAME>' },
-      servers: {
-        a: { command: '$<env:TOKEN>', cwd: '$<env:TOKEN>', args: ['$<env:USER_NAME>'], env: { X: '$<file:token.txt>' } },
-        b: { url: '$<env:TOKEN>', headers: { Y: '$<env:USER_NAME>' } },
+    const tree = resolveTree(
+      {
+        gateway: { listen: '$<env:TOKEN>', publicUrl: '$<env:TOKEN>', dataDir: '$<env:TOKEN>', logLevel: '$<env:USER_NAME>' },
+        servers: {
+          a: { command: '$<env:TOKEN>', cwd: '$<env:TOKEN>', args: ['$<env:USER_NAME>'], env: { X: '$<file:token.txt>' } },
+          b: { url: '$<env:TOKEN>', headers: { Y: '$<env:USER_NAME>' } },
+        },
       },
-    }, ctx());
+      ctx(),
+    );
     assert.deepEqual(tree.secrets, [
       { value: 'ada', label: '$<env:USER_NAME>' },
       { value: 'file-token', label: '$<file:token.txt>' },
@@ -186,10 +199,13 @@ describe('resolveTree', () => {
   test('failed templates are reported per path, and the value is left as written', () => {
     const tree = resolveTree({ servers: { a: { env: { K: 'x-$<env:NOPE>', L: '$<bad>' } } } }, ctx());
     assert.deepEqual(tree.value, { servers: { a: { env: { K: 'x-$<env:NOPE>', L: '$<bad>' } } } });
-    assert.deepEqual(tree.issues.map((i) => [i.path.join('/'), i.raw, i.problem.code]), [
-      ['servers/a/env/K', 'x-$<env:NOPE>', 'MCPGW_E_CONFIG_ENV'],
-      ['servers/a/env/L', '$<bad>', 'MCPGW_E_CONFIG_TEMPLATE'],
-    ]);
+    assert.deepEqual(
+      tree.issues.map((i) => [i.path.join('/'), i.raw, i.problem.code]),
+      [
+        ['servers/a/env/K', 'x-$<env:NOPE>', 'MCPGW_E_CONFIG_ENV'],
+        ['servers/a/env/L', '$<bad>', 'MCPGW_E_CONFIG_TEMPLATE'],
+      ],
+    );
     assert.deepEqual([...tree.unresolved], ['servers.a.env.K', 'servers.a.env.L']);
   });
 

@@ -8,6 +8,8 @@ import { promisify } from 'node:util';
 
 test('tsc --noEmit reports no type error', { timeout: 120_000 }, async () => {
   const root = fileURLToPath(new URL('../..', import.meta.url));
-  const result = await promisify(execFile)(process.execPath, ['node_modules/typescript/bin/tsc', '--noEmit', '-p', '.'], { cwd: root }).catch((err: { stdout: string }) => ({ stdout: err.stdout, failed: true }));
+  const result = await promisify(execFile)(process.execPath, ['node_modules/typescript/bin/tsc', '--noEmit', '-p', '.'], {
+    cwd: root,
+  }).catch((err: { stdout: string }) => ({ stdout: err.stdout, failed: true }));
   assert.equal('failed' in result ? result.stdout.trim() : '', '');
 });
