@@ -6,6 +6,7 @@ import type { ConfigModel, ServerSpec } from './config/types.js';
 import { McpgwError, type Finding } from './errors/error.js';
 import { renderFindingText } from './errors/render.js';
 import { describeChanges } from './gateway/diff.js';
+import { ModernServer } from './gateway/modern.js';
 import { Gateway } from './gateway/runtime.js';
 import { buildStatus, type ConfigStatus } from './gateway/status.js';
 import { createListener } from './http/listener.js';
@@ -35,6 +36,7 @@ export interface DaemonOptions {
 export class Daemon {
   readonly log: Logger;
   readonly gateway: Gateway;
+  private readonly modern: ModernServer;
   private http?: HttpServer;
   private mcp?: McpEndpoint;
   private model!: ConfigModel;
@@ -47,6 +49,7 @@ export class Daemon {
   private constructor(private readonly options: DaemonOptions) {
     this.log = createLogger('mcpgw');
     this.gateway = new Gateway({ version: options.version, log: this.log, authFor: (spec) => this.authFor(spec) });
+    this.modern = new ModernServer(this.gateway, options.version);
   }
 
   /** Loads the config (throwing its findings when invalid), starts upstreams and listens. */
@@ -148,6 +151,11 @@ export class Daemon {
         profileNames: () => this.gateway.profileNames(),
         openSession: (profile) => this.gateway.openSession(profile),
         sessionStarted: (session) => this.gateway.sessionStarted(session),
+        modern: {
+          server: this.modern,
+          log: this.log.child('http'),
+          tools: (profile) => this.gateway.statelessScope(profile).catalog().tools,
+        },
         settings: () => this.model.gateway,
         status: () => this.status(),
         waiting: () => this.gateway.waiting(),
@@ -240,6 +248,7 @@ export class Daemon {
       const grace = this.model.gateway.shutdownGraceMs;
       const deadline = Date.now() + grace;
       while (this.gateway.inflightCount() > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 25));
+      this.modern.close();
       await this.mcp?.closeAll();
       await this.gateway.close();
       await this.oauth?.close();

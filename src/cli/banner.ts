@@ -4,7 +4,10 @@
  */
 interface BannerStatus {
   version: string;
-  servers: Record<string, { state: string; tools: number; lastError: string | null; auth: { authorizationUrl: string | null } }>;
+  servers: Record<
+    string,
+    { state: string; tools: number; lastError: { code: string; message: string } | null; auth: { authorizationUrl: string | null } }
+  >;
   profiles: Record<string, { url: string; servers: string[] }>;
 }
 
@@ -20,7 +23,7 @@ export function renderBanner(status: BannerStatus, listenUrl: string, publicUrl:
   lines.push('', 'Servers:');
   const auth: string[] = [];
   for (const [name, s] of Object.entries(status.servers)) {
-    const detail = s.state === 'ready' ? `${s.tools} tools` : (s.lastError ?? '');
+    const detail = s.state === 'ready' ? `${s.tools} tools` : (s.lastError?.message ?? '');
     lines.push(`  ${name.padEnd(width)}  ${s.state.padEnd(10)}  ${detail}`.trimEnd());
     if (s.state === 'needs_auth' && s.auth.authorizationUrl)
       auth.push(`  ${name}: open ${s.auth.authorizationUrl}  (or: mcpgw auth login ${name})`);

@@ -96,12 +96,14 @@ function normalizeServer(name: string, s: Server, dir: string): ServerSpec {
       ? STDIO_CONNECT_MS
       : HTTP_CONNECT_MS;
   const isolation = s.isolation ?? 'shared';
-  const fingerprint = createHash('sha256').update(JSON.stringify({ transport, auth, isolation, connectTimeoutMs })).digest('hex');
+  const protocol = s.protocol ?? 'auto';
+  const fingerprint = createHash('sha256').update(JSON.stringify({ transport, auth, isolation, protocol, connectTimeoutMs })).digest('hex');
   return {
     name,
     enabled: s.enabled ?? true,
     prefix: effectivePrefix(name, s),
     isolation,
+    protocol,
     tools: filterOf(s.tools),
     connectTimeoutMs,
     callTimeoutMs: parseDuration(s.timeouts?.call ?? '120s'),

@@ -161,6 +161,10 @@ export interface Server {
    */
   prefix?: boolean | string;
   /**
+   * The MCP revision to speak to this server. auto: the newest it supports (a server/discover probe, falling back to initialize); or pinned to 2026-07-28 (stateless) or 2025-11-25 (initialize handshake; the server may then choose 2025-06-18 or 2025-03-26).
+   */
+  protocol?: 'auto' | '2026-07-28' | '2025-11-25';
+  /**
    * shared: one upstream connection for all client sessions; session: one per client session (started on first use).
    */
   isolation?: 'shared' | 'session';

@@ -13,6 +13,8 @@ type GatewaySettings = NonNullable<McpgwGatewayConfiguration['gateway']>;
 export type LogLevel = NonNullable<GatewaySettings['logLevel']>;
 export type Isolation = NonNullable<Server['isolation']>;
 export type HttpTransportKind = NonNullable<Server['transport']>;
+/** Which MCP revision to speak to a server (SPEC section 9): the newest it supports, or a pinned one. */
+export type ProtocolChoice = NonNullable<Server['protocol']>;
 
 export interface FilterSpec {
   /** Absent: everything is allowed. */
@@ -49,6 +51,7 @@ export interface ServerSpec {
   /** The effective prefix; '' for none. */
   readonly prefix: string;
   readonly isolation: Isolation;
+  readonly protocol: ProtocolChoice;
   readonly tools: FilterSpec;
   readonly connectTimeoutMs: number;
   readonly callTimeoutMs: number;
@@ -56,7 +59,7 @@ export interface ServerSpec {
   readonly auth: AuthSpec;
   /**
    * Hash of everything that needs a new upstream connection when it changes (transport,
-   * auth, isolation, connect timeout); equal fingerprints share the live connection.
+   * auth, isolation, protocol, connect timeout); equal fingerprints share the live connection.
    */
   readonly fingerprint: string;
 }

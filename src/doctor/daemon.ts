@@ -5,7 +5,6 @@ import { parseListen } from '../config/checks.js';
 import type { ConfigModel } from '../config/types.js';
 import type { StatusJson } from '../gateway/status.js';
 import type { DoctorContext } from './context.js';
-import { parseCatalogWarning } from './names.js';
 import type { CheckResult } from './types.js';
 
 /**
@@ -120,8 +119,9 @@ export async function checkDaemon(ctx: DoctorContext): Promise<CheckResult[]> {
     results.push({ ...serverState(name, server), group: name });
   }
   for (const [profile, p] of Object.entries(s.profiles)) {
-    for (const warning of p.warnings) {
-      const parsed = parseCatalogWarning(warning);
+    for (const [i, warning] of p.warnings.entries()) {
+      // The structured drop beside each warning text (an older daemon may send the text only).
+      const parsed = p.dropped?.[i];
       const server = parsed?.server;
       if (selected.length > 0 && server && !selected.includes(server)) continue;
       results.push({
@@ -155,7 +155,7 @@ function serverState(name: string, server: StatusJson['servers'][string]): Check
       return {
         code: 'MCPGW_W_DAEMON_SERVER',
         severity: 'warning',
-        message: `in the daemon: ${server.state}${retrying && server.restarts ? ` (${server.restarts} restarts)` : ''}${server.lastError ? `: ${server.lastError}` : ''}`,
+        message: `in the daemon: ${server.state}${retrying && server.restarts ? ` (${server.restarts} restarts)` : ''}${server.lastError ? `: ${server.lastError.message}` : ''}`,
         hint: retrying
           ? 'the daemon retries with backoff; the other findings of this server say why it fails'
           : 'fix the cause (see the other findings of this server); the daemon retries when the config is saved or after a login',

@@ -25,9 +25,8 @@ export async function checkCollisions(ctx: DoctorContext): Promise<CheckResult[]
     if (members.length < 2) continue;
     // One finding per dropped server and profile, with examples.
     const byServer = new Map<string, string[]>();
-    for (const warning of buildCatalog(members, profile.tools).warnings) {
-      const w = parseCatalogWarning(warning);
-      if (!w?.winner) continue;
+    for (const w of buildCatalog(members, profile.tools).drops) {
+      if (!w.winner) continue;
       const key = `${w.server}\0${w.winner}`;
       byServer.set(key, [...(byServer.get(key) ?? []), `${w.kind} ${w.name}`]);
     }
@@ -44,19 +43,4 @@ export async function checkCollisions(ctx: DoctorContext): Promise<CheckResult[]
     }
   }
   return results;
-}
-
-export interface CatalogWarning {
-  readonly kind: 'tool' | 'prompt';
-  readonly name: string;
-  /** The member whose item was dropped. */
-  readonly server: string;
-  /** For a collision: the member listed first, which keeps the name. */
-  readonly winner?: string;
-}
-
-/** Reads a warning of gateway/catalog.ts (a unit test pins the two formats). */
-export function parseCatalogWarning(warning: string): CatalogWarning | undefined {
-  const m = /^(tool|prompt) "([^"]+)" of server "([^"]+)" dropped: (?:server "([^"]+)" \(listed first\)|its name is over)/.exec(warning);
-  return m ? { kind: m[1] as 'tool' | 'prompt', name: m[2]!, server: m[3]!, ...(m[4] ? { winner: m[4] } : {}) } : undefined;
 }

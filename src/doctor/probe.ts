@@ -1,7 +1,8 @@
 import type { ServerSpec } from '../config/types.js';
 import type { Logger } from '../log.js';
-import type { AuthProvider } from '../upstream/types.js';
-import { Upstream } from '../upstream/upstream.js';
+import type { Code } from '../errors/codes.js';
+import { createUpstream } from '../upstream/connection.js';
+import type { AuthProvider, Upstream, UpstreamLists } from '../upstream/types.js';
 import { findCommand } from './command.js';
 import type { DoctorContext } from './context.js';
 import { explainTls, formatSeconds, probeHttp, type Challenge, type HttpAnswer } from './http-probe.js';
@@ -16,7 +17,7 @@ import type { CheckResult } from './types.js';
  * that token is valid: refreshing would write the token store, which doctor never does.
  */
 
-export type Lists = Pick<Upstream, 'tools' | 'prompts' | 'resources' | 'resourceTemplates'>;
+export type Lists = Omit<UpstreamLists, 'hints'>;
 
 export interface ProbeResult {
   /** The findings of the connect check. */
@@ -66,20 +67,20 @@ async function probeRemote(ctx: DoctorContext, spec: ServerSpec): Promise<ProbeR
   if (status >= 200 && status < 300) {
     const result = await connect(ctx, spec, auth);
     if (result.ok) return { findings: [connected(spec, result)], lists: result.lists, reachable: true, challenge };
-    return { findings: [initializeFailure(ctx, spec, result.message)], reachable: true, challenge };
+    return { findings: [initializeFailure(ctx, spec, result)], reachable: true, challenge };
   }
   const finding = statusFailure(ctx, spec, status, challenge, usingToken);
   return { findings: finding ? [finding] : [], reachable: true, challenge };
 }
 
-type Connected = { ok: true; lists: Lists; ms: number };
-type Failed = { ok: false; state: string; message: string; stderr: readonly string[] };
+type Connected = { ok: true; lists: Lists; ms: number; protocol?: string };
+type Failed = { ok: false; state: string; code: Code; message: string; stderr: readonly string[] };
 
 /** Starts an Upstream, waits for it to leave `starting` within the budget, and stops it. */
 async function connect(ctx: DoctorContext, spec: ServerSpec, auth?: AuthProvider): Promise<Connected | Failed> {
   const budget = ctx.remaining();
   const stderr: string[] = [];
-  const upstream = new Upstream({
+  const upstream: Upstream = createUpstream({
     spec: { ...spec, connectTimeoutMs: Math.min(spec.connectTimeoutMs, budget) },
     log: quietLogger((line) => {
       stderr.push(line);
@@ -87,9 +88,6 @@ async function connect(ctx: DoctorContext, spec: ServerSpec, auth?: AuthProvider
     }),
     version: ctx.options.version,
     auth,
-    onServerRequest: async () => {
-      throw new Error('mcpgw doctor does not answer sampling, elicitation or roots requests');
-    },
   });
   ctx.defer(() => upstream.stop());
   const started = Date.now();
@@ -107,16 +105,19 @@ async function connect(ctx: DoctorContext, spec: ServerSpec, auth?: AuthProvider
       upstream.start();
     });
     if (state === 'ready') {
-      const lists = {
-        tools: upstream.tools,
-        prompts: upstream.prompts,
-        resources: upstream.resources,
-        resourceTemplates: upstream.resourceTemplates,
+      const { tools, prompts, resources, resourceTemplates } = upstream.lists;
+      return {
+        ok: true,
+        lists: { tools, prompts, resources, resourceTemplates },
+        ms: Date.now() - started,
+        protocol: upstream.protocolVersion,
       };
-      return { ok: true, lists, ms: Date.now() - started };
     }
-    const message = upstream.lastError ?? (state === 'starting' ? `did not finish initializing within ${formatSeconds(budget)}` : state);
-    return { ok: false, state, message, stderr: [...stderr] };
+    const failure = upstream.lastError ?? {
+      code: state === 'starting' ? ('MCPGW_E_SERVER_TIMEOUT' as const) : ('MCPGW_E_UPSTREAM_INITIALIZE' as const),
+      message: state === 'starting' ? `did not finish initializing within ${formatSeconds(budget)}` : state,
+    };
+    return { ok: false, state, code: failure.code, message: failure.message, stderr: [...stderr] };
   } finally {
     clearTimeout(timer);
     await upstream.stop();
@@ -134,22 +135,12 @@ function connected(spec: ServerSpec, r: Connected): CheckResult {
   return {
     code: 'MCPGW_I_UPSTREAM_OK',
     severity: 'info',
-    message: `${how} in ${formatSeconds(Math.max(100, Math.round(r.ms / 100) * 100))}: ${counts.join(', ')}`,
+    message: `${how} in ${formatSeconds(Math.max(100, Math.round(r.ms / 100) * 100))}${r.protocol ? `, speaking MCP ${r.protocol}` : ''}: ${counts.join(', ')}`,
   };
 }
 
-/** What the Upstream's failure message says, as a code (messages of upstream/connect.ts). */
-export function classifyStdioFailure(
-  message: string,
-): 'MCPGW_E_UPSTREAM_COMMAND' | 'MCPGW_E_SERVER_TIMEOUT' | 'MCPGW_E_UPSTREAM_EXITED' | 'MCPGW_E_UPSTREAM_INITIALIZE' {
-  if (/^command ".*" (not found|is not executable)/.test(message)) return 'MCPGW_E_UPSTREAM_COMMAND';
-  if (/did not finish initializing within/.test(message)) return 'MCPGW_E_SERVER_TIMEOUT';
-  if (/^the process (exited with code|was killed by)/.test(message)) return 'MCPGW_E_UPSTREAM_EXITED';
-  return 'MCPGW_E_UPSTREAM_INITIALIZE';
-}
-
 function stdioFailure(ctx: DoctorContext, spec: ServerSpec, r: Failed): CheckResult {
-  const code = classifyStdioFailure(r.message);
+  const code = r.code;
   const where = at(ctx, spec.name, 'command');
   const run = commandLine(ctx, spec);
   const seconds = formatSeconds(Math.min(spec.connectTimeoutMs, ctx.timeoutMs));
@@ -175,13 +166,14 @@ function stdioFailure(ctx: DoctorContext, spec: ServerSpec, r: Failed): CheckRes
     case 'MCPGW_E_UPSTREAM_COMMAND':
       return { code, severity: 'error', message: r.message, hint: `install it, or change servers.${spec.name}.command`, ...where };
     default:
-      return initializeFailure(ctx, spec, r.message);
+      return initializeFailure(ctx, spec, r);
   }
 }
 
-function initializeFailure(ctx: DoctorContext, spec: ServerSpec, message: string): CheckResult {
+function initializeFailure(ctx: DoctorContext, spec: ServerSpec, r: Failed): CheckResult {
   const stdio = spec.transport.kind === 'stdio';
-  if (!stdio && classifyStdioFailure(message) === 'MCPGW_E_SERVER_TIMEOUT') {
+  const message = r.message;
+  if (!stdio && r.code === 'MCPGW_E_SERVER_TIMEOUT') {
     return {
       code: 'MCPGW_E_SERVER_TIMEOUT',
       severity: 'error',

@@ -12,6 +12,8 @@ export interface CodeInfo {
   readonly jsonrpc: number;
   /** One line for docs/errors.md: what causes it. */
   readonly doc: string;
+  /** For failures to reach an upstream: whether retrying later (with backoff) may succeed. */
+  readonly retry?: boolean;
 }
 
 const config = (doc: string): CodeInfo => ({ exit: 1, http: 500, jsonrpc: -32603, doc });
@@ -55,12 +57,75 @@ export const CODES = {
     http: 504,
     jsonrpc: -32001,
     doc: 'A server did not finish starting and initializing within timeouts.connect.',
+    retry: true,
   },
   MCPGW_E_SESSION_ATTRIBUTION: {
     exit: 1,
     http: 500,
     jsonrpc: -32603,
     doc: 'A shared upstream sent a sampling/elicitation/roots request while several client sessions (or none) had calls in flight to it.',
+  },
+  // Protocol-level faults of a client request (SPEC sections 5 and 9): the JSON-RPC code is the
+  // MCP spec's; http is the status a 2026-07-28 request gets (2025-era answers ride on 200).
+  MCPGW_E_MCP_UNKNOWN_NAME: {
+    exit: 1,
+    http: 200,
+    jsonrpc: -32602,
+    doc: 'A tools/call, prompts/get or completion names a tool or prompt the profile does not expose.',
+  },
+  MCPGW_E_MCP_RESOURCE_NOT_FOUND: {
+    exit: 1,
+    http: 200,
+    jsonrpc: -32002,
+    doc: 'A resources/read names a URI no member of the profile serves (-32002; -32602 for 2026-07-28 clients).',
+  },
+  MCPGW_E_MCP_INVALID_PARAMS: {
+    exit: 1,
+    http: 200,
+    jsonrpc: -32602,
+    doc: 'A request has params the gateway cannot route (a completion without a ref, a forged or expired requestState).',
+  },
+  MCPGW_E_MCP_METHOD_NOT_FOUND: {
+    exit: 1,
+    http: 404,
+    jsonrpc: -32601,
+    doc: "The method does not exist in the client's protocol revision (2026-07-28 removed ping, logging/setLevel, resources/subscribe, initialize).",
+  },
+  MCPGW_E_MCP_CLIENT_CAPABILITY: {
+    exit: 1,
+    http: 200,
+    jsonrpc: -32601,
+    doc: 'A server asked the client for sampling, elicitation or roots, and the client does not support it.',
+  },
+  MCPGW_E_MCP_META: {
+    exit: 1,
+    http: 400,
+    jsonrpc: -32602,
+    doc: 'A 2026-07-28 request has no valid _meta envelope (io.modelcontextprotocol/protocolVersion and clientCapabilities).',
+  },
+  MCPGW_E_MCP_VERSION: {
+    exit: 1,
+    http: 400,
+    jsonrpc: -32022,
+    doc: 'A request names a protocol version the gateway does not support; data.supported lists those it does.',
+  },
+  MCPGW_E_MCP_HEADER_MISMATCH: {
+    exit: 1,
+    http: 400,
+    jsonrpc: -32020,
+    doc: 'A 2026-07-28 request lacks MCP-Protocol-Version, Mcp-Method or Mcp-Name (or an Mcp-Param-* header), or they disagree with the body.',
+  },
+  MCPGW_E_MCP_MISSING_CAPABILITY: {
+    exit: 1,
+    http: 400,
+    jsonrpc: -32021,
+    doc: 'A 2026-07-28 request needs a client capability it did not declare in _meta (data.requiredCapabilities).',
+  },
+  MCPGW_E_SESSION_CLOSED: {
+    exit: 1,
+    http: 404,
+    jsonrpc: -32000,
+    doc: 'The client session ended (DELETE, idle timeout, profile removed, shutdown) while a request of it was in flight.',
   },
   MCPGW_E_HTTP_HOST: {
     exit: 1,
@@ -215,20 +280,21 @@ export const CODES = {
   MCPGW_E_UPSTREAM_COMMAND: doctor("A stdio server's command is not on PATH, does not exist, or is not executable."),
   MCPGW_W_ARGS_SECRET: doctor("A stdio server's args hold a secret, visible to every local user in ps."),
   MCPGW_I_UPSTREAM_OK: doctor('The server started or answered, and completed the MCP initialize handshake.'),
-  MCPGW_E_UPSTREAM_EXITED: doctor('A stdio server exited (or was killed) before answering initialize.'),
+  MCPGW_E_UPSTREAM_EXITED: { ...doctor('A stdio server exited (or was killed) before answering initialize.'), retry: true },
   MCPGW_E_UPSTREAM_INITIALIZE: doctor('The server answered, but the MCP initialize handshake or the first lists failed.'),
-  MCPGW_E_UPSTREAM_REFUSED: doctor("Connection refused: nothing listens at the url's host and port."),
-  MCPGW_E_UPSTREAM_DNS: doctor("The url's host name does not resolve."),
-  MCPGW_E_UPSTREAM_UNREACHABLE: doctor(
-    'The server did not answer in time, or the connection failed otherwise (reset, unreachable network).',
-  ),
+  MCPGW_E_UPSTREAM_REFUSED: { ...doctor("Connection refused: nothing listens at the url's host and port."), retry: true },
+  MCPGW_E_UPSTREAM_DNS: { ...doctor("The url's host name does not resolve."), retry: true },
+  MCPGW_E_UPSTREAM_UNREACHABLE: {
+    ...doctor('The server did not answer in time, or the connection failed otherwise (reset, unreachable network).'),
+    retry: true,
+  },
   MCPGW_E_UPSTREAM_TLS: doctor(
     'The TLS handshake failed: no TLS on that port, an untrusted or self-signed certificate, another host name, expired.',
   ),
   MCPGW_E_UPSTREAM_AUTH_REQUIRED: doctor('The server answers 401/403 and the config sets no auth for it.'),
   MCPGW_E_UPSTREAM_API_KEY: doctor('The server answers 401/403 to the configured API key.'),
   MCPGW_E_UPSTREAM_NOT_FOUND: doctor('The server answers 404/405: no MCP endpoint at this URL (path or transport).'),
-  MCPGW_E_UPSTREAM_SERVER_ERROR: doctor('The server answers with an HTTP 5xx error.'),
+  MCPGW_E_UPSTREAM_SERVER_ERROR: { ...doctor('The server answers with an HTTP 5xx error.'), retry: true },
   MCPGW_E_UPSTREAM_HTTP_STATUS: doctor('The server answers initialize with an unexpected HTTP status (not 2xx, 401/403, 404/405 or 5xx).'),
   MCPGW_I_OAUTH_OK: doctor('OAuth discovery works: metadata found, PKCE S256 advertised, a way to get a client exists.'),
   MCPGW_W_OAUTH_FALLBACK: doctor('The server publishes no OAuth metadata; the 2025-03-26 default endpoints are assumed.'),
@@ -246,6 +312,15 @@ export const CODES = {
   MCPGW_W_LONG_NAME: doctor('Exposed tool names are over 64 characters or contain ".", which some clients reject.'),
   MCPGW_W_NAME_DROPPED: doctor('Exposed tool names are over 128 characters and are dropped.'),
   MCPGW_W_TOOL_COLLISION: doctor('Two members of a profile expose the same name; the one listed later loses it.'),
+  MCPGW_E_UPSTREAM_PROTOCOL: doctor(
+    'The server does not speak the pinned protocol revision (servers.NAME.protocol), or no revision both sides support.',
+  ),
+  MCPGW_E_UPSTREAM_TIMEOUT: {
+    exit: 1,
+    http: 504,
+    jsonrpc: -32001,
+    doc: 'A server did not answer a call within timeouts.call (reset by progress, 30 minutes at most); the server was told to cancel it.',
+  },
   MCPGW_W_DOCTOR_TIMEOUT: doctor('A doctor check did not finish within its time limit.'),
 } as const satisfies Record<string, CodeInfo>;
 

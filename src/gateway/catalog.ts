@@ -1,4 +1,4 @@
-import type { Prompt, Resource, ResourceTemplate, Tool } from '@modelcontextprotocol/sdk/types.js';
+import type { Prompt, Resource, ResourceTemplateType as ResourceTemplate, Tool } from '@modelcontextprotocol/client';
 import type { FilterSpec } from '../config/types.js';
 import { compileFilter } from './filter.js';
 
@@ -39,8 +39,21 @@ export interface Catalog {
   readonly resourceRoutes: ReadonlyMap<string, string>;
   /** URI template -> member. */
   readonly templateRoutes: ReadonlyMap<string, string>;
-  /** Items dropped (collisions, overlong names), for the log, /status and doctor. */
+  /** Items dropped (collisions, overlong names), as data for doctor ... */
+  readonly drops: readonly CatalogDrop[];
+  /** ... and as text for the log and /status. */
   readonly warnings: readonly string[];
+}
+
+/** An item a member offers that its profile does not expose. */
+export interface CatalogDrop {
+  readonly kind: 'tool' | 'prompt';
+  /** The exposed name it would have had. */
+  readonly name: string;
+  /** The member whose item was dropped. */
+  readonly server: string;
+  /** For a collision: the member listed first, which keeps the name. */
+  readonly winner?: string;
 }
 
 /** Longer names are dropped: the MCP spec's tool-name limit. */
@@ -54,6 +67,7 @@ export function exposedName(prefix: string, name: string): string {
 
 export function buildCatalog(members: readonly MemberView[], profileTools: FilterSpec): Catalog {
   const profileFilter = compileFilter(profileTools);
+  const drops: CatalogDrop[] = [];
   const warnings: string[] = [];
   const tools: Tool[] = [];
   const prompts: Prompt[] = [];
@@ -76,11 +90,13 @@ export function buildCatalog(members: readonly MemberView[], profileTools: Filte
     const name = exposedName(member.prefix, item.name);
     if (!keep(name)) return;
     if (name.length > MAX_NAME_LENGTH) {
+      drops.push({ kind, name, server: member.name });
       warnings.push(`${kind} "${name}" of server "${member.name}" dropped: its name is over ${MAX_NAME_LENGTH} characters`);
       return;
     }
     const winner = routes.get(name);
     if (winner) {
+      drops.push({ kind, name, server: member.name, winner: winner.server });
       warnings.push(`${kind} "${name}" of server "${member.name}" dropped: server "${winner.server}" (listed first) has one of that name`);
       return;
     }
@@ -109,7 +125,7 @@ export function buildCatalog(members: readonly MemberView[], profileTools: Filte
       resourceTemplates.push(template);
     }
   }
-  return { tools, prompts, resources, resourceTemplates, toolRoutes, promptRoutes, resourceRoutes, templateRoutes, warnings };
+  return { tools, prompts, resources, resourceTemplates, toolRoutes, promptRoutes, resourceRoutes, templateRoutes, drops, warnings };
 }
 
 /**

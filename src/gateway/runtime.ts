@@ -1,93 +1,68 @@
-import { LoggingLevelSchema, type LoggingLevel } from '@modelcontextprotocol/sdk/types.js';
-import type { ConfigModel, ProfileSpec, ServerSpec } from '../config/types.js';
+import type { ConfigModel, ServerSpec } from '../config/types.js';
 import { McpgwError } from '../errors/error.js';
 import type { Logger } from '../log.js';
+import { createUpstream } from '../upstream/connection.js';
 import { UpstreamPool } from '../upstream/pool.js';
-import type { AuthProvider, ListKind } from '../upstream/types.js';
-import { Upstream, type Result, type ServerRequest, type UpstreamEvent } from '../upstream/upstream.js';
-import { buildCatalog, type Catalog, type MemberView } from './catalog.js';
-import { ClientSession, type SessionHost } from './session.js';
+import type { AuthProvider, Caller, ListKind, Upstream, UpstreamEvent } from '../upstream/types.js';
+import type { Catalog } from './catalog.js';
 import { summarizeChanges, type ChangeSummary } from './diff.js';
+import { LogLevels } from './levels.js';
+import { serverForUri } from './router.js';
+import { ProfileView, Scope, type ScopeHost } from './scope.js';
+import { ClientSession, type SessionHost } from './session.js';
+import { Sessions } from './sessions.js';
+import { StatelessUpstreams } from './stateless.js';
+import { Watchers, type Watcher } from './watchers.js';
 
 export interface GatewayOptions {
   readonly version: string;
   readonly log: Logger;
-  /** The auth provider of an HTTP server (main.ts wires auth/ in); undefined for none. */
+  /** The auth provider of an HTTP server (daemon.ts wires auth/ in); undefined for none. */
   readonly authFor: (spec: ServerSpec) => AuthProvider | undefined;
-}
-
-/** A profile as served now: its spec, its enabled members, and its catalog cache. */
-class ProfileView {
-  catalog?: Catalog;
-  constructor(
-    readonly spec: ProfileSpec,
-    /** Enabled members, in priority order. */
-    readonly members: readonly ServerSpec[],
-  ) {}
-
-  get sessionIsolated(): boolean {
-    return this.members.some((m) => m.isolation === 'session');
-  }
-
-  has(server: string): boolean {
-    return this.members.some((m) => m.name === server);
-  }
-}
-
-const LEVELS = LoggingLevelSchema.options;
-const KINDS: readonly ListKind[] = ['tools', 'prompts', 'resources'];
-
-/** Per catalog, a comparable text of each list: what decides whether list_changed is due. */
-const signatures = new WeakMap<Catalog, Record<ListKind, string>>();
-function signatureOf(catalog: Catalog): Record<ListKind, string> {
-  let sig = signatures.get(catalog);
-  if (!sig) {
-    sig = {
-      tools: JSON.stringify(catalog.tools),
-      prompts: JSON.stringify(catalog.prompts),
-      resources: JSON.stringify([catalog.resources, catalog.resourceTemplates]),
-    };
-    signatures.set(catalog, sig);
-  }
-  return sig;
 }
 
 /**
  * The running gateway: the current config generation, its upstreams (from a reference-
- * counted pool), its profile views and the client sessions. `apply` builds the next
- * generation and swaps it in; unchanged servers keep their connections (SPEC section 5).
+ * counted pool), its profile views, and who watches them. `apply` builds the next generation
+ * and swaps it in; unchanged servers keep their connections (SPEC section 5). Requests are
+ * served by core.ts through a Scope; sessions (2025 era) and listen streams (2026-07-28)
+ * are watchers of their scope.
  */
-export class Gateway implements SessionHost {
+export class Gateway implements SessionHost, ScopeHost {
   readonly version: string;
   readonly startedAt = new Date();
+  readonly log: Logger;
   model?: ConfigModel;
   generation = 0;
   private servers = new Map<string, Upstream>();
   private profiles = new Map<string, ProfileView>();
-  private readonly sessions = new Set<ClientSession>();
-  private readonly seen = new WeakMap<ClientSession, Record<ListKind, string>>();
-  private readonly listeners = new Map<Upstream, () => void>();
-  private readonly subscribers = new Map<Upstream, Map<string, Set<ClientSession>>>();
-  private readonly sentLevels = new Map<Upstream, LoggingLevel>();
   private readonly pool: UpstreamPool;
-  private readonly log: Logger;
-  private idleTimer?: NodeJS.Timeout;
+  private readonly listeners = new Map<Upstream, () => void>();
+  private readonly watchers = new Watchers();
+  private readonly sessions: Sessions;
+  private readonly stateless: StatelessUpstreams;
+  private readonly levels: LogLevels;
+  /** One scope per profile for 2026-07-28 requests (its catalog is cached like a session's). */
+  private statelessScopes = new Map<string, Scope>();
   private closed = false;
 
   constructor(private readonly options: GatewayOptions) {
     this.version = options.version;
     this.log = options.log;
     this.pool = new UpstreamPool((spec) => this.createUpstream(spec));
+    this.sessions = new Sessions(this, this.log);
+    this.stateless = new StatelessUpstreams((spec) => this.createUpstream(spec));
+    this.levels = new LogLevels(this.log);
   }
 
-  private createUpstream(spec: ServerSpec, owner?: ClientSession): Upstream {
-    const upstream = new Upstream({
+  /** A new upstream, wired to this gateway's events; `owner` for a session's own one. */
+  createUpstream(spec: ServerSpec, owner?: ClientSession): Upstream {
+    const upstream = createUpstream({
       spec,
-      owner: owner?.id,
+      owner,
       log: this.log.child('upstream'),
       version: this.version,
       auth: spec.transport.kind === 'http' ? this.options.authFor(spec) : undefined,
-      onServerRequest: (u, request, signal) => this.routeServerRequest(u, request, signal, owner),
     });
     this.listeners.set(
       upstream,
@@ -96,14 +71,21 @@ export class Gateway implements SessionHost {
     return upstream;
   }
 
+  /** Forgets an upstream that is being stopped. */
+  forget(upstream: Upstream): void {
+    this.listeners.get(upstream)?.();
+    this.listeners.delete(upstream);
+    this.watchers.forget(upstream);
+    this.levels.forget(upstream);
+  }
+
   /**
    * Applies a config: the first call starts everything; later calls start, restart or stop
    * only the servers whose definitions changed, and leave sessions open.
    */
   async apply(model: ConfigModel): Promise<ChangeSummary> {
     if (this.closed) throw new Error('gateway is closed');
-    const previous = this.model;
-    const summary = summarizeChanges(previous, model);
+    const summary = summarizeChanges(this.model, model);
     const nextServers = new Map<string, Upstream>();
     for (const spec of model.servers) {
       if (spec.enabled && spec.isolation === 'shared') nextServers.set(spec.name, this.pool.acquire(spec));
@@ -116,63 +98,31 @@ export class Gateway implements SessionHost {
       nextProfiles.set(profile.name, new ProfileView(profile, members));
     }
     const oldServers = this.servers;
+    this.generation = this.model ? this.generation + 1 : 1;
     this.model = model;
     this.servers = nextServers;
     this.profiles = nextProfiles;
-    if (previous) this.generation++;
-    else this.generation = 1;
-
+    this.statelessScopes = new Map();
     await Promise.all(
       [...oldServers.values()].map(async (u) => {
         await this.pool.release(u);
         if (!this.pool.holds(u)) this.forget(u);
       }),
     );
-
-    for (const session of [...this.sessions]) {
-      const view = this.profiles.get(session.profile);
-      if (!view) {
-        this.log.info('closing session: its profile was removed', { profile: session.profile, session: session.id });
-        await session.close();
-        continue;
-      }
-      await this.reconcileOwn(session, view);
+    await this.sessions.reconcile(nextProfiles);
+    await this.stateless.reconcile(model.servers, (u) => this.forget(u));
+    this.sessions.resetIdleTimer(model.gateway.sessionIdleTimeoutMs, () =>
+      this.stateless.sweep(model.gateway.sessionIdleTimeoutMs, (u) => this.forget(u)),
+    );
+    for (const watcher of [...this.watchers.all()]) {
+      if (!this.profiles.has(watcher.scope.profile)) continue;
+      this.watchers.refresh(watcher);
     }
-    this.resetIdleTimer();
-    this.refreshAll();
-    for (const upstream of this.servers.values()) this.pushLevel(upstream);
+    this.pushLevels();
     return summary;
   }
 
-  private forget(upstream: Upstream): void {
-    this.listeners.get(upstream)?.();
-    this.listeners.delete(upstream);
-    this.subscribers.delete(upstream);
-    this.sentLevels.delete(upstream);
-  }
-
-  /** Starts, replaces or stops the upstreams a session owns (isolation: session). */
-  private async reconcileOwn(session: ClientSession, view: ProfileView): Promise<void> {
-    for (const [name, upstream] of [...session.own]) {
-      const spec = view.members.find((m) => m.name === name);
-      if (!spec || spec.isolation !== 'session' || spec.fingerprint !== upstream.spec.fingerprint) {
-        session.own.delete(name);
-        this.forget(upstream);
-        await upstream.stop();
-      }
-    }
-    if (session.id === undefined) return;
-    for (const spec of view.members) {
-      if (spec.isolation === 'session' && !session.own.has(spec.name)) {
-        const upstream = this.createUpstream(spec, session);
-        session.own.set(spec.name, upstream);
-        upstream.start();
-      }
-    }
-    session.catalogCache = undefined;
-  }
-
-  // ---- sessions -------------------------------------------------------------------
+  // ---- what http/ and the status views use -------------------------------------------
 
   profileNames(): string[] {
     return [...this.profiles.keys()];
@@ -182,88 +132,73 @@ export class Gateway implements SessionHost {
     return this.profiles.has(name);
   }
 
-  /** A new session on a profile; the HTTP layer connects its server to a transport. */
+  view(profile: string): ProfileView | undefined {
+    return this.profiles.get(profile);
+  }
+
+  shared(server: string): Upstream | undefined {
+    return this.servers.get(server);
+  }
+
+  /** A new 2025-era session on a profile; the HTTP layer connects its channel. */
   openSession(profile: string): ClientSession {
     if (!this.profiles.has(profile)) throw new McpgwError('MCPGW_E_HTTP_PROFILE', `no profile "${profile}"`);
-    return new ClientSession(this, profile);
+    return new ClientSession(this, profile, (session) => new Scope(this, profile, (server) => session.own.get(server)));
   }
 
   /** Called once the session's initialize was answered and it has an id. */
   async sessionStarted(session: ClientSession): Promise<void> {
     if (session.closed) return;
-    this.sessions.add(session);
-    const view = this.profiles.get(session.profile);
-    if (view) await this.reconcileOwn(session, view);
-    this.seen.set(session, signatureOf(this.catalogFor(session)));
+    await this.sessions.started(session, this.profiles.get(session.profile));
+    this.watchers.add(this.sessions.watcherOf(session)!);
     this.log.debug('session opened', { profile: session.profile, session: session.id });
   }
 
-  sessionClosed(session: ClientSession): void {
-    if (!this.sessions.delete(session)) return;
-    for (const upstream of session.own.values()) {
-      this.forget(upstream);
-      void upstream.stop();
+  /** What a 2026-07-28 request sees of a profile: shared upstreams, and stateless ones for isolation: session. */
+  statelessScope(profile: string): Scope {
+    let scope = this.statelessScopes.get(profile);
+    if (!scope) {
+      scope = new Scope(this, profile, (server) => {
+        const spec = this.profiles.get(profile)?.members.find((m) => m.name === server);
+        return spec ? this.stateless.get(spec) : undefined;
+      });
+      this.statelessScopes.set(profile, scope);
     }
-    session.own.clear();
-    for (const uri of session.subscriptions) void this.unsubscribe(session, uri);
-    this.recomputeLevels();
-    this.log.debug('session closed', { profile: session.profile, session: session.id });
+    return scope;
   }
 
-  /** Requests in flight to upstreams, over all sessions (shutdown waits for them). */
-  inflightCount(): number {
-    let n = 0;
-    for (const s of this.sessions) for (const ids of s.inflight.values()) n += ids.size;
-    return n;
+  /** A 2026-07-28 listen stream (or any watcher) hears list changes of its scope until the returned function runs. */
+  watch(watcher: Watcher): () => void {
+    this.watchers.add(watcher);
+    return () => {
+      for (const [upstream, uri] of this.watchers.remove(watcher)) void upstream.unsubscribe(uri).catch(() => undefined);
+    };
   }
 
-  sessionCount(profile?: string): number {
-    let n = 0;
-    for (const s of this.sessions) if (profile === undefined || s.profile === profile) n++;
-    return n;
+  /** Subscribes a watcher to updates of a resource URI, at the upstream that serves it. */
+  async subscribeResource(watcher: Watcher, uri: string): Promise<void> {
+    const scope = watcher.scope;
+    const withResources = scope
+      .upstreams()
+      .filter((u) => u.state === 'ready' && u.capabilities?.resources)
+      .map((u) => u.name);
+    const server = serverForUri(uri, scope.catalog(), withResources);
+    const upstream = server ? scope.upstream(server) : undefined;
+    if (!upstream) throw new McpgwError('MCPGW_E_MCP_RESOURCE_NOT_FOUND', `Resource not found: ${uri}`, { details: { uri } });
+    if (!this.watchers.subscribe(watcher, upstream, uri)) return;
+    try {
+      await upstream.subscribe(uri);
+    } catch (err) {
+      this.watchers.unsubscribe(watcher, uri);
+      throw err;
+    }
   }
 
-  private resetIdleTimer(): void {
-    clearInterval(this.idleTimer);
-    const idle = this.model?.gateway.sessionIdleTimeoutMs ?? 30 * 60_000;
-    this.idleTimer = setInterval(
-      () => {
-        const cutoff = Date.now() - idle;
-        for (const session of this.sessions) {
-          if (session.lastActivity < cutoff && session.inflight.size === 0) {
-            this.log.info('closing idle session', { profile: session.profile, session: session.id });
-            void session.close();
-          }
-        }
-      },
-      Math.max(1000, Math.min(60_000, Math.floor(idle / 2))),
-    );
-    this.idleTimer.unref();
+  async unsubscribeResource(watcher: Watcher, uri: string): Promise<void> {
+    for (const upstream of this.watchers.unsubscribe(watcher, uri)) await upstream.unsubscribe(uri).catch(() => undefined);
   }
 
-  // ---- SessionHost ----------------------------------------------------------------
-
-  catalogFor(session: ClientSession): Catalog {
-    const view = this.profiles.get(session.profile);
-    if (!view) return buildCatalog([], { deny: [] });
-    if (!view.sessionIsolated) return (view.catalog ??= buildCatalog(this.memberViews(view), view.spec.tools));
-    return (session.catalogCache ??= buildCatalog(this.memberViews(view, session), view.spec.tools));
-  }
-
-  membersFor(session: ClientSession): readonly MemberView[] {
-    const view = this.profiles.get(session.profile);
-    return view ? this.memberViews(view, session) : [];
-  }
-
-  upstreamFor(session: ClientSession, server: string): Upstream | undefined {
-    return session.own.get(server) ?? (this.profiles.get(session.profile)?.has(server) ? this.servers.get(server) : undefined);
-  }
-
-  upstreamsFor(session: ClientSession): readonly Upstream[] {
-    const view = this.profiles.get(session.profile);
-    if (!view) return [];
-    return view.members.map((m) => this.upstreamFor(session, m.name)).filter((u): u is Upstream => u !== undefined);
-  }
+  // ---- SessionHost ------------------------------------------------------------------
 
   instructionsFor(profile: string): string | undefined {
     const view = this.profiles.get(profile);
@@ -275,193 +210,82 @@ export class Gateway implements SessionHost {
     return parts.length > 0 ? parts.join('\n\n') : undefined;
   }
 
-  async subscribe(session: ClientSession, uri: string, upstream: Upstream): Promise<void> {
-    let byUri = this.subscribers.get(upstream);
-    if (!byUri) this.subscribers.set(upstream, (byUri = new Map()));
-    let set = byUri.get(uri);
-    const first = !set || set.size === 0;
-    if (!set) byUri.set(uri, (set = new Set()));
-    set.add(session);
-    if (first && upstream.capabilities?.resources?.subscribe) {
-      try {
-        await upstream.request('resources/subscribe', { uri });
-      } catch (err) {
-        set.delete(session);
-        throw err;
-      }
-    }
+  subscribe(session: ClientSession, uri: string): Promise<void> {
+    return this.subscribeResource(this.sessions.watcherOf(session)!, uri);
   }
 
-  async unsubscribe(session: ClientSession, uri: string): Promise<void> {
-    for (const [upstream, byUri] of this.subscribers) {
-      const set = byUri.get(uri);
-      if (!set?.delete(session)) continue;
-      if (set.size === 0) {
-        byUri.delete(uri);
-        if (upstream.state === 'ready' && upstream.capabilities?.resources?.subscribe) {
-          await upstream.request('resources/unsubscribe', { uri }).catch(() => undefined);
-        }
-      }
-    }
+  unsubscribe(session: ClientSession, uri: string): Promise<void> {
+    const watcher = this.sessions.watcherOf(session);
+    return watcher ? this.unsubscribeResource(watcher, uri) : Promise.resolve();
   }
 
   levelChanged(): void {
-    this.recomputeLevels();
+    this.pushLevels();
   }
 
-  private recomputeLevels(): void {
-    for (const upstream of this.servers.values()) this.pushLevel(upstream);
+  rootsChanged(session: ClientSession): void {
+    for (const upstream of session.scope.upstreams()) void upstream.notify('notifications/roots/list_changed').catch(() => undefined);
+  }
+
+  sessionClosed(session: ClientSession): void {
+    const watcher = this.sessions.watcherOf(session);
+    if (!this.sessions.closed(session)) return;
+    if (watcher) for (const [upstream, uri] of this.watchers.remove(watcher)) void upstream.unsubscribe(uri).catch(() => undefined);
+    this.pushLevels();
+    this.log.debug('session closed', { profile: session.profile, session: session.id });
   }
 
   /** The upstream gets the most verbose level any session of its profiles asked for. */
-  private pushLevel(upstream: Upstream, owner?: ClientSession): void {
-    if (upstream.state !== 'ready' || !upstream.capabilities?.logging) return;
-    let best: LoggingLevel | undefined;
-    const candidates = owner
-      ? [owner]
-      : [...this.sessions].filter((s) => this.profiles.get(s.profile)?.has(upstream.name) && !s.own.has(upstream.name));
-    for (const s of candidates) {
-      if (s.logLevel && (!best || LEVELS.indexOf(s.logLevel) < LEVELS.indexOf(best))) best = s.logLevel;
-    }
-    if (!best || this.sentLevels.get(upstream) === best) return;
-    this.sentLevels.set(upstream, best);
-    upstream.request('logging/setLevel', { level: best }).catch((err: Error) => {
-      this.sentLevels.delete(upstream);
-      this.log.debug('logging/setLevel failed', { server: upstream.name, error: err.message });
-    });
+  private pushLevels(): void {
+    this.levels.push(this.servers.values(), this.sessions.all(), (s) => this.profiles.get(s.profile));
   }
 
   // ---- upstream events --------------------------------------------------------------
 
   private onUpstreamEvent(upstream: Upstream, event: UpstreamEvent, owner?: ClientSession): void {
     if (event.type === 'notification') {
-      this.forwardNotification(upstream, event.method, event.params, owner);
+      if (event.method === 'notifications/resources/updated') this.watchers.resourceUpdated(upstream, event.params);
+      else if (event.method === 'notifications/message') this.broadcastLog(upstream, event.params, owner);
       return;
     }
     if (event.type === 'state') {
-      this.sentLevels.delete(upstream);
-      if (event.state === 'ready') {
-        this.pushLevel(upstream, owner);
-        this.resubscribe(upstream);
-      }
+      this.levels.reset(upstream);
+      if (event.state === 'ready')
+        this.levels.pushOne(upstream, owner ? [owner] : this.sessions.sharing(upstream, (s) => this.profiles.get(s.profile)));
     }
-    if (owner) {
-      owner.catalogCache = undefined;
-      this.notifyChanges(owner);
-      return;
-    }
-    for (const view of this.profiles.values()) {
-      if (!view.has(upstream.name)) continue;
-      view.catalog = undefined;
-      for (const session of this.sessions) {
-        if (session.profile !== view.spec.name) continue;
-        session.catalogCache = undefined;
-        this.notifyChanges(session);
-      }
-    }
-  }
-
-  private resubscribe(upstream: Upstream): void {
-    const byUri = this.subscribers.get(upstream);
-    if (!byUri || !upstream.capabilities?.resources?.subscribe) return;
-    for (const [uri, set] of byUri) {
-      if (set.size > 0) void upstream.request('resources/subscribe', { uri }).catch(() => undefined);
-    }
-  }
-
-  /** Recomputes every session's view after a generation swap. */
-  private refreshAll(): void {
-    for (const session of this.sessions) {
-      session.catalogCache = undefined;
-      this.notifyChanges(session);
-    }
-  }
-
-  private notifyChanges(session: ClientSession): void {
-    if (session.id === undefined || session.closed) return;
-    const now = signatureOf(this.catalogFor(session));
-    const before = this.seen.get(session);
-    this.seen.set(session, now);
-    if (!before) return;
-    for (const kind of KINDS) {
-      if (before[kind] !== now[kind]) session.notify(`notifications/${kind}/list_changed`);
-    }
-  }
-
-  private forwardNotification(upstream: Upstream, method: string, params: Record<string, unknown>, owner?: ClientSession): void {
-    if (method === 'notifications/resources/updated') {
-      const uri = String(params.uri ?? '');
-      for (const session of this.subscribers.get(upstream)?.get(uri) ?? []) session.notify(method, params);
-      return;
-    }
-    if (method === 'notifications/message') {
-      const level = String(params.level ?? 'info');
-      const targets = owner
-        ? [owner]
-        : [...this.sessions].filter((s) => this.profiles.get(s.profile)?.has(upstream.name) && !s.own.has(upstream.name));
-      for (const session of targets) {
-        if (session.wantsLevel(level)) session.notify(method, params, session.requestTo(upstream));
-      }
+    for (const view of this.profiles.values()) if (!owner && view.has(upstream.name)) view.catalog = undefined;
+    for (const scope of this.statelessScopes.values()) if (!owner && scope.view?.has(upstream.name)) scope.invalidate();
+    for (const watcher of [...this.watchers.all()]) {
+      const interested = owner ? watcher === this.sessions.watcherOf(owner) : watcher.scope.view?.has(upstream.name);
+      if (interested) this.watchers.refresh(watcher);
     }
   }
 
   /**
-   * A server-to-client request goes to the session that owns the upstream, else to the only
-   * session with a call in flight to it (SPEC section 5); otherwise it cannot be attributed.
+   * A legacy server's log message: to every session of its profiles whose level admits it,
+   * on the stream of that session's call to the server when there is one; and to 2026-07-28
+   * calls in flight to it that asked for logs (their `_meta` logLevel).
    */
-  private async routeServerRequest(
-    upstream: Upstream,
-    request: ServerRequest,
-    signal: AbortSignal,
-    owner?: ClientSession,
-  ): Promise<Result> {
-    let session = owner;
-    if (!session) {
-      const candidates = [...this.sessions].filter((s) => s.inflight.has(upstream));
-      if (candidates.length !== 1) {
-        const why =
-          candidates.length === 0
-            ? 'no client session has a call in flight to it'
-            : `${candidates.length} client sessions have calls in flight to it`;
-        // The reference servers ask for roots right after initialize, before any call: routine.
-        const quiet = candidates.length === 0 && request.method === 'roots/list';
-        this.log[quiet ? 'debug' : 'warn'](`refused ${request.method} from server "${upstream.name}": ${why}`, { server: upstream.name });
-        throw Object.assign(
-          new Error(
-            `mcpgw cannot tell which client this ${request.method} request is for: ${why} (use isolation: session for this server)`,
-          ),
-          { code: -32603 },
-        );
-      }
-      session = candidates[0]!;
+  private broadcastLog(upstream: Upstream, params: Record<string, unknown>, owner?: ClientSession): void {
+    const level = String(params.level ?? 'info');
+    const calls = upstream.callsInFlight();
+    const targets = owner ? [owner] : this.sessions.sharing(upstream, (s) => this.profiles.get(s.profile));
+    for (const session of targets) {
+      if (!session.wantsLevel(level)) continue;
+      const call = [...calls].reverse().find((c) => c.caller?.party === session);
+      if (call?.onlog) call.onlog(params);
+      else session.notify('notifications/message', params);
     }
-    return session.forwardRequest(request.method, request.params, signal, session.requestTo(upstream));
+    for (const call of calls) if (!(call.caller?.party instanceof ClientSession) && call.logLevel) this.levels.deliver(call, params);
   }
 
   // ---- views for /status and readiness --------------------------------------------
 
-  private memberViews(view: ProfileView, session?: ClientSession): MemberView[] {
-    return view.members.map((spec) => {
-      const upstream = session?.own.get(spec.name) ?? this.servers.get(spec.name);
-      return {
-        name: spec.name,
-        prefix: spec.prefix,
-        tools: spec.tools,
-        ready: upstream?.state === 'ready',
-        lists: {
-          tools: upstream?.tools ?? [],
-          prompts: upstream?.prompts ?? [],
-          resources: upstream?.resources ?? [],
-          resourceTemplates: upstream?.resourceTemplates ?? [],
-        },
-      };
-    });
-  }
-
-  /** Connect a server's upstreams now (after a login): shared and session-owned ones. */
+  /** Connect a server's upstreams now (after a login): shared, session-owned and stateless ones. */
   retryServer(name: string): void {
     this.servers.get(name)?.retryNow();
-    for (const session of this.sessions) session.own.get(name)?.retryNow();
+    for (const session of this.sessions.all()) session.own.get(name)?.retryNow();
+    this.stateless.retry(name);
   }
 
   /** The shared upstream of a server, if it runs. */
@@ -476,22 +300,33 @@ export class Gateway implements SessionHost {
 
   /** The catalog of a profile as a session without own upstreams sees it. */
   profileCatalog(name: string): Catalog | undefined {
-    const view = this.profiles.get(name);
-    if (!view) return undefined;
-    return (view.catalog ??= buildCatalog(this.memberViews(view), view.spec.tools));
+    if (!this.profiles.has(name)) return undefined;
+    return new Scope(this, name).catalog();
   }
 
-  profileView(name: string): { spec: ProfileSpec; members: readonly ServerSpec[] } | undefined {
-    return this.profiles.get(name);
+  /** The open 2025-era sessions (for /status and tests). */
+  openSessions(): readonly ClientSession[] {
+    return this.sessions.all();
+  }
+
+  sessionCount(profile?: string): number {
+    return this.sessions.count(profile);
+  }
+
+  /** Requests in flight from clients, over all sessions (shutdown waits for them). */
+  inflightCount(): number {
+    return this.sessions.inflight();
   }
 
   /** Closes every session and stops every upstream; idempotent. */
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    clearInterval(this.idleTimer);
-    await Promise.allSettled([...this.sessions].map((s) => s.close()));
+    await this.sessions.closeAll();
+    await this.stateless.closeAll();
     await this.pool.closeAll();
     for (const u of [...this.listeners.keys()]) this.forget(u);
   }
 }
+
+export type { Caller, ListKind };

@@ -1,4 +1,5 @@
 import type { AuthStatus } from '../upstream/types.js';
+import type { CatalogDrop } from './catalog.js';
 import type { Gateway } from './runtime.js';
 
 /** The config part of /status, kept by the daemon's reload loop. */
@@ -19,7 +20,10 @@ export interface ServerStatusJson {
   readonly prompts: number;
   readonly resources: number;
   readonly restarts: number;
-  readonly lastError: string | null;
+  /** Why the server is not ready: a registered code and a message. */
+  readonly lastError: { readonly code: string; readonly message: string } | null;
+  /** The protocol revision negotiated with the server (null until connected). */
+  readonly protocol: string | null;
   readonly since?: string;
   readonly auth: Omit<AuthStatus, 'expiresAt' | 'authorizationUrl'> & { expiresAt: string | null; authorizationUrl: string | null };
 }
@@ -29,7 +33,10 @@ export interface StatusJson {
   readonly startedAt: string;
   readonly config: ConfigStatus;
   readonly servers: Record<string, ServerStatusJson>;
-  readonly profiles: Record<string, { url: string; servers: string[]; tools: number; sessions: number; warnings: string[] }>;
+  readonly profiles: Record<
+    string,
+    { url: string; servers: string[]; tools: number; sessions: number; warnings: string[]; dropped: CatalogDrop[] }
+  >;
 }
 
 /** /status (SPEC section 4): no secret appears here, only names, states and counts. */
@@ -50,6 +57,7 @@ export function buildStatus(gateway: Gateway, config: ConfigStatus, authStatus: 
       resources: s?.resources ?? 0,
       restarts: s?.restarts ?? 0,
       lastError: s?.lastError ?? null,
+      protocol: s?.protocol ?? null,
       since: s?.since,
       auth: { ...auth, expiresAt: auth.expiresAt ?? null, authorizationUrl: auth.authorizationUrl ?? null },
     };
@@ -63,6 +71,7 @@ export function buildStatus(gateway: Gateway, config: ConfigStatus, authStatus: 
       tools: catalog?.tools.length ?? 0,
       sessions: gateway.sessionCount(profile.name),
       warnings: [...(catalog?.warnings ?? [])],
+      dropped: [...(catalog?.drops ?? [])],
     };
   }
   return { version: gateway.version, startedAt: gateway.startedAt.toISOString(), config, servers, profiles };

@@ -1,11 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { isInitializeRequest } from '@modelcontextprotocol/sdk/types.js';
+import { isInitializeRequest } from '@modelcontextprotocol/client';
 import type { ClientSession } from '../gateway/session.js';
 import { readBody } from './body.js';
 import { checkPost, checkProtocolVersion, header, protocolVersionOf, type PostBody, type Refusal } from './checks.js';
 import { sendJsonRpcError } from './respond.js';
 import { SSE_KEEP_ALIVE_MS } from './sse.js';
+import { claimsModern, serveModern, type ModernHost } from './modern.js';
 import { SessionTransport } from './transport.js';
 
 /** What the MCP endpoint needs of the gateway runtime. */
@@ -14,6 +15,8 @@ export interface McpHost {
   profileNames(): string[];
   openSession(profile: string): ClientSession;
   sessionStarted(session: ClientSession): Promise<void>;
+  /** The 2026-07-28 side: stateless requests, served without a session. */
+  readonly modern: Omit<ModernHost, 'keepAliveMs' | 'holdMs'>;
 }
 
 export interface McpEndpointOptions {
@@ -40,6 +43,7 @@ export class McpEndpoint {
   private readonly entries = new Map<string, Entry>();
   private readonly keepAliveMs: number;
   private readonly holdMs: number;
+  private readonly modern: ModernHost;
 
   constructor(
     private readonly host: McpHost,
@@ -47,6 +51,7 @@ export class McpEndpoint {
   ) {
     this.keepAliveMs = options.keepAliveMs ?? SSE_KEEP_ALIVE_MS;
     this.holdMs = options.holdMs ?? this.keepAliveMs;
+    this.modern = { ...host.modern, keepAliveMs: this.keepAliveMs, holdMs: this.holdMs };
   }
 
   async handle(req: IncomingMessage, res: ServerResponse, profile: string): Promise<void> {
@@ -69,6 +74,9 @@ export class McpEndpoint {
         return sendJsonRpcError(res, 400, -32700, 'Parse error: the body is not valid JSON', { code: 'MCPGW_E_HTTP_PARSE' });
       }
     }
+    // A request carrying a 2026-07-28 envelope is stateless whatever else it carries (an
+    // Mcp-Session-Id is ignored: the revision has no sessions).
+    if (req.method === 'POST' && claimsModern(req, body)) return serveModern(this.modern, req, res, profile, body);
     const sessionId = header(req, 'mcp-session-id');
     if (sessionId) {
       const entry = this.entries.get(sessionId);
@@ -150,7 +158,7 @@ export class McpEndpoint {
       this.entries.delete(id);
       void session.close();
     };
-    await session.server.connect(transport);
+    session.connect(transport);
     session.id = id;
     this.entries.set(id, { session, transport });
     await this.host.sessionStarted(session);

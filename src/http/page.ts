@@ -23,7 +23,7 @@ interface PageStatus {
       prompts: number;
       resources: number;
       restarts: number;
-      lastError: string | null;
+      lastError: { code: string; message: string } | null;
       auth: { type: string; status: string; expiresAt: string | null; authorizationUrl: string | null };
     }
   >;
@@ -59,7 +59,7 @@ function serverRow(name: string, s: PageStatus['servers'][string]): string {
   <td><span class="state ${STATE_CLASS[s.state] ?? ''}">${esc(s.state.replace('_', ' '))}</span>${s.restarts ? `<br><small>${s.restarts} restart${s.restarts === 1 ? '' : 's'}</small>` : ''}</td>
   <td class="num">${s.tools}</td>
   <td>${auth} ${button}</td>
-  <td class="err">${esc(s.lastError ?? '')}</td>
+  <td class="err">${esc(s.lastError?.message ?? '')}</td>
 </tr>`;
 }
 

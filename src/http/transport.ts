@@ -1,6 +1,6 @@
 import type { ServerResponse } from 'node:http';
-import type { Transport, TransportSendOptions } from '@modelcontextprotocol/sdk/shared/transport.js';
-import type { JSONRPCMessage, MessageExtraInfo, RequestId } from '@modelcontextprotocol/sdk/types.js';
+import type { JSONRPCMessage, RequestId } from '@modelcontextprotocol/client';
+import type { Channel } from '../gateway/session.js';
 import { SessionEventStore } from './events.js';
 import { PostExchange, type ExchangeOwner } from './exchange.js';
 import { SseStream } from './sse.js';
@@ -16,18 +16,17 @@ function takesPriming(protocolVersion: string): boolean {
 
 /**
  * One client session's Streamable HTTP transport, on node:http directly (http/mcp.ts checks
- * each request and hands it over). The session's SDK Server runs the protocol over it, as it
- * would over the SDK's own transport; what differs is the framing (JSON-first, see
- * exchange.ts) and the cost: no web Request/Response, no stream per POST, no zod pass.
+ * each request and hands it over). The session (gateway/session.ts) runs the protocol over it
+ * as a `Channel`; the framing is JSON-first (see exchange.ts), with no web Request/Response,
+ * no stream per POST and no zod pass.
  *
- * `send` routes what the Server sends (Transport contract): a response, or a message related
- * to a request (`relatedRequestId`), to that request's POST; anything else to the GET stream,
- * or nowhere when no GET stream is open and none can be resumed (as the SDK does).
+ * `send` routes what the session sends: a response, or a message related to a request
+ * (`relatedRequestId`), to that request's POST; anything else to the GET stream, or nowhere
+ * when no GET stream is open and none can be resumed (as the SDK does).
  */
-export class SessionTransport implements Transport, ExchangeOwner {
+export class SessionTransport implements Channel, ExchangeOwner {
   onclose?: () => void;
-  onerror?: (error: Error) => void;
-  onmessage?: <T extends JSONRPCMessage>(message: T, extra?: MessageExtraInfo) => void;
+  onmessage?: (message: JSONRPCMessage) => void;
   readonly events = new SessionEventStore();
   /** The POST of each request in flight. */
   private readonly exchanges = new Map<RequestId, PostExchange>();
@@ -43,8 +42,6 @@ export class SessionTransport implements Transport, ExchangeOwner {
     readonly keepAliveMs: number,
     private readonly holdMs: number,
   ) {}
-
-  async start(): Promise<void> {}
 
   /**
    * A POST that passed the checks: registers its requests, then hands every message to the
@@ -101,7 +98,7 @@ export class SessionTransport implements Transport, ExchangeOwner {
     return true;
   }
 
-  send(message: JSONRPCMessage, options?: TransportSendOptions): Promise<void> {
+  send(message: JSONRPCMessage, options?: { relatedRequestId?: RequestId }): Promise<void> {
     if (this.closed) return DONE;
     const isResponse = 'result' in message || 'error' in message;
     const answers = isResponse ? (message as { id?: RequestId }).id : undefined;

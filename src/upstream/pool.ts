@@ -1,5 +1,5 @@
 import type { ServerSpec } from '../config/types.js';
-import type { Upstream } from './upstream.js';
+import type { Upstream } from './types.js';
 
 /**
  * Reference-counted upstreams, keyed by server name and fingerprint (Caddy's usage pool):

@@ -1,8 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { serializeMessage } from '@modelcontextprotocol/sdk/shared/stdio.js';
-import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
-import type { JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
-import { LineReader } from './raw.js';
+import type { JSONRPCMessage, Transport } from '@modelcontextprotocol/client';
+import { LineReader } from './lines.js';
 
 export interface StdioProcessOptions {
   readonly command: string;
@@ -39,6 +37,14 @@ export class StdioProcessTransport implements Transport {
 
   get pid(): number | undefined {
     return this.child?.pid;
+  }
+
+  /**
+   * The SDK's era negotiation recognizes a stdio transport by `pid` and `stderr` (a probe
+   * that times out then means a legacy server, not an outage). Our stderr goes to the log.
+   */
+  get stderr(): null {
+    return null;
   }
 
   start(): Promise<void> {
@@ -105,7 +111,7 @@ export class StdioProcessTransport implements Transport {
     const stdin = this.child?.stdin;
     if (!stdin || stdin.destroyed) return Promise.reject(new Error('the server process is not running'));
     return new Promise((resolve) => {
-      if (stdin.write(serializeMessage(message))) resolve();
+      if (stdin.write(`${JSON.stringify(message)}\n`)) resolve();
       else stdin.once('drain', resolve);
     });
   }

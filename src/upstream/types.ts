@@ -1,6 +1,21 @@
+import type {
+  ClientCapabilities,
+  LoggingLevel,
+  Prompt,
+  Resource,
+  ResourceTemplateType as ResourceTemplate,
+  ServerCapabilities,
+  Tool,
+} from '@modelcontextprotocol/client';
+import type { ServerSpec } from '../config/types.js';
+import type { Code } from '../errors/codes.js';
+import type { McpgwError } from '../errors/error.js';
+
 /**
- * What the rest of the gateway sees of an upstream server. The gateway never touches SDK
- * transports: it asks an Upstream for lists and sends requests through it.
+ * What the rest of the gateway sees of an upstream server (gateway/ and doctor/ depend on
+ * this interface, never on the class behind it). The gateway never touches SDK clients or
+ * transports: it reads an Upstream's lists and sends requests through it, in either protocol
+ * era; which era a server speaks is the Upstream's business (SPEC section 9).
  */
 
 export type UpstreamState = 'starting' | 'ready' | 'needs_auth' | 'error' | 'restarting' | 'disabled';
@@ -8,8 +23,131 @@ export type UpstreamState = 'starting' | 'ready' | 'needs_auth' | 'error' | 'res
 /** The kinds of lists an upstream can announce changes of. */
 export type ListKind = 'tools' | 'prompts' | 'resources';
 
+/** `legacy`: an initialize handshake (2025-11-25 and earlier); `modern`: stateless 2026-07-28. */
+export type Era = 'legacy' | 'modern';
+
+/** SEP-2549 caching hints of a list, as the server gave them (legacy servers give none). */
+export interface CacheHint {
+  readonly ttlMs?: number;
+  readonly cacheScope?: 'public' | 'private';
+}
+
+/** The server's lists, complete (every page), and the caching hint of each. */
+export interface UpstreamLists {
+  readonly tools: readonly Tool[];
+  readonly prompts: readonly Prompt[];
+  readonly resources: readonly Resource[];
+  readonly resourceTemplates: readonly ResourceTemplate[];
+  readonly hints: Readonly<Record<ListKind, CacheHint>>;
+}
+
+/** Why an upstream is not ready, as a registered code (`/status` shows both). */
+export interface UpstreamFailure {
+  readonly code: Code;
+  readonly message: string;
+}
+
+/** What an upstream tells its owner. Listeners run synchronously; they must not throw. */
+export type UpstreamEvent =
+  | { readonly type: 'state'; readonly state: UpstreamState }
+  /** A list changed (after list_changed, a reconnect or a re-initialize); `lists` is already updated. */
+  | { readonly type: 'lists'; readonly kinds: readonly ListKind[] }
+  /** `notifications/resources/updated`, or a log message no call in flight can be blamed for. */
+  | { readonly type: 'notification'; readonly method: string; readonly params: Record<string, unknown> };
+
+/** A request the upstream server sends to the client side (sampling, elicitation, roots). */
+export interface ServerRequest {
+  readonly method: string;
+  readonly params?: Record<string, unknown>;
+}
+
+export type Result = Record<string, unknown>;
+
 /**
- * How an HTTP upstream authenticates, handed in by main.ts (upstream/ knows auth only
+ * Who a call is made for: the downstream party that answers what the server asks during it.
+ * A legacy server asks with server-to-client requests, which go to the caller of the only
+ * call in flight (SPEC section 5); a modern server answers with an InputRequiredResult
+ * instead, which the Upstream hands back as the call's result.
+ */
+export interface Caller {
+  /** For log lines: a session id, or the request's. */
+  readonly label: string;
+  /**
+   * Who the caller is for attribution: calls of one party (a 2025-era session) count as one,
+   * and what the server asks goes to the party's latest call. Absent: the caller itself.
+   */
+  readonly party?: object;
+  /** A sampling, elicitation or roots request made while this caller's call is in flight. */
+  ask(request: ServerRequest, signal: AbortSignal): Promise<Result>;
+}
+
+export interface CallOptions {
+  readonly signal?: AbortSignal;
+  /** Progress notifications of this call; their arrival restarts its timeout. */
+  readonly onprogress?: (progress: Record<string, unknown>) => void;
+  /** Log messages a modern server sends for this call (only when `logLevel` is set). */
+  readonly onlog?: (params: Record<string, unknown>) => void;
+  readonly caller?: Caller;
+  /** The downstream client's capabilities: a modern server gets them in the request's `_meta`. */
+  readonly clientCapabilities?: ClientCapabilities;
+  /** A modern server sends log messages for this call at or above this level. */
+  readonly logLevel?: LoggingLevel;
+  /** W3C trace context passed on in `_meta` (SEP-414). */
+  readonly traceparent?: string;
+}
+
+/**
+ * One upstream server. Lifecycle: `start()` once, then the state moves on its own
+ * (starting -> ready; crash -> restarting -> ready; unfixable -> error; OAuth refused ->
+ * needs_auth) and is reported through `on` events; `stop()` ends it for good (idempotent).
+ * Lists, capabilities and `era` are those of the current connection; they change only
+ * together with a `lists` or `state` event.
+ */
+export interface Upstream {
+  readonly name: string;
+  readonly spec: ServerSpec;
+  readonly state: UpstreamState;
+  readonly era?: Era;
+  /** The negotiated protocol version of the current connection. */
+  readonly protocolVersion?: string;
+  readonly capabilities?: ServerCapabilities;
+  readonly instructions?: string;
+  readonly lists: UpstreamLists;
+  readonly lastError: UpstreamFailure | null;
+  readonly restarts: number;
+
+  /** Starts connecting in the background; progress is reported through events. */
+  start(): void;
+  /** Stops the server (its whole process group) and any retry; idempotent. */
+  stop(): Promise<void>;
+  /** Connect now rather than at the next scheduled retry (after a login); replaces a live connection. */
+  retryNow(): void;
+  /** Subscribes to events; returns the unsubscribe function. */
+  on(listener: (event: UpstreamEvent) => void): () => void;
+
+  /**
+   * Sends a request; resolves with the server's raw result (a modern server's
+   * InputRequiredResult included, with its `resultType`). Upstream JSON-RPC errors reject as
+   * the SDK's ProtocolError with their code, message and data; gateway faults as McpgwError.
+   */
+  request(method: string, params: Record<string, unknown> | undefined, options?: CallOptions): Promise<Result>;
+  /** Sends a notification (cancellation is a request's signal); dropped while not ready. */
+  notify(method: string, params?: Record<string, unknown>): Promise<void>;
+  /** Resource update subscriptions (legacy: resources/subscribe; modern: its subscriptions/listen filter). */
+  subscribe(uri: string): Promise<void>;
+  unsubscribe(uri: string): Promise<void>;
+  /** A legacy server's logging/setLevel; modern servers take a level per request instead. */
+  setLogLevel(level: LoggingLevel): Promise<void>;
+  /** The options of the calls in flight, oldest first (who hears a legacy server's log messages). */
+  callsInFlight(): readonly CallOptions[];
+
+  /** The error a call gets while this upstream is not ready. */
+  unavailableError(): McpgwError;
+  status(): UpstreamStatus;
+}
+
+/**
+ * How an HTTP upstream authenticates, handed in by daemon.ts (upstream/ knows auth only
  * through this interface). apiKey is a constant header; OAuth (auth/) refreshes tokens.
  */
 export interface AuthProvider {
@@ -39,11 +177,21 @@ export interface AuthStatus {
 export interface UpstreamStatus {
   readonly state: UpstreamState;
   readonly transport: 'stdio' | 'streamable-http' | 'sse';
+  readonly protocol: string | null;
   readonly tools: number;
   readonly prompts: number;
   readonly resources: number;
   readonly restarts: number;
-  readonly lastError: string | null;
+  readonly lastError: UpstreamFailure | null;
   readonly since: string;
   readonly pid?: number;
+}
+
+/** What a new Upstream needs (daemon.ts and doctor build one through `createUpstream`). */
+export interface UpstreamOptions {
+  readonly spec: ServerSpec;
+  readonly version: string;
+  readonly auth?: AuthProvider;
+  /** With isolation: session, the client session that owns it: it answers requests no call explains. */
+  readonly owner?: Caller;
 }

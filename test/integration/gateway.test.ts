@@ -54,7 +54,8 @@ test('two stdio servers and one HTTP server aggregated in two profiles', async (
   // The server that is down: error state with the reason, its calls fail naming it.
   const down = (await (await fetch(`${gw.url}/status`)).json()) as Record<string, any>;
   assert.equal(down.servers.down.state, 'error');
-  assert.match(down.servers.down.lastError, /mcpgw-no-such-command-xyz.*not found/);
+  assert.equal(down.servers.down.lastError.code, 'MCPGW_E_UPSTREAM_COMMAND');
+  assert.match(down.servers.down.lastError.message, /mcpgw-no-such-command-xyz/, 'the message names the command');
   assert.equal(down.servers.off.state, 'disabled');
   assert.equal(status.profiles.default.url.endsWith('/mcp/default'), true);
   await assert.rejects(client.callTool({ name: 'down__anything', arguments: {} }), (err: McpError) => {

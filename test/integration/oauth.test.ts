@@ -204,9 +204,9 @@ test('a wrong key leaves the store byte-identical: that server is in error sayin
     allowErrors: [/cannot be decrypted/],
   });
   const st = await waitReady(wrong.url, ['secure'], 'error');
-  assert.match(st.servers.secure.lastError, /cannot be decrypted/);
+  assert.equal(st.servers.secure.lastError.code, 'MCPGW_E_STORE_DECRYPT');
   // Regression: /status showed what went wrong but not the fix (the hint was dropped).
-  assert.match(st.servers.secure.lastError, /restore the key it was written with .*or move .* away/, 'the message says what to do');
+  assert.match(st.servers.secure.lastError.message, /restore the key it was written with .*or move .* away/, 'the message says what to do');
   assert.equal(st.servers.secure.auth.status, 'error');
   await waitReady(wrong.url, ['plain']);
   const client = await connect(t, wrong.url);
@@ -226,8 +226,8 @@ for (const [what, env] of [
     const s = await setup(t, { plain: true });
     const gw = await gateway(t, s, { env, allowErrors: [/encryption key/] });
     const st = await waitReady(gw.url, ['secure'], 'error');
-    assert.match(st.servers.secure.lastError, what === 'missing' ? /no OAuth encryption key/ : /at least 32/);
-    assert.match(st.servers.secure.lastError, /openssl rand -hex 32/, 'the message says what to do');
+    assert.equal(st.servers.secure.lastError.code, what === 'missing' ? 'MCPGW_E_KEY_MISSING' : 'MCPGW_E_KEY_SHORT');
+    assert.match(st.servers.secure.lastError.message, /openssl rand -hex 32/, 'the message says what to do');
     assert.doesNotMatch(JSON.stringify(st), /too-short/);
     await waitReady(gw.url, ['plain']);
     const client = await connect(t, gw.url);
@@ -327,7 +327,8 @@ test('invalid_grant on refresh moves the server to needs_auth (never ready with 
   const again = await gateway(t, s);
   const st2 = await waitReady(again.url, ['secure'], 'needs_auth');
   assert.equal(st2.servers.secure.auth.status, 'needs_authorization');
-  assert.match(st2.servers.secure.lastError, /invalid_grant/);
+  assert.equal(st2.servers.secure.lastError.code, 'MCPGW_E_SERVER_NEEDS_AUTH');
+  assert.match(st2.servers.secure.lastError.message, /invalid_grant/, 'the message says the refresh was refused');
 });
 
 test('step-up on 403 insufficient_scope: the call fails with the needs-auth error, re-authorizing asks for the union of scopes', async (t) => {
@@ -416,8 +417,9 @@ test('an authorization server outage while refreshing at start is retried, not a
     const v = await status(gw);
     return v.servers.secure.state !== 'starting' ? v : undefined;
   }, 'the first connection attempt');
-  assert.equal(st.servers.secure.state, 'restarting', `state ${st.servers.secure.state}: ${st.servers.secure.lastError}`);
-  assert.match(st.servers.secure.lastError, /token refresh failed.*HTTP 503/);
+  assert.equal(st.servers.secure.state, 'restarting', `state ${st.servers.secure.state}: ${JSON.stringify(st.servers.secure.lastError)}`);
+  assert.equal(st.servers.secure.lastError.code, 'MCPGW_E_OAUTH_TOKEN');
+  assert.match(st.servers.secure.lastError.message, /HTTP 503/, 'the message says what the token endpoint answered');
   await s.as.outage(false);
   await waitReady(gw.url, ['secure']);
   assert.equal((await s.as.stats()).codeGrants, 1, 'recovered without a new authorization');

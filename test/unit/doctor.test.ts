@@ -1,19 +1,13 @@
 // The pure parts of doctor: secret spotting in args, .gitignore matching, reading HTTP
-// failures and challenges, the classifiers pinned to the messages of upstream/connect.ts and
-// gateway/catalog.ts they read, and the 80-column text rendering.
+// failures and challenges, and the 80-column text rendering.
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import type { ServerSpec } from '../../src/config/types.js';
 import { parseChallenge, classifyNetworkError, explainTls } from '../../src/doctor/http-probe.js';
 import { isIgnoredBy, parseIgnore } from '../../src/doctor/gitignore.js';
-import { parseCatalogWarning } from '../../src/doctor/names.js';
-import { classifyStdioFailure } from '../../src/doctor/probe.js';
 import { renderText, wrap } from '../../src/doctor/render.js';
+import { buildCatalog } from '../../src/gateway/catalog.js';
 import { findArgSecrets, templateLabels } from '../../src/doctor/secrets.js';
 import type { DoctorReport } from '../../src/doctor/types.js';
-import { buildCatalog } from '../../src/gateway/catalog.js';
-import { describeConnectError } from '../../src/upstream/connect.js';
-import { StdioProcessTransport } from '../../src/upstream/stdio.js';
 
 describe('secrets in args', () => {
   test('templates after a secret flag or with a secret-sounding name; file templates always', () => {
@@ -110,47 +104,6 @@ describe('HTTP failures', () => {
   });
 });
 
-describe('classifiers pinned to the messages they read', () => {
-  const spec = {
-    name: 's',
-    auth: { type: 'none' },
-    transport: { kind: 'stdio', command: 'srv', args: [], env: {}, cwd: '/', inheritEnv: false },
-  } as unknown as ServerSpec;
-
-  test('stdio failures as upstream/connect.ts describes them', () => {
-    const transport = new StdioProcessTransport({ command: 'srv', args: [], env: {}, cwd: '/' });
-    const enoent = describeConnectError(Object.assign(new Error('spawn srv ENOENT'), { code: 'ENOENT' }), spec, transport).message;
-    assert.equal(classifyStdioFailure(enoent), 'MCPGW_E_UPSTREAM_COMMAND');
-    const eacces = describeConnectError(Object.assign(new Error('spawn srv EACCES'), { code: 'EACCES' }), spec, transport).message;
-    assert.equal(classifyStdioFailure(eacces), 'MCPGW_E_UPSTREAM_COMMAND');
-    transport.exit = { code: 3, signal: null };
-    transport.lastStderr.push('boom');
-    const exited = describeConnectError(new Error('Connection closed'), spec, transport).message;
-    assert.equal(exited, 'the process exited with code 3: boom');
-    assert.equal(classifyStdioFailure(exited), 'MCPGW_E_UPSTREAM_EXITED');
-    transport.exit = { code: null, signal: 'SIGKILL' };
-    assert.equal(classifyStdioFailure(describeConnectError(new Error('x'), spec, transport).message), 'MCPGW_E_UPSTREAM_EXITED');
-    assert.equal(classifyStdioFailure('did not finish initializing within 2s'), 'MCPGW_E_SERVER_TIMEOUT');
-    assert.equal(classifyStdioFailure('initialize failed: bad protocol'), 'MCPGW_E_UPSTREAM_INITIALIZE');
-  });
-
-  test('catalog warnings as gateway/catalog.ts writes them', () => {
-    const tool = (name: string) => ({ name, inputSchema: { type: 'object' as const } });
-    const member = (name: string, tools: string[]) => ({
-      name,
-      prefix: '',
-      tools: { deny: [] },
-      ready: true,
-      lists: { tools: tools.map(tool), prompts: [], resources: [], resourceTemplates: [] },
-    });
-    const warnings = buildCatalog([member('a', ['x']), member('b', ['x', 'y'.repeat(129)])], { deny: [] }).warnings;
-    assert.deepEqual(warnings.map(parseCatalogWarning), [
-      { kind: 'tool', name: 'x', server: 'b', winner: 'a' },
-      { kind: 'tool', name: 'y'.repeat(129), server: 'b' },
-    ]);
-  });
-});
-
 describe('text rendering', () => {
   const report: DoctorReport = {
     schemaVersion: 1,
@@ -228,5 +181,24 @@ describe('text rendering', () => {
     assert.deepEqual(wrap('aaa bbb ccc', 7), ['aaa bbb', 'ccc']);
     assert.deepEqual(wrap(`see ${'u'.repeat(20)} now`, 10), ['see', 'u'.repeat(20), 'now']);
     assert.deepEqual(wrap('one\ntwo', 80), ['one two']);
+  });
+});
+
+describe('catalog drops as data', () => {
+  test('a collision names the member listed first; an overlong name has no winner', () => {
+    const tool = (name: string) => ({ name, inputSchema: { type: 'object' as const } });
+    const member = (name: string, tools: string[]) => ({
+      name,
+      prefix: '',
+      tools: { deny: [] },
+      ready: true,
+      lists: { tools: tools.map(tool), prompts: [], resources: [], resourceTemplates: [] },
+    });
+    const { drops, warnings } = buildCatalog([member('a', ['x']), member('b', ['x', 'y'.repeat(129)])], { deny: [] });
+    assert.deepEqual(drops, [
+      { kind: 'tool', name: 'x', server: 'b', winner: 'a' },
+      { kind: 'tool', name: 'y'.repeat(129), server: 'b' },
+    ]);
+    assert.equal(warnings.length, 2);
   });
 });

@@ -1,13 +1,4 @@
-import type { JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
-
-/**
- * The proxy's fast path: results and messages pass through as they are. The SDK would parse
- * each one with zod (copying it, and stripping fields of items it does not know), which costs
- * CPU on every call and loses fidelity; the gateway forwards, it does not interpret.
- */
-
-/** A result "schema" for Protocol.request that accepts any result unchanged. */
-export const RAW_RESULT = { safeParse: (data: unknown) => ({ success: true as const, data }) } as never;
+import type { JSONRPCMessage } from '@modelcontextprotocol/client';
 
 /**
  * Newline-delimited JSON-RPC from a stdio server, parsed with JSON.parse and a shape check

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { LineReader, RAW_RESULT } from '../../src/upstream/raw.js';
+import { LineReader } from '../../src/upstream/lines.js';
 
 test('LineReader joins messages split across chunks and reports non-JSON-RPC lines', () => {
   const reader = new LineReader();
@@ -11,11 +11,4 @@ test('LineReader joins messages split across chunks and reports non-JSON-RPC lin
     { jsonrpc: '2.0', method: 'x' },
   ]);
   assert.deepEqual(out.garbage, ['not json', '{"hello":1}']);
-});
-
-test('RAW_RESULT passes a result through as the same object', () => {
-  const result = { content: [{ type: 'text', text: 'x', unknownField: 1 }], _meta: { a: 1 } };
-  const parsed = (RAW_RESULT as unknown as { safeParse(v: unknown): { success: boolean; data: unknown } }).safeParse(result);
-  assert.equal(parsed.success, true);
-  assert.equal(parsed.data, result);
 });

@@ -1,0 +1,148 @@
+import type { ClientCapabilities, LoggingLevel } from '@modelcontextprotocol/client';
+import { McpgwError } from '../errors/error.js';
+import type { Caller, Result, Upstream } from '../upstream/types.js';
+import { notRunning, routeCompletion, routeName, routeUri, type RouteResult } from './router.js';
+import type { Scope } from './scope.js';
+
+/**
+ * The request-scoped core (STYLE "two protocol eras, one core"): one client request in,
+ * its result out, knowing nothing of sessions or HTTP. The 2025-era session (session.ts)
+ * and the stateless 2026-07-28 path (modern.ts) both call `handle` with what their client
+ * said, once at initialize or in every request's `_meta`.
+ */
+
+export interface RequestContext {
+  readonly scope: Scope;
+  /** Answers what a server asks during a call (sampling, elicitation, roots). */
+  readonly caller: Caller;
+  readonly clientCapabilities: ClientCapabilities;
+  readonly signal: AbortSignal;
+  /** A modern server sends log messages for the call at or above this level. */
+  readonly logLevel?: LoggingLevel;
+  readonly traceparent?: string;
+  /** A notification related to this request (progress, log messages): it travels on the request's stream. */
+  notify(method: string, params: Record<string, unknown>): void;
+  /**
+   * A modern server answered with an InputRequiredResult. A 2026-07-28 client takes it (its
+   * layer seals the server's requestState); without this hook (a 2025-era client) the gateway
+   * asks the client itself, through `caller`, and retries the call with the answers.
+   */
+  readonly passInputRequired?: (server: string, result: Result) => Result;
+  /** A retry of an InputRequiredResult: the call must reach the server that asked. */
+  readonly expectServer?: string;
+}
+
+/** Rounds of a 2025-era client answering a modern server's InputRequiredResults for one call. */
+const MAX_INPUT_ROUNDS = 10;
+/** Reserved `_meta` keys of the 2026-07-28 envelope: they describe one hop, so each hop sets its own. */
+const ENVELOPE_PREFIX = 'io.modelcontextprotocol/';
+
+export async function handle(method: string, params: Record<string, unknown>, ctx: RequestContext): Promise<Result> {
+  const catalog = ctx.scope.catalog();
+  switch (method) {
+    case 'tools/list':
+      return { tools: catalog.tools };
+    case 'prompts/list':
+      return { prompts: catalog.prompts };
+    case 'resources/list':
+      return { resources: catalog.resources };
+    case 'resources/templates/list':
+      return { resourceTemplates: catalog.resourceTemplates };
+    case 'tools/call':
+      return relayRoute(routeName('tool', params, catalog, ctx.scope.memberViews()), method, ctx);
+    case 'prompts/get':
+      return relayRoute(routeName('prompt', params, catalog, ctx.scope.memberViews()), method, ctx);
+    case 'resources/read':
+      return relayRoute(routeUri(params, catalog, readyWithResources(ctx.scope)), method, ctx);
+    case 'completion/complete':
+      return relayRoute(routeCompletion(params, catalog, ctx.scope.memberViews()), method, ctx);
+    default:
+      throw new McpgwError('MCPGW_E_MCP_METHOD_NOT_FOUND', 'Method not found', { details: { method } });
+  }
+}
+
+function readyWithResources(scope: Scope): string[] {
+  return scope
+    .upstreams()
+    .filter((u) => u.state === 'ready' && u.capabilities?.resources)
+    .map((u) => u.name);
+}
+
+/** The upstream of a routed request, ready, or the error that explains why not. */
+function readyUpstream(scope: Scope, server: string): Upstream {
+  const upstream = scope.upstream(server);
+  if (!upstream) throw notRunning(server);
+  if (upstream.state !== 'ready') throw upstream.unavailableError();
+  return upstream;
+}
+
+async function relayRoute(route: RouteResult, method: string, ctx: RequestContext): Promise<Result> {
+  if (route.kind === 'error') throw route.error;
+  if (route.kind === 'blame') {
+    const blamed = ctx.scope.upstream(route.server);
+    throw blamed ? blamed.unavailableError() : notRunning(route.server);
+  }
+  if (ctx.expectServer !== undefined && ctx.expectServer !== route.server) {
+    throw new McpgwError('MCPGW_E_MCP_INVALID_PARAMS', 'requestState was issued for another request');
+  }
+  return relay(readyUpstream(ctx.scope, route.server), method, route.params, ctx);
+}
+
+/** params without the envelope keys of the previous hop. */
+function forwardable(params: Record<string, unknown>): Record<string, unknown> {
+  const meta = params._meta as Record<string, unknown> | undefined;
+  if (!meta) return params;
+  const kept: Record<string, unknown> = {};
+  let dropped = false;
+  for (const key in meta) {
+    if (key.startsWith(ENVELOPE_PREFIX) || key === 'progressToken') dropped = true;
+    else kept[key] = meta[key];
+  }
+  if (!dropped) return params;
+  const { _meta, ...rest } = params;
+  return Object.keys(kept).length > 0 ? { ...rest, _meta: kept } : rest;
+}
+
+async function relay(upstream: Upstream, method: string, params: Record<string, unknown>, ctx: RequestContext): Promise<Result> {
+  const token = (params._meta as { progressToken?: string | number } | undefined)?.progressToken;
+  const options = {
+    signal: ctx.signal,
+    caller: ctx.caller,
+    clientCapabilities: ctx.clientCapabilities,
+    logLevel: ctx.logLevel,
+    traceparent: ctx.traceparent,
+    onlog: (log: Record<string, unknown>) => ctx.notify('notifications/message', log),
+    ...(token !== undefined
+      ? { onprogress: (p: Record<string, unknown>) => ctx.notify('notifications/progress', { ...p, progressToken: token }) }
+      : {}),
+  };
+  let sent = forwardable(params);
+  for (let round = 0; ; round++) {
+    const result = await upstream.request(method, sent, options);
+    if (result.resultType !== 'input_required') return result;
+    if (ctx.passInputRequired) return ctx.passInputRequired(upstream.name, result);
+    if (round >= MAX_INPUT_ROUNDS) {
+      throw new McpgwError('MCPGW_E_MCP_INVALID_PARAMS', `server "${upstream.name}" asked for input ${MAX_INPUT_ROUNDS} times in one call`);
+    }
+    sent = { ...withoutRetryFields(sent), inputResponses: await fulfil(result, ctx), ...stateOf(result) };
+  }
+}
+
+function withoutRetryFields(params: Record<string, unknown>): Record<string, unknown> {
+  const { inputResponses: _r, requestState: _s, ...rest } = params;
+  return rest;
+}
+
+function stateOf(result: Result): { requestState?: string } {
+  return typeof result.requestState === 'string' ? { requestState: result.requestState } : {};
+}
+
+/** A 2025-era client answers a modern server's input requests as requests on its session. */
+async function fulfil(result: Result, ctx: RequestContext): Promise<Record<string, unknown>> {
+  const requests = (result.inputRequests ?? {}) as Record<string, { method: string; params?: Record<string, unknown> }>;
+  const answers: Record<string, unknown> = {};
+  for (const [key, request] of Object.entries(requests)) {
+    answers[key] = await ctx.caller.ask({ method: request.method, params: request.params }, ctx.signal);
+  }
+  return answers;
+}

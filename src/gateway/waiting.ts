@@ -1,0 +1,136 @@
+import { randomUUID } from 'node:crypto';
+import type { ClientCapabilities } from '@modelcontextprotocol/client';
+import { McpgwError } from '../errors/error.js';
+import type { Caller, Result, ServerRequest } from '../upstream/types.js';
+import { serverRequestSupported } from './protocol.js';
+import { STATE_TTL_MS } from './seal.js';
+
+/**
+ * A call made for a 2026-07-28 client, which a 2025-era server interrupts with a
+ * server-to-client request (sampling, elicitation, roots). The client cannot be sent a
+ * request, so the call's answer becomes an InputRequiredResult carrying the server's
+ * requests, and the call waits here; the client's retry brings the answers (its
+ * `inputResponses`), which go back to the server on the same connection, and the call goes
+ * on (SPEC section 9). Each round's state token is good once: a replayed one is refused.
+ */
+export class WaitingCall implements Caller {
+  readonly id = randomUUID();
+  readonly label: string;
+  /** Rounds handed out; the client's retry must present the latest. */
+  round = 0;
+  private readonly controller = new AbortController();
+  private readonly pending = new Map<string, { request: ServerRequest; resolve: (r: Result) => void; reject: (e: unknown) => void }>();
+  private keySeq = 0;
+  private outcome?: Promise<{ result: Result } | { error: unknown }>;
+  private wake?: () => void;
+  private expiry?: NodeJS.Timeout;
+
+  constructor(
+    private readonly capabilities: ClientCapabilities,
+    label: string,
+  ) {
+    this.label = label;
+  }
+
+  /** The upstream call's signal: it outlives the HTTP exchange that started the call. */
+  get signal(): AbortSignal {
+    return this.controller.signal;
+  }
+
+  /** Starts the call; its end or its first request for input is awaited with `next`. */
+  run(call: (signal: AbortSignal) => Promise<Result>): void {
+    this.outcome = call(this.controller.signal).then(
+      (result) => ({ result }),
+      (error: unknown) => ({ error }),
+    );
+    void this.outcome.then(() => this.wake?.());
+  }
+
+  ask(request: ServerRequest, signal: AbortSignal): Promise<Result> {
+    const why = serverRequestSupported(request, this.capabilities);
+    if (why) return Promise.reject(new McpgwError('MCPGW_E_MCP_CLIENT_CAPABILITY', why));
+    return new Promise<Result>((resolve, reject) => {
+      const key = `mcpgw-input-${++this.keySeq}`;
+      this.pending.set(key, { request, resolve, reject });
+      signal.addEventListener('abort', () => this.pending.get(key)?.reject(signal.reason), { once: true });
+      this.wake?.();
+    });
+  }
+
+  /**
+   * Waits for the call to end or to ask for input. `signal` is the current HTTP exchange's:
+   * a client that goes away cancels the call (2026-07-28: closing the stream is cancellation).
+   */
+  async next(signal: AbortSignal): Promise<{ result: Result } | { inputRequests: Record<string, ServerRequest> }> {
+    clearTimeout(this.expiry);
+    const abort = () => this.abort(signal.reason);
+    signal.addEventListener('abort', abort, { once: true });
+    try {
+      for (;;) {
+        if (this.pending.size > 0) {
+          // Requests a server sends together arrive one after the other: collect them.
+          await new Promise((r) => setImmediate(r));
+          const inputRequests: Record<string, ServerRequest> = {};
+          for (const [key, p] of this.pending)
+            inputRequests[key] = { method: p.request.method, ...(p.request.params ? { params: p.request.params } : {}) };
+          this.round++;
+          this.expiry = setTimeout(
+            () => this.abort(new McpgwError('MCPGW_E_SESSION_CLOSED', 'the client did not retry in time')),
+            STATE_TTL_MS,
+          );
+          this.expiry.unref();
+          return { inputRequests };
+        }
+        const settled = await Promise.race([this.outcome!, new Promise<undefined>((r) => (this.wake = () => r(undefined)))]);
+        this.wake = undefined;
+        if (settled && 'result' in settled) return { result: settled.result };
+        if (settled) throw settled.error;
+      }
+    } finally {
+      signal.removeEventListener('abort', abort);
+    }
+  }
+
+  /** The client's answers: each goes to the request it answers; unknown keys are ignored (SEP-2322). */
+  answer(inputResponses: unknown): void {
+    if (!inputResponses || typeof inputResponses !== 'object') return;
+    for (const [key, value] of Object.entries(inputResponses as Record<string, unknown>)) {
+      const p = this.pending.get(key);
+      if (!p) continue;
+      this.pending.delete(key);
+      p.resolve((value ?? {}) as Result);
+    }
+  }
+
+  abort(reason: unknown): void {
+    clearTimeout(this.expiry);
+    for (const p of this.pending.values()) p.reject(reason);
+    this.pending.clear();
+    this.controller.abort(reason);
+  }
+}
+
+/** The calls waiting for a client's retry, by id; each one leaves when it ends or expires. */
+export class WaitingCalls {
+  private readonly calls = new Map<string, WaitingCall>();
+
+  keep(call: WaitingCall): void {
+    this.calls.set(call.id, call);
+    void call.signal.addEventListener('abort', () => this.calls.delete(call.id), { once: true });
+  }
+
+  /** The call a retry continues, when its round is the latest one handed out (a replay is refused). */
+  take(id: string | undefined, round: number | undefined): WaitingCall | undefined {
+    const call = id ? this.calls.get(id) : undefined;
+    return call && call.round === round ? call : undefined;
+  }
+
+  drop(call: WaitingCall): void {
+    this.calls.delete(call.id);
+  }
+
+  closeAll(): void {
+    for (const call of this.calls.values()) call.abort(new McpgwError('MCPGW_E_SESSION_CLOSED', 'the gateway is shutting down'));
+    this.calls.clear();
+  }
+}
