@@ -12,7 +12,7 @@ import { createListener } from './http/listener.js';
 import type { McpEndpoint, McpEndpointOptions } from './http/mcp.js';
 import { configureLog, createLogger, setLogSecrets, type Logger } from './log.js';
 import { OAuthService } from './auth/oauth-service.js';
-import { registerOAuthRoutes } from './http/oauth.js';
+import { registerOAuthRoutes } from './http/oauth-routes.js';
 import type { AuthProvider, AuthStatus } from './upstream/types.js';
 
 export interface DaemonOptions {

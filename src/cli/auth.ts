@@ -9,7 +9,7 @@ import { loadConfig } from '../config/load.js';
 import type { ConfigModel, ServerSpec } from '../config/types.js';
 import { McpgwError } from '../errors/error.js';
 import { renderFindingText } from '../errors/render.js';
-import { registerOAuthRoutes } from '../http/oauth.js';
+import { registerOAuthRoutes } from '../http/oauth-routes.js';
 import { createLogger } from '../log.js';
 import { out, type CommandContext } from './context.js';
 import { findDaemon, type DaemonClient } from './daemon-client.js';

@@ -22,6 +22,7 @@ export const CODES = {
   MCPGW_E_USAGE: { exit: 2, http: 400, jsonrpc: -32602, doc: 'The command line is wrong: unknown option, missing argument.' },
   MCPGW_E_INTERNAL: { exit: 1, http: 500, jsonrpc: -32603, doc: 'A bug in mcpgw; the log has the stack trace.' },
 
+  MCPGW_E_CONFIG_INVALID: config('The config file has errors, so run, auth or connect cannot go on; the findings above it say where.'),
   MCPGW_E_CONFIG_READ: config('The config file cannot be read: missing, a folder, unreadable, too large, or not text.'),
   MCPGW_E_CONFIG_EMPTY: config('The config file is empty.'),
   MCPGW_E_CONFIG_PARSE: config('The config file is not valid YAML: indentation, tabs, duplicate keys, unclosed quotes.'),
@@ -62,6 +63,18 @@ export const CODES = {
     jsonrpc: -32603,
     doc: 'A shared upstream sent a sampling/elicitation/roots request while several client sessions (or none) had calls in flight to it.',
   },
+  MCPGW_E_SESSION_CLOSED: {
+    exit: 1,
+    http: 404,
+    jsonrpc: -32000,
+    doc: 'The client session closed (DELETE, idle timeout, removed profile) while a request of it was still in flight.',
+  },
+  MCPGW_E_DAEMON_DOWN: {
+    exit: 1,
+    http: 503,
+    jsonrpc: -32012,
+    doc: 'mcpgw connect cannot reach the daemon: it is not running, or is restarting; requests fail at once until it is back.',
+  },
   MCPGW_E_HTTP_HOST: {
     exit: 1,
     http: 403,
@@ -82,7 +95,61 @@ export const CODES = {
   },
   MCPGW_E_HTTP_PROFILE: { exit: 1, http: 404, jsonrpc: -32600, doc: 'The URL names a profile that does not exist.' },
   MCPGW_E_HTTP_BODY_TOO_LARGE: { exit: 1, http: 413, jsonrpc: -32600, doc: 'A request body is over 4 MB.' },
-  MCPGW_E_HTTP_PARSE: { exit: 1, http: 400, jsonrpc: -32700, doc: 'A request body is not valid JSON.' },
+  MCPGW_E_HTTP_PARSE: { exit: 1, http: 400, jsonrpc: -32700, doc: 'A request body is not valid JSON, or not JSON-RPC messages.' },
+  MCPGW_E_HTTP_NOT_FOUND: { exit: 1, http: 404, jsonrpc: -32600, doc: 'No route of the HTTP surface has this path.' },
+  // The MCP endpoint's refusals (Streamable HTTP, MCP 2025-11-25 "Transports"): the statuses,
+  // JSON-RPC codes and messages of the SDK's server transport, which clients and the conformance
+  // suite expect.
+  MCPGW_E_HTTP_NOT_ACCEPTABLE: {
+    exit: 1,
+    http: 406,
+    jsonrpc: -32000,
+    doc: 'The Accept header lacks application/json and text/event-stream (POST) or text/event-stream (GET).',
+  },
+  MCPGW_E_HTTP_MEDIA_TYPE: {
+    exit: 1,
+    http: 415,
+    jsonrpc: -32000,
+    doc: 'A POST to the MCP endpoint is not Content-Type: application/json.',
+  },
+  MCPGW_E_HTTP_BATCH: { exit: 1, http: 400, jsonrpc: -32600, doc: 'A JSON-RPC batch has more than 100 messages.' },
+  MCPGW_E_HTTP_NO_SESSION: {
+    exit: 1,
+    http: 400,
+    jsonrpc: -32000,
+    doc: 'A request without an Mcp-Session-Id header that is not an initialize POST.',
+  },
+  MCPGW_E_HTTP_SESSION_NOT_FOUND: {
+    exit: 1,
+    http: 404,
+    jsonrpc: -32001,
+    doc: 'The Mcp-Session-Id names no open session of this profile (closed, timed out, or the daemon restarted).',
+  },
+  MCPGW_E_HTTP_INITIALIZE: {
+    exit: 1,
+    http: 400,
+    jsonrpc: -32600,
+    doc: 'An initialize request is malformed, not alone in its POST, or sent on a session that is already initialized.',
+  },
+  MCPGW_E_HTTP_METHOD: { exit: 1, http: 405, jsonrpc: -32000, doc: 'The MCP endpoint answers GET, POST and DELETE only.' },
+  MCPGW_E_HTTP_PROTOCOL_VERSION: {
+    exit: 1,
+    http: 400,
+    jsonrpc: -32000,
+    doc: 'The MCP-Protocol-Version header names a version mcpgw does not support.',
+  },
+  MCPGW_E_HTTP_LAST_EVENT_ID: {
+    exit: 1,
+    http: 400,
+    jsonrpc: -32000,
+    doc: 'A GET with a Last-Event-ID that is not an event of this session, or no longer kept.',
+  },
+  MCPGW_E_HTTP_STREAM_CONFLICT: {
+    exit: 1,
+    http: 409,
+    jsonrpc: -32000,
+    doc: 'A second GET stream for a session that already has one open.',
+  },
   MCPGW_E_LISTEN: {
     exit: 1,
     http: 500,
@@ -183,7 +250,7 @@ export const CODES = {
   MCPGW_E_OAUTH_DENIED: {
     exit: 1,
     http: 403,
-    jsonrpc: -32603,
+    jsonrpc: -32600,
     doc: 'The user or the authorization server denied the authorization (access_denied), or login timed out.',
   },
 

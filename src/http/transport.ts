@@ -1,6 +1,8 @@
 import type { ServerResponse } from 'node:http';
 import type { Transport, TransportSendOptions } from '@modelcontextprotocol/sdk/shared/transport.js';
 import type { JSONRPCMessage, MessageExtraInfo, RequestId } from '@modelcontextprotocol/sdk/types.js';
+import { McpgwError } from '../errors/error.js';
+import { toJsonRpcResponse } from '../errors/render.js';
 import { SessionEventStore } from './events.js';
 import { PostExchange, type ExchangeOwner } from './exchange.js';
 import { SseStream } from './sse.js';
@@ -125,10 +127,9 @@ export class SessionTransport implements Transport, ExchangeOwner {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    const closed = new McpgwError('MCPGW_E_SESSION_CLOSED', 'Session closed');
     for (const exchange of new Set(this.exchanges.values())) {
-      for (const id of exchange.unanswered()) {
-        exchange.deliver(JSON.stringify({ jsonrpc: '2.0', id, error: { code: -32000, message: 'Session closed' } }), id);
-      }
+      for (const id of exchange.unanswered()) exchange.deliver(JSON.stringify(toJsonRpcResponse(closed, id)), id);
     }
     this.getStream?.end();
     this.getStream = undefined;

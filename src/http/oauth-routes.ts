@@ -1,6 +1,7 @@
 import { getRouterParam, type H3, type H3Event } from 'h3';
 import type { CallbackResult } from '../auth/oauth-service.js';
 import { McpgwError } from '../errors/error.js';
+import { httpStatusOf } from '../errors/render.js';
 import { errorResponse, jsonResponse } from './respond.js';
 
 /** What the OAuth routes need; implemented by auth/oauth-service.ts. */
@@ -19,17 +20,15 @@ export function registerOAuthRoutes(app: H3, host: () => OAuthRoutesHost | undef
   app.get('/oauth/start/:server', async (event: H3Event) => {
     const server = decodeURIComponent(getRouterParam(event, 'server') ?? '');
     const oauth = host();
-    if (!oauth) return page(404, 'Not an OAuth server', `No OAuth server is configured as "${server}".`);
+    if (!oauth) return page(httpStatusOf(unknownServer(server)), 'Not an OAuth server', `No OAuth server is configured as "${server}".`);
     try {
       const url = await oauth.start(server);
       return new Response(null, { status: 302, headers: { location: url.href, 'cache-control': 'no-store' } });
     } catch (err) {
+      // The page's status is the error's registered one (404 for an unknown server, 502 for
+      // the authorization server's failures); an unknown error is opaque.
       const e = err instanceof McpgwError ? err : undefined;
-      return page(
-        e?.code === 'MCPGW_E_OAUTH_UNKNOWN_SERVER' ? 404 : 502,
-        'Authorization could not start',
-        `${e?.message ?? 'internal error'}${e?.hint ? ` (${e.hint})` : ''}`,
-      );
+      return page(httpStatusOf(err), 'Authorization could not start', `${e?.message ?? 'internal error'}${e?.hint ? ` (${e.hint})` : ''}`);
     }
   });
   app.get('/oauth/callback', async (event: H3Event) => {
@@ -43,15 +42,18 @@ export function registerOAuthRoutes(app: H3, host: () => OAuthRoutesHost | undef
   app.post('/oauth/logout/:server', async (event: H3Event) => {
     const server = decodeURIComponent(getRouterParam(event, 'server') ?? '');
     const oauth = host();
-    if (!oauth) return errorResponse(404, 'MCPGW_E_OAUTH_UNKNOWN_SERVER', `no OAuth server "${server}"`);
+    if (!oauth) return errorResponse(unknownServer(server));
     const forgetClient = event.url.searchParams.get('forgetClient') === 'true';
     try {
       return jsonResponse(200, { server, loggedOut: await oauth.logout(server, forgetClient) });
     } catch (err) {
-      const e = err instanceof McpgwError ? err : new McpgwError('MCPGW_E_INTERNAL', 'internal error');
-      return errorResponse(500, e.code, e.message, e.hint);
+      return errorResponse(err);
     }
   });
+}
+
+function unknownServer(server: string): McpgwError {
+  return new McpgwError('MCPGW_E_OAUTH_UNKNOWN_SERVER', `no OAuth server "${server}"`);
 }
 
 function escape(text: string): string {
