@@ -1,9 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { daemonUrl, findDaemon } from '../cli/daemon-client.js';
+import { daemonUrl, findDaemon } from '../client/daemon-client.js';
 import { parseListen } from '../config/checks.js';
 import type { ConfigModel } from '../config/types.js';
-import type { StatusJson } from '../gateway/status.js';
+import type { StatusJson } from '../api/status-json.js';
 import type { DoctorContext } from './context.js';
 import { parseCatalogWarning } from './names.js';
 import type { CheckResult } from './types.js';

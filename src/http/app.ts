@@ -1,4 +1,5 @@
 import { H3, type H3Event } from 'h3';
+import type { StatusJson } from '../api/status-json.js';
 import type { GatewaySpec } from '../config/types.js';
 import { McpgwError } from '../errors/error.js';
 import type { Logger } from '../log.js';
@@ -11,7 +12,7 @@ import { errorResponse, jsonResponse } from './respond.js';
 export interface AppHost extends McpHost {
   /** The live gateway settings (bearer tokens, allowed hosts and origins apply on reload). */
   settings(): GatewaySpec;
-  status(): unknown;
+  status(): StatusJson;
   /** Servers still starting; empty when ready. */
   waiting(): string[];
   /** Extra routes (OAuth, status page) registered by other modules. */
@@ -62,7 +63,7 @@ export function createApp(host: AppHost, log: Logger): H3 {
   app.get(
     '/',
     () =>
-      new Response(renderStatusPage(host.status() as Parameters<typeof renderStatusPage>[0]), {
+      new Response(renderStatusPage(host.status()), {
         headers: {
           'content-type': 'text/html; charset=utf-8',
           'cache-control': 'no-store',

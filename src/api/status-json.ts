@@ -1,0 +1,63 @@
+/**
+ * The JSON of GET /status (SPEC section 4), as one set of types for the side that builds it
+ * (gateway/status.ts, daemon.ts) and the sides that read it (http/page.ts, cli/banner.ts,
+ * cli/auth.ts, doctor/). Types only, importing nothing, so that every layer may use it.
+ * Times are ISO-8601 UTC; no secret appears in it.
+ */
+
+/** The config part, kept by the daemon's reload loop. */
+export interface ConfigStatus {
+  readonly path: string;
+  /** Counts the changes actually applied. */
+  readonly generation: number;
+  /** When the file was last read and accepted. */
+  readonly loadedAt: string;
+  /** listen, publicUrl or dataDir changed: they apply after a restart. */
+  readonly restartNeeded: boolean;
+  /** Why the last change to the file was rejected (the previous config keeps serving). */
+  readonly lastError: { message: string; file?: string; line?: number; column?: number; at: string } | null;
+}
+
+export type ServerState = 'starting' | 'ready' | 'needs_auth' | 'error' | 'restarting' | 'disabled';
+
+export interface AuthStatusJson {
+  readonly type: 'none' | 'apiKey' | 'oauth';
+  readonly status: 'none' | 'authorized' | 'needs_authorization' | 'expired' | 'error';
+  readonly expiresAt: string | null;
+  /** The /oauth/start/{server} link, while authorization is needed. */
+  readonly authorizationUrl: string | null;
+  /** When the last login finished, and why the last one failed (for `mcpgw auth login`). */
+  readonly authorizedAt?: string;
+  readonly lastFailure?: { readonly message: string; readonly at: string };
+}
+
+export interface ServerStatusJson {
+  readonly state: ServerState;
+  readonly enabled: boolean;
+  readonly transport: 'stdio' | 'streamable-http' | 'sse';
+  readonly isolation: 'shared' | 'session';
+  readonly tools: number;
+  readonly prompts: number;
+  readonly resources: number;
+  readonly restarts: number;
+  readonly lastError: string | null;
+  /** Since when the server is in this state. */
+  readonly since?: string;
+  readonly auth: AuthStatusJson;
+}
+
+export interface ProfileStatusJson {
+  readonly url: string;
+  readonly servers: string[];
+  readonly tools: number;
+  readonly sessions: number;
+  readonly warnings: string[];
+}
+
+export interface StatusJson {
+  readonly version: string;
+  readonly startedAt: string;
+  readonly config: ConfigStatus;
+  readonly servers: Record<string, ServerStatusJson>;
+  readonly profiles: Record<string, ProfileStatusJson>;
+}
