@@ -1,5 +1,5 @@
-import { runDoctor } from '../doctor/run.js';
-import { renderText } from '../doctor/render.js';
+import { runDoctor } from '../doctor/runner.js';
+import { renderText } from '../doctor/report-text.js';
 import { McpgwError } from '../errors/error.js';
 import { displayPath, out, type CommandContext } from './command-context.js';
 

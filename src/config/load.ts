@@ -7,7 +7,7 @@ import type { McpgwGatewayConfiguration } from './schema.gen.js';
 import { formatPath, locate, readConfigSource } from './source.js';
 import type { Secret } from './templates.js';
 import type { ConfigModel } from './types.js';
-import { validateSchema } from './validate.js';
+import { validateSchema } from './schema-findings.js';
 
 export interface LoadOptions {
   /** Environment for $<env:> templates and dataDir defaults; default process.env. */

@@ -8,7 +8,7 @@ import { parseChallenge, classifyNetworkError, explainTls } from '../../src/doct
 import { isIgnoredBy, parseIgnore } from '../../src/doctor/gitignore.js';
 import { parseCatalogWarning } from '../../src/doctor/names.js';
 import { classifyStdioFailure } from '../../src/doctor/probe.js';
-import { renderText, wrap } from '../../src/doctor/render.js';
+import { renderText, wrap } from '../../src/doctor/report-text.js';
 import { findArgSecrets, templateLabels } from '../../src/doctor/secrets.js';
 import type { DoctorReport } from '../../src/doctor/types.js';
 import { buildCatalog } from '../../src/gateway/catalog.js';
