@@ -152,7 +152,7 @@ export class Daemon {
         settings: () => this.model.gateway,
         status: () => this.status(),
         waiting: () => this.gateway.waiting(),
-        extraRoutes: (app) => registerOAuthRoutes(app, () => this.oauth),
+        extraRoutes: (app) => registerOAuthRoutes(app, () => this.oauth, this.log.child('http')),
       },
       this.log.child('http'),
       this.options.mcp,

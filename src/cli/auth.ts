@@ -84,27 +84,32 @@ async function loginThroughDaemon(
 async function loginStandalone(ctx: CommandContext, model: ConfigModel, server: string, options: { browser?: boolean }): Promise<number> {
   let settle!: (result: { ok: boolean; message?: string }) => void;
   const outcome = new Promise<{ ok: boolean; message?: string }>((resolve) => (settle = resolve));
+  const log = createLogger('auth');
   const service = new OAuthService({
     dataDir: model.gateway.dataDir,
     publicUrl: model.gateway.publicUrl,
     clientMetadataUrl: model.gateway.clientMetadataUrl,
     env: ctx.env,
-    log: createLogger('auth'),
+    log,
     onAuthorized: () => settle({ ok: true }),
   });
   const http = createServer();
   try {
     await service.setServers(model.servers);
     const app = new H3();
-    registerOAuthRoutes(app, () => ({
-      start: (name) => service.start(name),
-      logout: (name, forget) => service.logout(name, forget),
-      callback: async (query) => {
-        const result = await service.callback(query);
-        if (!result.ok && result.server) settle({ ok: false, message: result.message });
-        return result;
-      },
-    }));
+    registerOAuthRoutes(
+      app,
+      () => ({
+        start: (name) => service.start(name),
+        logout: (name, forget) => service.logout(name, forget),
+        callback: async (query) => {
+          const result = await service.callback(query);
+          if (!result.ok && result.server) settle({ ok: false, message: result.message });
+          return result;
+        },
+      }),
+      log,
+    );
     http.on('request', toNodeHandler(app));
     await listenForCallback(http, model);
     const url = await service.start(server);

@@ -247,6 +247,12 @@ export const CODES = {
     jsonrpc: -32603,
     doc: 'The server refused 3 tokens in a row with 403 insufficient_scope (the first authorization and 2 step-ups); set auth.scopes.',
   },
+  MCPGW_E_OAUTH_STATE: {
+    exit: 1,
+    http: 400,
+    jsonrpc: -32600,
+    doc: 'The OAuth callback came with a state nothing waits for: unknown, already used or expired, or no OAuth server is configured.',
+  },
   MCPGW_E_OAUTH_DENIED: {
     exit: 1,
     http: 403,
