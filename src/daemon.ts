@@ -1,6 +1,6 @@
 import { createServer, type Server as HttpServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { loadConfig } from './config/load.js';
+import { loadConfig, requireModel } from './config/load.js';
 import { ConfigWatcher } from './config/watch.js';
 import type { ConfigModel, ServerSpec } from './config/types.js';
 import { McpgwError, type Finding } from './errors/error.js';
@@ -8,12 +8,13 @@ import { renderFindingText } from './errors/render.js';
 import { describeChanges } from './gateway/diff.js';
 import { ModernServer } from './gateway/modern.js';
 import { Gateway } from './gateway/runtime.js';
-import { buildStatus, type ConfigStatus } from './gateway/status.js';
+import type { ConfigStatus, StatusJson } from './api/status-json.js';
+import { buildStatus } from './gateway/status.js';
 import { createListener } from './http/listener.js';
 import type { McpEndpoint, McpEndpointOptions } from './http/mcp.js';
 import { configureLog, createLogger, setLogSecrets, type Logger } from './log.js';
 import { OAuthService } from './auth/oauth-service.js';
-import { registerOAuthRoutes } from './http/oauth.js';
+import { registerOAuthRoutes } from './http/oauth-routes.js';
 import type { AuthProvider, AuthStatus } from './upstream/types.js';
 
 export interface DaemonOptions {
@@ -52,15 +53,15 @@ export class Daemon {
     this.modern = new ModernServer(this.gateway, options.version);
   }
 
-  /** Loads the config (throwing its findings when invalid), starts upstreams and listens. */
+  /** Loads the config (MCPGW_E_CONFIG_INVALID with its findings when invalid), starts upstreams and listens. */
   static async start(options: DaemonOptions): Promise<Daemon> {
-    const daemon = new Daemon(options);
     const result = loadConfig(options.configPath, { env: options.env });
-    if (!result.model) throw new ConfigInvalid(result.findings);
+    const model = requireModel(result, 'invalid, not starting');
+    const daemon = new Daemon(options);
     for (const warning of result.findings) daemon.log.warn(renderFindingText(warning).replace('\n', ' '));
-    daemon.accept(result.model, 1);
-    await daemon.syncOAuth(result.model);
-    await daemon.gateway.apply(result.model);
+    daemon.accept(model, 1);
+    await daemon.syncOAuth(model);
+    await daemon.gateway.apply(model);
     try {
       await daemon.listen();
     } catch (err) {
@@ -94,7 +95,7 @@ export class Daemon {
     return (this.http?.address() as AddressInfo | null)?.port ?? this.model.gateway.listen.port;
   }
 
-  status(): unknown {
+  status(): StatusJson {
     return buildStatus(this.gateway, this.configStatus, (name) => this.authStatus(name));
   }
 
@@ -159,7 +160,7 @@ export class Daemon {
         settings: () => this.model.gateway,
         status: () => this.status(),
         waiting: () => this.gateway.waiting(),
-        extraRoutes: (app) => registerOAuthRoutes(app, () => this.oauth),
+        extraRoutes: (app) => registerOAuthRoutes(app, () => this.oauth, this.log.child('http')),
       },
       this.log.child('http'),
       this.options.mcp,
@@ -261,11 +262,4 @@ export class Daemon {
 
 function toLastError(f: Finding): ConfigStatus['lastError'] {
   return { message: f.message, file: f.file, line: f.line, column: f.column, at: new Date().toISOString() };
-}
-
-/** The initial config is invalid: `run` prints the findings and exits 1. */
-export class ConfigInvalid extends Error {
-  constructor(readonly findings: readonly Finding[]) {
-    super('the config file is invalid');
-  }
 }

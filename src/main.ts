@@ -1,12 +1,12 @@
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError, Option } from 'commander';
-import { configPathFrom, type CommandContext } from './cli/context.js';
+import { configPathFrom, displayPath, type CommandContext } from './cli/command-context.js';
 import { runAuthClientMetadata, runAuthLogin, runAuthLogout, runAuthStatus } from './cli/auth.js';
 import { runConnect } from './cli/connect.js';
 import { runDoctorCommand } from './cli/doctor.js';
 import { runDaemon } from './cli/run.js';
 import { runValidate } from './cli/validate.js';
-import { exitCodeOf, renderFindingText, toFindings } from './errors/render.js';
+import { exitCodeOf, renderCliError } from './errors/render.js';
 
 /** The bin entry: argv -> command. The only place that calls process.exit. */
 
@@ -24,19 +24,29 @@ function contextOf(command: Command): CommandContext {
   };
 }
 
-function buildProgram(setExit: (code: number | Promise<number>) => void): Command {
+type SetExit = (code: number | Promise<number>) => void;
+
+function buildProgram(setExit: SetExit): Command {
+  // -c/--config is the program's, and every command takes it (SPEC section 3): commander reads
+  // a program option after the command too, and each command's help lists it.
   const program = new Command('mcpgw')
     .description('A local MCP gateway: one daemon for all your MCP servers and their authentication.')
     .version(VERSION, '-V, --version', 'print the version')
     .addOption(new Option('-c, --config <file>', 'config file (default: $MCPGW_CONFIG, else ./gateway.yaml)'))
+    .configureHelp({ showGlobalOptions: true })
     .showHelpAfterError('(run "mcpgw --help" for usage)')
     .exitOverride()
     .configureOutput({ outputError: (text, write) => write(text) });
+  addCommands(program, setExit);
+  addAuthCommands(program.command('auth').description('OAuth: authorize servers, show and forget their tokens'), setExit);
+  for (const sub of program.commands) sub.exitOverride().showHelpAfterError(`(run "mcpgw ${sub.name()} --help" for usage)`);
+  return program;
+}
 
+function addCommands(program: Command, setExit: SetExit): void {
   program
     .command('run')
     .description('run the gateway daemon')
-    .option('-c, --config <file>', 'config file')
     .addOption(new Option('--log-format <format>', 'log line format').choices(['pretty', 'json']).default('pretty'))
     .action((options: { logFormat: 'pretty' | 'json' }, command: Command) => {
       setExit(runDaemon(contextOf(command), { logFormat: options.logFormat, version: VERSION }));
@@ -45,7 +55,6 @@ function buildProgram(setExit: (code: number | Promise<number>) => void): Comman
   program
     .command('validate')
     .description('check the config file: schema, templates, cross-references (no network)')
-    .option('-c, --config <file>', 'config file')
     .option('--json', 'print the findings as JSON')
     .option('--no-secrets', 'CI without secrets: unset variables and unreadable files are warnings')
     .action((options: { json?: boolean; secrets?: boolean }, command: Command) => {
@@ -55,7 +64,6 @@ function buildProgram(setExit: (code: number | Promise<number>) => void): Comman
   program
     .command('connect [profile]')
     .description("a stdio MCP server relaying to the running daemon's /mcp/<profile> (for clients that only launch stdio servers)")
-    .option('-c, --config <file>', 'config file (to find the daemon and its bearer token)')
     .option('--url <url>', 'the daemon URL instead of the config (e.g. http://127.0.0.1:8750)')
     .option('--token <token>', 'bearer token (default: the config, else $MCPGW_TOKEN)')
     .action((profile: string | undefined, options: { url?: string; token?: string }, command: Command) =>
@@ -65,19 +73,18 @@ function buildProgram(setExit: (code: number | Promise<number>) => void): Comman
   program
     .command('doctor [server...]')
     .description('diagnose the setup: config, key, token store, each server (connect, auth, tools), the running daemon')
-    .option('-c, --config <file>', 'config file')
     .option('--json', 'print the findings as JSON (schema: docs/doctor.md)')
     .option('--offline', 'no network, no server started: config, key, store and files only')
     .option('--timeout <seconds>', 'time budget of the live checks (default 10)')
     .action((servers: string[], options: { json?: boolean; offline?: boolean; timeout?: string }, command: Command) => {
       setExit(runDoctorCommand(contextOf(command), servers, options, VERSION));
     });
+}
 
-  const auth = program.command('auth').description('OAuth: authorize servers, show and forget their tokens');
+function addAuthCommands(auth: Command, setExit: SetExit): void {
   auth
     .command('login <server>')
     .description('authorize an OAuth server: print (and open) the URL, wait until the token is stored')
-    .option('-c, --config <file>', 'config file')
     .option('--no-browser', 'only print the URL')
     .action((server: string, options: { browser?: boolean }, command: Command) =>
       setExit(runAuthLogin(contextOf(command), server, options)),
@@ -85,13 +92,11 @@ function buildProgram(setExit: (code: number | Promise<number>) => void): Comman
   auth
     .command('status')
     .description('each OAuth server: authorized / expires at / needs authorization')
-    .option('-c, --config <file>', 'config file')
     .option('--json', 'print JSON')
     .action((options: { json?: boolean }, command: Command) => setExit(runAuthStatus(contextOf(command), options)));
   auth
     .command('logout <server>')
     .description("forget a server's tokens")
-    .option('-c, --config <file>', 'config file')
     .option('--forget-client', 'also forget its registered OAuth client')
     .action((server: string, options: { forgetClient?: boolean }, command: Command) =>
       setExit(runAuthLogout(contextOf(command), server, options)),
@@ -99,12 +104,8 @@ function buildProgram(setExit: (code: number | Promise<number>) => void): Comman
   auth
     .command('client-metadata')
     .description('print the Client ID Metadata Document to host at gateway.oauth.clientMetadataUrl')
-    .option('-c, --config <file>', 'config file')
     .action((_options: unknown, command: Command) => setExit(runAuthClientMetadata(contextOf(command))));
   for (const sub of auth.commands) sub.exitOverride().showHelpAfterError(`(run "mcpgw auth ${sub.name()} --help" for usage)`);
-
-  for (const sub of program.commands) sub.exitOverride().showHelpAfterError(`(run "mcpgw ${sub.name()} --help" for usage)`);
-  return program;
 }
 
 async function main(argv: string[]): Promise<number> {
@@ -124,7 +125,7 @@ async function main(argv: string[]): Promise<number> {
       if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help') return 0;
       return 2;
     }
-    for (const f of toFindings(err)) process.stderr.write(`${renderFindingText(f)}\n`);
+    process.stderr.write(renderCliError(err, { path: displayPath }));
     return exitCodeOf(err);
   }
 }

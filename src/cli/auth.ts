@@ -1,19 +1,18 @@
 import { spawn } from 'node:child_process';
-import { createServer } from 'node:http';
+import { createServer, type Server as HttpServer } from 'node:http';
 import { H3, toNodeHandler } from 'h3';
+import type { AuthStatusJson, StatusJson } from '../api/status-json.js';
 import { resolveEncryptionKey } from '../auth/key.js';
 import { clientMetadata } from '../auth/oauth-flow.js';
 import { OAuthService } from '../auth/oauth-service.js';
 import { inspectStore } from '../auth/store.js';
-import { loadConfig } from '../config/load.js';
+import { loadConfig, requireModel } from '../config/load.js';
 import type { ConfigModel, ServerSpec } from '../config/types.js';
 import { McpgwError } from '../errors/error.js';
-import { renderFindingText } from '../errors/render.js';
-import { registerOAuthRoutes } from '../http/oauth.js';
+import { registerOAuthRoutes } from '../http/oauth-routes.js';
 import { createLogger } from '../log.js';
-import { out, type CommandContext } from './context.js';
-import { findDaemon, type DaemonClient } from './daemon-client.js';
-import { displayPath } from './validate.js';
+import { displayPath, out, type CommandContext } from './command-context.js';
+import { findDaemon, type DaemonClient } from '../client/daemon-client.js';
 
 /**
  * `mcpgw auth login|status|logout|client-metadata` (SPEC section 3). When the daemon answers
@@ -24,12 +23,7 @@ import { displayPath } from './validate.js';
 const LOGIN_TIMEOUT_MS = 10 * 60_000;
 
 function loadOrFail(ctx: CommandContext): ConfigModel {
-  const result = loadConfig(ctx.configPath, { env: ctx.env });
-  if (!result.model) {
-    for (const f of result.findings) out(ctx.stderr, renderFindingText({ ...f, file: f.file && displayPath(f.file) }));
-    throw new McpgwError('MCPGW_E_CONFIG_SCHEMA', `${displayPath(ctx.configPath)} is invalid`, { hint: 'fix it first: mcpgw validate' });
-  }
-  return result.model;
+  return requireModel(loadConfig(ctx.configPath, { env: ctx.env }), 'invalid', 'fix it first: mcpgw validate');
 }
 
 function oauthServer(model: ConfigModel, name: string): ServerSpec {
@@ -73,9 +67,7 @@ async function loginThroughDaemon(
   const deadline = Date.now() + LOGIN_TIMEOUT_MS;
   while (Date.now() < deadline) {
     await new Promise((r) => setTimeout(r, 500));
-    const status = (await (await daemon.fetch('/status')).json()) as {
-      servers: Record<string, { auth?: { authorizedAt?: string; lastFailure?: { message: string; at: string } } }>;
-    };
+    const status = (await (await daemon.fetch('/status')).json()) as StatusJson;
     const auth = status.servers[server]?.auth;
     if (auth?.authorizedAt && auth.authorizedAt >= started) {
       out(ctx.stdout, `Authorized ${server}.`);
@@ -92,41 +84,34 @@ async function loginThroughDaemon(
 async function loginStandalone(ctx: CommandContext, model: ConfigModel, server: string, options: { browser?: boolean }): Promise<number> {
   let settle!: (result: { ok: boolean; message?: string }) => void;
   const outcome = new Promise<{ ok: boolean; message?: string }>((resolve) => (settle = resolve));
+  const log = createLogger('auth');
   const service = new OAuthService({
     dataDir: model.gateway.dataDir,
     publicUrl: model.gateway.publicUrl,
     clientMetadataUrl: model.gateway.clientMetadataUrl,
     env: ctx.env,
-    log: createLogger('auth'),
+    log,
     onAuthorized: () => settle({ ok: true }),
   });
   const http = createServer();
   try {
     await service.setServers(model.servers);
     const app = new H3();
-    registerOAuthRoutes(app, () => ({
-      start: (name) => service.start(name),
-      logout: (name, forget) => service.logout(name, forget),
-      callback: async (query) => {
-        const result = await service.callback(query);
-        if (!result.ok && result.server) settle({ ok: false, message: result.message });
-        return result;
-      },
-    }));
+    registerOAuthRoutes(
+      app,
+      () => ({
+        start: (name) => service.start(name),
+        logout: (name, forget) => service.logout(name, forget),
+        callback: async (query) => {
+          const result = await service.callback(query);
+          if (!result.ok && result.server) settle({ ok: false, message: result.message });
+          return result;
+        },
+      }),
+      log,
+    );
     http.on('request', toNodeHandler(app));
-    const { host, port } = model.gateway.listen;
-    await new Promise<void>((resolve, reject) => {
-      http.once('error', (err: NodeJS.ErrnoException) =>
-        reject(
-          new McpgwError(
-            'MCPGW_E_LISTEN',
-            `cannot serve the OAuth callback on ${host}:${port}: ${err.code === 'EADDRINUSE' ? 'the port is in use by something other than mcpgw' : err.message}`,
-            { hint: 'the callback must be served at gateway.listen (the redirect URI is <publicUrl>/oauth/callback)' },
-          ),
-        ),
-      );
-      http.listen(port, host, () => resolve());
-    });
+    await listenForCallback(http, model);
     const url = await service.start(server);
     announce(ctx, server, url.href, options);
     const timer = setTimeout(
@@ -139,20 +124,43 @@ async function loginStandalone(ctx: CommandContext, model: ConfigModel, server: 
     out(ctx.stdout, `Authorized ${server}.`);
     return 0;
   } finally {
-    // Graceful: the browser's callback request is still being answered when the outcome is
-    // known; close() lets it finish, then anything left is cut after a moment.
-    await new Promise<void>((resolve) => {
-      const timer = setTimeout(() => {
-        http.closeAllConnections();
-        resolve();
-      }, 2000);
-      http.close(() => {
-        clearTimeout(timer);
-        resolve();
-      });
-    });
+    await closeGracefully(http);
     await service.close();
   }
+}
+
+/** The callback is served where the daemon would serve it: the redirect URI is <publicUrl>/oauth/callback. */
+function listenForCallback(http: HttpServer, model: ConfigModel): Promise<void> {
+  const { host, port } = model.gateway.listen;
+  return new Promise<void>((resolve, reject) => {
+    http.once('error', (err: NodeJS.ErrnoException) =>
+      reject(
+        new McpgwError(
+          'MCPGW_E_LISTEN',
+          `cannot serve the OAuth callback on ${host}:${port}: ${err.code === 'EADDRINUSE' ? 'the port is in use by something other than mcpgw' : err.message}`,
+          { hint: 'the callback must be served at gateway.listen (the redirect URI is <publicUrl>/oauth/callback)' },
+        ),
+      ),
+    );
+    http.listen(port, host, () => resolve());
+  });
+}
+
+/**
+ * Graceful: the browser's callback request is still being answered when the outcome is
+ * known; close() lets it finish, then anything left is cut after a moment.
+ */
+function closeGracefully(http: HttpServer): Promise<void> {
+  return new Promise<void>((resolve) => {
+    const timer = setTimeout(() => {
+      http.closeAllConnections();
+      resolve();
+    }, 2000);
+    http.close(() => {
+      clearTimeout(timer);
+      resolve();
+    });
+  });
 }
 
 function announce(ctx: CommandContext, server: string, url: string, options: { browser?: boolean }): void {
@@ -187,9 +195,7 @@ export async function runAuthStatus(ctx: CommandContext, options: { json?: boole
   const daemon = await findDaemon(model, ctx.env);
   let rows: StatusRow[];
   if (daemon) {
-    const status = (await (await daemon.fetch('/status')).json()) as {
-      servers: Record<string, { auth: { status: string; expiresAt: string | null; authorizationUrl: string | null } }>;
-    };
+    const status = (await (await daemon.fetch('/status')).json()) as StatusJson;
     rows = servers.map((s) => ({ server: s.name, ...pick(status.servers[s.name]?.auth), source: 'daemon' as const }));
   } else {
     const key = resolveEncryptionKey(ctx.env);
@@ -233,11 +239,7 @@ export async function runAuthStatus(ctx: CommandContext, options: { json?: boole
   return 0;
 }
 
-function pick(auth?: {
-  status: string;
-  expiresAt: string | null;
-  authorizationUrl: string | null;
-}): Pick<StatusRow, 'status' | 'expiresAt' | 'authorizationUrl'> {
+function pick(auth?: AuthStatusJson): Pick<StatusRow, 'status' | 'expiresAt' | 'authorizationUrl'> {
   return { status: auth?.status ?? 'unknown', expiresAt: auth?.expiresAt ?? null, authorizationUrl: auth?.authorizationUrl ?? null };
 }
 

@@ -1,17 +1,10 @@
+import type { StatusJson } from '../api/status-json.js';
+
 /**
  * The startup banner of `mcpgw run` (issue 8): where to connect, each server's state, and
  * the link to open for each server that needs authorization. Rendered from /status data.
  */
-interface BannerStatus {
-  version: string;
-  servers: Record<
-    string,
-    { state: string; tools: number; lastError: { code: string; message: string } | null; auth: { authorizationUrl: string | null } }
-  >;
-  profiles: Record<string, { url: string; servers: string[] }>;
-}
-
-export function renderBanner(status: BannerStatus, listenUrl: string, publicUrl: string): string {
+export function renderBanner(status: StatusJson, listenUrl: string, publicUrl: string): string {
   const lines = [`mcpgw ${status.version} listening on ${listenUrl}`, '', 'Profiles (MCP endpoints):'];
   const profiles = Object.entries(status.profiles);
   const width = Math.max(8, ...profiles.map(([n]) => n.length), ...Object.keys(status.servers).map((n) => n.length));

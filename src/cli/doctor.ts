@@ -1,8 +1,7 @@
-import { runDoctor } from '../doctor/run.js';
-import { renderText } from '../doctor/render.js';
+import { runDoctor } from '../doctor/runner.js';
+import { renderText } from '../doctor/report-text.js';
 import { McpgwError } from '../errors/error.js';
-import { out, type CommandContext } from './context.js';
-import { displayPath } from './validate.js';
+import { displayPath, out, type CommandContext } from './command-context.js';
 
 export interface DoctorCommandOptions {
   readonly json?: boolean;

@@ -1,9 +1,7 @@
-import { ConfigInvalid, Daemon } from '../daemon.js';
-import { renderFindingText } from '../errors/render.js';
+import { Daemon } from '../daemon.js';
 import { configureLog, type LogFormat } from '../log.js';
 import { renderBanner } from './banner.js';
-import { out, type CommandContext } from './context.js';
-import { displayPath } from './validate.js';
+import { out, type CommandContext } from './command-context.js';
 
 export interface RunOptions {
   readonly logFormat?: LogFormat;
@@ -39,12 +37,8 @@ export async function runDaemon(ctx: CommandContext, options: RunOptions): Promi
     const watch = ctx.env.MCPGW_WATCH === 'off' ? false : ctx.env.MCPGW_WATCH === 'poll' ? 'poll' : true;
     daemon = await Daemon.start({ configPath: ctx.configPath, version: options.version, env: ctx.env, watch });
   } catch (err) {
+    // An invalid config (MCPGW_E_CONFIG_INVALID, with its findings) or a taken port: main.ts prints it, exit 1.
     process.off('SIGHUP', hup);
-    if (err instanceof ConfigInvalid) {
-      for (const f of err.findings) out(ctx.stderr, renderFindingText({ ...f, file: f.file && displayPath(f.file) }));
-      out(ctx.stderr, `${displayPath(ctx.configPath)}: invalid, not starting`);
-      return 1;
-    }
     throw err;
   }
   if (stopping) {
@@ -61,7 +55,7 @@ export async function runDaemon(ctx: CommandContext, options: RunOptions): Promi
 async function showBanner(ctx: CommandContext, daemon: Daemon, format: LogFormat): Promise<void> {
   const deadline = Date.now() + BANNER_WAIT_MS;
   while (daemon.gateway.waiting().length > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
-  const status = daemon.status() as Parameters<typeof renderBanner>[0];
+  const status = daemon.status();
   const publicUrl = daemon.publicUrl;
   if (format === 'json') {
     daemon.log.info('ready', {

@@ -1,7 +1,6 @@
-import { relative } from 'node:path';
 import { loadConfig } from '../config/load.js';
 import { renderFindingText } from '../errors/render.js';
-import { out, type CommandContext } from './context.js';
+import { displayPath, out, type CommandContext } from './command-context.js';
 
 export interface ValidateOptions {
   readonly json?: boolean;
@@ -47,10 +46,4 @@ export function runValidate(ctx: CommandContext, options: ValidateOptions): numb
 
 function plural(n: number, word: string): string {
   return `${n} ${word}${n === 1 ? '' : 's'}`;
-}
-
-/** Paths as the user would type them: relative to the working folder when inside it. */
-export function displayPath(path: string): string {
-  const rel = relative(process.cwd(), path);
-  return rel && !rel.startsWith('..') ? rel : path;
 }

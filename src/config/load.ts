@@ -1,5 +1,5 @@
 import { dirname, resolve } from 'node:path';
-import type { Finding } from '../errors/error.js';
+import { McpgwError, type Finding } from '../errors/error.js';
 import { checkConfig, type CheckIssue } from './checks.js';
 import { normalize } from './normalize.js';
 import { resolveTree } from './resolve.js';
@@ -7,7 +7,7 @@ import type { McpgwGatewayConfiguration } from './schema.gen.js';
 import { formatPath, locate, readConfigSource } from './source.js';
 import type { Secret } from './templates.js';
 import type { ConfigModel } from './types.js';
-import { validateSchema } from './validate.js';
+import { validateSchema } from './schema-findings.js';
 
 export interface LoadOptions {
   /** Environment for $<env:> templates and dataDir defaults; default process.env. */
@@ -21,8 +21,18 @@ export interface LoadResult {
   readonly model?: ConfigModel;
   /** Every problem, errors and warnings, sorted by position. */
   readonly findings: readonly Finding[];
-  /** The config file and every file its templates read (or tried to): what a reload watches. */
+  /** The config file (first) and every file its templates read (or tried to): what a reload watches. */
   readonly files: readonly string[];
+}
+
+/**
+ * The model of a load, for what cannot go on without one (run, auth, connect); otherwise
+ * MCPGW_E_CONFIG_INVALID, located at the file and carrying every finding (the CLI prints
+ * them, then `message` and `hint`).
+ */
+export function requireModel(result: LoadResult, message: string, hint?: string): ConfigModel {
+  if (result.model) return result.model;
+  throw new McpgwError('MCPGW_E_CONFIG_INVALID', message, { hint, location: { file: result.files[0] }, findings: result.findings });
 }
 
 /**

@@ -5,7 +5,6 @@ import { loadConfig, type LoadResult } from '../config/load.js';
 import { formatPath, locate, readConfigSource, type ConfigSource, type PathSegment } from '../config/source.js';
 import type { ConfigModel, ServerSpec } from '../config/types.js';
 import type { Location } from '../errors/error.js';
-import type { ProbeResult } from './probe.js';
 
 export type Env = Readonly<Record<string, string | undefined>>;
 
@@ -133,8 +132,11 @@ export class DoctorContext {
     }).then((map) => (map as Map<string, TokenSet>).get(server));
   }
 
-  /** The live probe of a server (connect + initialize + lists), run once. */
-  probe(spec: ServerSpec, run: () => Promise<ProbeResult>): Promise<ProbeResult> {
+  /**
+   * The live probe of a server (connect + initialize + lists, doctor/probe.ts), run once.
+   * Generic so that this module imports nothing of the checks that use it.
+   */
+  probe<T>(spec: ServerSpec, run: () => Promise<T>): Promise<T> {
     return this.once(`probe:${spec.name}`, run);
   }
 

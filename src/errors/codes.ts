@@ -14,6 +14,14 @@ export interface CodeInfo {
   readonly doc: string;
   /** For failures to reach an upstream: whether retrying later (with backoff) may succeed. */
   readonly retry?: boolean;
+  /**
+   * How a 2026-07-28 request that fails with this code is answered (SPEC section 9): `status`,
+   * with the HTTP status above (the revision's own refusals: 400, 404); otherwise the JSON-RPC
+   * error rides in the answer on HTTP 200, as every error of a call does.
+   */
+  readonly modern?: 'status';
+  /** The JSON-RPC code a 2026-07-28 client gets, where the revision changed it. */
+  readonly jsonrpcModern?: number;
 }
 
 const config = (doc: string): CodeInfo => ({ exit: 1, http: 500, jsonrpc: -32603, doc });
@@ -24,6 +32,7 @@ export const CODES = {
   MCPGW_E_USAGE: { exit: 2, http: 400, jsonrpc: -32602, doc: 'The command line is wrong: unknown option, missing argument.' },
   MCPGW_E_INTERNAL: { exit: 1, http: 500, jsonrpc: -32603, doc: 'A bug in mcpgw; the log has the stack trace.' },
 
+  MCPGW_E_CONFIG_INVALID: config('The config file has errors, so run, auth or connect cannot go on; the findings above it say where.'),
   MCPGW_E_CONFIG_READ: config('The config file cannot be read: missing, a folder, unreadable, too large, or not text.'),
   MCPGW_E_CONFIG_EMPTY: config('The config file is empty.'),
   MCPGW_E_CONFIG_PARSE: config('The config file is not valid YAML: indentation, tabs, duplicate keys, unclosed quotes.'),
@@ -66,66 +75,97 @@ export const CODES = {
     doc: 'A shared upstream sent a sampling/elicitation/roots request while several client sessions (or none) had calls in flight to it.',
   },
   // Protocol-level faults of a client request (SPEC sections 5 and 9): the JSON-RPC code is the
-  // MCP spec's; http is the status a 2026-07-28 request gets (2025-era answers ride on 200).
+  // MCP spec's. Those marked modern: 'status' end a 2026-07-28 request with their HTTP status;
+  // the others ride in the JSON-RPC answer (on HTTP 200), like every 2025-era error.
   MCPGW_E_MCP_UNKNOWN_NAME: {
     exit: 1,
-    http: 200,
+    http: 400,
     jsonrpc: -32602,
     doc: 'A tools/call, prompts/get or completion names a tool or prompt the profile does not expose.',
   },
   MCPGW_E_MCP_RESOURCE_NOT_FOUND: {
     exit: 1,
-    http: 200,
+    http: 404,
     jsonrpc: -32002,
+    jsonrpcModern: -32602,
     doc: 'A resources/read names a URI no member of the profile serves (-32002; -32602 for 2026-07-28 clients).',
   },
   MCPGW_E_MCP_INVALID_PARAMS: {
     exit: 1,
-    http: 200,
+    http: 400,
     jsonrpc: -32602,
     doc: 'A request has params the gateway cannot route (a completion without a ref, a forged or expired requestState).',
   },
   MCPGW_E_MCP_METHOD_NOT_FOUND: {
     exit: 1,
+    modern: 'status',
     http: 404,
     jsonrpc: -32601,
     doc: "The method does not exist in the client's protocol revision (2026-07-28 removed ping, logging/setLevel, resources/subscribe, initialize).",
   },
   MCPGW_E_MCP_CLIENT_CAPABILITY: {
     exit: 1,
-    http: 200,
+    http: 400,
     jsonrpc: -32601,
     doc: 'A server asked the client for sampling, elicitation or roots, and the client does not support it.',
   },
   MCPGW_E_MCP_META: {
     exit: 1,
+    modern: 'status',
     http: 400,
     jsonrpc: -32602,
     doc: 'A 2026-07-28 request has no valid _meta envelope (io.modelcontextprotocol/protocolVersion and clientCapabilities).',
   },
   MCPGW_E_MCP_VERSION: {
     exit: 1,
+    modern: 'status',
     http: 400,
     jsonrpc: -32022,
     doc: 'A request names a protocol version the gateway does not support; data.supported lists those it does.',
   },
   MCPGW_E_MCP_HEADER_MISMATCH: {
     exit: 1,
+    modern: 'status',
     http: 400,
     jsonrpc: -32020,
     doc: 'A 2026-07-28 request lacks MCP-Protocol-Version, Mcp-Method or Mcp-Name (or an Mcp-Param-* header), or they disagree with the body.',
   },
   MCPGW_E_MCP_MISSING_CAPABILITY: {
     exit: 1,
+    modern: 'status',
     http: 400,
     jsonrpc: -32021,
     doc: 'A 2026-07-28 request needs a client capability it did not declare in _meta (data.requiredCapabilities).',
+  },
+  MCPGW_E_MCP_DUPLICATE_ID: {
+    exit: 1,
+    http: 400,
+    jsonrpc: -32600,
+    doc: 'A client sent a request whose id is already in use by another of its requests in flight (or twice in one batch).',
+  },
+  MCPGW_E_CLIENT_TIMEOUT: {
+    exit: 1,
+    http: 504,
+    jsonrpc: -32001,
+    doc: 'A client did not answer a sampling, elicitation or roots request of a server within 30 minutes; the server gets this error.',
+  },
+  MCPGW_E_UPSTREAM_CLOSED: {
+    exit: 1,
+    http: 502,
+    jsonrpc: -32000,
+    doc: 'The connection to a server closed while a call was in flight (it crashed or restarted); the call is not retried for you.',
   },
   MCPGW_E_SESSION_CLOSED: {
     exit: 1,
     http: 404,
     jsonrpc: -32000,
-    doc: 'The client session ended (DELETE, idle timeout, profile removed, shutdown) while a request of it was in flight.',
+    doc: 'The client session closed (DELETE, idle timeout, removed profile) while a request of it was still in flight.',
+  },
+  MCPGW_E_DAEMON_DOWN: {
+    exit: 1,
+    http: 503,
+    jsonrpc: -32012,
+    doc: 'mcpgw connect cannot reach the daemon: it is not running, or is restarting; requests fail at once until it is back.',
   },
   MCPGW_E_HTTP_HOST: {
     exit: 1,
@@ -147,7 +187,61 @@ export const CODES = {
   },
   MCPGW_E_HTTP_PROFILE: { exit: 1, http: 404, jsonrpc: -32600, doc: 'The URL names a profile that does not exist.' },
   MCPGW_E_HTTP_BODY_TOO_LARGE: { exit: 1, http: 413, jsonrpc: -32600, doc: 'A request body is over 4 MB.' },
-  MCPGW_E_HTTP_PARSE: { exit: 1, http: 400, jsonrpc: -32700, doc: 'A request body is not valid JSON.' },
+  MCPGW_E_HTTP_PARSE: { exit: 1, http: 400, jsonrpc: -32700, doc: 'A request body is not valid JSON, or not JSON-RPC messages.' },
+  MCPGW_E_HTTP_NOT_FOUND: { exit: 1, http: 404, jsonrpc: -32600, doc: 'No route of the HTTP surface has this path.' },
+  // The MCP endpoint's refusals (Streamable HTTP, MCP 2025-11-25 "Transports"): the statuses,
+  // JSON-RPC codes and messages of the SDK's server transport, which clients and the conformance
+  // suite expect.
+  MCPGW_E_HTTP_NOT_ACCEPTABLE: {
+    exit: 1,
+    http: 406,
+    jsonrpc: -32000,
+    doc: 'The Accept header lacks application/json and text/event-stream (POST) or text/event-stream (GET).',
+  },
+  MCPGW_E_HTTP_MEDIA_TYPE: {
+    exit: 1,
+    http: 415,
+    jsonrpc: -32000,
+    doc: 'A POST to the MCP endpoint is not Content-Type: application/json.',
+  },
+  MCPGW_E_HTTP_BATCH: { exit: 1, http: 400, jsonrpc: -32600, doc: 'A JSON-RPC batch has more than 100 messages.' },
+  MCPGW_E_HTTP_NO_SESSION: {
+    exit: 1,
+    http: 400,
+    jsonrpc: -32000,
+    doc: 'A request without an Mcp-Session-Id header that is not an initialize POST.',
+  },
+  MCPGW_E_HTTP_SESSION_NOT_FOUND: {
+    exit: 1,
+    http: 404,
+    jsonrpc: -32001,
+    doc: 'The Mcp-Session-Id names no open session of this profile (closed, timed out, or the daemon restarted).',
+  },
+  MCPGW_E_HTTP_INITIALIZE: {
+    exit: 1,
+    http: 400,
+    jsonrpc: -32600,
+    doc: 'An initialize request is malformed, not alone in its POST, or sent on a session that is already initialized.',
+  },
+  MCPGW_E_HTTP_METHOD: { exit: 1, http: 405, jsonrpc: -32000, doc: 'The MCP endpoint answers GET, POST and DELETE only.' },
+  MCPGW_E_HTTP_PROTOCOL_VERSION: {
+    exit: 1,
+    http: 400,
+    jsonrpc: -32000,
+    doc: 'The MCP-Protocol-Version header names a version mcpgw does not support.',
+  },
+  MCPGW_E_HTTP_LAST_EVENT_ID: {
+    exit: 1,
+    http: 400,
+    jsonrpc: -32000,
+    doc: 'A GET with a Last-Event-ID that is not an event of this session, or no longer kept.',
+  },
+  MCPGW_E_HTTP_STREAM_CONFLICT: {
+    exit: 1,
+    http: 409,
+    jsonrpc: -32000,
+    doc: 'A second GET stream for a session that already has one open.',
+  },
   MCPGW_E_LISTEN: {
     exit: 1,
     http: 500,
@@ -245,10 +339,16 @@ export const CODES = {
     jsonrpc: -32603,
     doc: 'The server refused 3 tokens in a row with 403 insufficient_scope (the first authorization and 2 step-ups); set auth.scopes.',
   },
+  MCPGW_E_OAUTH_STATE: {
+    exit: 1,
+    http: 400,
+    jsonrpc: -32600,
+    doc: 'The OAuth callback came with a state nothing waits for: unknown, already used or expired, or no OAuth server is configured.',
+  },
   MCPGW_E_OAUTH_DENIED: {
     exit: 1,
     http: 403,
-    jsonrpc: -32603,
+    jsonrpc: -32600,
     doc: 'The user or the authorization server denied the authorization (access_denied), or login timed out.',
   },
 

@@ -1,10 +1,4 @@
-import {
-  ProtocolError,
-  type ClientCapabilities,
-  type JSONRPCMessage,
-  type LoggingLevel,
-  type RequestId,
-} from '@modelcontextprotocol/client';
+import { type ClientCapabilities, type JSONRPCMessage, type LoggingLevel, type RequestId } from '@modelcontextprotocol/client';
 import { McpgwError } from '../errors/error.js';
 import type { Logger } from '../log.js';
 import type { Caller, Result, ServerRequest, Upstream } from '../upstream/types.js';
@@ -157,7 +151,8 @@ export class ClientSession implements Caller {
     this.touch();
     if (this.handling.has(id)) {
       // Two requests with one id would share one answer (MCP: ids are unique among those in flight).
-      return this.reply(id, { error: { code: -32600, message: `Invalid Request: request id ${JSON.stringify(id)} is already in use` } });
+      const error = new McpgwError('MCPGW_E_MCP_DUPLICATE_ID', `Invalid Request: request id ${JSON.stringify(id)} is already in use`);
+      return this.reply(id, { error: wireError(error, 'legacy') });
     }
     const controller = new AbortController();
     this.handling.set(id, controller);
@@ -251,7 +246,10 @@ export class ClientSession implements Caller {
         reject(reason);
       };
       const onAbort = () => giveUp(signal.reason);
-      const timer = setTimeout(() => giveUp(new ProtocolError(-32001, 'Request timed out')), ASK_TIMEOUT_MS);
+      const timer = setTimeout(
+        () => giveUp(new McpgwError('MCPGW_E_CLIENT_TIMEOUT', `the client did not answer ${request.method} in time`)),
+        ASK_TIMEOUT_MS,
+      );
       timer.unref();
       signal.addEventListener('abort', onAbort, { once: true });
       this.asking.set(id, {

@@ -1,43 +1,6 @@
+import type { ConfigStatus, ServerStatusJson, StatusJson } from '../api/status-json.js';
 import type { AuthStatus } from '../upstream/types.js';
-import type { CatalogDrop } from './catalog.js';
 import type { Gateway } from './runtime.js';
-
-/** The config part of /status, kept by the daemon's reload loop. */
-export interface ConfigStatus {
-  readonly path: string;
-  readonly generation: number;
-  readonly loadedAt: string;
-  readonly restartNeeded: boolean;
-  readonly lastError: { message: string; file?: string; line?: number; column?: number; at: string } | null;
-}
-
-export interface ServerStatusJson {
-  readonly state: string;
-  readonly enabled: boolean;
-  readonly transport: string;
-  readonly isolation: string;
-  readonly tools: number;
-  readonly prompts: number;
-  readonly resources: number;
-  readonly restarts: number;
-  /** Why the server is not ready: a registered code and a message. */
-  readonly lastError: { readonly code: string; readonly message: string } | null;
-  /** The protocol revision negotiated with the server (null until connected). */
-  readonly protocol: string | null;
-  readonly since?: string;
-  readonly auth: Omit<AuthStatus, 'expiresAt' | 'authorizationUrl'> & { expiresAt: string | null; authorizationUrl: string | null };
-}
-
-export interface StatusJson {
-  readonly version: string;
-  readonly startedAt: string;
-  readonly config: ConfigStatus;
-  readonly servers: Record<string, ServerStatusJson>;
-  readonly profiles: Record<
-    string,
-    { url: string; servers: string[]; tools: number; sessions: number; warnings: string[]; dropped: CatalogDrop[] }
-  >;
-}
 
 /** /status (SPEC section 4): no secret appears here, only names, states and counts. */
 export function buildStatus(gateway: Gateway, config: ConfigStatus, authStatus: (server: string) => AuthStatus | undefined): StatusJson {

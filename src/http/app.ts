@@ -1,5 +1,7 @@
 import { H3, type H3Event } from 'h3';
+import type { StatusJson } from '../api/status-json.js';
 import type { GatewaySpec } from '../config/types.js';
+import { McpgwError } from '../errors/error.js';
 import type { Logger } from '../log.js';
 import { admit } from './guard.js';
 import type { McpHost } from './mcp.js';
@@ -10,7 +12,7 @@ import { errorResponse, jsonResponse } from './respond.js';
 export interface AppHost extends McpHost {
   /** The live gateway settings (bearer tokens, allowed hosts and origins apply on reload). */
   settings(): GatewaySpec;
-  status(): unknown;
+  status(): StatusJson;
   /** Servers still starting; empty when ready. */
   waiting(): string[];
   /** Extra routes (OAuth, status page) registered by other modules. */
@@ -25,12 +27,13 @@ export function createApp(host: AppHost, log: Logger): H3 {
   const app = new H3({
     onError: (error, event) => {
       if ((error as { status?: number }).status === 404)
-        return errorResponse(404, 'MCPGW_E_HTTP_PROFILE', `no route for ${event.url.pathname}`);
+        return errorResponse(new McpgwError('MCPGW_E_HTTP_NOT_FOUND', `no route for ${event.url.pathname}`));
       log.error(`request failed: ${error.message}`, {
         path: event.url.pathname,
         stack: error.cause instanceof Error ? error.cause.stack : error.stack,
       });
-      return jsonResponse(500, { error: { code: 'MCPGW_E_INTERNAL', message: 'internal error' } });
+      // What h3 hands here is its own HTTPError wrapping the cause: opaque to the client.
+      return errorResponse(error.cause instanceof McpgwError ? error.cause : error);
     },
   });
 
@@ -47,10 +50,7 @@ export function createApp(host: AppHost, log: Logger): H3 {
       host.settings(),
     );
     if (verdict.kind === 'preflight') return new Response(null, { status: 204, headers: verdict.headers });
-    if (verdict.kind === 'deny') {
-      const { status, code, message } = verdict.failure;
-      return errorResponse(status, code, message, undefined, verdict.challenge ? { 'www-authenticate': verdict.challenge } : {});
-    }
+    if (verdict.kind === 'deny') return errorResponse(verdict.failure, verdict.challenge ? { 'www-authenticate': verdict.challenge } : {});
     if (verdict.cors) for (const [k, v] of Object.entries(verdict.cors)) event.res.headers.set(k, v);
   });
 
@@ -63,7 +63,7 @@ export function createApp(host: AppHost, log: Logger): H3 {
   app.get(
     '/',
     () =>
-      new Response(renderStatusPage(host.status() as Parameters<typeof renderStatusPage>[0]), {
+      new Response(renderStatusPage(host.status()), {
         headers: {
           'content-type': 'text/html; charset=utf-8',
           'cache-control': 'no-store',

@@ -1,18 +1,13 @@
 import { timingSafeEqual } from 'node:crypto';
 import { isLoopbackHost } from '../config/checks.js';
 import type { GatewaySpec } from '../config/types.js';
+import { McpgwError } from '../errors/error.js';
 
 /**
  * The checks every request passes before anything else (SPEC section 4, security): Host
  * and Origin against DNS rebinding and cross-site calls, then the inbound bearer tokens.
  * Pure functions of the request headers and the live gateway settings.
  */
-
-export type GuardFailure = {
-  readonly status: 401 | 403;
-  readonly code: 'MCPGW_E_HTTP_HOST' | 'MCPGW_E_HTTP_ORIGIN' | 'MCPGW_E_HTTP_UNAUTHORIZED';
-  readonly message: string;
-};
 
 function hostnameOf(hostHeader: string): string {
   const h = hostHeader.trim().toLowerCase();
@@ -39,15 +34,11 @@ function allowedFor(gw: GatewaySpec): { hosts: Set<string>; publicOrigin: string
   return allowed;
 }
 
-export function checkHost(hostHeader: string | null, gw: GatewaySpec): GuardFailure | undefined {
-  if (!hostHeader) return { status: 403, code: 'MCPGW_E_HTTP_HOST', message: 'missing Host header' };
+export function checkHost(hostHeader: string | null, gw: GatewaySpec): McpgwError | undefined {
+  if (!hostHeader) return new McpgwError('MCPGW_E_HTTP_HOST', 'missing Host header');
   const host = bare(hostnameOf(hostHeader));
   if (isLoopbackHost(host) || allowedFor(gw).hosts.has(host)) return undefined;
-  return {
-    status: 403,
-    code: 'MCPGW_E_HTTP_HOST',
-    message: `Host "${host}" is not allowed; add it to gateway.allowedHosts if this is intended`,
-  };
+  return new McpgwError('MCPGW_E_HTTP_HOST', `Host "${host}" is not allowed; add it to gateway.allowedHosts if this is intended`);
 }
 
 export function isLoopbackOrigin(origin: string): boolean {
@@ -59,15 +50,11 @@ export function isLoopbackOrigin(origin: string): boolean {
   }
 }
 
-export function checkOrigin(origin: string | null, gw: GatewaySpec): GuardFailure | undefined {
+export function checkOrigin(origin: string | null, gw: GatewaySpec): McpgwError | undefined {
   if (origin === null) return undefined;
   if (origin !== 'null' && (isLoopbackOrigin(origin) || origin === allowedFor(gw).publicOrigin || gw.allowedOrigins.includes(origin)))
     return undefined;
-  return {
-    status: 403,
-    code: 'MCPGW_E_HTTP_ORIGIN',
-    message: `Origin "${origin}" is not allowed; add it to gateway.allowedOrigins if this is intended`,
-  };
+  return new McpgwError('MCPGW_E_HTTP_ORIGIN', `Origin "${origin}" is not allowed; add it to gateway.allowedOrigins if this is intended`);
 }
 
 function sameSecret(a: string, b: string): boolean {
@@ -77,14 +64,14 @@ function sameSecret(a: string, b: string): boolean {
 }
 
 /** Bearer <token>; with allowBasic also Basic auth with the token as password (browsers). */
-export function checkBearer(authorization: string | null, gw: GatewaySpec, allowBasic: boolean): GuardFailure | undefined {
+export function checkBearer(authorization: string | null, gw: GatewaySpec, allowBasic: boolean): McpgwError | undefined {
   if (gw.bearerTokens.length === 0) return undefined;
-  const fail: GuardFailure = {
-    status: 401,
-    code: 'MCPGW_E_HTTP_UNAUTHORIZED',
-    message: 'missing or invalid Authorization: send "Authorization: Bearer <token>" with a token from gateway.auth.bearerTokens',
-  };
-  if (!authorization) return fail;
+  const fail = (): McpgwError =>
+    new McpgwError(
+      'MCPGW_E_HTTP_UNAUTHORIZED',
+      'missing or invalid Authorization: send "Authorization: Bearer <token>" with a token from gateway.auth.bearerTokens',
+    );
+  if (!authorization) return fail();
   const [scheme, value = ''] = authorization.trim().split(/\s+/, 2);
   let presented: string | undefined;
   if (scheme?.toLowerCase() === 'bearer') presented = value;
@@ -92,11 +79,11 @@ export function checkBearer(authorization: string | null, gw: GatewaySpec, allow
     const decoded = Buffer.from(value, 'base64').toString('utf8');
     presented = decoded.slice(decoded.indexOf(':') + 1);
   }
-  if (presented === undefined) return fail;
+  if (presented === undefined) return fail();
   let ok = false;
   // Compare with every token, so the time taken does not say which one nearly matched.
   for (const token of gw.bearerTokens) ok = sameSecret(presented, token) || ok;
-  return ok ? undefined : fail;
+  return ok ? undefined : fail();
 }
 
 /** What the guard needs of a request; header values as the server received them. */
@@ -113,8 +100,11 @@ export type Admission =
   | { readonly kind: 'pass'; readonly cors?: Readonly<Record<string, string>> }
   /** A CORS preflight of an allowed origin: answer 204 with these headers. */
   | { readonly kind: 'preflight'; readonly headers: Readonly<Record<string, string>> }
-  /** Refused; `challenge` is the WWW-Authenticate of a 401. */
-  | { readonly kind: 'deny'; readonly failure: GuardFailure; readonly challenge?: string };
+  /**
+   * Refused with MCPGW_E_HTTP_HOST or MCPGW_E_HTTP_ORIGIN (403) or MCPGW_E_HTTP_UNAUTHORIZED
+   * (401): the status comes from the registry. `challenge` is the WWW-Authenticate of a 401.
+   */
+  | { readonly kind: 'deny'; readonly failure: McpgwError; readonly challenge?: string };
 
 const OPEN_PATHS = new Set(['/healthz', '/readyz']);
 const PASS: Admission = { kind: 'pass' };

@@ -4,7 +4,7 @@ import type { Logger } from '../log.js';
 import { createApp, type AppHost } from './app.js';
 import { admit } from './guard.js';
 import { McpEndpoint, type McpEndpointOptions } from './mcp.js';
-import { sendJson, sendJsonRpcError } from './respond.js';
+import { sendError, sendJsonRpcError } from './respond.js';
 
 /**
  * The one listener's request handler (SPEC section 4). `/mcp` and `/mcp/{profile}` are served
@@ -45,12 +45,11 @@ export function createListener(
       return;
     }
     if (verdict.kind === 'deny') {
-      const { status, code, message } = verdict.failure;
-      const challenge: Record<string, string> = verdict.challenge ? { 'www-authenticate': verdict.challenge } : {};
       // A client of the MCP endpoint parses JSON-RPC: the 401 is one; Host/Origin refusals
       // keep the plain error body of every other path.
-      if (status === 401) sendJsonRpcError(res, 401, -32600, message, { code }, challenge);
-      else sendJson(res, status, { error: { code, message } });
+      if (verdict.failure.code === 'MCPGW_E_HTTP_UNAUTHORIZED')
+        sendJsonRpcError(res, verdict.failure, verdict.challenge ? { 'www-authenticate': verdict.challenge } : {});
+      else sendError(res, verdict.failure);
       return;
     }
     if (verdict.cors) for (const name in verdict.cors) res.setHeader(name, verdict.cors[name]!);
@@ -58,7 +57,8 @@ export function createListener(
       // A client that went away mid-request is not a fault of ours.
       if (req.destroyed && (err as NodeJS.ErrnoException).code === 'ECONNRESET') return;
       log.error(`request failed: ${err.message}`, { path, stack: err.stack });
-      if (!res.headersSent) sendJson(res, 500, { error: { code: 'MCPGW_E_INTERNAL', message: 'internal error' } });
+      // Opaque to the client (an unknown error is a bug); the stack is in the log.
+      if (!res.headersSent) sendError(res, err);
       else res.destroy();
     });
   };

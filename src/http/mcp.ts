@@ -1,9 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { isInitializeRequest } from '@modelcontextprotocol/client';
+import type { Code } from '../errors/codes.js';
+import { McpgwError } from '../errors/error.js';
 import type { ClientSession } from '../gateway/session.js';
 import { readBody } from './body.js';
-import { checkPost, checkProtocolVersion, header, protocolVersionOf, type PostBody, type Refusal } from './checks.js';
+import { checkPost, checkProtocolVersion, header, protocolVersionOf } from './request-checks.js';
 import { sendJsonRpcError } from './respond.js';
 import { SSE_KEEP_ALIVE_MS } from './sse.js';
 import { claimsModern, serveModern, type ModernHost } from './modern.js';
@@ -57,21 +59,16 @@ export class McpEndpoint {
   async handle(req: IncomingMessage, res: ServerResponse, profile: string): Promise<void> {
     if (!this.host.hasProfile(profile)) {
       const names = this.host.profileNames();
-      return sendJsonRpcError(res, 404, -32600, `no profile "${profile}"; profiles: ${names.length > 0 ? names.join(', ') : '(none)'}`, {
-        code: 'MCPGW_E_HTTP_PROFILE',
-      });
+      return refuse(res, 'MCPGW_E_HTTP_PROFILE', `no profile "${profile}"; profiles: ${names.length > 0 ? names.join(', ') : '(none)'}`);
     }
     let body: unknown;
     if (req.method === 'POST') {
       const text = await readBody(req, MAX_BODY_BYTES);
-      if (text === undefined)
-        return sendJsonRpcError(res, 413, -32600, `request body over ${MAX_BODY_BYTES / 1024 / 1024} MB`, {
-          code: 'MCPGW_E_HTTP_BODY_TOO_LARGE',
-        });
+      if (text === undefined) return refuse(res, 'MCPGW_E_HTTP_BODY_TOO_LARGE', `request body over ${MAX_BODY_BYTES / 1024 / 1024} MB`);
       try {
         body = JSON.parse(text);
       } catch {
-        return sendJsonRpcError(res, 400, -32700, 'Parse error: the body is not valid JSON', { code: 'MCPGW_E_HTTP_PARSE' });
+        return refuse(res, 'MCPGW_E_HTTP_PARSE', 'Parse error: the body is not valid JSON');
       }
     }
     // A request carrying a 2026-07-28 envelope is stateless whatever else it carries (an
@@ -81,17 +78,13 @@ export class McpEndpoint {
     if (sessionId) {
       const entry = this.entries.get(sessionId);
       if (!entry || entry.session.profile !== profile || entry.session.closed)
-        return refuse(res, { status: 404, code: -32001, message: 'Session not found' });
+        return refuse(res, 'MCPGW_E_HTTP_SESSION_NOT_FOUND', 'Session not found');
       entry.session.touch();
       return this.inSession(entry, req, res, body);
     }
     const first = Array.isArray(body) ? (body.length === 1 ? body[0] : undefined) : body;
     if (req.method !== 'POST' || (first as { method?: unknown } | null | undefined)?.method !== 'initialize') {
-      return refuse(res, {
-        status: 400,
-        code: -32000,
-        message: 'Bad Request: no valid Mcp-Session-Id header, and not an initialize request',
-      });
+      return refuse(res, 'MCPGW_E_HTTP_NO_SESSION', 'Bad Request: no valid Mcp-Session-Id header, and not an initialize request');
     }
     return this.startSession(req, res, profile, body);
   }
@@ -100,57 +93,52 @@ export class McpEndpoint {
     switch (req.method) {
       case 'POST': {
         const post = checkPost(req, body);
-        if (isRefusal(post)) return refuse(res, post);
-        if (post.initialize) return refuse(res, { status: 400, code: -32600, message: 'Invalid Request: Server already initialized' });
+        if (post instanceof McpgwError) return sendJsonRpcError(res, post);
+        if (post.initialize) return refuse(res, 'MCPGW_E_HTTP_INITIALIZE', 'Invalid Request: Server already initialized');
         const refusal = checkProtocolVersion(req);
-        if (refusal) return refuse(res, refusal);
+        if (refusal) return sendJsonRpcError(res, refusal);
         return entry.transport.post(res, post.messages, post.requestIds, post.batch, protocolVersionOf(req));
       }
       case 'GET':
         return this.openStream(entry.transport, req, res);
       case 'DELETE': {
         const refusal = checkProtocolVersion(req);
-        if (refusal) return refuse(res, refusal);
+        if (refusal) return sendJsonRpcError(res, refusal);
         await entry.session.close();
         res.writeHead(200).end();
         return;
       }
       default:
-        return refuse(res, { status: 405, code: -32000, message: 'Method not allowed.', headers: { allow: 'GET, POST, DELETE' } });
+        return refuse(res, 'MCPGW_E_HTTP_METHOD', 'Method not allowed.', { allow: 'GET, POST, DELETE' });
     }
   }
 
   /** GET: the session's standalone stream, or a broken stream resumed with Last-Event-ID. */
   private openStream(transport: SessionTransport, req: IncomingMessage, res: ServerResponse): void {
     if (!header(req, 'accept')?.includes('text/event-stream')) {
-      return refuse(res, { status: 406, code: -32000, message: 'Not Acceptable: Client must accept text/event-stream' });
+      return refuse(res, 'MCPGW_E_HTTP_NOT_ACCEPTABLE', 'Not Acceptable: Client must accept text/event-stream');
     }
     const refusal = checkProtocolVersion(req);
-    if (refusal) return refuse(res, refusal);
+    if (refusal) return sendJsonRpcError(res, refusal);
     const lastEventId = header(req, 'last-event-id');
     if (lastEventId) {
       if (!transport.resume(res, lastEventId))
-        refuse(res, {
-          status: 400,
-          code: -32000,
-          message: 'Bad Request: unknown Last-Event-ID (not an event of this session, or no longer kept)',
-        });
+        refuse(res, 'MCPGW_E_HTTP_LAST_EVENT_ID', 'Bad Request: unknown Last-Event-ID (not an event of this session, or no longer kept)');
     } else if (!transport.openGet(res, protocolVersionOf(req))) {
-      refuse(res, { status: 409, code: -32000, message: 'Conflict: Only one SSE stream is allowed per session' });
+      refuse(res, 'MCPGW_E_HTTP_STREAM_CONFLICT', 'Conflict: Only one SSE stream is allowed per session');
     }
   }
 
   /** An initialize POST without a session: checked first, so a refused one leaves no session behind. */
   private async startSession(req: IncomingMessage, res: ServerResponse, profile: string, body: unknown): Promise<void> {
     const post = checkPost(req, body);
-    if (isRefusal(post)) return refuse(res, post);
+    if (post instanceof McpgwError) return sendJsonRpcError(res, post);
     if (post.messages.length > 1)
-      return refuse(res, { status: 400, code: -32600, message: 'Invalid Request: Only one initialization request is allowed' });
+      return refuse(res, 'MCPGW_E_HTTP_INITIALIZE', 'Invalid Request: Only one initialization request is allowed');
     // The one place the SDK's zod schema still runs: once per session, for a message the
     // Server would otherwise answer with an error on a session that then exists.
     const init = post.initialize;
-    if (!init || !isInitializeRequest(init))
-      return refuse(res, { status: 400, code: -32600, message: 'Invalid Request: malformed initialize request' });
+    if (!init || !isInitializeRequest(init)) return refuse(res, 'MCPGW_E_HTTP_INITIALIZE', 'Invalid Request: malformed initialize request');
     const session = this.host.openSession(profile);
     const id = randomUUID();
     const transport = new SessionTransport(id, this.keepAliveMs, this.holdMs);
@@ -162,7 +150,7 @@ export class McpEndpoint {
     session.id = id;
     this.entries.set(id, { session, transport });
     await this.host.sessionStarted(session);
-    if (session.closed) return refuse(res, { status: 404, code: -32001, message: 'Session not found' });
+    if (session.closed) return refuse(res, 'MCPGW_E_HTTP_SESSION_NOT_FOUND', 'Session not found');
     transport.post(res, post.messages, post.requestIds, post.batch, init.params.protocolVersion);
   }
 
@@ -174,10 +162,7 @@ export class McpEndpoint {
   }
 }
 
-function isRefusal(value: PostBody | Refusal): value is Refusal {
-  return (value as Refusal).status !== undefined;
-}
-
-function refuse(res: ServerResponse, refusal: Refusal): void {
-  sendJsonRpcError(res, refusal.status, refusal.code, refusal.message, undefined, refusal.headers);
+/** A JSON-RPC error answer; its HTTP status and JSON-RPC code are the registry's for `code`. */
+function refuse(res: ServerResponse, code: Code, message: string, headers?: Record<string, string>): void {
+  sendJsonRpcError(res, new McpgwError(code, message), headers);
 }

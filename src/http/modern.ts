@@ -12,10 +12,10 @@ import { codeInfo } from '../errors/codes.js';
 import { McpgwError } from '../errors/error.js';
 import type { ModernRequest, ModernServer } from '../gateway/modern.js';
 import { SUPPORTED_VERSIONS } from '../gateway/protocol.js';
-import { wireError, isInternal } from '../gateway/wire-error.js';
+import { isInternal, modernStatus, wireError } from '../gateway/wire-error.js';
 import type { Logger } from '../log.js';
 import { decodeHeaderValue } from '../upstream/headers.js';
-import { header } from './checks.js';
+import { header } from './request-checks.js';
 import { checkParamHeaders, type ToolLookup } from './param-headers.js';
 
 /**
@@ -104,7 +104,8 @@ export async function serveModern(
   const id = ((body as { id?: RequestId } | null)?.id ?? null) as RequestId | null;
   if (outcome.kind === 'reject')
     return refuse(res, id, { code: outcome.code, message: outcome.message, data: outcome.data }, outcome.httpStatus);
-  if (outcome.kind === 'legacy') return refuse(res, id, mismatch('the request is not a 2026-07-28 request'), 400);
+  if (outcome.kind === 'legacy')
+    return refuse(res, id, mismatch('the request is not a 2026-07-28 request'), codeInfo('MCPGW_E_MCP_HEADER_MISMATCH').http);
   if (outcome.messageKind === 'notification') {
     res.writeHead(202).end();
     return;
@@ -117,10 +118,10 @@ export async function serveModern(
     const err = new McpgwError('MCPGW_E_MCP_VERSION', 'Unsupported protocol version', {
       details: { supported: [...SUPPORTED_VERSIONS], requested: version },
     });
-    return refuse(res, message.id, { code: -32022, message: err.message, data: err.details }, 400);
+    return refuse(res, message.id, err, codeInfo(err.code).http);
   }
   const refusal = checkStandardHeaders(req, message.method, params) ?? checkParamHeaders(req, message.method, params, host.tools(profile));
-  if (refusal) return refuse(res, message.id, refusal, 400);
+  if (refusal) return refuse(res, message.id, refusal, codeInfo(refusal.code).http);
   await answer(host, req, res, {
     profile,
     id: message.id,
@@ -140,12 +141,6 @@ const SSE_HEADERS = {
   connection: 'keep-alive',
   'x-accel-buffering': 'no',
 };
-
-/** The status of a failed request: the revision's own errors have one; errors of the call ride on 200, but -32021 is always 400. */
-function statusOf(err: unknown, code: number): number {
-  if (err instanceof McpgwError && err.code.startsWith('MCPGW_E_MCP_')) return codeInfo(err.code).http;
-  return code === -32021 ? 400 : 200;
-}
 
 async function answer(host: ModernHost, req: IncomingMessage, res: ServerResponse, pending: Pending): Promise<void> {
   const controller = new AbortController();
@@ -209,7 +204,7 @@ async function answer(host: ModernHost, req: IncomingMessage, res: ServerRespons
     if (isInternal(err))
       host.log.error(`request failed: ${(err as Error)?.message}`, { method: pending.method, stack: (err as Error)?.stack });
     const error = wireError(err, 'modern');
-    finish({ error }, statusOf(err, error.code));
+    finish({ error }, modernStatus(err, error));
   }
 }
 

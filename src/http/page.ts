@@ -1,34 +1,10 @@
+import type { ServerStatusJson, StatusJson } from '../api/status-json.js';
+
 /**
  * GET /: a small status page rendered on the server from the /status data (no front-end
  * build, no script): servers, states, tool counts, token expiry, an Authorize button for each
  * server that needs authorization, the last reload error. It reloads itself every 5 s.
  */
-
-interface PageStatus {
-  version: string;
-  startedAt: string;
-  config: {
-    path: string;
-    generation: number;
-    loadedAt: string;
-    restartNeeded: boolean;
-    lastError: { message: string; file?: string; line?: number; column?: number; at: string } | null;
-  };
-  servers: Record<
-    string,
-    {
-      state: string;
-      transport: string;
-      tools: number;
-      prompts: number;
-      resources: number;
-      restarts: number;
-      lastError: { code: string; message: string } | null;
-      auth: { type: string; status: string; expiresAt: string | null; authorizationUrl: string | null };
-    }
-  >;
-  profiles: Record<string, { url: string; servers: string[]; tools: number; sessions: number; warnings: string[] }>;
-}
 
 const esc = (value: unknown): string => String(value ?? '').replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 
@@ -41,7 +17,7 @@ const STATE_CLASS: Record<string, string> = {
   disabled: 'off',
 };
 
-function serverRow(name: string, s: PageStatus['servers'][string]): string {
+function serverRow(name: string, s: ServerStatusJson): string {
   const auth =
     s.auth.type === 'none'
       ? ''
@@ -63,7 +39,7 @@ function serverRow(name: string, s: PageStatus['servers'][string]): string {
 </tr>`;
 }
 
-export function renderStatusPage(status: PageStatus): string {
+export function renderStatusPage(status: StatusJson): string {
   const servers = Object.entries(status.servers);
   const profiles = Object.entries(status.profiles);
   const reloadError = status.config.lastError;

@@ -1,5 +1,7 @@
 import type { ServerResponse } from 'node:http';
 import type { JSONRPCMessage, RequestId } from '@modelcontextprotocol/client';
+import { McpgwError } from '../errors/error.js';
+import { toJsonRpcResponse } from '../errors/render.js';
 import type { Channel } from '../gateway/session.js';
 import { SessionEventStore } from './events.js';
 import { PostExchange, type ExchangeOwner } from './exchange.js';
@@ -122,10 +124,9 @@ export class SessionTransport implements Channel, ExchangeOwner {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    const closed = new McpgwError('MCPGW_E_SESSION_CLOSED', 'Session closed');
     for (const exchange of new Set(this.exchanges.values())) {
-      for (const id of exchange.unanswered()) {
-        exchange.deliver(JSON.stringify({ jsonrpc: '2.0', id, error: { code: -32000, message: 'Session closed' } }), id);
-      }
+      for (const id of exchange.unanswered()) exchange.deliver(JSON.stringify(toJsonRpcResponse(closed, id)), id);
     }
     this.getStream?.end();
     this.getStream = undefined;

@@ -209,7 +209,17 @@ export class Connection implements Upstream, ProgressRoutes {
   }
 
   private emit(event: UpstreamEvent): void {
-    for (const listener of this.listeners) listener(event);
+    for (const listener of this.listeners) {
+      // A listener's bug must not break the connection's own state machine.
+      try {
+        listener(event);
+      } catch (err) {
+        this.options.log.error(`an upstream event listener failed: ${(err as Error)?.message}`, {
+          server: this.name,
+          stack: (err as Error)?.stack,
+        });
+      }
+    }
   }
 
   private setState(state: UpstreamState, error: UpstreamFailure | null): void {

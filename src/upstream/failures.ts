@@ -1,4 +1,11 @@
-import { ProtocolError, SdkError, SdkErrorCode, SdkHttpError, UnauthorizedError } from '@modelcontextprotocol/client';
+import {
+  InsufficientScopeError,
+  ProtocolError,
+  SdkError,
+  SdkErrorCode,
+  SdkHttpError,
+  UnauthorizedError,
+} from '@modelcontextprotocol/client';
 import type { ServerSpec } from '../config/types.js';
 import { codeInfo, type Code } from '../errors/codes.js';
 import { McpgwError } from '../errors/error.js';
@@ -55,7 +62,8 @@ function* chain(err: unknown): Generator<unknown> {
 export function httpStatusOf(err: unknown): number | undefined {
   for (const e of chain(err)) {
     if (e instanceof SdkHttpError) return e.status;
-    // The SDK's answer to a 401, or to a 403 insufficient_scope it could not step up.
+    // The SDK's answers to a 401, and to a 403 insufficient_scope it could not step up.
+    if (e instanceof InsufficientScopeError) return 403;
     if (e instanceof UnauthorizedError) return 401;
     const status = (e as { name?: string })?.name === 'SseError' ? (e as { code?: unknown }).code : undefined;
     if (typeof status === 'number') return status;
@@ -112,7 +120,8 @@ export function classifyConnectError(err: unknown, spec: ServerSpec, transport?:
     if (typeof code !== 'string') continue;
     const network = NETWORK[code];
     if (network) return failure(network[0], network[1]);
-    if (TLS_CODES.has(code) || code.startsWith('ERR_TLS') || code.startsWith('ERR_SSL')) return failure('MCPGW_E_UPSTREAM_TLS', `TLS error: ${code}`);
+    if (TLS_CODES.has(code) || code.startsWith('ERR_TLS') || code.startsWith('ERR_SSL'))
+      return failure('MCPGW_E_UPSTREAM_TLS', `TLS error: ${code}`);
   }
   if (err instanceof SdkError && err.code === SdkErrorCode.EraNegotiationFailed) {
     return failure('MCPGW_E_UPSTREAM_PROTOCOL', `protocol negotiation failed: ${err.message}`);

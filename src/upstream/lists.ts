@@ -1,5 +1,6 @@
 import {
   ProtocolError,
+  ProtocolErrorCode,
   type Client,
   type Prompt,
   type Resource,
@@ -22,8 +23,6 @@ export const EMPTY_LISTS: UpstreamLists = {
   hints: { tools: {}, prompts: {}, resources: {} },
 };
 
-/** A server may announce a capability and still not implement every list. */
-const METHOD_NOT_FOUND = -32601;
 /** Pages per list at most: a server whose cursor never ends must not hold the gateway. */
 const MAX_PAGES = 1000;
 
@@ -41,7 +40,8 @@ async function listAll<T>(client: Client, method: string, key: string, timeoutMs
     try {
       result = (await client.request({ method, params: cursor ? { cursor } : {} } as never, RAW, { timeout: timeoutMs })) as Result;
     } catch (err) {
-      if (err instanceof ProtocolError && err.code === METHOD_NOT_FOUND) return { items, hint };
+      // A server may announce a capability and still not implement every list.
+      if (err instanceof ProtocolError && err.code === ProtocolErrorCode.MethodNotFound) return { items, hint };
       throw err;
     }
     items.push(...((result[key] as T[] | undefined) ?? []));

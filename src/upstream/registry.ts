@@ -98,5 +98,5 @@ export function asProtocolError(err: unknown): ProtocolError {
     return new ProtocolError(codeInfo(err.code).jsonrpc, err.message, { code: err.code, ...(err.details ?? {}) });
   const { code, message, data } = (err ?? {}) as { code?: unknown; message?: unknown; data?: unknown };
   if (typeof code === 'number' && typeof message === 'string') return new ProtocolError(code, message, data);
-  return new ProtocolError(-32603, 'internal error');
+  return new ProtocolError(codeInfo('MCPGW_E_INTERNAL').jsonrpc, 'internal error');
 }

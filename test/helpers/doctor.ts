@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import type { TestContext } from 'node:test';
 import { stringify } from 'yaml';
 import { TokenStore, type ServerEntry } from '../../src/auth/store.js';
-import { runDoctor } from '../../src/doctor/run.js';
+import { runDoctor } from '../../src/doctor/runner.js';
 import type { DoctorReport } from '../../src/doctor/types.js';
 import { FIXTURES, ROOT, tempDir } from './gateway.js';
 

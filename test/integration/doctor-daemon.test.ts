@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { test, type TestContext } from 'node:test';
 import { stringify } from 'yaml';
 import { Daemon } from '../../src/daemon.js';
-import { runDoctor } from '../../src/doctor/run.js';
+import { runDoctor } from '../../src/doctor/runner.js';
 import { configureLog } from '../../src/log.js';
 import { assertNoSecret, doctorEnv, fixture, wrapReport, type Doctored } from '../helpers/doctor.js';
 import { freePort, tempDir, waitFor } from '../helpers/gateway.js';

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
-import { runDoctor } from '../../src/doctor/run.js';
+import { runDoctor } from '../../src/doctor/runner.js';
 import type { Check } from '../../src/doctor/types.js';
 import { freePort, startHttpFixture, tempDir } from '../helpers/gateway.js';
 import {

@@ -160,5 +160,9 @@ test('DELETE with a call in flight: the held POST gets a JSON-RPC error rather t
   assert.equal(deleted.status, 200);
   const res = await pending;
   assert.equal(res.headers.get('content-type'), 'application/json');
-  assert.deepEqual(await res.json(), { jsonrpc: '2.0', id: 1, error: { code: -32000, message: 'Session closed' } });
+  assert.deepEqual(await res.json(), {
+    jsonrpc: '2.0',
+    id: 1,
+    error: { code: -32000, message: 'Session closed', data: { code: 'MCPGW_E_SESSION_CLOSED' } },
+  });
 });

@@ -290,7 +290,7 @@ test('invalid_grant on refresh moves the server to needs_auth (never ready with 
   const upstream = gw.daemon.gateway.upstream('secure')!;
   const emptyReady: string[] = [];
   upstream.on((e) => {
-    if (e.type === 'state' && e.state === 'ready' && upstream.tools.length === 0) emptyReady.push(new Date().toISOString());
+    if (e.type === 'state' && e.state === 'ready' && upstream.lists.tools.length === 0) emptyReady.push(new Date().toISOString());
   });
   await s.as.revoke();
   // Calls work until the access token is due; the refresh then gets invalid_grant.

@@ -54,7 +54,7 @@ describe('defaults', () => {
     assert.deepEqual([m.secrets, m.files, m.warnings], [[], [], []]);
   });
 
-  test('server defaults: stdio and http timeouts differ, prefix is the name, auth none', () => {
+  test('server defaults: stdio and http timeouts differ, prefix is the name, auth none, protocol auto', () => {
     const m = model(
       'version: 1\nservers:\n  s: { command: npx }\n  h: { url: "https://h.example.com/mcp" }\n  k: { url: "https://k.example.com/mcp", auth: { type: apiKey, value: v } }\n',
     );
@@ -66,6 +66,7 @@ describe('defaults', () => {
         enabled: true,
         prefix: 's',
         isolation: 'shared',
+        protocol: 'auto',
         tools: { deny: [] },
         connectTimeoutMs: 60_000,
         callTimeoutMs: 120_000,

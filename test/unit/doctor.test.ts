@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { parseChallenge, classifyNetworkError, explainTls } from '../../src/doctor/http-probe.js';
 import { isIgnoredBy, parseIgnore } from '../../src/doctor/gitignore.js';
-import { renderText, wrap } from '../../src/doctor/render.js';
+import { renderText, wrap } from '../../src/doctor/report-text.js';
 import { buildCatalog } from '../../src/gateway/catalog.js';
 import { findArgSecrets, templateLabels } from '../../src/doctor/secrets.js';
 import type { DoctorReport } from '../../src/doctor/types.js';

@@ -1,8 +1,8 @@
 import { McpgwError } from '../errors/error.js';
 import { toFindings } from '../errors/render.js';
-import { CHECKS } from './checks.js';
+import { CHECKS } from './checklist.js';
 import { DoctorContext, type DoctorOptions } from './context.js';
-import { daemonView } from './daemon.js';
+import { daemonView } from './daemon-view.js';
 import type { Check, CheckResult, DoctorFinding, DoctorGroup, DoctorReport } from './types.js';
 
 /** Extra time a check gets past the live budget before the runner gives up on it. */
@@ -22,14 +22,43 @@ export async function runDoctor(options: DoctorOptions, checks: readonly Check[]
       hint: `servers: ${model!.servers.map((s) => s.name).join(', ') || '(none)'}`,
     });
   }
+  let findings: DoctorFinding[];
+  try {
+    findings = [...notChecked(ctx), ...(await Promise.all(schedule(ctx, checks))).flat()];
+  } finally {
+    await ctx.close();
+  }
+  const groups = groupsOf(ctx, findings);
+  const order = checks.map((c) => c.id);
+  const rank = (f: DoctorFinding) => (f.check === 'offline' ? -1 : order.indexOf(f.check));
+  findings = groups.flatMap((g) => findings.filter((f) => f.group === g.name).sort((a, b) => rank(a) - rank(b)));
+  findings = redact(findings, ctx.secrets);
+  const errors = findings.filter((f) => f.severity === 'error').length;
+  return {
+    schemaVersion: 1,
+    version: options.version,
+    config: model?.file ?? ctx.load.files[0] ?? options.configPath,
+    offline: ctx.offline,
+    ok: errors === 0,
+    summary: {
+      errors,
+      warnings: findings.filter((f) => f.severity === 'warning').length,
+      passed: findings.filter((f) => f.severity === 'info' && PASSED.test(f.code)).length,
+      durationMs: Date.now() - started,
+    },
+    daemon: await daemonSummary(ctx),
+    groups,
+    findings,
+  };
+}
 
+/** One job per check and group it applies to: the gateway, or each selected server. */
+function schedule(ctx: DoctorContext, checks: readonly Check[]): Array<Promise<DoctorFinding[]>> {
   const jobs: Array<Promise<DoctorFinding[]>> = [];
-  const order: string[] = [];
   for (const check of checks) {
-    order.push(check.id);
     if (check.live && ctx.offline) continue;
     if (check.scope === 'gateway') {
-      if (!model && !check.withoutModel) continue;
+      if (!ctx.model && !check.withoutModel) continue;
       jobs.push(guard(ctx, check, 'gateway', () => check.run(ctx)));
       continue;
     }
@@ -39,10 +68,15 @@ export async function runDoctor(options: DoctorOptions, checks: readonly Check[]
       jobs.push(guard(ctx, check, spec.name, () => check.run(ctx, spec)));
     }
   }
-  const extra: DoctorFinding[] = [];
+  return jobs;
+}
+
+/** What was left out, said as information: disabled servers, and everything live with --offline. */
+function notChecked(ctx: DoctorContext): DoctorFinding[] {
+  const findings: DoctorFinding[] = [];
   for (const spec of ctx.selected) {
     if (!spec.enabled && !ctx.named(spec.name)) {
-      extra.push({
+      findings.push({
         code: 'MCPGW_I_SERVER_DISABLED',
         severity: 'info',
         message: `disabled (enabled: false): not checked; name it (mcpgw doctor ${spec.name}) to check it anyway`,
@@ -52,7 +86,7 @@ export async function runDoctor(options: DoctorOptions, checks: readonly Check[]
     }
   }
   if (ctx.offline) {
-    extra.push({
+    findings.push({
       code: 'MCPGW_I_OFFLINE',
       severity: 'info',
       message: '--offline: no network, no server started; the daemon, connections, OAuth discovery and tool lists were not checked',
@@ -60,42 +94,15 @@ export async function runDoctor(options: DoctorOptions, checks: readonly Check[]
       check: 'offline',
     });
   }
+  return findings;
+}
 
-  let findings: DoctorFinding[];
-  try {
-    findings = [...extra, ...(await Promise.all(jobs)).flat()];
-  } finally {
-    await ctx.close();
-  }
-
-  const groups = groupsOf(ctx, findings);
-  const rank = (f: DoctorFinding) => (f.check === 'offline' ? -1 : order.indexOf(f.check));
-  findings = groups.flatMap((g) => findings.filter((f) => f.group === g.name).sort((a, b) => rank(a) - rank(b)));
-  findings = redact(findings, ctx.secrets);
-  const errors = findings.filter((f) => f.severity === 'error').length;
-  const warnings = findings.filter((f) => f.severity === 'warning').length;
-  const daemon = ctx.offline
-    ? { running: false }
-    : await daemonView(ctx).then(
-        (v) => ({ running: v.running, url: v.url }),
-        () => ({ running: false }),
-      );
-  return {
-    schemaVersion: 1,
-    version: options.version,
-    config: model?.file ?? ctx.load.files[0] ?? options.configPath,
-    offline: ctx.offline,
-    ok: errors === 0,
-    summary: {
-      errors,
-      warnings,
-      passed: findings.filter((f) => f.severity === 'info' && PASSED.test(f.code)).length,
-      durationMs: Date.now() - started,
-    },
-    daemon,
-    groups,
-    findings,
-  };
+function daemonSummary(ctx: DoctorContext): Promise<DoctorReport['daemon']> {
+  if (ctx.offline) return Promise.resolve({ running: false });
+  return daemonView(ctx).then(
+    (v) => ({ running: v.running, url: v.url }),
+    () => ({ running: false }),
+  );
 }
 
 /** Info codes that report a passed check (the others only inform: disabled, offline, stopped). */

@@ -88,144 +88,150 @@ function pathOf(pointer: string, source: ConfigSource): PathSegment[] {
   return out;
 }
 
-function describe(error: ErrorObject, root: JsonSchema, source: ConfigSource): Finding {
-  const path = pathOf(error.instancePath, source);
-  const at = (p: PathSegment[], key = false) => ({
-    file: source.file,
-    ...locate(source, p, { key }),
-    path: formatPath(p) || '(top level)',
-  });
-  const base = { code: 'MCPGW_E_CONFIG_SCHEMA' as const, severity: 'error' as const };
-  const parent = deref(root, error.parentSchema as JsonSchema | undefined);
-  const propertyName = (error as ErrorObject & { propertyName?: string }).propertyName;
+/** What describing one ajv error needs: the error, where it is, and the schema around it. */
+interface Failure {
+  readonly error: ErrorObject;
+  readonly root: JsonSchema;
+  readonly path: PathSegment[];
+  /** The schema that failed, with $refs resolved. */
+  readonly parent?: JsonSchema;
+  /** The location of a config path (its key with `key`), as finding fields. */
+  at(path: PathSegment[], key?: boolean): Pick<Finding, 'file' | 'line' | 'column' | 'path'>;
+}
 
-  if (propertyName !== undefined) {
-    const where = path.length > 0 ? String(path[path.length - 1]) : 'top level';
-    const what =
-      where === 'servers'
-        ? 'server name'
-        : where === 'profiles'
-          ? 'profile name'
-          : where === 'env'
-            ? 'environment variable name'
-            : where === 'headers'
-              ? 'header name'
-              : 'key';
-    const sentence = patternSentence(error) ?? 'is not allowed here';
-    const suggestion = /#\/\$defs\/name\//.test(error.schemaPath) ? suggestName(propertyName) : undefined;
+type Described = Pick<Finding, 'file' | 'line' | 'column' | 'path' | 'message' | 'hint'>;
+
+function describe(error: ErrorObject, root: JsonSchema, source: ConfigSource): Finding {
+  const failure: Failure = {
+    error,
+    root,
+    path: pathOf(error.instancePath, source),
+    parent: deref(root, error.parentSchema as JsonSchema | undefined),
+    at: (p, key = false) => ({ file: source.file, ...locate(source, p, { key }), path: formatPath(p) || '(top level)' }),
+  };
+  const propertyName = (error as ErrorObject & { propertyName?: string }).propertyName;
+  const described = propertyName !== undefined ? badName(failure, propertyName) : (KEYWORDS[error.keyword] ?? otherKeyword)(failure);
+  return { code: 'MCPGW_E_CONFIG_SCHEMA', severity: 'error', ...described };
+}
+
+/** A key that does not match its pattern: a server, profile, variable or header name. */
+function badName({ error, path, at }: Failure, propertyName: string): Described {
+  const where = path.length > 0 ? String(path[path.length - 1]) : 'top level';
+  const what = NAME_KINDS[where] ?? 'key';
+  const sentence = patternSentence(error) ?? 'is not allowed here';
+  const suggestion = /#\/\$defs\/name\//.test(error.schemaPath) ? suggestName(propertyName) : undefined;
+  return {
+    ...at([...path, propertyName], true),
+    message: `${what} "${propertyName}" ${sentence}`,
+    hint: suggestion ? `rename it, e.g. "${suggestion}"` : `rename "${propertyName}"`,
+  };
+}
+
+const NAME_KINDS: Record<string, string> = {
+  servers: 'server name',
+  profiles: 'profile name',
+  env: 'environment variable name',
+  headers: 'header name',
+};
+
+/** One plain-language description per ajv keyword. */
+const KEYWORDS: Record<string, (failure: Failure) => Described> = {
+  additionalProperties: ({ error, root, path, parent, at }) => {
+    const key = String(error.params.additionalProperty);
+    const allowed = Object.keys(parent?.properties ?? {});
+    const near = nearest(key, allowed);
+    // A key one level too high ("bearerTokens" directly under gateway) is a common slip.
+    const home = allowed.find((k) => Object.hasOwn(deref(root, parent?.properties?.[k])?.properties ?? {}, key));
     return {
-      ...base,
-      ...at([...path, propertyName], true),
-      message: `${what} "${propertyName}" ${sentence}`,
-      hint: suggestion ? `rename it, e.g. "${suggestion}"` : `rename "${propertyName}"`,
+      ...at([...path, key], true),
+      message: `unknown key "${key}"`,
+      hint: near
+        ? `did you mean "${near}"?`
+        : home
+          ? `"${key}" belongs under "${home}" (${formatPath([...path, home, key])})`
+          : allowed.length > 0
+            ? `valid keys here: ${allowed.join(', ')}`
+            : 'remove it',
+    };
+  },
+  required: ({ error, path, at }) => {
+    const key = String(error.params.missingProperty);
+    return {
+      ...at(path),
+      path: formatPath([...path, key]),
+      message: `missing required key "${key}"`,
+      hint: key === 'version' ? 'add "version: 1" as the first line' : `add ${key}: ...`,
+    };
+  },
+  discriminator: ({ root, path, parent, at }) => {
+    const tagSchema = deref(root, parent)?.properties?.type as { enum?: string[] } | undefined;
+    const options = tagSchema?.enum?.join(', ') ?? 'none, apiKey, oauth';
+    return {
+      ...at([...path, 'type']),
+      path: formatPath([...path, 'type']),
+      message: `type must be one of: ${options}`,
+      hint: `write type: ${options.split(', ')[0]}`,
+    };
+  },
+  type: wrongType,
+  enum: ({ error, path, at }) => {
+    const allowed = (error.params.allowedValues as unknown[]).map(String);
+    const near = typeof error.data === 'string' ? nearest(error.data, allowed) : undefined;
+    return {
+      ...at(path),
+      message: `must be one of: ${allowed.join(', ')}`,
+      hint: near ? `did you mean "${near}"?` : `use one of: ${allowed.join(', ')}`,
+    };
+  },
+  const: ({ error, path, at }) => {
+    // version: "1" is the usual case: the right value as the wrong type.
+    const want = error.params.allowedValue as unknown;
+    const sameType = typeof want === typeof error.data;
+    return {
+      ...at(path),
+      message: `must be ${JSON.stringify(want)}${sameType ? '' : `, not ${describeValue(error.data)}`}`,
+      hint: typeof want === 'number' && typeof error.data === 'string' ? `write ${want} without quotes` : `write ${JSON.stringify(want)}`,
+    };
+  },
+  pattern: ({ error, path, at }) => ({ ...at(path), message: patternSentence(error) ?? 'has an invalid format', hint: patternHint(error) }),
+  minLength: ({ path, at }) => ({ ...at(path), message: 'must not be empty', hint: 'give a value or remove the key' }),
+  uniqueItems: ({ error, path, at }) => {
+    // Point at the repeat itself; ajv's i is the later of the two equal items.
+    const i = Number(error.params.i);
+    const item = Array.isArray(error.data) ? error.data[i] : undefined;
+    return {
+      ...at([...path, i]),
+      message: typeof item === 'string' ? `"${item}" is listed twice` : `lists the same item twice (items ${error.params.j} and ${i})`,
+      hint: 'remove the repeated item',
+    };
+  },
+};
+
+function otherKeyword({ error, path, at }: Failure): Described {
+  return { ...at(path), message: error.message ?? 'is invalid', hint: 'see docs/configuration.md' };
+}
+
+function wrongType({ error, path, at }: Failure): Described {
+  // "call: 10": the unit is what is missing, not quotes.
+  if (error.schemaPath.startsWith('#/$defs/duration/') && typeof error.data === 'number') {
+    return {
+      ...at(path),
+      message: `must be a duration with a unit, not the bare number ${error.data}`,
+      hint: `add the unit: ${error.data}s, ${error.data}m or ${error.data}ms`,
     };
   }
-
-  switch (error.keyword) {
-    case 'additionalProperties': {
-      const key = String(error.params.additionalProperty);
-      const allowed = Object.keys(parent?.properties ?? {});
-      const near = nearest(key, allowed);
-      // A key one level too high ("bearerTokens" directly under gateway) is a common slip.
-      const home = allowed.find((k) => Object.hasOwn(deref(root, parent?.properties?.[k])?.properties ?? {}, key));
-      return {
-        ...base,
-        ...at([...path, key], true),
-        message: `unknown key "${key}"`,
-        hint: near
-          ? `did you mean "${near}"?`
-          : home
-            ? `"${key}" belongs under "${home}" (${formatPath([...path, home, key])})`
-            : allowed.length > 0
-              ? `valid keys here: ${allowed.join(', ')}`
-              : 'remove it',
-      };
-    }
-    case 'required': {
-      const key = String(error.params.missingProperty);
-      return {
-        ...base,
-        ...at(path),
-        path: formatPath([...path, key]),
-        message: `missing required key "${key}"`,
-        hint: key === 'version' ? 'add "version: 1" as the first line' : `add ${key}: ...`,
-      };
-    }
-    case 'discriminator': {
-      const tagSchema = deref(root, parent)?.properties?.type as { enum?: string[] } | undefined;
-      const options = tagSchema?.enum?.join(', ') ?? 'none, apiKey, oauth';
-      return {
-        ...base,
-        ...at([...path, 'type']),
-        path: formatPath([...path, 'type']),
-        message: `type must be one of: ${options}`,
-        hint: `write type: ${options.split(', ')[0]}`,
-      };
-    }
-    case 'type': {
-      // "call: 10": the unit is what is missing, not quotes.
-      if (error.schemaPath.startsWith('#/$defs/duration/') && typeof error.data === 'number') {
-        return {
-          ...base,
-          ...at(path),
-          message: `must be a duration with a unit, not the bare number ${error.data}`,
-          hint: `add the unit: ${error.data}s, ${error.data}m or ${error.data}ms`,
-        };
-      }
-      const want = ([] as string[]).concat(error.params.type as string | string[]).join(',');
-      const got = describeValue(error.data);
-      const byName = path.length === 1 && (path[0] === 'servers' || path[0] === 'profiles') && Array.isArray(error.data);
-      return {
-        ...base,
-        ...at(path),
-        message: `must be ${TYPE_WORDS[want] ?? want}, not ${got}`,
-        hint:
-          path.length === 0
-            ? 'the file must be a mapping that starts with "version: 1"'
-            : byName
-              ? `${path[0]} are keyed by name: "name:" and its keys indented below, not "- name: ..."`
-              : hintForType(want),
-      };
-    }
-    case 'enum': {
-      const allowed = (error.params.allowedValues as unknown[]).map(String);
-      const near = typeof error.data === 'string' ? nearest(error.data, allowed) : undefined;
-      return {
-        ...base,
-        ...at(path),
-        message: `must be one of: ${allowed.join(', ')}`,
-        hint: near ? `did you mean "${near}"?` : `use one of: ${allowed.join(', ')}`,
-      };
-    }
-    case 'const': {
-      // version: "1" is the usual case: the right value as the wrong type.
-      const want = error.params.allowedValue as unknown;
-      const sameType = typeof want === typeof error.data;
-      return {
-        ...base,
-        ...at(path),
-        message: `must be ${JSON.stringify(want)}${sameType ? '' : `, not ${describeValue(error.data)}`}`,
-        hint: typeof want === 'number' && typeof error.data === 'string' ? `write ${want} without quotes` : `write ${JSON.stringify(want)}`,
-      };
-    }
-    case 'pattern':
-      return { ...base, ...at(path), message: patternSentence(error) ?? 'has an invalid format', hint: patternHint(error) };
-    case 'minLength':
-      return { ...base, ...at(path), message: 'must not be empty', hint: 'give a value or remove the key' };
-    case 'uniqueItems': {
-      // Point at the repeat itself; ajv's i is the later of the two equal items.
-      const i = Number(error.params.i);
-      const item = Array.isArray(error.data) ? error.data[i] : undefined;
-      return {
-        ...base,
-        ...at([...path, i]),
-        message: typeof item === 'string' ? `"${item}" is listed twice` : `lists the same item twice (items ${error.params.j} and ${i})`,
-        hint: 'remove the repeated item',
-      };
-    }
-    default:
-      return { ...base, ...at(path), message: error.message ?? 'is invalid', hint: 'see docs/configuration.md' };
-  }
+  const want = ([] as string[]).concat(error.params.type as string | string[]).join(',');
+  const byName = path.length === 1 && (path[0] === 'servers' || path[0] === 'profiles') && Array.isArray(error.data);
+  return {
+    ...at(path),
+    message: `must be ${TYPE_WORDS[want] ?? want}, not ${describeValue(error.data)}`,
+    hint:
+      path.length === 0
+        ? 'the file must be a mapping that starts with "version: 1"'
+        : byName
+          ? `${path[0]} are keyed by name: "name:" and its keys indented below, not "- name: ..."`
+          : hintForType(want),
+  };
 }
 
 function patternSentence(error: ErrorObject): string | undefined {

@@ -1,6 +1,8 @@
 import { getRouterParam, type H3, type H3Event } from 'h3';
 import type { CallbackResult } from '../auth/oauth-service.js';
 import { McpgwError } from '../errors/error.js';
+import { httpStatusOf } from '../errors/render.js';
+import type { Logger } from '../log.js';
 import { errorResponse, jsonResponse } from './respond.js';
 
 /** What the OAuth routes need; implemented by auth/oauth-service.ts. */
@@ -15,26 +17,31 @@ export interface OAuthRoutesHost {
  * redirect target, a small page naming the server authorized or what failed (SPEC section 4).
  * POST /oauth/logout/{server} is for `mcpgw auth logout`; app.ts requires the bearer token there.
  */
-export function registerOAuthRoutes(app: H3, host: () => OAuthRoutesHost | undefined): void {
+export function registerOAuthRoutes(app: H3, host: () => OAuthRoutesHost | undefined, log: Logger): void {
   app.get('/oauth/start/:server', async (event: H3Event) => {
     const server = decodeURIComponent(getRouterParam(event, 'server') ?? '');
     const oauth = host();
-    if (!oauth) return page(404, 'Not an OAuth server', `No OAuth server is configured as "${server}".`);
+    if (!oauth) return page(httpStatusOf(unknownServer(server)), 'Not an OAuth server', `No OAuth server is configured as "${server}".`);
     try {
       const url = await oauth.start(server);
       return new Response(null, { status: 302, headers: { location: url.href, 'cache-control': 'no-store' } });
     } catch (err) {
+      // The page's status is the error's registered one (404 for an unknown server, 502 for
+      // the authorization server's failures); an unknown error is opaque, its stack logged.
+      if (!(err instanceof McpgwError)) logUnknown(log, event, err);
       const e = err instanceof McpgwError ? err : undefined;
-      return page(
-        e?.code === 'MCPGW_E_OAUTH_UNKNOWN_SERVER' ? 404 : 502,
-        'Authorization could not start',
-        `${e?.message ?? 'internal error'}${e?.hint ? ` (${e.hint})` : ''}`,
-      );
+      return page(httpStatusOf(err), 'Authorization could not start', `${e?.message ?? 'internal error'}${e?.hint ? ` (${e.hint})` : ''}`);
     }
   });
   app.get('/oauth/callback', async (event: H3Event) => {
     const oauth = host();
-    if (!oauth) return page(400, 'Authorization failed', 'No OAuth server is configured.');
+    if (!oauth)
+      return page(
+        httpStatusOf(new McpgwError('MCPGW_E_OAUTH_STATE', 'no OAuth server')),
+        'Authorization failed',
+        'No OAuth server is configured.',
+      );
+    // The failure statuses (400, 403, 502) still come from auth/oauth-service.ts's CallbackResult.
     const result = await oauth.callback(event.url.searchParams);
     if (result.ok)
       return page(200, `Authorized ${result.server}`, `mcpgw is now authorized for "${result.server}". You can close this window.`);
@@ -43,15 +50,23 @@ export function registerOAuthRoutes(app: H3, host: () => OAuthRoutesHost | undef
   app.post('/oauth/logout/:server', async (event: H3Event) => {
     const server = decodeURIComponent(getRouterParam(event, 'server') ?? '');
     const oauth = host();
-    if (!oauth) return errorResponse(404, 'MCPGW_E_OAUTH_UNKNOWN_SERVER', `no OAuth server "${server}"`);
+    if (!oauth) return errorResponse(unknownServer(server));
     const forgetClient = event.url.searchParams.get('forgetClient') === 'true';
     try {
       return jsonResponse(200, { server, loggedOut: await oauth.logout(server, forgetClient) });
     } catch (err) {
-      const e = err instanceof McpgwError ? err : new McpgwError('MCPGW_E_INTERNAL', 'internal error');
-      return errorResponse(500, e.code, e.message, e.hint);
+      if (!(err instanceof McpgwError)) logUnknown(log, event, err);
+      return errorResponse(err);
     }
   });
+}
+
+function logUnknown(log: Logger, event: H3Event, err: unknown): void {
+  log.error(`request failed: ${(err as Error)?.message ?? String(err)}`, { path: event.url.pathname, stack: (err as Error)?.stack });
+}
+
+function unknownServer(server: string): McpgwError {
+  return new McpgwError('MCPGW_E_OAUTH_UNKNOWN_SERVER', `no OAuth server "${server}"`);
 }
 
 function escape(text: string): string {

@@ -1,20 +1,14 @@
 import type { IncomingMessage } from 'node:http';
 import { SUPPORTED_PROTOCOL_VERSIONS, type JSONRPCMessage, type RequestId } from '@modelcontextprotocol/client';
+import { McpgwError } from '../errors/error.js';
 import { kindOf } from './message.js';
 
 /**
  * The checks of the Streamable HTTP transport (MCP 2025-11-25, "Transports"), with the
- * statuses, codes and messages of the SDK's server transport that they replace, so clients
- * and the conformance suite see the same answers as before.
+ * messages of the SDK's server transport that they replace; each refusal is a registered
+ * code whose HTTP status and JSON-RPC code (errors/codes.ts) are the SDK's, so clients and the
+ * conformance suite see the same answers as before.
  */
-
-/** An answer refusing the request: HTTP status, JSON-RPC error code and message. */
-export interface Refusal {
-  readonly status: number;
-  readonly code: number;
-  readonly message: string;
-  readonly headers?: Record<string, string>;
-}
 
 /** The messages of a POST that passed the checks. */
 export interface PostBody {
@@ -38,23 +32,23 @@ export function header(req: IncomingMessage, name: string): string | undefined {
 }
 
 /** Accept, Content-Type, batch size, and each message's JSON-RPC shape. */
-export function checkPost(req: IncomingMessage, body: unknown): PostBody | Refusal {
+export function checkPost(req: IncomingMessage, body: unknown): PostBody | McpgwError {
   const accept = header(req, 'accept');
   if (!accept?.includes('application/json') || !accept.includes('text/event-stream')) {
-    return { status: 406, code: -32000, message: 'Not Acceptable: Client must accept both application/json and text/event-stream' };
+    return new McpgwError('MCPGW_E_HTTP_NOT_ACCEPTABLE', 'Not Acceptable: Client must accept both application/json and text/event-stream');
   }
   if (!isJsonContentType(header(req, 'content-type'))) {
-    return { status: 415, code: -32000, message: 'Unsupported Media Type: Content-Type must be application/json' };
+    return new McpgwError('MCPGW_E_HTTP_MEDIA_TYPE', 'Unsupported Media Type: Content-Type must be application/json');
   }
   const batch = Array.isArray(body);
   const messages = (batch ? body : [body]) as JSONRPCMessage[];
   if (messages.length > MAX_BATCH)
-    return { status: 400, code: -32600, message: `Invalid Request: Batch must not exceed ${MAX_BATCH} messages` };
+    return new McpgwError('MCPGW_E_HTTP_BATCH', `Invalid Request: Batch must not exceed ${MAX_BATCH} messages`);
   const requestIds: RequestId[] = [];
   let initialize: JSONRPCMessage | undefined;
   for (const message of messages) {
     const kind = kindOf(message);
-    if (kind === undefined) return { status: 400, code: -32700, message: 'Parse error: Invalid JSON-RPC message' };
+    if (kind === undefined) return new McpgwError('MCPGW_E_HTTP_PARSE', 'Parse error: Invalid JSON-RPC message');
     if (kind !== 'request') continue;
     requestIds.push((message as { id: RequestId }).id);
     if ((message as { method: string }).method === 'initialize') initialize = message;
@@ -63,14 +57,13 @@ export function checkPost(req: IncomingMessage, body: unknown): PostBody | Refus
 }
 
 /** A present MCP-Protocol-Version must be one the SDK (hence our Server) supports; absent means the default. */
-export function checkProtocolVersion(req: IncomingMessage): Refusal | undefined {
+export function checkProtocolVersion(req: IncomingMessage): McpgwError | undefined {
   const version = header(req, 'mcp-protocol-version');
   if (version === undefined || SUPPORTED_PROTOCOL_VERSIONS.includes(version)) return undefined;
-  return {
-    status: 400,
-    code: -32000,
-    message: `Bad Request: Unsupported protocol version: ${version} (supported versions: ${SUPPORTED_PROTOCOL_VERSIONS.join(', ')})`,
-  };
+  return new McpgwError(
+    'MCPGW_E_HTTP_PROTOCOL_VERSION',
+    `Bad Request: Unsupported protocol version: ${version} (supported versions: ${SUPPORTED_PROTOCOL_VERSIONS.join(', ')})`,
+  );
 }
 
 export function protocolVersionOf(req: IncomingMessage): string {

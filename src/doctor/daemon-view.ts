@@ -1,9 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { daemonUrl, findDaemon } from '../cli/daemon-client.js';
+import { daemonUrl, findDaemon } from '../client/daemon-client.js';
 import { parseListen } from '../config/checks.js';
 import type { ConfigModel } from '../config/types.js';
-import type { StatusJson } from '../gateway/status.js';
+import type { ServerStatusJson, StatusJson } from '../api/status-json.js';
 import type { DoctorContext } from './context.js';
 import type { CheckResult } from './types.js';
 
@@ -78,18 +78,25 @@ export async function checkDaemon(ctx: DoctorContext): Promise<CheckResult[]> {
     ];
   }
   const s = view.status;
-  const results: CheckResult[] = [
+  return [
     {
       code: 'MCPGW_I_DAEMON_RUNNING',
       severity: 'info',
       message: `the daemon runs at ${view.url} (mcpgw ${s.version}, since ${s.startedAt.replace(/\.\d{3}Z$/, 'Z')}, config generation ${s.config.generation})`,
     },
+    ...configState(ctx, view.url, s),
+    ...liveState(ctx, s),
   ];
+}
+
+/** What the daemon says of its config: another file, a rejected change, a restart needed. */
+function configState(ctx: DoctorContext, url: string, s: StatusJson): CheckResult[] {
+  const results: CheckResult[] = [];
   if (ctx.model && s.config.path !== ctx.model.file) {
     results.push({
       code: 'MCPGW_W_DAEMON_OTHER_CONFIG',
       severity: 'warning',
-      message: `the daemon at ${view.url} runs another config file: ${s.config.path}`,
+      message: `the daemon at ${url} runs another config file: ${s.config.path}`,
       hint: `run doctor with -c ${s.config.path}, or stop that daemon`,
     });
   }
@@ -113,6 +120,12 @@ export async function checkDaemon(ctx: DoctorContext): Promise<CheckResult[]> {
       hint: 'restart the daemon (stop mcpgw run and start it again, or systemctl restart mcpgw)',
     });
   }
+  return results;
+}
+
+/** The daemon's view of each selected server, and the name warnings of its profiles. */
+function liveState(ctx: DoctorContext, s: StatusJson): CheckResult[] {
+  const results: CheckResult[] = [];
   const selected = ctx.options.servers ?? [];
   for (const [name, server] of Object.entries(s.servers)) {
     if (server.state === 'disabled' || (selected.length > 0 && !selected.includes(name))) continue;
@@ -136,7 +149,7 @@ export async function checkDaemon(ctx: DoctorContext): Promise<CheckResult[]> {
   return results;
 }
 
-function serverState(name: string, server: StatusJson['servers'][string]): CheckResult {
+function serverState(name: string, server: ServerStatusJson): CheckResult {
   const n = server.tools;
   switch (server.state) {
     case 'ready':

@@ -1,4 +1,4 @@
-import { resolve } from 'node:path';
+import { relative, resolve } from 'node:path';
 
 /** What every command gets: the config path as the user asked for it, and where to write. */
 export interface CommandContext {
@@ -17,4 +17,10 @@ export function configPathFrom(option: string | undefined, env: Readonly<Record<
 /** Writes lines to a stream. */
 export function out(stream: NodeJS.WritableStream, text: string): void {
   stream.write(text.endsWith('\n') ? text : `${text}\n`);
+}
+
+/** Paths as the user would type them: relative to the working folder when inside it. */
+export function displayPath(path: string): string {
+  const rel = relative(process.cwd(), path);
+  return rel && !rel.startsWith('..') ? rel : path;
 }

@@ -1,4 +1,4 @@
-import { checkDaemon } from './daemon.js';
+import { checkDaemon } from './daemon-view.js';
 import { checkCallback, checkConfig, checkExposure, checkGit, checkKey, checkStore } from './gateway-checks.js';
 import { checkCollisions } from './names.js';
 import { checkDiscovery, checkToken } from './oauth.js';
