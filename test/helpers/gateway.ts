@@ -14,6 +14,7 @@ import { stringify } from 'yaml';
 import { Daemon } from '../../src/daemon.js';
 import type { McpEndpointOptions } from '../../src/http/mcp.js';
 import { configureLog } from '../../src/log.js';
+import { waitFor } from './wait.js';
 
 export const ROOT = new URL('../..', import.meta.url).pathname;
 export const FIXTURES = join(ROOT, 'test/fixtures/servers');
@@ -99,22 +100,6 @@ export async function connect(
   await client.connect(transport);
   t.after(() => client.close().catch(() => undefined));
   return client;
-}
-
-/** Polls `check` until it returns a truthy value, or fails after `timeoutMs`. */
-export async function waitFor<T>(check: () => T | Promise<T>, what: string, timeoutMs = 10_000): Promise<NonNullable<T>> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const value = await check();
-      if (value) return value as NonNullable<T>;
-    } catch (err) {
-      last = err;
-    }
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${last ? `: ${(last as Error).message}` : ''}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
 }
 
 /** Waits until /readyz says every server has left `starting`, and returns /status. */

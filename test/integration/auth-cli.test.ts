@@ -8,7 +8,8 @@ import { join } from 'node:path';
 import { test, type TestContext } from 'node:test';
 import { promisify } from 'node:util';
 import { stringify } from 'yaml';
-import { freePort, ROOT, startGateway, tempDir, waitFor, waitReady } from '../helpers/gateway.js';
+import { freePort, ROOT, startGateway, tempDir, waitReady } from '../helpers/gateway.js';
+import { waitFor } from '../helpers/wait.js';
 import { followAuthorization, startAuthorizationServer, startProtectedServer } from '../helpers/oauth.js';
 
 const BIN = join(ROOT, 'bin/mcpgw.js');

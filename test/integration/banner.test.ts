@@ -8,7 +8,8 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { stringify } from 'yaml';
-import { fixtureServer, freePort, ROOT, tempDir, waitFor } from '../helpers/gateway.js';
+import { fixtureServer, freePort, ROOT, tempDir } from '../helpers/gateway.js';
+import { waitFor } from '../helpers/wait.js';
 
 test('mcpgw run prints where to connect and what needs authorization', async (t) => {
   const locked = createServer((_req, res) => res.writeHead(401, { 'www-authenticate': 'Bearer' }).end());

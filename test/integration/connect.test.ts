@@ -17,7 +17,8 @@ import {
 import { stringify } from 'yaml';
 import { Daemon } from '../../src/daemon.js';
 import { configureLog } from '../../src/log.js';
-import { fixtureServer, freePort, ROOT, startGateway, tempDir, waitFor, waitReady } from '../helpers/gateway.js';
+import { fixtureServer, freePort, ROOT, startGateway, tempDir, waitReady } from '../helpers/gateway.js';
+import { waitFor } from '../helpers/wait.js';
 
 const BIN = join(ROOT, 'bin/mcpgw.js');
 

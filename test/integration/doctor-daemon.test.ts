@@ -9,7 +9,8 @@ import { Daemon } from '../../src/daemon.js';
 import { runDoctor } from '../../src/doctor/run.js';
 import { configureLog } from '../../src/log.js';
 import { assertNoSecret, doctorEnv, fixture, wrapReport, type Doctored } from '../helpers/doctor.js';
-import { freePort, tempDir, waitFor } from '../helpers/gateway.js';
+import { freePort, tempDir } from '../helpers/gateway.js';
+import { waitFor } from '../helpers/wait.js';
 
 configureLog({ level: 'error', sink: { write: () => undefined } });
 

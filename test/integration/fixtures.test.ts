@@ -23,20 +23,10 @@ import {
   type CallToolResult,
   type ClientCapabilities,
 } from '@modelcontextprotocol/sdk/types.js';
+import { waitFor, within } from '../helpers/wait.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const fixture = (file: string) => join(root, 'test/fixtures/servers', file);
-
-/** Polls `check` until it returns a truthy value; fails after `timeoutMs`. */
-async function waitFor<T>(check: () => T | Promise<T>, what: string, timeoutMs = 15_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
 
 /** Whether `pid` runs; a zombie counts as gone (PID 1 here may never reap orphans). */
 function alive(pid: number): boolean {
@@ -70,7 +60,7 @@ class Output {
     stream?.setEncoding('utf8');
     stream?.on('data', (d: string) => (this.text += d));
   }
-  waitFor(pattern: RegExp, timeoutMs?: number) {
+  waitFor(pattern: RegExp, timeoutMs = 15_000) {
     return waitFor(() => pattern.exec(this.text), `output matching ${pattern}`, timeoutMs);
   }
 }
@@ -148,7 +138,10 @@ class Lab {
 async function stopChild(child: ChildProcess, exited: Promise<unknown>) {
   if (child.exitCode !== null || child.signalCode !== null) return;
   child.kill('SIGTERM');
-  const stopped = await Promise.race([exited.then(() => true), new Promise((r) => setTimeout(r, 5_000, false))]);
+  const stopped = await within(exited, 'the child to stop after SIGTERM', 5_000).then(
+    () => true,
+    () => false,
+  );
   if (!stopped) {
     child.kill('SIGKILL');
     await exited;

@@ -3,7 +3,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { McpError } from '@modelcontextprotocol/sdk/types.js';
-import { connect, fixtureServer, rawRequest, startGateway, startHttpFixture, waitFor, waitReady } from '../helpers/gateway.js';
+import { connect, fixtureServer, rawRequest, startGateway, startHttpFixture, waitReady } from '../helpers/gateway.js';
+import { waitFor } from '../helpers/wait.js';
 
 test('two stdio servers and one HTTP server aggregated in two profiles', async (t) => {
   const web = await startHttpFixture(t, ['--name', 'web', '--tools', 'echo,add']);

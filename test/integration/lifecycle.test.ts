@@ -19,9 +19,9 @@ import {
   startGateway,
   startHttpFixture,
   tempDir,
-  waitFor,
   waitReady,
 } from '../helpers/gateway.js';
+import { waitFor } from '../helpers/wait.js';
 
 function alive(pid: number): boolean {
   try {

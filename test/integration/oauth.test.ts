@@ -7,7 +7,8 @@ import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { test, type TestContext } from 'node:test';
 import { McpError, ToolListChangedNotificationSchema } from '@modelcontextprotocol/sdk/types.js';
-import { connect, freePort, startGateway, tempDir, waitFor, waitReady, type TestGateway } from '../helpers/gateway.js';
+import { connect, freePort, startGateway, tempDir, waitReady, type TestGateway } from '../helpers/gateway.js';
+import { waitFor } from '../helpers/wait.js';
 import {
   followAuthorization,
   startAuthorizationServer,

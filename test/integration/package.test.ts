@@ -7,7 +7,8 @@ import { cpSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { promisify } from 'node:util';
-import { freePort, ROOT, tempDir, waitFor } from '../helpers/gateway.js';
+import { freePort, ROOT, tempDir } from '../helpers/gateway.js';
+import { waitFor } from '../helpers/wait.js';
 
 const run = promisify(execFile);
 

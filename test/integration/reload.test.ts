@@ -6,7 +6,8 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { ToolListChangedNotificationSchema } from '@modelcontextprotocol/sdk/types.js';
 import { stringify } from 'yaml';
-import { connect, fixtureServer, liveProcesses, startGateway, waitFor, waitReady } from '../helpers/gateway.js';
+import { connect, fixtureServer, liveProcesses, startGateway, waitReady } from '../helpers/gateway.js';
+import { waitFor } from '../helpers/wait.js';
 
 const alpha = fixtureServer('basic.ts', ['--name', 'alpha', '--tools', 'echo']);
 const beta = fixtureServer('basic.ts', ['--name', 'beta', '--tools', 'echo,add']);

@@ -4,7 +4,8 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { CreateMessageRequestSchema, McpError } from '@modelcontextprotocol/sdk/types.js';
-import { connect, fixtureServer, processesInGroup, startGateway, startHttpFixture, waitFor, waitReady } from '../helpers/gateway.js';
+import { connect, fixtureServer, processesInGroup, startGateway, startHttpFixture, waitReady } from '../helpers/gateway.js';
+import { waitFor } from '../helpers/wait.js';
 
 test('legacy HTTP+SSE upstream', async (t) => {
   const legacy = await startHttpFixture(t, ['--name', 'old', '--tools', 'echo', '--sse']);
