@@ -324,6 +324,7 @@ test('invalid_grant on refresh moves the server to needs_auth (never ready with 
   await s.as.revoke();
   await gw.close();
   const stored = Date.now();
+  // Time itself is the condition: the token expires at a wall-clock instant, no event says so.
   await waitFor(() => Date.now() > stored + 2000, 'the stored access token to expire');
   const again = await gateway(t, s);
   const st2 = await waitReady(again.url, ['secure'], 'needs_auth');
@@ -410,7 +411,8 @@ test('an authorization server outage while refreshing at start is retried, not a
   const authorizedAt = Date.now();
   await first.close();
   await s.as.outage(true);
-  // The stored access token must be due when the gateway starts again.
+  // The stored access token must be due when the gateway starts again. Time itself is the
+  // condition: the token expires at a wall-clock instant, no event says so.
   await waitFor(() => Date.now() > authorizedAt + ttl * 1000, 'the access token to expire');
   const gw = await gateway(t, s);
   const st = await waitFor(async () => {
