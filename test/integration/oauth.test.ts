@@ -7,7 +7,7 @@ import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { test, type TestContext } from 'node:test';
 import { McpError, ToolListChangedNotificationSchema } from '@modelcontextprotocol/sdk/types.js';
-import { connect, freePort, startGateway, tempDir, waitReady, type TestGateway } from '../helpers/gateway.js';
+import { connect, startGateway, tempDir, waitReady, type TestGateway } from '../helpers/gateway.js';
 import { waitFor } from '../helpers/wait.js';
 import {
   followAuthorization,
@@ -16,6 +16,7 @@ import {
   type AuthorizationServer,
   type ProtectedServer,
 } from '../helpers/oauth.js';
+import { startRelay, type Relay } from '../helpers/ports.js';
 
 const KEY = 'an-oauth-encryption-key-for-the-tests-0123456789';
 
@@ -24,33 +25,43 @@ interface Setup {
   readonly secure: ProtectedServer;
   /** With `plain: true`: an unprotected server (auth none), in the config as `plain`. */
   readonly plain?: ProtectedServer;
-  readonly port: number;
+  /**
+   * The gateway's configured listen port: a relay the test holds, forwarding to whichever
+   * gateway runs now (each binds port 0). The redirect URI is built from it before a gateway
+   * listens, and stays valid across the restarts some tests make.
+   */
+  readonly relay: Relay;
   readonly dataDir: string;
-  /** http://localhost:<port>, the default publicUrl for a loopback listen. */
+  /** http://localhost:<relay port>, the default publicUrl for a loopback listen. */
   readonly publicUrl: string;
   config(): Record<string, unknown>;
 }
 
 async function setup(t: TestContext, options: { accessTtl?: number; plain?: boolean } = {}): Promise<Setup> {
-  // All start at once (the protected server fetches the issuer's keys only on its first token).
-  const asPort = await freePort();
-  const [as, secure, plain] = await Promise.all([
-    startAuthorizationServer(t, { accessTtl: options.accessTtl, port: asPort }),
-    startProtectedServer(t, `http://127.0.0.1:${asPort}`, ['--name', 'secure', '--tools', 'echo,add']),
+  // All start at once: the protected server learns the issuer when the authorization server
+  // listens (it fetches the issuer's keys only on its first token).
+  const starting = startAuthorizationServer(t, { accessTtl: options.accessTtl });
+  const [as, secure, plain, relay] = await Promise.all([
+    starting,
+    startProtectedServer(
+      t,
+      starting.then((a) => a.issuer),
+      ['--name', 'secure', '--tools', 'echo,add'],
+    ),
     options.plain ? startProtectedServer(t, undefined, ['--name', 'plain', '--tools', 'echo']) : undefined,
+    startRelay(t),
   ]);
-  const port = await freePort();
   const dataDir = join(tempDir(t), 'data');
   return {
     as,
     secure,
     plain,
-    port,
+    relay,
     dataDir,
-    publicUrl: `http://localhost:${port}`,
+    publicUrl: `http://localhost:${relay.port}`,
     config: () => ({
       version: 1,
-      gateway: { listen: `127.0.0.1:${port}`, dataDir },
+      gateway: { listen: `127.0.0.1:${relay.port}`, dataDir },
       servers: { secure: { url: secure.url, auth: { type: 'oauth' } }, ...(plain ? { plain: { url: plain.url } } : {}) },
     }),
   };
@@ -62,7 +73,7 @@ function gateway(
   options: { env?: Record<string, string | undefined>; allowErrors?: RegExp[] } = {},
 ): Promise<TestGateway> {
   return startGateway(t, s.config(), {
-    keepPort: true,
+    relay: s.relay,
     env: { OAUTH_ENCRYPTION_KEY: KEY, ...options.env },
     allowErrors: options.allowErrors,
   });
