@@ -135,7 +135,7 @@ describe('mcpgw doctor (CLI)', { concurrency: 3 }, () => {
     assert.equal(existsSync(marker), true, 'and the stdio server is started when online');
   });
 
-  test('doctor --help', async () => {
+  test('doctor --help exits 0 and lists --offline and --json', async () => {
     const r = await cli(['doctor', '--help']);
     assert.equal(r.code, 0);
     assert.match(r.stdout, /--offline/);

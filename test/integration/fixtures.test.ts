@@ -259,7 +259,7 @@ describe('basic.ts over stdio', () => {
     assert.equal(textOf(await c.client.callTool({ name: 'late', arguments: {} })), 'dynamic tool late of alpha');
   });
 
-  test('prompts and completion', async () => {
+  test('prompts simple and greet, greet rendered with its argument, its argument completed', async () => {
     const { prompts } = await c.client.listPrompts();
     assert.deepEqual(
       prompts.map((p) => p.name),
@@ -393,7 +393,7 @@ describe('conformance-everything.ts', () => {
   const lab = new Lab();
   after(() => lab.close());
 
-  test('over stdio', async () => {
+  test('over stdio: lists the conformance tools, json_schema_2020_12_tool among them, and answers test_simple_text', async () => {
     const { client } = await lab.stdio('conformance-everything.ts', ['--stdio']);
     const { tools } = await client.listTools();
     assert.ok(tools.some((t) => t.name === 'json_schema_2020_12_tool'));
@@ -401,7 +401,7 @@ describe('conformance-everything.ts', () => {
     assert.equal(textOf(r), 'This is a simple text response for testing.');
   });
 
-  test('over HTTP, refusing a foreign Host', async () => {
+  test('over HTTP: reads a templated resource and refuses a foreign Origin with 403', async () => {
     const server = await lab.http('conformance-everything.ts');
     const client = new Client({ name: 'fixtures-test', version: '1.0.0' });
     lab.defer(() => client.close());

@@ -156,7 +156,7 @@ test('HTTP surface: unknown profile, malformed JSON, oversized body, sessions', 
   assert.equal(after.status, 404);
 });
 
-test('Host and Origin checks, and inbound bearer tokens', async (t) => {
+test('over real HTTP: a bad Host or Origin gets 403 before auth, no or a wrong token 401 (Basic only on /status), allowedOrigins get CORS preflights', async (t) => {
   const gw = await startGateway(
     t,
     {

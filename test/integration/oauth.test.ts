@@ -99,7 +99,7 @@ async function callError(promise: Promise<unknown>): Promise<McpError> {
   return err;
 }
 
-test('authorize headlessly: needs_auth, the documented error, /oauth/start -> callback, ready without a restart, list_changed', async (t) => {
+test('authorize headlessly: needs_auth, the documented error, /oauth/start -> callback (registration without the scope), ready without a restart, list_changed', async (t) => {
   const s = await setup(t);
   const gw = await gateway(t, s);
   const before = await waitReady(gw.url, ['secure'], 'needs_auth');
@@ -137,7 +137,7 @@ test('authorize headlessly: needs_auth, the documented error, /oauth/start -> ca
   assert.equal(asStats.authorizations[0]!.resource, s.secure.url, 'RFC 8707 resource = the MCP server');
 });
 
-test('calls keep working across several access-token expiries, refreshed in the background', async (t) => {
+test('calls keep working across several access-token expiries, refreshed in the background about once per half lifetime', async (t) => {
   const ttl = 3;
   const s = await setup(t, { accessTtl: ttl });
   const gw = await gateway(t, s);
@@ -384,7 +384,7 @@ test('a token is only sent to its own server', async (t) => {
   assert.equal((await status(gw)).servers.secure.auth.status, 'needs_authorization');
 });
 
-test('regression: concurrent calls refused with insufficient_scope count as one step-up', async (t) => {
+test('three concurrent calls refused with insufficient_scope make one step-up, not three (which would use up the limit)', async (t) => {
   const s = await setup(t);
   const gw = await gateway(t, s);
   await waitReady(gw.url, ['secure'], 'needs_auth');

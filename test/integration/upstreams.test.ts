@@ -7,7 +7,7 @@ import { CreateMessageRequestSchema, McpError } from '@modelcontextprotocol/sdk/
 import { connect, fixtureServer, processesInGroup, startGateway, startHttpFixture, waitReady } from '../helpers/gateway.js';
 import { waitFor } from '../helpers/wait.js';
 
-test('legacy HTTP+SSE upstream', async (t) => {
+test('a legacy HTTP+SSE upstream (transport: sse) is listed and called like any other', async (t) => {
   const legacy = await startHttpFixture(t, ['--name', 'old', '--tools', 'echo', '--sse']);
   const gw = await startGateway(t, { version: 1, servers: { old: { url: `http://127.0.0.1:${legacy.port}/sse`, transport: 'sse' } } });
   await waitReady(gw.url, ['old']);
