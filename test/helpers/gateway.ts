@@ -2,8 +2,7 @@
 // SDK clients connected to it, fixture server commands, and process-tree checks. Everything
 // started is stopped in t.after, even when the test fails.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createServer, request as httpRequest } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { request as httpRequest } from 'node:http';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -14,6 +13,8 @@ import { stringify } from 'yaml';
 import { Daemon } from '../../src/daemon.js';
 import type { McpEndpointOptions } from '../../src/http/mcp.js';
 import { configureLog } from '../../src/log.js';
+import type { Relay } from './ports.js';
+import { waitFor } from './wait.js';
 
 export const ROOT = new URL('../..', import.meta.url).pathname;
 export const FIXTURES = join(ROOT, 'test/fixtures/servers');
@@ -42,13 +43,18 @@ export interface TestGateway {
 }
 
 /**
- * Starts a daemon on a free port (or on its configured one, with `keepPort`). Fails the test
- * when the daemon logs at error level, unless the line matches one of `allowErrors`.
+ * Starts a daemon on a port of its own (port 0, whatever the config's listen says). Fails the
+ * test when the daemon logs at error level, unless the line matches one of `allowErrors`.
+ *
+ * With `relay`: the config's listen address is the relay's port (which the test holds), so
+ * what is built from it before the daemon listens (the default publicUrl, hence the OAuth
+ * redirect URI; the address a CLI command reads) is right; the relay forwards to the daemon
+ * until it closes.
  */
 export async function startGateway(
   t: TestContext,
   config: Record<string, unknown> | string,
-  options: { allowErrors?: RegExp[]; env?: Record<string, string | undefined>; keepPort?: boolean; mcp?: McpEndpointOptions } = {},
+  options: { allowErrors?: RegExp[]; env?: Record<string, string | undefined>; relay?: Relay; mcp?: McpEndpointOptions } = {},
 ): Promise<TestGateway> {
   const dir = tempDir(t);
   const configPath = join(dir, 'gateway.yaml');
@@ -64,19 +70,21 @@ export async function startGateway(
       if (!(options.allowErrors ?? []).some((re) => re.test(line))) unexpected.push(line);
     },
   });
-  // keepPort: listen on gateway.listen as configured (get it from freePort()); the default
-  // publicUrl, hence the OAuth redirect URI, is built from that port, not from the one bound.
   const daemon = await Daemon.start({
     configPath,
     version: 'test',
     env: { ...process.env, ...options.env },
-    port: options.keepPort ? undefined : 0,
+    port: 0,
     mcp: options.mcp,
   });
+  const relay = options.relay;
+  relay?.forward(daemon.port);
   let closed = false;
   const close = async () => {
     if (closed) return;
     closed = true;
+    // Once closed, its port is anyone's: the relay must not send a connection there.
+    if (relay?.target === daemon.port) relay.forward(undefined);
     await daemon.close();
   };
   t.after(async () => {
@@ -99,22 +107,6 @@ export async function connect(
   await client.connect(transport);
   t.after(() => client.close().catch(() => undefined));
   return client;
-}
-
-/** Polls `check` until it returns a truthy value, or fails after `timeoutMs`. */
-export async function waitFor<T>(check: () => T | Promise<T>, what: string, timeoutMs = 10_000): Promise<NonNullable<T>> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const value = await check();
-      if (value) return value as NonNullable<T>;
-    } catch (err) {
-      last = err;
-    }
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${last ? `: ${(last as Error).message}` : ''}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
 }
 
 /** Waits until /readyz says every server has left `starting`, and returns /status. */
@@ -152,28 +144,43 @@ export function processesInGroup(pgid: number): number[] {
     .map((p) => p.pid);
 }
 
-/** A child process (e.g. the HTTP fixture) stopped after the test; resolves once it printed LISTENING <port>. */
+/**
+ * A child process (e.g. the HTTP fixture) stopped after the test; resolves once it printed
+ * LISTENING <port> (it listens on port 0 unless told otherwise). `stdin`, once it resolves, is
+ * written to the child's stdin as one line: for a fixture that learns a URL after it started.
+ */
 export async function startHttpFixture(
   t: TestContext,
   args: string[] = [],
   file = 'http.ts',
+  options: { stdin?: Promise<string> } = {},
 ): Promise<{ port: number; url: string; child: ChildProcess }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', join(FIXTURES, file), ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, ['--import', 'tsx', join(FIXTURES, file), ...args], {
+    stdio: [options.stdin ? 'pipe' : 'ignore', 'pipe', 'pipe'],
+  });
   t.after(() => {
     if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
   });
   let stderr = '';
   child.stderr!.on('data', (d) => (stderr += d));
-  const port = await new Promise<number>((resolve, reject) => {
+  const port = new Promise<number>((resolve, reject) => {
     let out = '';
     child.stdout!.on('data', (d) => {
       out += d;
       const m = /LISTENING (\d+)/.exec(out);
       if (m) resolve(Number(m[1]));
     });
-    child.once('exit', (code) => reject(new Error(`fixture exited with ${code}: ${stderr}`)));
+    child.once('exit', (code) => reject(new Error(`${file} exited with ${code} before listening: ${stderr}`)));
   });
-  return { port, url: `http://127.0.0.1:${port}/mcp`, child };
+  if (options.stdin) {
+    child.stdin!.on('error', () => undefined);
+    options.stdin.then(
+      (line) => child.stdin!.end(`${line}\n`),
+      () => child.kill('SIGKILL'),
+    );
+  }
+  const listening = await port;
+  return { port: listening, url: `http://127.0.0.1:${listening}/mcp`, child };
 }
 
 /** A raw HTTP request (fetch cannot set Host), answering status, headers and body text. */
@@ -190,17 +197,5 @@ export function rawRequest(
     });
     req.on('error', reject);
     req.end(options.body);
-  });
-}
-
-/** A port that was free a moment ago (for a child process that must be told its port). */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as AddressInfo;
-      server.close(() => resolve(port));
-    });
   });
 }

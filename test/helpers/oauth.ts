@@ -44,20 +44,9 @@ export interface ProtectedStats {
   rejected: { missing: number; invalid: number; expired: number; insufficientScope: number; revoked: number };
 }
 
-/**
- * The oidc-provider authorization server; access tokens live `accessTtl` seconds. Given a
- * `port` (from freePort()), its issuer is known before it listens, so a protected server can
- * start alongside it.
- */
-export async function startAuthorizationServer(
-  t: TestContext,
-  options: { accessTtl?: number; port?: number } = {},
-): Promise<AuthorizationServer> {
-  const { port } = await startHttpFixture(
-    t,
-    ['--access-ttl', String(options.accessTtl ?? 3), '--port', String(options.port ?? 0)],
-    AS_FILE,
-  );
+/** The oidc-provider authorization server (on a port of its own); access tokens live `accessTtl` seconds. */
+export async function startAuthorizationServer(t: TestContext, options: { accessTtl?: number } = {}): Promise<AuthorizationServer> {
+  const { port } = await startHttpFixture(t, ['--access-ttl', String(options.accessTtl ?? 3)], AS_FILE);
   const issuer = `http://127.0.0.1:${port}`;
   const post = async (path: string) => {
     const response = await fetch(`${issuer}${path}`, { method: 'POST' });
@@ -73,9 +62,19 @@ export async function startAuthorizationServer(
   };
 }
 
-/** The protected MCP server trusting `issuer` (or, with `open`, an unprotected one that records Authorization headers). */
-export async function startProtectedServer(t: TestContext, issuer: string | undefined, args: string[] = []): Promise<ProtectedServer> {
-  const { port } = await startHttpFixture(t, [...(issuer ? ['--issuer', issuer] : ['--open']), ...args], PROTECTED_FILE);
+/**
+ * The protected MCP server trusting `issuer` (or, without one, an unprotected server that
+ * records Authorization headers). Given a promise (the issuer of an authorization server
+ * still starting), it starts at once and learns the issuer on stdin when the promise resolves.
+ */
+export async function startProtectedServer(
+  t: TestContext,
+  issuer: string | Promise<string> | undefined,
+  args: string[] = [],
+): Promise<ProtectedServer> {
+  const later = typeof issuer === 'string' ? undefined : issuer;
+  const issuerArgs = issuer === undefined ? ['--open'] : ['--issuer', typeof issuer === 'string' ? issuer : '-'];
+  const { port } = await startHttpFixture(t, [...issuerArgs, ...args], PROTECTED_FILE, { stdin: later });
   const base = `http://127.0.0.1:${port}`;
   return {
     url: `${base}/mcp`,

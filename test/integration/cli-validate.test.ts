@@ -127,7 +127,7 @@ describe('mcpgw validate', { concurrency: 4 }, () => {
     assert.deepEqual(await mcpgw(['--version']), { code: 0, stdout: `${VERSION}\n`, stderr: '' });
   });
 
-  test('--json: a valid file', async () => {
+  test('--json on a valid file: valid, no findings, its servers and profiles, exit 0', async () => {
     const r = await mcpgw(['validate', '--json', '-c', 'examples/gateway.yaml']);
     assert.equal(r.code, 0);
     assert.deepEqual(JSON.parse(r.stdout), {

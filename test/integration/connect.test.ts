@@ -17,7 +17,9 @@ import {
 import { stringify } from 'yaml';
 import { Daemon } from '../../src/daemon.js';
 import { configureLog } from '../../src/log.js';
-import { fixtureServer, freePort, ROOT, startGateway, tempDir, waitFor, waitReady } from '../helpers/gateway.js';
+import { fixtureServer, ROOT, startGateway, tempDir, waitReady } from '../helpers/gateway.js';
+import { startRelay } from '../helpers/ports.js';
+import { waitFor } from '../helpers/wait.js';
 
 const BIN = join(ROOT, 'bin/mcpgw.js');
 
@@ -79,26 +81,29 @@ test('lists and calls tools, with progress and sampling, through mcpgw connect',
 
 test('survives a daemon restart: calls fail fast while it is down, then work again', async (t) => {
   const dir = tempDir(t);
-  const port = await freePort();
+  // The daemon's address stays the same across the restart: a relay the test holds (the
+  // config's listen port, which connect reads), forwarding to wherever the daemon listens.
+  const relay = await startRelay(t);
   const configPath = join(dir, 'gateway.yaml');
   writeFileSync(
     configPath,
     stringify({
       version: 1,
-      gateway: { listen: `127.0.0.1:${port}` },
+      gateway: { listen: `127.0.0.1:${relay.port}` },
       servers: { alpha: fixtureServer('basic.ts', ['--name', 'alpha', '--tools', 'echo']) },
     }),
   );
   configureLog({ level: 'warn', sink: { write: () => undefined } });
-  let daemon = await Daemon.start({ configPath, version: 'test', watch: false });
+  let daemon = await Daemon.start({ configPath, version: 'test', watch: false, port: 0 });
   t.after(() => daemon.close());
-  const url = `http://127.0.0.1:${port}`;
-  await waitReady(url, ['alpha']);
+  relay.forward(daemon.port);
+  await waitReady(relay.url, ['alpha']);
   const { client, stderr } = await launch(t, ['-c', configPath]);
   let changed = 0;
   client.setNotificationHandler(ToolListChangedNotificationSchema, () => void changed++);
   assert.deepEqual((await client.callTool({ name: 'alpha__echo', arguments: { text: 'before' } })).structuredContent, { text: 'before' });
 
+  relay.forward(undefined);
   await daemon.close();
   const started = Date.now();
   await assert.rejects(client.callTool({ name: 'alpha__echo', arguments: { text: 'down' } }), (err: McpError) => {
@@ -108,8 +113,9 @@ test('survives a daemon restart: calls fail fast while it is down, then work aga
   });
   assert.ok(Date.now() - started < 10_000, 'the call failed fast');
 
-  daemon = await Daemon.start({ configPath, version: 'test', watch: false });
-  await waitReady(url, ['alpha']);
+  daemon = await Daemon.start({ configPath, version: 'test', watch: false, port: 0 });
+  relay.forward(daemon.port);
+  await waitReady(relay.url, ['alpha']);
   const after = await waitFor(
     async () => {
       try {
@@ -128,15 +134,16 @@ test('survives a daemon restart: calls fail fast while it is down, then work aga
 });
 
 test('bearer tokens: the config token authenticates; a wrong one is a clear error and a non-zero exit', async (t) => {
-  const port = await freePort();
+  // connect finds the daemon at the config's listen address: a relay the test holds.
+  const relay = await startRelay(t);
   const gw = await startGateway(
     t,
     {
       version: 1,
-      gateway: { listen: `127.0.0.1:${port}`, auth: { bearerTokens: ['$<env:CONNECT_TEST_TOKEN>'] } },
+      gateway: { listen: `127.0.0.1:${relay.port}`, auth: { bearerTokens: ['$<env:CONNECT_TEST_TOKEN>'] } },
       servers: { alpha: fixtureServer('basic.ts', ['--name', 'alpha', '--tools', 'echo']) },
     },
-    { env: { CONNECT_TEST_TOKEN: 'connect-token-0123456789' }, keepPort: true },
+    { env: { CONNECT_TEST_TOKEN: 'connect-token-0123456789' }, relay },
   );
   const env = { ...process.env, CONNECT_TEST_TOKEN: 'connect-token-0123456789' };
   // -c: the token comes from the config (its $<env:> template), the address from it too.

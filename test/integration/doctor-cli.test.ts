@@ -6,7 +6,8 @@ import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
-import { freePort, tempDir } from '../helpers/gateway.js';
+import { tempDir } from '../helpers/gateway.js';
+import { refusedPort } from '../helpers/ports.js';
 import { cli, doctorEnv, oauthMetadataServer, silentListener, writeConfig } from '../helpers/doctor.js';
 
 describe('mcpgw doctor (CLI)', { concurrency: 3 }, () => {
@@ -44,7 +45,7 @@ describe('mcpgw doctor (CLI)', { concurrency: 3 }, () => {
   });
 
   test('--json: the documented schema, exit 1 with errors, no secret', async (t) => {
-    const port = await freePort();
+    const port = await refusedPort(t);
     const path = writeConfig(t, {
       servers: { api: { url: `http://127.0.0.1:${port}/mcp`, auth: { type: 'apiKey', value: 'Bearer $<env:DOCTOR_API_KEY>' } } },
     });
@@ -134,7 +135,7 @@ describe('mcpgw doctor (CLI)', { concurrency: 3 }, () => {
     assert.equal(existsSync(marker), true, 'and the stdio server is started when online');
   });
 
-  test('doctor --help', async () => {
+  test('doctor --help exits 0 and lists --offline and --json', async () => {
     const r = await cli(['doctor', '--help']);
     assert.equal(r.code, 0);
     assert.match(r.stdout, /--offline/);

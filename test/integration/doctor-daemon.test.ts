@@ -9,7 +9,9 @@ import { Daemon } from '../../src/daemon.js';
 import { runDoctor } from '../../src/doctor/runner.js';
 import { configureLog } from '../../src/log.js';
 import { assertNoSecret, doctorEnv, fixture, wrapReport, type Doctored } from '../helpers/doctor.js';
-import { freePort, tempDir, waitFor } from '../helpers/gateway.js';
+import { tempDir } from '../helpers/gateway.js';
+import { refusedPort, startRelay } from '../helpers/ports.js';
+import { waitFor } from '../helpers/wait.js';
 
 configureLog({ level: 'error', sink: { write: () => undefined } });
 
@@ -23,18 +25,22 @@ async function startDaemon(
   t: TestContext,
   config: Record<string, unknown>,
 ): Promise<{ daemon: Daemon; path: string; port: number; write: (c: Record<string, unknown> | string) => void }> {
-  const port = await freePort();
+  // doctor looks for the daemon at the config's listen address: a relay the test holds,
+  // forwarding to the port the daemon bound (0).
+  const relay = await startRelay(t);
+  const port = relay.port;
   const dir = tempDir(t, 'mcpgw-doctor-daemon-');
   const path = join(dir, 'gateway.yaml');
   const write = (c: Record<string, unknown> | string) => writeFileSync(path, typeof c === 'string' ? c : stringify(c));
   write({ version: 1, ...config, gateway: { listen: `127.0.0.1:${port}`, ...(config.gateway as object) } });
-  const daemon = await Daemon.start({ configPath: path, version: 'test', env: doctorEnv(), watch: false });
+  const daemon = await Daemon.start({ configPath: path, version: 'test', env: doctorEnv(), watch: false, port: 0 });
   t.after(() => daemon.close());
+  relay.forward(daemon.port);
   return { daemon, path, port, write };
 }
 
 test('the live view: states and last errors, a rejected reload, a restart-only change', async (t) => {
-  const down = await freePort();
+  const down = await refusedPort(t);
   const servers = { ok: fixture('named-tools.ts', ['alpha']), down: { url: `http://127.0.0.1:${down}/mcp` } };
   const { daemon, path, port, write } = await startDaemon(t, { servers });
   await waitFor(

@@ -7,7 +7,8 @@ import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { runDoctor } from '../../src/doctor/runner.js';
 import type { Check } from '../../src/doctor/types.js';
-import { freePort, startHttpFixture, tempDir } from '../helpers/gateway.js';
+import { startHttpFixture, tempDir } from '../helpers/gateway.js';
+import { refusedPort } from '../helpers/ports.js';
 import {
   doctor,
   doctorEnv,
@@ -294,7 +295,7 @@ describe('doctor: HTTP servers', { concurrency: true }, () => {
   });
 
   test('connection refused: MCPGW_E_UPSTREAM_REFUSED', async (t) => {
-    const port = await freePort();
+    const port = await refusedPort(t);
     const d = await doctor(t, { servers: { down: { url: `http://127.0.0.1:${port}/mcp` } } });
     assert.match(d.get('MCPGW_E_UPSTREAM_REFUSED', 'down').message, new RegExp(`127\\.0\\.0\\.1:${port}`));
     assert.equal(d.report.ok, false);

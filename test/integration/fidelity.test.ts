@@ -13,7 +13,8 @@ import {
   ResourceUpdatedNotificationSchema,
   ToolListChangedNotificationSchema,
 } from '@modelcontextprotocol/sdk/types.js';
-import { connect, fixtureServer, startGateway, startHttpFixture, tempDir, waitFor, waitReady } from '../helpers/gateway.js';
+import { connect, fixtureServer, startGateway, startHttpFixture, tempDir, waitReady } from '../helpers/gateway.js';
+import { waitFor } from '../helpers/wait.js';
 
 const FULL = 'echo,slow,progress,sample,elicit,roots,log,add_tool,touch_resource';
 

@@ -23,20 +23,10 @@ import {
   type CallToolResult,
   type ClientCapabilities,
 } from '@modelcontextprotocol/sdk/types.js';
+import { waitFor, within } from '../helpers/wait.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const fixture = (file: string) => join(root, 'test/fixtures/servers', file);
-
-/** Polls `check` until it returns a truthy value; fails after `timeoutMs`. */
-async function waitFor<T>(check: () => T | Promise<T>, what: string, timeoutMs = 15_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
 
 /** Whether `pid` runs; a zombie counts as gone (PID 1 here may never reap orphans). */
 function alive(pid: number): boolean {
@@ -70,7 +60,7 @@ class Output {
     stream?.setEncoding('utf8');
     stream?.on('data', (d: string) => (this.text += d));
   }
-  waitFor(pattern: RegExp, timeoutMs?: number) {
+  waitFor(pattern: RegExp, timeoutMs = 15_000) {
     return waitFor(() => pattern.exec(this.text), `output matching ${pattern}`, timeoutMs);
   }
 }
@@ -148,7 +138,10 @@ class Lab {
 async function stopChild(child: ChildProcess, exited: Promise<unknown>) {
   if (child.exitCode !== null || child.signalCode !== null) return;
   child.kill('SIGTERM');
-  const stopped = await Promise.race([exited.then(() => true), new Promise((r) => setTimeout(r, 5_000, false))]);
+  const stopped = await within(exited, 'the child to stop after SIGTERM', 5_000).then(
+    () => true,
+    () => false,
+  );
   if (!stopped) {
     child.kill('SIGKILL');
     await exited;
@@ -266,7 +259,7 @@ describe('basic.ts over stdio', () => {
     assert.equal(textOf(await c.client.callTool({ name: 'late', arguments: {} })), 'dynamic tool late of alpha');
   });
 
-  test('prompts and completion', async () => {
+  test('prompts simple and greet, greet rendered with its argument, its argument completed', async () => {
     const { prompts } = await c.client.listPrompts();
     assert.deepEqual(
       prompts.map((p) => p.name),
@@ -400,7 +393,7 @@ describe('conformance-everything.ts', () => {
   const lab = new Lab();
   after(() => lab.close());
 
-  test('over stdio', async () => {
+  test('over stdio: lists the conformance tools, json_schema_2020_12_tool among them, and answers test_simple_text', async () => {
     const { client } = await lab.stdio('conformance-everything.ts', ['--stdio']);
     const { tools } = await client.listTools();
     assert.ok(tools.some((t) => t.name === 'json_schema_2020_12_tool'));
@@ -408,7 +401,7 @@ describe('conformance-everything.ts', () => {
     assert.equal(textOf(r), 'This is a simple text response for testing.');
   });
 
-  test('over HTTP, refusing a foreign Host', async () => {
+  test('over HTTP: reads a templated resource and refuses a foreign Origin with 403', async () => {
     const server = await lab.http('conformance-everything.ts');
     const client = new Client({ name: 'fixtures-test', version: '1.0.0' });
     lab.defer(() => client.close());

@@ -3,8 +3,11 @@
 // when progress, a log message or a server-to-client request comes first. Before, every answer
 // was an SSE stream with a stored event (docs/performance.md).
 import assert from 'node:assert/strict';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { test, type TestContext } from 'node:test';
-import { fixtureServer, startGateway, waitReady } from '../helpers/gateway.js';
+import { fixtureServer, startGateway, tempDir, waitReady } from '../helpers/gateway.js';
+import { waitFor } from '../helpers/wait.js';
 
 const LATEST = '2025-11-25';
 
@@ -14,9 +17,12 @@ interface Raw {
   post(body: unknown, version?: string): Promise<Response>;
 }
 
-/** A gateway with the basic fixture as `alpha`, and a raw session on /mcp at `version`. */
-async function open(t: TestContext, tools: string, version = LATEST): Promise<Raw> {
-  const gw = await startGateway(t, { version: 1, servers: { alpha: fixtureServer('basic.ts', ['--name', 'alpha', '--tools', tools]) } });
+/** A gateway with the basic fixture as `alpha` (given `args` too), and a raw session on /mcp at `version`. */
+async function open(t: TestContext, tools: string, version = LATEST, args: string[] = []): Promise<Raw> {
+  const gw = await startGateway(t, {
+    version: 1,
+    servers: { alpha: fixtureServer('basic.ts', ['--name', 'alpha', '--tools', tools, ...args]) },
+  });
   await waitReady(gw.url, ['alpha']);
   const mcp = `${gw.url}/mcp`;
   const headers = (session?: string) => ({
@@ -153,9 +159,11 @@ test('the GET stream: priming event at 2025-11-25, one per session (409), resuma
 });
 
 test('DELETE with a call in flight: the held POST gets a JSON-RPC error rather than no answer', async (t) => {
-  const raw = await open(t, 'slow');
+  const events = join(tempDir(t), 'events.jsonl');
+  const raw = await open(t, 'slow', LATEST, ['--events', events]);
   const pending = raw.post(call(1, 'alpha__slow', { ms: 5000 }));
-  await new Promise((r) => setTimeout(r, 200));
+  // In flight: the upstream has started the call.
+  await waitFor(() => existsSync(events) && readFileSync(events, 'utf8').includes('"started"'), 'the slow call to start upstream');
   const deleted = await fetch(raw.mcp, { method: 'DELETE', headers: { 'mcp-session-id': raw.session, 'mcp-protocol-version': LATEST } });
   assert.equal(deleted.status, 200);
   const res = await pending;

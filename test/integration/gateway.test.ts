@@ -3,7 +3,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { McpError } from '@modelcontextprotocol/sdk/types.js';
-import { connect, fixtureServer, rawRequest, startGateway, startHttpFixture, waitFor, waitReady } from '../helpers/gateway.js';
+import { connect, fixtureServer, rawRequest, startGateway, startHttpFixture, waitReady } from '../helpers/gateway.js';
+import { waitFor } from '../helpers/wait.js';
 
 test('two stdio servers and one HTTP server aggregated in two profiles', async (t) => {
   const web = await startHttpFixture(t, ['--name', 'web', '--tools', 'echo,add']);
@@ -156,7 +157,7 @@ test('HTTP surface: unknown profile, malformed JSON, oversized body, sessions', 
   assert.equal(after.status, 404);
 });
 
-test('Host and Origin checks, and inbound bearer tokens', async (t) => {
+test('over real HTTP: a bad Host or Origin gets 403 before auth, no or a wrong token 401 (Basic only on /status), allowedOrigins get CORS preflights', async (t) => {
   const gw = await startGateway(
     t,
     {

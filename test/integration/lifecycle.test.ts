@@ -2,7 +2,6 @@
 // stopped, timeouts, an HTTP server that forgets our session, and graceful shutdown of the
 // real `mcpgw run` process.
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
@@ -12,16 +11,17 @@ import {
   connect,
   FIXTURES,
   fixtureServer,
-  freePort,
   liveProcesses,
   processesInGroup,
   ROOT,
   startGateway,
   startHttpFixture,
   tempDir,
-  waitFor,
   waitReady,
 } from '../helpers/gateway.js';
+import { spawnMcpgw } from '../helpers/mcpgw.js';
+import { startRelay } from '../helpers/ports.js';
+import { waitFor, within } from '../helpers/wait.js';
 
 function alive(pid: number): boolean {
   try {
@@ -115,14 +115,20 @@ test('call timeout cancels upstream; connect timeout and crash at start are retr
 });
 
 test('an HTTP server that restarts and forgets our session is re-initialized transparently', async (t) => {
+  // The gateway knows the server by one URL across the restart: a relay the test holds, so no
+  // other process can take that port while the server is down.
+  const relay = await startRelay(t);
   const first = await startHttpFixture(t, ['--name', 'web', '--tools', 'echo']);
-  const gw = await startGateway(t, { version: 1, servers: { web: { url: first.url } } });
+  relay.forward(first.port);
+  const gw = await startGateway(t, { version: 1, servers: { web: { url: `${relay.url}/mcp` } } });
   await waitReady(gw.url, ['web']);
   const client = await connect(t, gw.url);
   assert.deepEqual((await client.callTool({ name: 'web__echo', arguments: { text: '1' } })).structuredContent, { text: '1' });
+  relay.forward(undefined);
   first.child.kill('SIGKILL');
-  await new Promise((resolve) => first.child.once('exit', resolve));
-  await startHttpFixture(t, ['--name', 'web', '--tools', 'echo', '--port', String(first.port)]);
+  await within(new Promise((resolve) => first.child.once('exit', resolve)), 'the first HTTP server to exit');
+  const second = await startHttpFixture(t, ['--name', 'web', '--tools', 'echo']);
+  relay.forward(second.port);
   assert.deepEqual((await client.callTool({ name: 'web__echo', arguments: { text: '2' } })).structuredContent, { text: '2' });
   assert.ok(gw.logs.some((l) => /lost our session/.test(l)));
 });
@@ -130,23 +136,15 @@ test('an HTTP server that restarts and forgets our session is re-initialized tra
 test('mcpgw run: SIGHUP reloads; SIGTERM lets an in-flight call finish, stops every process, exits 0', async (t) => {
   const dir = tempDir(t);
   const configPath = join(dir, 'gateway.yaml');
-  const port = await freePort();
-  const config = (servers: Record<string, unknown>) => stringify({ version: 1, gateway: { listen: `127.0.0.1:${port}` }, servers });
+  // Port 0: the daemon binds a port of its own and logs it.
+  const config = (servers: Record<string, unknown>) => stringify({ version: 1, gateway: { listen: '127.0.0.1:0' }, servers });
   writeFileSync(configPath, config({ alpha: fixtureServer('basic.ts', ['--name', 'alpha', '--tools', 'echo,slow']) }));
-  const child = spawn(process.execPath, [join(ROOT, 'bin/mcpgw.js'), 'run', '-c', configPath, '--log-format', 'json'], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, MCPGW_WATCH: 'off' },
-  });
-  t.after(() => {
-    if (child.exitCode === null) child.kill('SIGKILL');
-  });
-  let logs = '';
-  child.stderr.on('data', (d) => (logs += d));
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  const url = `http://127.0.0.1:${port}`;
+  const run = spawnMcpgw(t, ['run', '-c', configPath, '--log-format', 'json'], { env: { ...process.env, MCPGW_WATCH: 'off' } });
+  const { child } = run;
+  const url = await run.listening();
   const status = await waitReady(url, ['alpha']);
   assert.equal(status.config.generation, 1);
-  for (const line of logs.trim().split('\n')) JSON.parse(line);
+  for (const line of run.stderr().trim().split('\n')) JSON.parse(line);
 
   // With watching off, only SIGHUP applies the edit.
   writeFileSync(
@@ -165,13 +163,30 @@ test('mcpgw run: SIGHUP reloads; SIGTERM lets an in-flight call finish, stops ev
     return found.length === 2 ? found : undefined;
   }, 'the two upstream process groups');
   const slow = client.callTool({ name: 'alpha__slow', arguments: { ms: 1500 } });
-  await waitFor(() => /event\\"?:\\"?started/.test(logs), 'the slow call to start');
+  await waitFor(() => /event\\"?:\\"?started/.test(run.stderr()), 'the slow call to start');
   child.kill('SIGTERM');
   const result = await slow;
   assert.deepEqual(result.content, [{ type: 'text', text: 'slept 1500 ms' }]);
-  assert.equal(await exited, 0);
+  assert.equal(await run.exited, 0);
   for (const group of groups) assert.deepEqual(processesInGroup(group), []);
-  assert.match(logs, /SIGTERM received/);
+  assert.match(run.stderr(), /SIGTERM received/);
+});
+
+test('a SIGTERM right after the first /healthz answer exits cleanly with 0', async (t) => {
+  // Regression (867c3f4): the daemon answers /healthz before Daemon.start returns (it then
+  // starts watching the config's folder), and a SIGTERM in that moment killed it uncleanly
+  // (seen in package.test.ts under load). 5000 files in the config's folder make the
+  // watcher's start take long enough for the SIGTERM to land there every time.
+  const dir = tempDir(t);
+  for (let i = 0; i < 5000; i++) writeFileSync(join(dir, `other-${i}.txt`), '');
+  const configPath = join(dir, 'gateway.yaml');
+  writeFileSync(configPath, stringify({ version: 1, gateway: { listen: '127.0.0.1:0' }, servers: {} }));
+  const run = spawnMcpgw(t, ['run', '-c', configPath]);
+  const url = await run.listening();
+  await waitFor(async () => (await fetch(`${url}/healthz`)).ok, 'the first /healthz answer');
+  run.child.kill('SIGTERM');
+  assert.equal(await within(run.exited, 'mcpgw run to exit after SIGTERM', 20_000), 0, run.stderr());
+  assert.doesNotMatch(run.stderr(), /\n\s+at /, 'no stack trace');
 });
 
 /** Process groups led by direct children of `pid` (the upstreams of a daemon). */

@@ -7,7 +7,8 @@ import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { test, type TestContext } from 'node:test';
 import { McpError, ToolListChangedNotificationSchema } from '@modelcontextprotocol/sdk/types.js';
-import { connect, freePort, startGateway, tempDir, waitFor, waitReady, type TestGateway } from '../helpers/gateway.js';
+import { connect, startGateway, tempDir, waitReady, type TestGateway } from '../helpers/gateway.js';
+import { waitFor } from '../helpers/wait.js';
 import {
   followAuthorization,
   startAuthorizationServer,
@@ -15,6 +16,7 @@ import {
   type AuthorizationServer,
   type ProtectedServer,
 } from '../helpers/oauth.js';
+import { startRelay, type Relay } from '../helpers/ports.js';
 
 const KEY = 'an-oauth-encryption-key-for-the-tests-0123456789';
 
@@ -23,33 +25,43 @@ interface Setup {
   readonly secure: ProtectedServer;
   /** With `plain: true`: an unprotected server (auth none), in the config as `plain`. */
   readonly plain?: ProtectedServer;
-  readonly port: number;
+  /**
+   * The gateway's configured listen port: a relay the test holds, forwarding to whichever
+   * gateway runs now (each binds port 0). The redirect URI is built from it before a gateway
+   * listens, and stays valid across the restarts some tests make.
+   */
+  readonly relay: Relay;
   readonly dataDir: string;
-  /** http://localhost:<port>, the default publicUrl for a loopback listen. */
+  /** http://localhost:<relay port>, the default publicUrl for a loopback listen. */
   readonly publicUrl: string;
   config(): Record<string, unknown>;
 }
 
 async function setup(t: TestContext, options: { accessTtl?: number; plain?: boolean } = {}): Promise<Setup> {
-  // All start at once (the protected server fetches the issuer's keys only on its first token).
-  const asPort = await freePort();
-  const [as, secure, plain] = await Promise.all([
-    startAuthorizationServer(t, { accessTtl: options.accessTtl, port: asPort }),
-    startProtectedServer(t, `http://127.0.0.1:${asPort}`, ['--name', 'secure', '--tools', 'echo,add']),
+  // All start at once: the protected server learns the issuer when the authorization server
+  // listens (it fetches the issuer's keys only on its first token).
+  const starting = startAuthorizationServer(t, { accessTtl: options.accessTtl });
+  const [as, secure, plain, relay] = await Promise.all([
+    starting,
+    startProtectedServer(
+      t,
+      starting.then((a) => a.issuer),
+      ['--name', 'secure', '--tools', 'echo,add'],
+    ),
     options.plain ? startProtectedServer(t, undefined, ['--name', 'plain', '--tools', 'echo']) : undefined,
+    startRelay(t),
   ]);
-  const port = await freePort();
   const dataDir = join(tempDir(t), 'data');
   return {
     as,
     secure,
     plain,
-    port,
+    relay,
     dataDir,
-    publicUrl: `http://localhost:${port}`,
+    publicUrl: `http://localhost:${relay.port}`,
     config: () => ({
       version: 1,
-      gateway: { listen: `127.0.0.1:${port}`, dataDir },
+      gateway: { listen: `127.0.0.1:${relay.port}`, dataDir },
       servers: { secure: { url: secure.url, auth: { type: 'oauth' } }, ...(plain ? { plain: { url: plain.url } } : {}) },
     }),
   };
@@ -61,7 +73,7 @@ function gateway(
   options: { env?: Record<string, string | undefined>; allowErrors?: RegExp[] } = {},
 ): Promise<TestGateway> {
   return startGateway(t, s.config(), {
-    keepPort: true,
+    relay: s.relay,
     env: { OAUTH_ENCRYPTION_KEY: KEY, ...options.env },
     allowErrors: options.allowErrors,
   });
@@ -87,7 +99,7 @@ async function callError(promise: Promise<unknown>): Promise<McpError> {
   return err;
 }
 
-test('authorize headlessly: needs_auth, the documented error, /oauth/start -> callback, ready without a restart, list_changed', async (t) => {
+test('authorize headlessly: needs_auth, the documented error, /oauth/start -> callback (registration without the scope), ready without a restart, list_changed', async (t) => {
   const s = await setup(t);
   const gw = await gateway(t, s);
   const before = await waitReady(gw.url, ['secure'], 'needs_auth');
@@ -125,7 +137,7 @@ test('authorize headlessly: needs_auth, the documented error, /oauth/start -> ca
   assert.equal(asStats.authorizations[0]!.resource, s.secure.url, 'RFC 8707 resource = the MCP server');
 });
 
-test('calls keep working across several access-token expiries, refreshed in the background', async (t) => {
+test('calls keep working across several access-token expiries, refreshed in the background about once per half lifetime', async (t) => {
   const ttl = 3;
   const s = await setup(t, { accessTtl: ttl });
   const gw = await gateway(t, s);
@@ -323,6 +335,7 @@ test('invalid_grant on refresh moves the server to needs_auth (never ready with 
   await s.as.revoke();
   await gw.close();
   const stored = Date.now();
+  // Time itself is the condition: the token expires at a wall-clock instant, no event says so.
   await waitFor(() => Date.now() > stored + 2000, 'the stored access token to expire');
   const again = await gateway(t, s);
   const st2 = await waitReady(again.url, ['secure'], 'needs_auth');
@@ -372,7 +385,7 @@ test('a token is only sent to its own server', async (t) => {
   assert.equal((await status(gw)).servers.secure.auth.status, 'needs_authorization');
 });
 
-test('regression: concurrent calls refused with insufficient_scope count as one step-up', async (t) => {
+test('three concurrent calls refused with insufficient_scope make one step-up, not three (which would use up the limit)', async (t) => {
   const s = await setup(t);
   const gw = await gateway(t, s);
   await waitReady(gw.url, ['secure'], 'needs_auth');
@@ -410,7 +423,8 @@ test('an authorization server outage while refreshing at start is retried, not a
   const authorizedAt = Date.now();
   await first.close();
   await s.as.outage(true);
-  // The stored access token must be due when the gateway starts again.
+  // The stored access token must be due when the gateway starts again. Time itself is the
+  // condition: the token expires at a wall-clock instant, no event says so.
   await waitFor(() => Date.now() > authorizedAt + ttl * 1000, 'the access token to expire');
   const gw = await gateway(t, s);
   const st = await waitFor(async () => {

@@ -2,12 +2,14 @@
 // (`npm ci --omit=dev`) in a clean folder with the compiled dist/, then the daemon starts,
 // answers /healthz and stops cleanly. Also checks that every path the Dockerfile copies exists.
 import assert from 'node:assert/strict';
-import { execFile, spawn } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { cpSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { promisify } from 'node:util';
-import { freePort, ROOT, tempDir, waitFor } from '../helpers/gateway.js';
+import { ROOT, tempDir } from '../helpers/gateway.js';
+import { spawnMcpgw } from '../helpers/mcpgw.js';
+import { waitFor } from '../helpers/wait.js';
 
 const run = promisify(execFile);
 
@@ -48,12 +50,11 @@ test('a production install in a clean folder runs the compiled daemon', { timeou
   const valid = await run(process.execPath, ['bin/mcpgw.js', 'validate', '-c', 'examples/gateway.yaml'], { cwd: dir });
   assert.match(valid.stdout, /valid/);
 
-  const port = await freePort();
-  writeFileSync(join(dir, 'gateway.yaml'), `version: 1\ngateway:\n  listen: 127.0.0.1:${port}\nservers: {}\n`);
-  const child = spawn(process.execPath, ['bin/mcpgw.js', 'run', '-c', 'gateway.yaml'], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
-  t.after(() => void (child.exitCode === null && child.kill('SIGKILL')));
-  const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
-  await waitFor(async () => (await fetch(`http://127.0.0.1:${port}/healthz`)).ok, 'the compiled daemon to answer /healthz', 20_000);
-  child.kill('SIGTERM');
-  assert.equal(await exited, 0);
+  // Port 0: the daemon binds a port of its own and logs it.
+  writeFileSync(join(dir, 'gateway.yaml'), 'version: 1\ngateway:\n  listen: 127.0.0.1:0\nservers: {}\n');
+  const daemon = spawnMcpgw(t, ['run', '-c', 'gateway.yaml'], { cwd: dir, bin: 'bin/mcpgw.js' });
+  const url = await daemon.listening();
+  await waitFor(async () => (await fetch(`${url}/healthz`)).ok, 'the compiled daemon to answer /healthz', 20_000);
+  daemon.child.kill('SIGTERM');
+  assert.equal(await daemon.exited, 0, daemon.stderr());
 });

@@ -1,15 +1,30 @@
 // Hot reload (SPEC section 5, issue 4): edits apply without a restart, only changed servers
 // restart, broken files change nothing, bursts of saves settle in one consistent state.
 import assert from 'node:assert/strict';
-import { renameSync, rmSync, writeFileSync } from 'node:fs';
+import { readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { ToolListChangedNotificationSchema } from '@modelcontextprotocol/sdk/types.js';
 import { stringify } from 'yaml';
-import { connect, fixtureServer, startGateway, waitFor, waitReady } from '../helpers/gateway.js';
+import { connect, fixtureServer, liveProcesses, startGateway, waitReady } from '../helpers/gateway.js';
+import { waitFor } from '../helpers/wait.js';
 
 const alpha = fixtureServer('basic.ts', ['--name', 'alpha', '--tools', 'echo']);
 const beta = fixtureServer('basic.ts', ['--name', 'beta', '--tools', 'echo,add']);
+
+/** Live child processes of this test process started as a fixture with `--name NAME`. */
+function childProcessesNamed(name: string): number[] {
+  return liveProcesses()
+    .filter((p) => p.ppid === process.pid)
+    .map((p) => p.pid)
+    .filter((pid) => {
+      try {
+        return readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(`\0--name\0${name}\0`);
+      } catch {
+        return false; // gone meanwhile
+      }
+    });
+}
 
 async function status(url: string): Promise<Record<string, any>> {
   return (await (await fetch(`${url}/status`)).json()) as Record<string, any>;
@@ -108,11 +123,15 @@ test('ten saves in quick succession end in one consistent state', async (t) => {
     'the final state',
     20_000,
   );
-  // Settled: the running beta is the last definition, and exactly one beta process runs.
-  await new Promise((r) => setTimeout(r, 300));
-  const upstream = gw.daemon.gateway.upstream('beta')!;
-  assert.match((upstream.spec.transport as { args: string[] }).args.join(' '), /v10$/);
-  assert.equal(upstream.instructions, 'v10');
+  // Settled: the running beta is the last definition, and exactly one beta process runs (the
+  // ones started for earlier saves are stopped).
+  const upstream = await waitFor(() => {
+    const running = gw.daemon.gateway.upstream('beta');
+    return running?.instructions === 'v10' && childProcessesNamed('beta').length === 1 ? running : undefined;
+  }, 'one beta process, running the last definition');
+  const transport = upstream.spec.transport;
+  assert.equal(transport.kind, 'stdio');
+  assert.match(transport.kind === 'stdio' ? transport.args.join(' ') : '', /v10$/);
   assert.ok(final.config.generation >= 2);
 });
 

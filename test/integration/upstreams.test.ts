@@ -4,9 +4,10 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { CreateMessageRequestSchema, McpError } from '@modelcontextprotocol/sdk/types.js';
-import { connect, fixtureServer, processesInGroup, startGateway, startHttpFixture, waitFor, waitReady } from '../helpers/gateway.js';
+import { connect, fixtureServer, processesInGroup, startGateway, startHttpFixture, waitReady } from '../helpers/gateway.js';
+import { waitFor } from '../helpers/wait.js';
 
-test('legacy HTTP+SSE upstream', async (t) => {
+test('a legacy HTTP+SSE upstream (transport: sse) is listed and called like any other', async (t) => {
   const legacy = await startHttpFixture(t, ['--name', 'old', '--tools', 'echo', '--sse']);
   const gw = await startGateway(t, { version: 1, servers: { old: { url: `http://127.0.0.1:${legacy.port}/sse`, transport: 'sse' } } });
   await waitReady(gw.url, ['old']);

@@ -127,7 +127,7 @@ describe('config files generated at test time', () => {
     );
   });
 
-  test('a missing file', () => {
+  test('a missing config file: MCPGW_E_CONFIG_READ "no such file", with where a config comes from', () => {
     assert.equal(
       render(join(dir, 'missing.yaml')),
       [
@@ -138,7 +138,7 @@ describe('config files generated at test time', () => {
     );
   });
 
-  test('a folder', () => {
+  test('a folder given as the config file: MCPGW_E_CONFIG_READ "is a folder", with what to pass', () => {
     mkdirSync(join(dir, 'gateway.yaml'));
     assert.equal(
       render(join(dir, 'gateway.yaml')),

@@ -40,7 +40,7 @@ describe('secrets in args', () => {
     assert.ok(!JSON.stringify(found).includes('hunter2'));
   });
 
-  test('template labels; $$< is a literal', () => {
+  test('templateLabels gives the label of each template (without its fallback); $$< is a literal, not a template', () => {
     assert.deepEqual(templateLabels('Bearer $<env:KEY:-x> and $<file:/run/s>'), ['$<env:KEY>', '$<file:/run/s>']);
     assert.deepEqual(templateLabels('$$<env:NOT>'), []);
   });
@@ -64,7 +64,7 @@ describe('.gitignore matching', () => {
 });
 
 describe('HTTP failures', () => {
-  test('fetch causes become reasons', () => {
+  test('fetch failures are classified by their cause: refused, dns, tls, timeout, other', () => {
     const fail = (code: string) => Object.assign(new TypeError('fetch failed'), { cause: Object.assign(new Error(code), { code }) });
     assert.equal(classifyNetworkError(fail('ECONNREFUSED'), 1000).reason, 'refused');
     assert.equal(classifyNetworkError(fail('ENOTFOUND'), 1000).reason, 'dns');
@@ -87,7 +87,7 @@ describe('HTTP failures', () => {
     assert.match(explainTls('CERT_HAS_EXPIRED').what, /expired/);
   });
 
-  test('WWW-Authenticate challenges', () => {
+  test('parseChallenge reads the scheme, resource_metadata, scope and error of a WWW-Authenticate header', () => {
     assert.deepEqual(
       parseChallenge(
         'Bearer resource_metadata="https://a.example/.well-known/oauth-protected-resource", scope="read write", error="insufficient_scope"',
@@ -172,7 +172,7 @@ describe('text rendering', () => {
     for (const line of text.split('\n')) assert.ok(line.length <= 80, line);
   });
 
-  test('colour only when asked', () => {
+  test('the text report has ANSI colour only with color: true', () => {
     assert.ok(!renderText(report).includes('\x1b['));
     assert.match(renderText(report, { color: true }), /\x1b\[31merror/);
   });

@@ -19,131 +19,175 @@ mkdirSync(join(dir, 'folder'));
 const env = { TOKEN: 'env-token', EMPTY: '', USER_NAME: 'ada' };
 const ctx = (extra: Partial<TemplateContext> = {}): TemplateContext => ({ env, baseDir: dir, ...extra });
 
-describe('resolveTemplate', () => {
-  test('a string without "$<" is returned as is, with nothing recorded', () => {
-    const r = resolveTemplate('plain $ text <with> brackets', ctx());
-    assert.deepEqual(r, { value: 'plain $ text <with> brackets', hasTemplate: false, secrets: [], problems: [] });
-  });
+interface TemplateCase {
+  readonly rule: string;
+  readonly text: string;
+  readonly ctx?: Partial<TemplateContext>;
+  readonly value?: string;
+  /** Default: true when the text has "$<" outside "$$<". */
+  readonly hasTemplate?: boolean;
+  readonly secrets?: ReadonlyArray<{ value: string; label: string }>;
+  /** One per problem, in order: its code, whether it is missing input, and its message. */
+  readonly problems?: ReadonlyArray<{ code: string; missing: boolean; message: string | RegExp; hint?: RegExp }>;
+  /** Files recorded for watching. */
+  readonly watched?: readonly string[];
+}
 
-  test('$<env:NAME> is the variable, recorded as a secret under its template', () => {
-    const r = resolveTemplate('Bearer $<env:TOKEN>', ctx());
-    assert.equal(r.value, 'Bearer env-token');
-    assert.equal(r.hasTemplate, true);
-    assert.deepEqual(r.secrets, [{ value: 'env-token', label: '$<env:TOKEN>' }]);
-    assert.deepEqual(r.problems, []);
-  });
+const malformed = (message: RegExp) => [{ code: 'MCPGW_E_CONFIG_TEMPLATE', missing: false, message }];
 
-  test('an unset or empty variable is a problem naming it, marked as missing input', () => {
-    for (const [name, state] of [
-      ['NOPE', 'not set'],
-      ['EMPTY', 'empty'],
-    ] as const) {
-      const r = resolveTemplate(`$<env:${name}>`, ctx());
-      assert.equal(r.problems.length, 1);
-      const [p] = r.problems;
-      assert.equal(p!.code, 'MCPGW_E_CONFIG_ENV');
-      assert.equal(p!.missing, true);
-      assert.equal(p!.message, `environment variable ${name} is ${state}`);
-      assert.match(p!.hint, new RegExp(`\\$<env:${name}:-fallback>`));
-    }
-  });
-
-  test('$<env:NAME:-fallback> uses the fallback when unset or empty; a fallback is not a secret', () => {
-    assert.equal(resolveTemplate('$<env:NOPE:-info>', ctx()).value, 'info');
-    assert.equal(resolveTemplate('$<env:EMPTY:-info>', ctx()).value, 'info');
-    const set = resolveTemplate('$<env:USER_NAME:-nobody>', ctx());
-    assert.equal(set.value, 'ada');
-    assert.deepEqual(set.secrets, [{ value: 'ada', label: '$<env:USER_NAME>' }]);
-    const fallback = resolveTemplate('--user=$<env:NOPE:-nobody>', ctx());
-    assert.equal(fallback.value, '--user=nobody');
-    assert.deepEqual(fallback.secrets, []);
-    assert.deepEqual(fallback.problems, []);
-  });
-
-  test('an empty fallback resolves to the empty string', () => {
-    const r = resolveTemplate('$<env:NOPE:->', ctx());
-    assert.deepEqual([r.value, r.hasTemplate, r.problems, r.secrets], ['', true, [], []]);
-  });
-
-  test('a fallback may hold ":-" and spaces, but ends at the first ">"', () => {
-    assert.equal(resolveTemplate('$<env:NOPE:-a:-b c>', ctx()).value, 'a:-b c');
-    assert.equal(resolveTemplate('$<env:NOPE:-a>b>', ctx()).value, 'ab>');
-  });
-
-  test('$$< is a literal "$<" and is not a template', () => {
-    const r = resolveTemplate('price: $$<5> and $$<env:TOKEN>', ctx());
-    assert.equal(r.value, 'price: $<5> and $<env:TOKEN>');
-    assert.equal(r.hasTemplate, false);
-    assert.deepEqual(r.secrets, []);
-  });
-
-  test('several templates and literals in one value', () => {
-    const r = resolveTemplate('$<env:USER_NAME>:$<file:token.txt>@$<env:NOPE:-host> $$<x', ctx());
-    assert.equal(r.value, 'ada:file-token@host $<x');
-    assert.deepEqual(r.secrets, [
+const templateCases: readonly TemplateCase[] = [
+  {
+    rule: 'a string without "$<" is returned as is, with nothing recorded',
+    text: 'plain $ text <with> brackets',
+    value: 'plain $ text <with> brackets',
+    hasTemplate: false,
+  },
+  {
+    rule: '$<env:NAME> is the variable, recorded as a secret under its template',
+    text: 'Bearer $<env:TOKEN>',
+    value: 'Bearer env-token',
+    secrets: [{ value: 'env-token', label: '$<env:TOKEN>' }],
+  },
+  {
+    rule: 'an unset variable is a problem naming it, marked as missing input',
+    text: '$<env:NOPE>',
+    problems: [
+      { code: 'MCPGW_E_CONFIG_ENV', missing: true, message: 'environment variable NOPE is not set', hint: /\$<env:NOPE:-fallback>/ },
+    ],
+  },
+  {
+    rule: 'an empty variable counts as unset: a problem naming it',
+    text: '$<env:EMPTY>',
+    problems: [
+      { code: 'MCPGW_E_CONFIG_ENV', missing: true, message: 'environment variable EMPTY is empty', hint: /\$<env:EMPTY:-fallback>/ },
+    ],
+  },
+  { rule: '$<env:NAME:-fallback> is the fallback when the variable is unset', text: '$<env:NOPE:-info>', value: 'info' },
+  { rule: '$<env:NAME:-fallback> is the fallback when the variable is empty', text: '$<env:EMPTY:-info>', value: 'info' },
+  {
+    rule: 'a set variable wins over its fallback, and is a secret',
+    text: '$<env:USER_NAME:-nobody>',
+    value: 'ada',
+    secrets: [{ value: 'ada', label: '$<env:USER_NAME>' }],
+  },
+  { rule: 'a fallback is not a secret', text: '--user=$<env:NOPE:-nobody>', value: '--user=nobody', secrets: [] },
+  { rule: 'an empty fallback resolves to the empty string', text: '$<env:NOPE:->', value: '' },
+  { rule: 'a fallback may hold ":-" and spaces', text: '$<env:NOPE:-a:-b c>', value: 'a:-b c' },
+  { rule: 'a fallback ends at the first ">"', text: '$<env:NOPE:-a>b>', value: 'ab>' },
+  {
+    rule: '$$< is a literal "$<" and is not a template',
+    text: 'price: $$<5> and $$<env:TOKEN>',
+    value: 'price: $<5> and $<env:TOKEN>',
+    hasTemplate: false,
+  },
+  {
+    rule: 'a literal "$<" right before a template',
+    text: '$$<env:X>$<env:TOKEN>',
+    value: '$<env:X>env-token',
+    secrets: [{ value: 'env-token', label: '$<env:TOKEN>' }],
+  },
+  {
+    rule: 'several templates and literals in one value',
+    text: '$<env:USER_NAME>:$<file:token.txt>@$<env:NOPE:-host> $$<x',
+    value: 'ada:file-token@host $<x',
+    secrets: [
       { value: 'ada', label: '$<env:USER_NAME>' },
       { value: 'file-token', label: '$<file:token.txt>' },
-    ]);
-  });
+    ],
+  },
+  {
+    rule: '$<file:PATH> is the file without its trailing newline, relative to the base folder, and watched',
+    text: '$<file:token.txt>',
+    value: 'file-token',
+    secrets: [{ value: 'file-token', label: '$<file:token.txt>' }],
+    watched: [join(dir, 'token.txt')],
+  },
+  {
+    rule: 'a trailing CRLF is removed too',
+    text: '$<file:crlf.txt>',
+    value: 'crlf-token',
+    secrets: [{ value: 'crlf-token', label: '$<file:crlf.txt>' }],
+  },
+  {
+    rule: 'only one trailing newline is removed',
+    text: '$<file:two-newlines.txt>',
+    value: 'kept\n',
+    secrets: [{ value: 'kept\n', label: '$<file:two-newlines.txt>' }],
+  },
+  {
+    rule: 'an absolute $<file:> path ignores the base folder',
+    text: `$<file:${join(dir, 'token.txt')}>`,
+    ctx: { baseDir: '/nonexistent' },
+    value: 'file-token',
+    secrets: [{ value: 'file-token', label: `$<file:${join(dir, 'token.txt')}>` }],
+  },
+  { rule: 'an empty file resolves to "" and records no secret', text: '$<file:empty.txt>', value: '', secrets: [] },
+  {
+    rule: 'a missing file is a problem naming the path, missing input; the path is still watched',
+    text: '$<file:nope.txt>',
+    problems: [
+      { code: 'MCPGW_E_CONFIG_FILE', missing: true, message: `file ${join(dir, 'nope.txt')} named by $<file:nope.txt> does not exist` },
+    ],
+    watched: [join(dir, 'nope.txt')],
+  },
+  {
+    rule: 'a folder named by $<file:> is a problem saying so',
+    text: '$<file:folder>',
+    problems: [{ code: 'MCPGW_E_CONFIG_FILE', missing: true, message: /is a folder$/ }],
+  },
+  { rule: 'an unknown kind is malformed', text: '$<vault:x>', problems: malformed(/^unknown template "\$<vault:x>"$/) },
+  { rule: 'a bare name is malformed', text: '$<TOKEN>', problems: malformed(/^unknown template "\$<TOKEN>"$/) },
+  {
+    rule: 'a variable name starting with a digit is malformed',
+    text: '$<env:1X>',
+    problems: malformed(/does not name a valid environment variable/),
+  },
+  { rule: 'an empty variable name is malformed', text: '$<env:>', problems: malformed(/does not name a valid environment variable/) },
+  { rule: 'a variable name with "-" is malformed', text: '$<env:A-B>', problems: malformed(/does not name a valid environment variable/) },
+  { rule: '$<file:> without a path is malformed', text: '$<file:>', problems: malformed(/names no file/) },
+  { rule: 'an unclosed template is malformed', text: '--x=$<env:TOKEN', problems: malformed(/^unclosed template "\$<env:TOKEN"$/) },
+  { rule: 'a lone "$<" at the end is an unclosed template', text: 'x$<', problems: malformed(/^unclosed template "\$<"$/) },
+  {
+    rule: 'each failed template is its own problem; the others still resolve',
+    text: '$<env:TOKEN>$<env:NOPE>$<vault:x>',
+    value: 'env-token',
+    secrets: [{ value: 'env-token', label: '$<env:TOKEN>' }],
+    problems: [
+      { code: 'MCPGW_E_CONFIG_ENV', missing: true, message: 'environment variable NOPE is not set' },
+      { code: 'MCPGW_E_CONFIG_TEMPLATE', missing: false, message: /^unknown template/ },
+    ],
+  },
+];
 
-  test('$<file:PATH> is the file without its trailing newline, relative to the base folder', () => {
-    const files = new Set<string>();
-    const r = resolveTemplate('$<file:token.txt>', ctx({ files }));
-    assert.equal(r.value, 'file-token');
-    assert.deepEqual(r.secrets, [{ value: 'file-token', label: '$<file:token.txt>' }]);
-    assert.deepEqual([...files], [join(dir, 'token.txt')]);
-    assert.equal(resolveTemplate('$<file:crlf.txt>', ctx()).value, 'crlf-token');
-    assert.equal(resolveTemplate('$<file:two-newlines.txt>', ctx()).value, 'kept\n', 'only one newline is removed');
-    assert.equal(resolveTemplate(`$<file:${join(dir, 'token.txt')}>`, ctx({ baseDir: '/nonexistent' })).value, 'file-token');
-  });
-
-  test('an empty file resolves to "" and records no secret', () => {
-    const r = resolveTemplate('$<file:empty.txt>', ctx());
-    assert.deepEqual([r.value, r.secrets, r.problems], ['', [], []]);
-  });
-
-  test('a missing file or a folder is a problem naming the path; the path is still watched', () => {
-    const files = new Set<string>();
-    const missing = resolveTemplate('$<file:nope.txt>', ctx({ files }));
-    assert.equal(missing.problems[0]!.code, 'MCPGW_E_CONFIG_FILE');
-    assert.equal(missing.problems[0]!.missing, true);
-    assert.equal(missing.problems[0]!.message, `file ${join(dir, 'nope.txt')} named by $<file:nope.txt> does not exist`);
-    assert.ok(files.has(join(dir, 'nope.txt')), 'a reload watches the file that is not there yet');
-    const folder = resolveTemplate('$<file:folder>', ctx());
-    assert.match(folder.problems[0]!.message, /is a folder$/);
-  });
+describe('resolveTemplate', () => {
+  for (const c of templateCases) {
+    test(c.rule, () => {
+      const files = new Set<string>();
+      const r = resolveTemplate(c.text, ctx({ files, ...c.ctx }));
+      if (c.value !== undefined) assert.equal(r.value, c.value);
+      assert.equal(r.hasTemplate, c.hasTemplate ?? c.text.replaceAll('$$<', '').includes('$<'), 'hasTemplate');
+      assert.deepEqual(r.secrets, c.secrets ?? [], 'secrets');
+      const problems = c.problems ?? [];
+      assert.equal(r.problems.length, problems.length, `problems: ${JSON.stringify(r.problems)}`);
+      problems.forEach((expected, i) => {
+        const p = r.problems[i]!;
+        assert.equal(p.code, expected.code);
+        assert.equal(p.missing, expected.missing, 'missing input, not a malformed template');
+        if (typeof expected.message === 'string') assert.equal(p.message, expected.message);
+        else assert.match(p.message, expected.message);
+        assert.ok(p.hint.length > 0, 'every problem has a hint');
+        if (expected.hint) assert.match(p.hint, expected.hint);
+        assert.ok(!`${p.message} ${p.hint}`.includes('env-token'), 'a problem never contains a resolved value');
+      });
+      if (c.watched) assert.deepEqual([...files], c.watched, 'watched files');
+    });
+  }
 
   test('file reads go through the context when it provides readFile', () => {
     const read: string[] = [];
     const r = resolveTemplate('$<file:/run/secrets/key>', ctx({ readFile: (p) => (read.push(p), 'from-reader\n') }));
     assert.equal(r.value, 'from-reader');
     assert.deepEqual(read, ['/run/secrets/key']);
-  });
-
-  test('malformed templates are problems that are not missing input', () => {
-    const cases: Array<[string, RegExp]> = [
-      ['$<vault:x>', /^unknown template "\$<vault:x>"$/],
-      ['$<TOKEN>', /^unknown template "\$<TOKEN>"$/],
-      ['$<env:1X>', /does not name a valid environment variable/],
-      ['$<env:>', /does not name a valid environment variable/],
-      ['$<env:A-B>', /does not name a valid environment variable/],
-      ['$<file:>', /names no file/],
-      ['--x=$<env:TOKEN', /^unclosed template "\$<env:TOKEN"$/],
-    ];
-    for (const [text, message] of cases) {
-      const r = resolveTemplate(text, ctx());
-      assert.equal(r.problems.length, 1, text);
-      assert.equal(r.problems[0]!.code, 'MCPGW_E_CONFIG_TEMPLATE', text);
-      assert.equal(r.problems[0]!.missing, false, text);
-      assert.match(r.problems[0]!.message, message, text);
-      assert.ok(r.problems[0]!.hint.length > 0);
-    }
-  });
-
-  test('a problem never contains a resolved value', () => {
-    const r = resolveTemplate('$<env:TOKEN>$<env:NOPE>$<vault:x>', ctx());
-    assert.equal(r.problems.length, 2);
-    for (const p of r.problems) assert.ok(!`${p.message} ${p.hint}`.includes('env-token'));
   });
 
   test('labelOf names the template, never the value', () => {
