@@ -3,15 +3,23 @@
 // scenario of --spec-version 2025-11-25 passes, and every scenario of --spec-version
 // 2026-07-28 (the 37 scored by --requirements 2026-07-28, plus the 3 it runs as pending) passes.
 // This is the baseline a run through the gateway is compared against, scenario by scenario
-// (issue 13, item 5; docs/conformance.md). The second test shows the same fixture over stdio
-// serving a 2025-era SDK v1 client and a 2026-07-28 SDK v2 client.
+// (issue 13, item 5; docs/conformance.md). The other tests show what the scenarios do not: the
+// change triggers reach 2025-era HTTP sessions, and the same fixture over stdio serves a
+// 2025-era SDK v1 client and a 2026-07-28 SDK v2 client.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { Client as ClientV2 } from '@modelcontextprotocol/client';
 import { StdioClientTransport as StdioV2 } from '@modelcontextprotocol/client/stdio';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
-import { CreateMessageRequestSchema, ResourceUpdatedNotificationSchema, type CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import {
+  CreateMessageRequestSchema,
+  PromptListChangedNotificationSchema,
+  ResourceUpdatedNotificationSchema,
+  ToolListChangedNotificationSchema,
+  type CallToolResult,
+} from '@modelcontextprotocol/sdk/types.js';
 import {
   describeResult,
   FIXTURES,
@@ -109,4 +117,25 @@ test('the SDK v2 fixture over stdio serves a 2025-era client and a 2026-07-28 cl
   t.after(() => subscription.close());
   await modern.callTool({ name: 'test_trigger_tool_change', arguments: {} });
   await waitFor(() => toolsChanged > 0, 'tools/list_changed on the 2026-07-28 stdio listen stream');
+});
+
+test('the SDK v2 fixture over HTTP sends list changes and resource updates to 2025-era sessions', { timeout: 60_000 }, async (t) => {
+  const fixture = startFixture({ file: FIXTURES.v2, stderr: 'pipe' });
+  t.after(() => fixture.stop());
+  const client = new Client({ name: 'legacy-http', version: '1.0.0' });
+  t.after(() => client.close());
+  const seen: string[] = [];
+  client.setNotificationHandler(ToolListChangedNotificationSchema, async () => void seen.push('tools'));
+  client.setNotificationHandler(PromptListChangedNotificationSchema, async () => void seen.push('prompts'));
+  client.setNotificationHandler(ResourceUpdatedNotificationSchema, async (n) => void seen.push(n.params.uri));
+  await client.connect(new StreamableHTTPClientTransport(new URL(await fixture.url)));
+  await client.subscribeResource({ uri: 'test://watched-resource' });
+  const trigger = (name: string) => client.callTool({ name, arguments: {} });
+  // Notifications travel on the session's GET stream, which the client opens once initialized:
+  // trigger until the first one arrives (one sent before the stream exists is not delivered).
+  await waitFor(async () => seen.includes('tools') || void (await trigger('test_trigger_tool_change')), 'tools/list_changed');
+  await trigger('test_trigger_prompt_change');
+  await trigger('test_trigger_resource_update');
+  await waitFor(() => seen.includes('prompts') && seen.includes('test://watched-resource'), 'prompts/list_changed and resources/updated');
+  assert.deepEqual([...new Set(seen)].sort(), ['prompts', 'test://watched-resource', 'tools']);
 });
