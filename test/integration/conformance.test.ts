@@ -1,8 +1,9 @@
-// The official MCP conformance suite (server mode, @modelcontextprotocol/conformance 0.1.16)
-// directly against the conformance-everything fixture over HTTP, then through the gateway with
-// that fixture as its only upstream (stdio, prefix: false): every scenario that passes directly
-// must pass through the gateway too (issue 3; docs/conformance.md). The runner is
-// scripts/conformance.js, the same code as `node scripts/conformance-server.js`.
+// The official MCP conformance suite (server mode, @modelcontextprotocol/conformance
+// 0.2.0-alpha.12, every scenario of --spec-version 2025-11-25) directly against the
+// conformance-everything fixture (SDK v1) over HTTP, then through the gateway with that fixture
+// as its only upstream (stdio, prefix: false): every scenario that passes directly must pass
+// through the gateway too (issue 3; docs/conformance.md). The runner is scripts/conformance.js,
+// the same code as `node scripts/conformance-server.js`.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { describeResult, missingFiles, runSuite, startFixture, type ScenarioResult } from '../../scripts/conformance.js';
@@ -23,8 +24,9 @@ test('every scenario passing against the fixture passes through the gateway', { 
 
   const run = async (label: string, url: string): Promise<ScenarioResult[]> => {
     const started = Date.now();
-    // Every server scenario, one at a time, in one CLI process (scripts/conformance.js).
+    // Every server scenario of the revision, one at a time, in one CLI process (scripts/conformance.js).
     const results = await runSuite(url, {
+      specVersion: '2025-11-25',
       timeoutMs: 60_000,
       signal: abort.signal,
       onResult: (r) => {
