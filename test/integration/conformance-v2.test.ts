@@ -30,7 +30,8 @@ import {
   startFixture,
   type ScenarioResult,
 } from '../../scripts/conformance.js';
-import { ROOT, waitFor } from '../helpers/gateway.js';
+import { ROOT } from '../helpers/gateway.js';
+import { waitFor } from '../helpers/wait.js';
 
 const REVISIONS = ['2025-11-25', '2026-07-28'] as const;
 const textOf = (r: unknown) => ((r as CallToolResult).content[0] as { text: string }).text;
