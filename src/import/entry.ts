@@ -97,7 +97,9 @@ class EntryReader {
       ...this.common(),
     };
     const candidate: Candidate =
-      command !== undefined ? { ...base, ...this.stdio(command) } : { ...base, ...this.remote(url!, httpUrl !== undefined, type === 'stdio' ? undefined : type) };
+      command !== undefined
+        ? { ...base, ...this.stdio(command) }
+        : { ...base, ...this.remote(url!, httpUrl !== undefined, type === 'stdio' ? undefined : type) };
     this.reportIgnored();
     return candidate;
   }
@@ -125,7 +127,9 @@ class EntryReader {
       const args = this.list('args', true);
       out.args = args.map((arg, i) => this.argValue(arg, args[i - 1], i));
     }
-    const env = this.map('env').map(([k, v]) => [k, this.value(v, ['env', k], { key: k, label: k, scoped: false, where: `env ${k}` })] as const);
+    const env = this.map('env').map(
+      ([k, v]) => [k, this.value(v, ['env', k], { key: k, label: k, scoped: false, where: `env ${k}` })] as const,
+    );
     out.env = env.filter(([k]) => this.validKey(k, ENV_NAME, 'env', 'an environment variable name'));
     if (this.ctx.dialect === 'codex' && e.env_vars !== undefined) {
       out.inheritEnv = this.list('env_vars').filter((n) => this.validKey(n, ENV_NAME, 'env_vars', 'an environment variable name'));
@@ -172,7 +176,7 @@ class EntryReader {
           ? !isHttpUrl
           : dialect === 'codex'
             ? false
-            : /\/sse\/?$/.test(text ? new URL(text).pathname : rawUrl);
+            : /\/sse\/?$/.test(URL.canParse(rawUrl) ? new URL(rawUrl).pathname : rawUrl);
     if (sse) out.transport = 'sse';
 
     const headers: Array<readonly [string, Value]> = [];
@@ -270,9 +274,7 @@ class EntryReader {
       return [{ kind: 'text', text: split[1]! }, ...this.value(split[2]!, ['args', i], hint)];
     }
     const flag = previous !== undefined ? FLAG.exec(previous)?.[1] : undefined;
-    const hint: SecretHint = flag
-      ? { key: flag, label: envLabel(flag), scoped: true, where }
-      : { label: 'TOKEN', scoped: true, where };
+    const hint: SecretHint = flag ? { key: flag, label: envLabel(flag), scoped: true, where } : { label: 'TOKEN', scoped: true, where };
     return this.value(arg, ['args', i], hint);
   }
 
@@ -297,7 +299,14 @@ class EntryReader {
             return;
           }
           out.push({ kind: 'text', text: pair.slice(0, eq + 1) });
-          out.push(...protect([{ kind: 'text', text: pair.slice(eq + 1) }], { key: name, label: envLabel(name), scoped: true, where: `${urlKey} ?${name}` }));
+          out.push(
+            ...protect([{ kind: 'text', text: pair.slice(eq + 1) }], {
+              key: name,
+              label: envLabel(name),
+              scoped: true,
+              where: `${urlKey} ?${name}`,
+            }),
+          );
         });
     }
     if (out.some((p) => p.kind === 'secret')) {
@@ -371,17 +380,17 @@ class EntryReader {
       ignored.includes('envFile') || ignored.includes('env_file')
         ? 'set the variables of the env file in the server\'s "env" (with $<env:NAME> for secrets)'
         : 'mcpgw has no equivalent; see docs/configuration.md for what a server can have';
-    this.warn(
-      'MCPGW_W_IMPORT_IGNORED',
-      [],
-      `"${this.name}": ${ignored.map((k) => `"${k}"`).join(', ')} not carried over`,
-      hint,
-      true,
-    );
+    this.warn('MCPGW_W_IMPORT_IGNORED', [], `"${this.name}": ${ignored.map((k) => `"${k}"`).join(', ')} not carried over`, hint, true);
   }
 
   private skip(why: string): undefined {
-    this.warn('MCPGW_W_IMPORT_SKIPPED', [], `"${this.name}" skipped: ${why}`, 'add it to gateway.yaml by hand if mcpgw can reach it another way', true);
+    this.warn(
+      'MCPGW_W_IMPORT_SKIPPED',
+      [],
+      `"${this.name}" skipped: ${why}`,
+      'add it to gateway.yaml by hand if mcpgw can reach it another way',
+      true,
+    );
     return undefined;
   }
 

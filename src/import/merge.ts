@@ -59,7 +59,11 @@ export function mergeServers(original: string | undefined, groups: readonly Merg
       hint: 'this is a bug in mcpgw import; please report it with the layout of your gateway.yaml (nothing was written)',
     });
   }
-  return { text: crlf ? text.replaceAll('\n', '\r\n') : text, ...(profile ? { profile } : {}), noProfile: profiles !== undefined && !profile };
+  return {
+    text: crlf ? text.replaceAll('\n', '\r\n') : text,
+    ...(profile ? { profile } : {}),
+    noProfile: profiles !== undefined && !profile,
+  };
 }
 
 function parsed(text: string): unknown {

@@ -162,7 +162,8 @@ function toSpec(c: Candidate, render: (v: Value) => string, configDir: string): 
   }
   if (c.enabled === false) spec.enabled = false;
   if (c.timeouts) spec.timeouts = { ...c.timeouts };
-  if (c.tools) spec.tools = { ...(c.tools.allow ? { allow: [...c.tools.allow] } : {}), ...(c.tools.deny ? { deny: [...c.tools.deny] } : {}) };
+  if (c.tools)
+    spec.tools = { ...(c.tools.allow ? { allow: [...c.tools.allow] } : {}), ...(c.tools.deny ? { deny: [...c.tools.deny] } : {}) };
   return spec;
 }
 

@@ -40,12 +40,16 @@ export function clientFiles(client: ClientId, host: Host): Location[] {
   const { home, cwd } = host;
   const mac = host.platform === 'darwin';
   const appData = mac ? join(home, 'Library/Application Support') : host.env.XDG_CONFIG_HOME || join(home, '.config');
-  const project = (path: string, format: Format): Location[] => (resolve(cwd) === resolve(home) ? [] : [{ path: join(cwd, path), format, workspace: cwd }]);
+  const project = (path: string, format: Format): Location[] =>
+    resolve(cwd) === resolve(home) ? [] : [{ path: join(cwd, path), format, workspace: cwd }];
   switch (client) {
     case 'claude-desktop':
       return [{ path: join(appData, 'Claude/claude_desktop_config.json'), format: 'claude-desktop' }];
     case 'claude-code':
-      return [{ path: join(home, '.claude.json'), format: 'claude-code' }, { path: join(cwd, '.mcp.json'), format: 'claude-code', workspace: cwd }];
+      return [
+        { path: join(home, '.claude.json'), format: 'claude-code' },
+        { path: join(cwd, '.mcp.json'), format: 'claude-code', workspace: cwd },
+      ];
     case 'vscode':
       return [
         { path: join(appData, 'Code/User/mcp.json'), format: 'vscode' },
@@ -90,14 +94,20 @@ export function sourcesFor(from: string, host: Host): SourceFile[] {
     const locations = clientFiles(from as ClientId, host);
     const found = locations.filter((l) => existsSync(l.path));
     if (found.length === 0) {
-      throw new McpgwError('MCPGW_E_IMPORT_READ', `no ${LABELS[locations[0]!.format]} config found (looked at ${locations.map((l) => displayOf(l.path, host)).join(', ')})`, {
-        hint: 'pass the file with --from PATH if it is elsewhere',
-      });
+      throw new McpgwError(
+        'MCPGW_E_IMPORT_READ',
+        `no ${LABELS[locations[0]!.format]} config found (looked at ${locations.map((l) => displayOf(l.path, host)).join(', ')})`,
+        {
+          hint: 'pass the file with --from PATH if it is elsewhere',
+        },
+      );
     }
     return found.map((l) => source(l, host));
   }
   if (!/[./]/.test(from) && !existsSync(resolve(host.cwd, from))) {
-    throw new McpgwError('MCPGW_E_USAGE', `--from "${from}" is neither a client nor a file`, { hint: `--from takes ${CLIENT_LIST}, or a file path` });
+    throw new McpgwError('MCPGW_E_USAGE', `--from "${from}" is neither a client nor a file`, {
+      hint: `--from takes ${CLIENT_LIST}, or a file path`,
+    });
   }
   const path = resolve(host.cwd, from);
   const { generic, ...detected } = detectFormat(path, host);
@@ -123,7 +133,11 @@ function detectFormat(path: string, host: Host): { format: Format; workspace?: s
   // Reading the file here only to choose the format: errors are reported by the real read.
   let root: unknown;
   try {
-    if (existsSync(path) && statSync(path).isFile()) root = parseJson({ path, display: path, format: 'vscode', label: '' }, readText({ path, display: path, format: 'vscode', label: '' })).value;
+    if (existsSync(path) && statSync(path).isFile())
+      root = parseJson(
+        { path, display: path, format: 'vscode', label: '' },
+        readText({ path, display: path, format: 'vscode', label: '' }),
+      ).value;
   } catch {
     root = undefined;
   }
@@ -157,10 +171,14 @@ export function readSource(source: SourceFile, host: Host): SourceResult[] {
     default: {
       // A JSON file with none of the keys clients keep servers under.
       readText(source);
-      throw new McpgwError('MCPGW_E_IMPORT_FORMAT', 'no MCP servers found: expected "mcpServers" (Claude, Cursor, Gemini), "servers" (VS Code) or [mcp_servers] (Codex)', {
-        hint: 'check that this is a client config file',
-        location: { file: source.display, line: 1, column: 1 },
-      });
+      throw new McpgwError(
+        'MCPGW_E_IMPORT_FORMAT',
+        'no MCP servers found: expected "mcpServers" (Claude, Cursor, Gemini), "servers" (VS Code) or [mcp_servers] (Codex)',
+        {
+          hint: 'check that this is a client config file',
+          location: { file: source.display, line: 1, column: 1 },
+        },
+      );
     }
   }
 }

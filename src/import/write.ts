@@ -81,7 +81,11 @@ export function readEnvFile(path: string): Map<string, string> {
     if (!m) continue;
     let value = m[2]!;
     if (/^'.*'$/.test(value)) value = value.slice(1, -1);
-    else if (/^".*"$/.test(value)) value = value.slice(1, -1).replace(/\\n/g, '\n').replace(/\\(["\\$`])/g, '$1');
+    else if (/^".*"$/.test(value))
+      value = value
+        .slice(1, -1)
+        .replace(/\\n/g, '\n')
+        .replace(/\\(["\\$`])/g, '$1');
     values.set(m[1]!, value);
   }
   return values;
@@ -98,7 +102,11 @@ export function envLine(name: string, value: string): string {
  * Adds variables to a .env-style file (created if needed), always mode 0600: it holds secrets.
  * Lines already there are kept.
  */
-export async function appendEnvFile(path: string, variables: ReadonlyArray<{ name: string; value: string }>, header: string): Promise<void> {
+export async function appendEnvFile(
+  path: string,
+  variables: ReadonlyArray<{ name: string; value: string }>,
+  header: string,
+): Promise<void> {
   let old = '';
   try {
     old = readFileSync(path, 'utf8');
