@@ -128,7 +128,11 @@ class EntryReader {
       out.args = args.map((arg, i) => this.argValue(arg, args[i - 1], i));
     }
     const env = this.map('env').map(
-      ([k, v]) => [k, this.value(v, ['env', k], { key: k, label: k, scoped: false, where: `env ${k}` })] as const,
+      ([k, v]) =>
+        [
+          k,
+          this.value(v, ['env', k], { key: k, label: k, scoped: false, where: `env ${k}`, partial: { label: 'TOKEN', scoped: true } }),
+        ] as const,
     );
     out.env = env.filter(([k]) => this.validKey(k, ENV_NAME, 'env', 'an environment variable name'));
     if (this.ctx.dialect === 'codex' && e.env_vars !== undefined) {

@@ -1,4 +1,4 @@
-import { resolve } from 'node:path';
+import { isAbsolute, relative, resolve } from 'node:path';
 import type { Finding } from '../errors/error.js';
 import { envName, secretCandidates, uniqueName, validServerName, VariableNames } from './names.js';
 import type { Candidate, Part, SourceResult, Value } from './types.js';
@@ -81,7 +81,7 @@ export function planImport(input: PlanInput): ImportPlan {
         present.push({ candidate, as: earlier.name, earlier: true });
         continue;
       }
-      const there = input.existing.find((s) => matchesExisting(candidate, s));
+      const there = input.existing.find((s) => matchesExisting(candidate, s, input.configDir));
       if (there) {
         present.push({ candidate, as: there.name, earlier: false });
         continue;
@@ -108,7 +108,7 @@ export function planImport(input: PlanInput): ImportPlan {
           return `$<env:${variable}${fallback}>`;
         })
         .join('');
-    const allocate = (part: Exclude<Part, { kind: 'text' }>, server: string): string => {
+    const allocate = (part: Exclude<Part, { kind: 'text' }>, server: string, how?: string): string => {
       const n =
         part.kind === 'env'
           ? part.name
@@ -126,11 +126,15 @@ export function planImport(input: PlanInput): ImportPlan {
         };
         variables.set(n, v);
       }
-      const where = part.kind === 'secret' ? part.where : part.kind === 'input' ? `VS Code input "${part.id}"` : 'from the environment';
+      const where =
+        how ?? (part.kind === 'secret' ? part.where : part.kind === 'input' ? `VS Code input "${part.id}"` : 'from the environment');
       if (!v.uses.some((u) => u.server === server && u.where === where)) v.uses.push({ server, where });
       return n;
     };
-    return { name, candidate, spec: toSpec(candidate, render, input.configDir) };
+    const spec = toSpec(candidate, render, input.configDir);
+    // Variables passed through (Codex's env_vars): the daemon needs them in its environment.
+    for (const n of candidate.inheritEnv ?? []) allocate({ kind: 'env', name: n }, name, 'passed through (inheritEnv)');
+    return { name, candidate, spec };
   });
   const findings = input.results.flatMap((r) => r.findings);
   return { added, present, variables: [...variables.values()], findings };
@@ -139,12 +143,21 @@ export function planImport(input: PlanInput): ImportPlan {
 /** The server as gateway.yaml has it: keys in the order of the docs. */
 function toSpec(c: Candidate, render: (v: Value) => string, configDir: string): Record<string, unknown> {
   const spec: Record<string, unknown> = {};
-  if (c.command) spec.command = render(c.command);
+  // Paths inside the config's folder are written relative to it, as the config's own paths are.
+  const local = (path: string) => {
+    if (!isAbsolute(path)) return path;
+    const rel = relative(configDir, path);
+    return rel === '' ? '.' : rel.startsWith('..') || isAbsolute(rel) ? path : `./${rel}`;
+  };
+  if (c.command) {
+    const command = render(c.command);
+    spec.command = command.includes('/') ? local(command) : command;
+  }
   if (c.args?.length) spec.args = c.args.map(render);
   if (c.env?.length) spec.env = Object.fromEntries(c.env.map(([k, v]) => [k, render(v)]));
   if (c.cwd) {
     const cwd = render(c.cwd);
-    if (resolve(configDir, cwd) !== resolve(configDir)) spec.cwd = cwd;
+    if (resolve(configDir, cwd) !== resolve(configDir)) spec.cwd = local(cwd);
   }
   if (c.inheritEnv?.length) spec.inheritEnv = [...c.inheritEnv];
   if (c.url) spec.url = render(c.url);
@@ -192,7 +205,7 @@ function sameServer(a: Candidate, b: Candidate): boolean {
  * A candidate against a server of gateway.yaml, as written there. A secret or an input of the
  * candidate matches any $<env:NAME> at its place: an earlier import made it a variable.
  */
-function matchesExisting(c: Candidate, s: ExistingServer): boolean {
+function matchesExisting(c: Candidate, s: ExistingServer, configDir: string): boolean {
   if (c.url) {
     if (s.url === undefined) return false;
     const text = textOf(c.url);
@@ -202,7 +215,13 @@ function matchesExisting(c: Candidate, s: ExistingServer): boolean {
   if (!c.command || s.command === undefined) return false;
   const args = c.args ?? [];
   const theirs = s.args ?? [];
-  return pattern(c.command).test(s.command) && args.length === theirs.length && args.every((a, i) => pattern(a).test(theirs[i]!));
+  // A command path is compared as the file it names (gateway.yaml's are relative to its folder).
+  const command = textOf(c.command);
+  const sameCommand =
+    command !== undefined && command.includes('/') && s.command.includes('/')
+      ? resolve(configDir, s.command) === resolve(configDir, command)
+      : pattern(c.command).test(s.command);
+  return sameCommand && args.length === theirs.length && args.every((a, i) => pattern(a).test(theirs[i]!));
 }
 
 function pattern(value: Value): RegExp {

@@ -111,6 +111,11 @@ function looksRandom(run: string, before: string): boolean {
 export function tokenRanges(text: string): Array<[number, number]> {
   const ranges: Array<[number, number]> = [];
   for (const re of KNOWN_TOKENS) for (const m of text.matchAll(re)) ranges.push([m.index, m.index + m[0].length]);
+  // The password of a URL with credentials (postgresql://app:PASSWORD@host/db).
+  for (const m of text.matchAll(/[A-Za-z][A-Za-z0-9+.-]*:\/\/[^\s:@/]*:([^\s@/]+)@/g)) {
+    const start = m.index + m[0].length - 1 - m[1]!.length;
+    if (!ranges.some(([s, e]) => start < e && s < start + m[1]!.length)) ranges.push([start, start + m[1]!.length]);
+  }
   for (const m of text.matchAll(RUN)) {
     const inside = ranges.some(([s, e]) => m.index < e && s < m.index + m[0].length);
     if (!inside && looksRandom(m[0], text.slice(0, m.index))) ranges.push([m.index, m.index + m[0].length]);
@@ -127,6 +132,8 @@ export interface SecretHint {
   readonly scoped: boolean;
   /** Where the value was, for the report: "env GITHUB_TOKEN", "header Authorization". */
   readonly where: string;
+  /** For a token inside a longer value: the label and scope of its variable (default: as above). */
+  readonly partial?: { readonly label: string; readonly scoped: boolean };
 }
 
 const SCHEME = /^(Bearer|Basic|Token|Bot|token|bearer)(\s+)/;
@@ -146,6 +153,14 @@ export function protect(parts: readonly Part[], hint: SecretHint): Part[] {
     if (scheme && text.length > scheme[0].length) return [{ kind: 'text', text: scheme[0] }, secret(text.slice(scheme[0].length))];
     return [secret(text)];
   }
+  const inside = hint.partial ?? hint;
+  const token = (value: string, label = inside.label, scoped = inside.scoped): Part => ({
+    kind: 'secret',
+    value,
+    label,
+    scoped,
+    where: hint.where,
+  });
   const out: Part[] = [];
   for (const part of parts) {
     if (part.kind !== 'text') {
@@ -156,7 +171,9 @@ export function protect(parts: readonly Part[], hint: SecretHint): Part[] {
     for (const [start, end] of tokenRanges(part.text)) {
       if (start < last) continue;
       if (start > last) out.push({ kind: 'text', text: part.text.slice(last, start) });
-      out.push(secret(part.text.slice(start, end)));
+      // The password of a URL (scheme://user:PASSWORD@host) is named as one.
+      const password = part.text[start - 1] === ':' && part.text[end] === '@';
+      out.push(password ? token(part.text.slice(start, end), 'PASSWORD', true) : token(part.text.slice(start, end)));
       last = end;
     }
     if (last < part.text.length) out.push({ kind: 'text', text: part.text.slice(last) });
