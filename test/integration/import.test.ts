@@ -62,10 +62,13 @@ describe('mcpgw import: golden files of each client', { concurrency: 2 }, () => 
       assert.match(check.stdout, /gateway\.yaml: valid/);
 
       // A second run finds nothing new and changes nothing.
-      const again = await mcpgw(spec.args.filter((a, i) => a !== '--save-secrets' && spec.args[i - 1] !== '--save-secrets'), {
-        cwd: work,
-        home,
-      });
+      const again = await mcpgw(
+        spec.args.filter((a, i) => a !== '--save-secrets' && spec.args[i - 1] !== '--save-secrets'),
+        {
+          cwd: work,
+          home,
+        },
+      );
       assert.equal(again.code, 0, again.stderr);
       assert.match(again.stdout, /Nothing new to import/);
       assert.equal(readFileSync(join(work, 'gateway.yaml'), 'utf8'), config);
