@@ -70,14 +70,13 @@ function buildProgram(setExit: (code: number | Promise<number>) => void): Comman
     .option(
       '--from <client|path>',
       'claude-desktop, claude-code, vscode, cursor, codex, gemini, or a file (repeatable)',
-      (value: string, previous: string[]) => [...previous, value],
-      [] as string[],
+      (value: string, previous: string[] | undefined) => [...(previous ?? []), value],
     )
     .option('--dry-run', 'print the diff of gateway.yaml and write nothing')
     .option('-y, --yes', 'write without asking (the default without a terminal)')
     // Not --env-file: Node 20 reads that name from the argv of a process that starts workers.
     .option('--save-secrets <file>', "write the secrets' values to this .env-style file (mode 0600)")
-    .action((options: { from: string[]; dryRun?: boolean; yes?: boolean; saveSecrets?: string }, command: Command) =>
+    .action((options: { from?: string[]; dryRun?: boolean; yes?: boolean; saveSecrets?: string }, command: Command) =>
       setExit(runImport(contextOf(command), options)),
     );
 

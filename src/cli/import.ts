@@ -23,7 +23,7 @@ import { out, type CommandContext } from './context.js';
  */
 
 export interface ImportOptions {
-  readonly from: readonly string[];
+  readonly from?: readonly string[];
   readonly dryRun?: boolean;
   readonly yes?: boolean;
   /** --save-secrets: the .env-style file the secrets' values go to. */
@@ -40,7 +40,8 @@ export interface ImportIO {
 export async function runImport(ctx: CommandContext, options: ImportOptions, io: ImportIO = {}): Promise<number> {
   if (options.dryRun && options.yes)
     throw new McpgwError('MCPGW_E_USAGE', '--dry-run and --yes exclude each other', { hint: 'pass one of them' });
-  if (options.from.length === 0)
+  const from = options.from ?? [];
+  if (from.length === 0)
     throw new McpgwError('MCPGW_E_USAGE', '--from is required', { hint: 'mcpgw import --from claude-desktop (or a file path)' });
   const host: Host = { home: ctx.env.HOME || homedir(), platform: process.platform, cwd: process.cwd(), env: ctx.env, ...io.host };
   const configPath = ctx.configPath;
@@ -49,7 +50,7 @@ export async function runImport(ctx: CommandContext, options: ImportOptions, io:
 
   // 1. Every client file, read and converted: any bad file stops everything before a write.
   const seen = new Set<string>();
-  const sources = options.from.flatMap((f) => sourcesFor(f, host)).filter((s) => !seen.has(s.path) && seen.add(s.path));
+  const sources = from.flatMap((f) => sourcesFor(f, host)).filter((s) => !seen.has(s.path) && seen.add(s.path));
   const results = sources.flatMap((s) => readSource(s, host));
 
   // 2. gateway.yaml as it is: refused when invalid (unset variables are fine: --no-secrets).

@@ -50,6 +50,7 @@ export const CODES = {
   ),
   MCPGW_E_IMPORT_DECLINED: config('The import was not confirmed at the prompt; nothing was written.'),
   MCPGW_W_IMPORT_SKIPPED: config('A server of a client file uses a transport mcpgw does not speak (WebSocket); it was not imported.'),
+  MCPGW_W_IMPORT_DUPLICATE: config('A client file defines a server name twice in one object; the last definition is imported.'),
   MCPGW_W_IMPORT_IGNORED: config('Keys of a server entry have no mcpgw equivalent (envFile, trust, autoApprove, ...) and were left out.'),
   MCPGW_W_IMPORT_PLACEHOLDER: config(
     'A ${...} placeholder of a client is kept as text, or ${workspaceFolder} of a user-level file became the current folder.',

@@ -1,4 +1,4 @@
-import type { PathSegment } from '../config/source.js';
+import { formatPath, type PathSegment } from '../config/source.js';
 import type { Finding } from '../errors/error.js';
 import { McpgwError } from '../errors/error.js';
 import { convertEntry, describe, isObject, type Dialect } from './entry.js';
@@ -25,6 +25,18 @@ export function serversAt(
     throw new McpgwError('MCPGW_E_IMPORT_FORMAT', `${path.join('.')} must be an object of servers by name, not ${describe(map)}`, {
       hint: 'fix the file (the client would not read it either), then import again',
       location: { file: source.display, ...doc.at(path) },
+    });
+  }
+  for (const dup of doc.duplicates(path)) {
+    findings.push({
+      code: 'MCPGW_W_IMPORT_DUPLICATE',
+      severity: 'warning',
+      message: `server "${dup.key}" is defined more than once; the last definition counts, as for the client`,
+      hint: 'remove the definitions the client ignores',
+      file: source.display,
+      line: dup.line,
+      column: dup.column,
+      path: formatPath([...path, dup.key]),
     });
   }
   for (const [name, entry] of Object.entries(map)) {

@@ -89,6 +89,8 @@ export interface JsonDocument {
   readonly value: unknown;
   /** Line and column of the value at `path` (or of its key, with `key`), for messages. */
   at(path: readonly (string | number)[], key?: boolean): { line: number; column: number };
+  /** Keys of the object at `path` that appear more than once (the last one counts, as in JSON.parse). */
+  duplicates(path: readonly (string | number)[]): Array<{ key: string; line: number; column: number }>;
 }
 
 export function parseJson(source: SourceFile, text: string): JsonDocument {
@@ -109,6 +111,18 @@ export function parseJson(source: SourceFile, text: string): JsonDocument {
       let node: Node | undefined = findNodeAtLocation(tree, [...path]);
       if (key && node?.parent?.type === 'property') node = node.parent.children?.[0];
       return positionOf(text, node?.offset ?? 0);
+    },
+    duplicates(path) {
+      const node = path.length === 0 ? tree : findNodeAtLocation(tree, [...path]);
+      const seen = new Set<string>();
+      const out: Array<{ key: string; line: number; column: number }> = [];
+      for (const property of node?.type === 'object' ? (node.children ?? []) : []) {
+        const keyNode = property.children?.[0];
+        if (!keyNode || typeof keyNode.value !== 'string') continue;
+        if (seen.has(keyNode.value)) out.push({ key: keyNode.value, ...positionOf(text, keyNode.offset) });
+        seen.add(keyNode.value);
+      }
+      return out;
     },
   };
 }
