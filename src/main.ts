@@ -4,6 +4,7 @@ import { configPathFrom, displayPath, type CommandContext } from './cli/command-
 import { runAuthClientMetadata, runAuthLogin, runAuthLogout, runAuthStatus } from './cli/auth.js';
 import { runConnect } from './cli/connect.js';
 import { runDoctorCommand } from './cli/doctor.js';
+import { runImport } from './cli/import.js';
 import { runDaemon } from './cli/run.js';
 import { runValidate } from './cli/validate.js';
 import { exitCodeOf, renderCliError } from './errors/render.js';
@@ -68,6 +69,22 @@ function addCommands(program: Command, setExit: SetExit): void {
     .option('--token <token>', 'bearer token (default: the config, else $MCPGW_TOKEN)')
     .action((profile: string | undefined, options: { url?: string; token?: string }, command: Command) =>
       setExit(runConnect(contextOf(command), profile, options)),
+    );
+
+  program
+    .command('import')
+    .description("add the MCP servers of a client's config to gateway.yaml (secrets become $<env:> variables)")
+    .option(
+      '--from <client|path>',
+      'claude-desktop, claude-code, vscode, cursor, codex, gemini, or a file (repeatable)',
+      (value: string, previous: string[] | undefined) => [...(previous ?? []), value],
+    )
+    .option('--dry-run', 'print the diff of gateway.yaml and write nothing')
+    .option('-y, --yes', 'write without asking (the default without a terminal)')
+    // Not --env-file: Node 20 reads that name from the argv of a process that starts workers.
+    .option('--save-secrets <file>', "write the secrets' values to this .env-style file (mode 0600)")
+    .action((options: { from?: string[]; dryRun?: boolean; yes?: boolean; saveSecrets?: string }, command: Command) =>
+      setExit(runImport(contextOf(command), options)),
     );
 
   program

@@ -14,6 +14,8 @@ export interface LoadOptions {
   readonly env?: Readonly<Record<string, string | undefined>>;
   /** CI without secrets: unset variables and unreadable files are warnings (validate --no-secrets). */
   readonly noSecrets?: boolean;
+  /** The file's contents, instead of reading it (a merge checked before it is written). */
+  readonly text?: string;
 }
 
 export interface LoadResult {
@@ -43,7 +45,7 @@ export function loadConfig(path: string, options: LoadOptions = {}): LoadResult 
   const file = resolve(path);
   const dir = dirname(file);
   const env = options.env ?? process.env;
-  const { source, findings: readFindings } = readConfigSource(file);
+  const { source, findings: readFindings } = readConfigSource(file, options.text);
   if (!source) return { findings: readFindings, files: [file] };
 
   const raw = source.value;

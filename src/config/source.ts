@@ -28,8 +28,12 @@ const YAML_HINTS: Record<string, string> = {
   UNEXPECTED_TOKEN: 'check the quotes, brackets and indentation around this point',
 };
 
-/** Reads and parses a config file; returns findings instead of throwing. */
-export function readConfigSource(file: string): { source?: ConfigSource; findings: Finding[] } {
+/**
+ * Reads and parses a config file; returns findings instead of throwing. With `text`, that is
+ * the file's contents and nothing is read (`mcpgw import` checks a merge before writing it).
+ */
+export function readConfigSource(file: string, contents?: string): { source?: ConfigSource; findings: Finding[] } {
+  if (contents !== undefined) return parseConfigText(file, contents);
   const fail = (message: string, hint: string, line?: number, column?: number) => ({
     findings: [{ code: 'MCPGW_E_CONFIG_READ' as const, severity: 'error' as const, message, hint, file, line, column }],
   });
@@ -63,8 +67,11 @@ export function readConfigSource(file: string): { source?: ConfigSource; finding
     const column = bad - loose.lastIndexOf('\n', bad - 1);
     return fail('is not UTF-8 text', 'save the file as UTF-8', line, column);
   }
-  if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
+  return parseConfigText(file, text);
+}
 
+function parseConfigText(file: string, text: string): { source?: ConfigSource; findings: Finding[] } {
+  if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
   const lines = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true, strict: true, keepSourceTokens: false });
   const findings: Finding[] = [];
