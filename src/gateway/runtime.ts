@@ -255,9 +255,10 @@ export class Gateway implements SessionHost, ScopeHost {
     }
     for (const view of this.profiles.values()) if (!owner && view.has(upstream.name)) view.catalog = undefined;
     for (const scope of this.statelessScopes.values()) if (!owner && scope.view?.has(upstream.name)) scope.invalidate();
+    const announced = event.type === 'lists' && event.announced ? event.kinds : [];
     for (const watcher of [...this.watchers.all()]) {
       const interested = owner ? watcher === this.sessions.watcherOf(owner) : watcher.scope.view?.has(upstream.name);
-      if (interested) this.watchers.refresh(watcher);
+      if (interested) this.watchers.refresh(watcher, announced);
     }
   }
 

@@ -18,6 +18,10 @@ export class WaitingCall implements Caller {
   readonly label: string;
   /** Rounds handed out; the client's retry must present the latest. */
   round = 0;
+  /** Between handing out a round of requests and the client's retry. */
+  parked = false;
+  /** The client lacks a capability the server asked for: the call fails with -32021 (SPEC section 9). */
+  private missing?: McpgwError;
   private readonly controller = new AbortController();
   private readonly pending = new Map<string, { request: ServerRequest; resolve: (r: Result) => void; reject: (e: unknown) => void }>();
   private keySeq = 0;
@@ -48,7 +52,19 @@ export class WaitingCall implements Caller {
 
   ask(request: ServerRequest, signal: AbortSignal): Promise<Result> {
     const why = serverRequestSupported(request, this.capabilities);
-    if (why) return Promise.reject(new McpgwError('MCPGW_E_MCP_CLIENT_CAPABILITY', why));
+    if (why) {
+      // A 2026-07-28 request that needs a capability its client did not declare fails as a
+      // whole with MissingRequiredClientCapability (the server's own request is refused too).
+      this.missing ??= new McpgwError(
+        'MCPGW_E_MCP_MISSING_CAPABILITY',
+        `Missing required client capability: ${capabilityOf(request.method)}`,
+        {
+          details: { requiredCapabilities: { [capabilityOf(request.method)]: {} } },
+        },
+      );
+      this.wake?.();
+      return Promise.reject(new McpgwError('MCPGW_E_MCP_CLIENT_CAPABILITY', why));
+    }
     return new Promise<Result>((resolve, reject) => {
       const key = `mcpgw-input-${++this.keySeq}`;
       this.pending.set(key, { request, resolve, reject });
@@ -67,6 +83,10 @@ export class WaitingCall implements Caller {
     signal.addEventListener('abort', abort, { once: true });
     try {
       for (;;) {
+        if (this.missing) {
+          this.abort(this.missing);
+          throw this.missing;
+        }
         if (this.pending.size > 0) {
           // Requests a server sends together arrive one after the other: collect them.
           await new Promise((r) => setImmediate(r));
@@ -74,6 +94,7 @@ export class WaitingCall implements Caller {
           for (const [key, p] of this.pending)
             inputRequests[key] = { method: p.request.method, ...(p.request.params ? { params: p.request.params } : {}) };
           this.round++;
+          this.parked = true;
           this.expiry = setTimeout(
             () => this.abort(new McpgwError('MCPGW_E_SESSION_CLOSED', 'the client did not retry in time')),
             STATE_TTL_MS,
@@ -83,6 +104,7 @@ export class WaitingCall implements Caller {
         }
         const settled = await Promise.race([this.outcome!, new Promise<undefined>((r) => (this.wake = () => r(undefined)))]);
         this.wake = undefined;
+        if (this.missing) continue;
         if (settled && 'result' in settled) return { result: settled.result };
         if (settled) throw settled.error;
       }
@@ -93,6 +115,7 @@ export class WaitingCall implements Caller {
 
   /** The client's answers: each goes to the request it answers; unknown keys are ignored (SEP-2322). */
   answer(inputResponses: unknown): void {
+    this.parked = false;
     if (!inputResponses || typeof inputResponses !== 'object') return;
     for (const [key, value] of Object.entries(inputResponses as Record<string, unknown>)) {
       const p = this.pending.get(key);
@@ -133,4 +156,9 @@ export class WaitingCalls {
     for (const call of this.calls.values()) call.abort(new McpgwError('MCPGW_E_SESSION_CLOSED', 'the gateway is shutting down'));
     this.calls.clear();
   }
+}
+
+/** The client capability a server-to-client request needs. */
+function capabilityOf(method: string): string {
+  return method === 'sampling/createMessage' ? 'sampling' : method === 'roots/list' ? 'roots' : 'elicitation';
 }

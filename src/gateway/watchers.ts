@@ -60,14 +60,19 @@ export class Watchers {
     yield* this.seen.keys();
   }
 
-  /** Re-reads the watcher's catalog and tells it which of its lists changed since it last looked. */
-  refresh(watcher: Watcher): void {
+  /**
+   * Re-reads the watcher's catalog and tells it which of its lists changed since it last
+   * looked, and of the `announced` kinds in any case (a member said its list changed).
+   */
+  refresh(watcher: Watcher, announced: readonly ListKind[] = []): void {
     const before = this.seen.get(watcher);
     if (!before) return;
     watcher.scope.invalidate();
     const now = signatureOf(watcher.scope.catalog());
     this.seen.set(watcher, now);
-    for (const kind of ALL_KINDS) if (before[kind] !== now[kind] && watcher.kinds.has(kind)) watcher.listChanged(kind);
+    for (const kind of ALL_KINDS) {
+      if ((before[kind] !== now[kind] || announced.includes(kind)) && watcher.kinds.has(kind)) watcher.listChanged(kind);
+    }
   }
 
   /** Adds a subscriber; true when it is the URI's first on that upstream (the upstream must subscribe). */

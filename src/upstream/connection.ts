@@ -394,7 +394,7 @@ export class Connection implements Upstream, ProgressRoutes {
         this.refreshAgain.clear();
         try {
           this.lists = await fetchLists(this.client, this.lists, kinds, this.spec.callTimeoutMs);
-          this.emit({ type: 'lists', kinds });
+          this.emit({ type: 'lists', kinds, announced: true });
         } catch (err) {
           this.options.log.warn(`could not re-fetch ${kinds.join(', ')} after list_changed: ${(err as Error).message}`, {
             server: this.name,

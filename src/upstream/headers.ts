@@ -19,7 +19,8 @@ export function encodeHeaderValue(value: string): string {
 export function decodeHeaderValue(value: string): string | undefined {
   if (!value.startsWith('=?base64?') || !value.endsWith('?=')) return value;
   const body = value.slice(9, -2);
-  if (!/^[A-Za-z0-9+/]*={0,2}$/.test(body)) return undefined;
+  // Strict Base64: whole quads, padding only at the end (SEP-2243 refuses anything looser).
+  if (body.length % 4 !== 0 || !/^[A-Za-z0-9+/]*={0,2}$/.test(body)) return undefined;
   return Buffer.from(body, 'base64').toString('utf8');
 }
 

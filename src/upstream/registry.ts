@@ -41,7 +41,9 @@ export class CallRegistry {
   private attribute(): { caller: Caller; latest?: CallOptions } | { why: string } {
     // Later calls overwrite earlier ones: a party's latest call is the one kept.
     const parties = new Map<object, CallOptions>();
-    for (const options of this.calls.values()) if (options.caller) parties.set(options.caller.party ?? options.caller, options);
+    for (const options of this.calls.values()) {
+      if (options.caller && !options.caller.parked) parties.set(options.caller.party ?? options.caller, options);
+    }
     if (parties.size === 1) {
       const [latest] = [...parties.values()];
       return { caller: latest!.caller!, latest };

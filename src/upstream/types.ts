@@ -50,8 +50,12 @@ export interface UpstreamFailure {
 /** What an upstream tells its owner. Listeners run synchronously; they must not throw. */
 export type UpstreamEvent =
   | { readonly type: 'state'; readonly state: UpstreamState }
-  /** A list changed (after list_changed, a reconnect or a re-initialize); `lists` is already updated. */
-  | { readonly type: 'lists'; readonly kinds: readonly ListKind[] }
+  /**
+   * A list changed (after list_changed, a reconnect or a re-initialize); `lists` is already
+   * updated. `announced`: the server said so (list_changed), so clients hear of it even when
+   * the items read back the same.
+   */
+  | { readonly type: 'lists'; readonly kinds: readonly ListKind[]; readonly announced?: boolean }
   /** `notifications/resources/updated`, or a log message no call in flight can be blamed for. */
   | { readonly type: 'notification'; readonly method: string; readonly params: Record<string, unknown> };
 
@@ -77,6 +81,12 @@ export interface Caller {
    * and what the server asks goes to the party's latest call. Absent: the caller itself.
    */
   readonly party?: object;
+  /**
+   * True while the caller's call is parked, waiting for its client to come back with answers
+   * (a 2026-07-28 client retrying after an InputRequiredResult): the server has asked and
+   * waits too, so what it asks now belongs to another call.
+   */
+  readonly parked?: boolean;
   /** A sampling, elicitation or roots request made while this caller's call is in flight. */
   ask(request: ServerRequest, signal: AbortSignal): Promise<Result>;
 }
