@@ -72,6 +72,8 @@ export function startFixture(options?: {
   args?: readonly string[];
   node?: string;
   stderr?: 'inherit' | 'pipe' | 'ignore';
+  /** Added to this process's environment. */
+  env?: Record<string, string>;
 }): {
   child: ChildProcess;
   url: Promise<string>;

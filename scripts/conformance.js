@@ -63,8 +63,12 @@ export function listScenarios({ specVersion, requirements } = {}) {
  * process's). `url` resolves once it prints `LISTENING <port>`; `stop()` kills it (idempotent).
  * With `stderr: 'pipe'` its stderr is kept and quoted when it fails to start.
  */
-export function startFixture({ file = FIXTURE, args = [], node = process.execPath, stderr = 'inherit' } = {}) {
-  const child = spawn(node, ['--import', 'tsx', file, ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', stderr] });
+export function startFixture({ file = FIXTURE, args = [], node = process.execPath, stderr = 'inherit', env } = {}) {
+  const child = spawn(node, ['--import', 'tsx', file, ...args], {
+    cwd: ROOT,
+    stdio: ['ignore', 'pipe', stderr],
+    env: { ...process.env, ...env },
+  });
   let errText = '';
   child.stderr?.on('data', (d) => (errText += d));
   const url = new Promise((resolve, reject) => {

@@ -31,13 +31,19 @@ export const STATE_TTL_MS = 10 * 60_000;
 const IV_BYTES = 12;
 const TAG_BYTES = 16;
 
+/** Tokens already presented, until they expire: a token is good for one retry (SPEC section 9). */
+const MAX_REMEMBERED = 100_000;
+
 export class StateSealer {
+  private readonly used = new Map<string, number>();
+
   constructor(private readonly key: Buffer = randomBytes(32)) {}
 
   seal(state: SealedState, now = Date.now()): string {
     const iv = randomBytes(IV_BYTES);
     const cipher = createCipheriv('aes-256-gcm', this.key, iv);
-    const body = Buffer.concat([cipher.update(JSON.stringify({ ...state, exp: now + STATE_TTL_MS }), 'utf8'), cipher.final()]);
+    const nonce = randomBytes(12).toString('base64url');
+    const body = Buffer.concat([cipher.update(JSON.stringify({ ...state, nonce, exp: now + STATE_TTL_MS }), 'utf8'), cipher.final()]);
     return Buffer.concat([iv, cipher.getAuthTag(), body]).toString('base64url');
   }
 
@@ -49,12 +55,12 @@ export class StateSealer {
     if (typeof token !== 'string' || token.length > 16_384) return 'requestState is not one the gateway issued';
     const raw = Buffer.from(token, 'base64url');
     if (raw.length <= IV_BYTES + TAG_BYTES) return 'requestState is not one the gateway issued';
-    let state: SealedState & { exp: number };
+    let state: SealedState & { exp: number; nonce: string };
     try {
       const decipher = createDecipheriv('aes-256-gcm', this.key, raw.subarray(0, IV_BYTES));
       decipher.setAuthTag(raw.subarray(IV_BYTES, IV_BYTES + TAG_BYTES));
       const text = Buffer.concat([decipher.update(raw.subarray(IV_BYTES + TAG_BYTES)), decipher.final()]).toString('utf8');
-      state = JSON.parse(text) as SealedState & { exp: number };
+      state = JSON.parse(text) as SealedState & { exp: number; nonce: string };
     } catch {
       return 'requestState was altered or is not one the gateway issued';
     }
@@ -67,6 +73,20 @@ export class StateSealer {
     ) {
       return 'requestState was issued for another request';
     }
+    if (this.used.has(state.nonce)) return 'requestState was already used; send the request again without it';
+    this.remember(state.nonce, state.exp, now);
     return state;
+  }
+
+  private remember(nonce: string, exp: number, now: number): void {
+    if (this.used.size >= MAX_REMEMBERED) {
+      for (const [n, e] of this.used) if (e <= now) this.used.delete(n);
+      // Still full of live tokens: forget the oldest (a replay of those is then only bound by its expiry).
+      for (const n of this.used.keys()) {
+        if (this.used.size < MAX_REMEMBERED) break;
+        this.used.delete(n);
+      }
+    }
+    this.used.set(nonce, exp);
   }
 }
