@@ -3,15 +3,15 @@ import type { ServerSpec } from '../config/types.js';
 import { McpgwError } from '../errors/error.js';
 import { redact, type Logger } from '../log.js';
 import { Backoff, DEFAULT_BACKOFF, type BackoffOptions } from './backoff.js';
-import { sendCall, type ProgressRoutes } from './call.js';
-import { createClient, type ClientSink } from './client.js';
-import { classifyConnectError, httpStatusOf, ownErrorIn } from './failures.js';
-import { ModernListen } from './listen.js';
-import { EMPTY_LISTS, fetchLists } from './lists.js';
+import { ProgressRoutes, sendCall } from './call.js';
+import type { ClientSink } from './client.js';
+import { authorizationLost, classifyConnectError, httpStatusOf } from './failures.js';
+import { ResourceWatch } from './listen.js';
+import { EMPTY_LISTS, ListRefresher } from './lists.js';
+import { openClient } from './open.js';
 import { outgoingParams } from './params.js';
 import { CallRegistry } from './registry.js';
-import { createTransport } from './transports.js';
-import { unavailableError } from './unavailable.js';
+import { snapshot, unavailableError } from './views.js';
 import type {
   CallOptions,
   Era,
@@ -30,7 +30,7 @@ import type {
 const ALL_KINDS: readonly ListKind[] = ['tools', 'prompts', 'resources'];
 
 /** A live connection to one upstream MCP server, in whichever era it speaks (see types.ts). */
-export class Connection implements Upstream, ProgressRoutes {
+export class Connection implements Upstream {
   readonly name: string;
   readonly spec: ServerSpec;
   state: UpstreamState = 'starting';
@@ -47,13 +47,20 @@ export class Connection implements Upstream, ProgressRoutes {
   private retryTimer?: NodeJS.Timeout;
   private readonly backoff: Backoff;
   private readonly listeners = new Set<(event: UpstreamEvent) => void>();
-  private readonly progressRoutes = new Map<string, (params: Record<string, unknown>) => void>();
-  private progressSeq = 0;
+  private readonly progress = new ProgressRoutes();
   private readonly calls: CallRegistry;
-  private readonly subscribed = new Set<string>();
-  private listen?: ModernListen;
-  private refreshing?: Promise<void>;
-  private readonly refreshAgain = new Set<ListKind>();
+  private readonly watch: ResourceWatch;
+  private readonly refresher = new ListRefresher(
+    () => this.client,
+    () => this.lists,
+    (lists, kinds) => {
+      this.lists = lists;
+      this.emit({ type: 'lists', kinds, announced: true });
+    },
+    (kinds, err) =>
+      this.options.log.warn(`could not re-fetch ${kinds.join(', ')} after list_changed: ${(err as Error).message}`, { server: this.name }),
+    () => this.spec.callTimeoutMs,
+  );
   private reinit?: Promise<void>;
   /** The era verdict of the last good connect: a restart skips the probe (spec: cache it per server). */
   private prior?: PriorDiscovery;
@@ -63,6 +70,7 @@ export class Connection implements Upstream, ProgressRoutes {
     this.name = options.spec.name;
     this.backoff = new Backoff(options.backoff ?? DEFAULT_BACKOFF);
     this.calls = new CallRegistry(options.spec.name, options.log, options.owner);
+    this.watch = new ResourceWatch(this, options.log, options.spec.name);
   }
 
   get capabilities() {
@@ -83,19 +91,7 @@ export class Connection implements Upstream, ProgressRoutes {
   }
 
   status(): UpstreamStatus {
-    const t = this.spec.transport;
-    return {
-      state: this.state,
-      transport: t.kind === 'stdio' ? 'stdio' : t.transport,
-      protocol: this.protocolVersion ?? null,
-      tools: this.lists.tools.length,
-      prompts: this.lists.prompts.length,
-      resources: this.lists.resources.length,
-      restarts: this.restarts,
-      lastError: this.lastError,
-      since: this.since.toISOString(),
-      pid: (this.transport as { pid?: number } | undefined)?.pid,
-    };
+    return snapshot(this, this.since, (this.transport as { pid?: number } | undefined)?.pid);
   }
 
   async request(method: string, params: Record<string, unknown> | undefined, options: CallOptions = {}): Promise<Result> {
@@ -118,17 +114,7 @@ export class Connection implements Upstream, ProgressRoutes {
     const client = this.client;
     if (!client || this.state !== 'ready') throw this.unavailableError();
     const { params: sent, headers } = outgoingParams(this.era ?? 'legacy', this.spec, method, params, options, this.lists.tools);
-    return sendCall(client, this.spec, this, method, sent, { signal: options.signal, onprogress: options.onprogress, headers });
-  }
-
-  register(onprogress: (params: Record<string, unknown>) => void): string {
-    const token = `mcpgw-${++this.progressSeq}`;
-    this.progressRoutes.set(token, onprogress);
-    return token;
-  }
-
-  unregister(token: string): void {
-    this.progressRoutes.delete(token);
+    return sendCall(client, this.spec, this.progress, method, sent, { signal: options.signal, onprogress: options.onprogress, headers });
   }
 
   async notify(method: string, params?: Record<string, unknown>): Promise<void> {
@@ -136,18 +122,12 @@ export class Connection implements Upstream, ProgressRoutes {
     await this.client.notification({ method, params } as never);
   }
 
-  async subscribe(uri: string): Promise<void> {
-    const first = !this.subscribed.has(uri);
-    this.subscribed.add(uri);
-    if (!first || this.state !== 'ready' || !this.capabilities?.resources?.subscribe) return;
-    if (this.era === 'modern') await this.listen?.update([...this.subscribed]);
-    else await this.request('resources/subscribe', { uri });
+  subscribe(uri: string): Promise<void> {
+    return this.watch.add(uri);
   }
 
-  async unsubscribe(uri: string): Promise<void> {
-    if (!this.subscribed.delete(uri) || this.state !== 'ready' || !this.capabilities?.resources?.subscribe) return;
-    if (this.era === 'modern') await this.listen?.update([...this.subscribed]);
-    else await this.request('resources/unsubscribe', { uri }).catch(() => undefined);
+  unsubscribe(uri: string): Promise<void> {
+    return this.watch.remove(uri);
   }
 
   async setLogLevel(level: LoggingLevel): Promise<void> {
@@ -181,7 +161,7 @@ export class Connection implements Upstream, ProgressRoutes {
     const { client, transport } = this;
     this.client = undefined;
     this.transport = undefined;
-    await this.listen?.close();
+    await this.watch.close();
     try {
       if (client) await client.close();
       else if (transport) await transport.close();
@@ -192,19 +172,12 @@ export class Connection implements Upstream, ProgressRoutes {
     this.setState('disabled', null);
   }
 
-  /**
-   * An OAuth server refused us mid-session (token revoked, refresh refused, more scope
-   * needed): the server goes to needs_auth so the caller gets the authorization link.
-   */
+  /** An OAuth server refused us mid-session: needs_auth, so the caller gets the authorization link. */
   private lostAuthorization(err: unknown): boolean {
-    if (this.spec.auth.type !== 'oauth') return false;
-    const status = httpStatusOf(err);
-    const own = ownErrorIn(err);
-    const refused = status === 401 || status === 403 || own?.code === 'MCPGW_E_SERVER_NEEDS_AUTH';
-    if (!refused) return false;
+    const lost = authorizationLost(err, this.spec);
+    if (!lost) return false;
     this.options.log.warn('server needs authorization again', { server: this.name });
-    const message = own?.message ?? `HTTP ${status}: authorization required`;
-    this.setState('needs_auth', { code: 'MCPGW_E_SERVER_NEEDS_AUTH', message });
+    this.setState('needs_auth', lost);
     return true;
   }
 
@@ -234,9 +207,9 @@ export class Connection implements Upstream, ProgressRoutes {
     return {
       serverRequest: (request: ServerRequest, signal: AbortSignal) => this.calls.ask(request, signal),
       listChanged: (kind) => {
-        if (current()) this.scheduleRefresh(kind);
+        if (current()) this.refresher.schedule(kind);
       },
-      progress: (token, params) => this.progressRoutes.get(token)?.(params),
+      progress: (token, params) => this.progress.route(token, params),
       notification: (method, params) => {
         if (!current()) return;
         // A modern server logs only for the call that asked (its _meta logLevel).
@@ -248,35 +221,26 @@ export class Connection implements Upstream, ProgressRoutes {
 
   /** A new client connected and listed within the connect timeout; closed again on failure. */
   private async open(isCurrent: () => boolean): Promise<{ client: Client; lists: UpstreamLists }> {
-    let client: Client | undefined;
-    const sink = this.sinkFor(() => this.client !== undefined && this.client === client);
-    const probe = Math.min(this.spec.connectTimeoutMs, 15_000);
-    client = createClient(this.options.version, this.spec.protocol, probe, sink);
-    const transport = createTransport(this.spec, {
-      auth: this.options.auth,
-      onStderr: (line) => this.options.log.info(line, { server: this.name, stream: 'stderr' }),
-    });
-    this.transport = transport;
-    client.onclose = () => {
-      if (isCurrent() && this.client === client) this.connectionLost(transport);
-    };
-    client.onerror = (err) => this.options.log.debug('transport error', { server: this.name, error: err.message });
-    let timer: NodeJS.Timeout | undefined;
-    const deadline = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(connectTimedOut(this.spec)), this.spec.connectTimeoutMs);
-    });
+    let opened: Client | undefined;
     try {
-      await Promise.race([client.connect(transport, this.prior ? { prior: this.prior } : {}), deadline]);
-      const lists = await Promise.race([fetchLists(client, EMPTY_LISTS, ALL_KINDS, this.spec.callTimeoutMs), deadline]);
-      if (!isCurrent()) throw new Error('superseded');
-      return { client, lists };
+      const result = await openClient({
+        spec: this.spec,
+        version: this.options.version,
+        auth: this.options.auth,
+        log: this.options.log,
+        sink: this.sinkFor(() => this.client !== undefined && this.client === opened),
+        prior: this.prior,
+        isCurrent,
+        onTransport: (transport) => (this.transport = transport),
+        onClose: (client, transport) => {
+          if (isCurrent() && this.client === client) this.connectionLost(transport);
+        },
+      });
+      opened = result.client;
+      return result;
     } catch (err) {
       this.prior = undefined;
-      await client.close().catch(() => undefined);
-      await transport.close().catch(() => undefined);
-      throw Object.assign(err as object, { transport });
-    } finally {
-      clearTimeout(timer);
+      throw err;
     }
   }
 
@@ -296,7 +260,7 @@ export class Connection implements Upstream, ProgressRoutes {
         ...restarted,
       });
       this.setState('ready', null);
-      this.startListening(client);
+      this.watch.restart(client);
     } catch (err) {
       if (!isCurrent()) return;
       this.client = undefined;
@@ -313,19 +277,6 @@ export class Connection implements Upstream, ProgressRoutes {
     this.prior = this.era === 'modern' && discover ? { kind: 'modern', discover } : { kind: 'legacy' };
   }
 
-  /** Modern servers announce changes on a listen stream; re-subscribes after a reconnect. */
-  private startListening(client: Client): void {
-    void this.listen?.close();
-    this.listen = undefined;
-    if (this.era === 'modern') {
-      this.listen = new ModernListen(client, this.options.log, this.name);
-      void this.listen.update([...this.subscribed]);
-      return;
-    }
-    if (!this.capabilities?.resources?.subscribe) return;
-    for (const uri of this.subscribed) void this.request('resources/subscribe', { uri }).catch(() => undefined);
-  }
-
   /**
    * An HTTP server that restarted forgets our session (404): initialize a new one without
    * leaving `ready`, so the caller can retry once (SPEC section 5). Concurrent callers share it.
@@ -338,7 +289,7 @@ export class Connection implements Upstream, ProgressRoutes {
       const { client, lists } = await this.open(() => attempt === this.attempt && !this.closed);
       this.adopt(client, lists);
       if (old) await old.close().catch(() => undefined);
-      this.startListening(client);
+      this.watch.restart(client);
       this.emit({ type: 'lists', kinds: ALL_KINDS });
     })().finally(() => {
       this.reinit = undefined;
@@ -366,8 +317,7 @@ export class Connection implements Upstream, ProgressRoutes {
     const failure = classifyConnectError(new Error('connection closed'), this.spec, transport);
     this.client = undefined;
     this.transport = undefined;
-    void this.listen?.close();
-    this.listen = undefined;
+    void this.watch.close();
     this.options.log.warn(`server stopped unexpectedly: ${failure.message}`, { server: this.name, code: failure.code });
     this.scheduleRetry(failure);
   }
@@ -383,34 +333,6 @@ export class Connection implements Upstream, ProgressRoutes {
     }, delay);
     this.retryTimer.unref?.();
   }
-
-  /** Re-fetches a list after list_changed; bursts coalesce into one fetch per kind. */
-  private scheduleRefresh(kind: ListKind): void {
-    this.refreshAgain.add(kind);
-    if (this.refreshing) return;
-    this.refreshing = (async () => {
-      while (this.refreshAgain.size > 0 && this.client) {
-        const kinds = [...this.refreshAgain];
-        this.refreshAgain.clear();
-        try {
-          this.lists = await fetchLists(this.client, this.lists, kinds, this.spec.callTimeoutMs);
-          this.emit({ type: 'lists', kinds, announced: true });
-        } catch (err) {
-          this.options.log.warn(`could not re-fetch ${kinds.join(', ')} after list_changed: ${(err as Error).message}`, {
-            server: this.name,
-          });
-        }
-      }
-    })().finally(() => {
-      this.refreshing = undefined;
-    });
-  }
-}
-
-function connectTimedOut(spec: ServerSpec): McpgwError {
-  return new McpgwError('MCPGW_E_SERVER_TIMEOUT', `did not finish initializing within ${spec.connectTimeoutMs / 1000}s`, {
-    hint: 'raise timeouts.connect, or check that the server speaks MCP on stdout',
-  });
 }
 
 /** A new upstream for a server definition (not started: call `start()`). The one way to make one. */

@@ -135,3 +135,15 @@ export function classifyConnectError(err: unknown, spec: ServerSpec, transport?:
   const detail = cause?.message ? `${message}: ${cause.message}` : message;
   return failure(spec.transport.kind === 'stdio' ? 'MCPGW_E_UPSTREAM_EXITED' : 'MCPGW_E_UPSTREAM_UNREACHABLE', detail);
 }
+
+/**
+ * Whether a call's failure means an OAuth server refused us mid-session (a token revoked, a
+ * refresh refused, more scope needed), and why: the server then needs authorization again.
+ */
+export function authorizationLost(err: unknown, spec: ServerSpec): { code: Code; message: string } | undefined {
+  if (spec.auth.type !== 'oauth') return undefined;
+  const status = httpStatusOf(err);
+  const own = ownErrorIn(err);
+  if (!(status === 401 || status === 403 || own?.code === 'MCPGW_E_SERVER_NEEDS_AUTH')) return undefined;
+  return { code: 'MCPGW_E_SERVER_NEEDS_AUTH', message: own?.message ?? `HTTP ${status}: authorization required` };
+}

@@ -70,3 +70,63 @@ export class ModernListen {
     return Object.keys(filter).length > 0 ? filter : undefined;
   }
 }
+
+/** What a connection's resource subscriptions need of it. */
+export interface WatchedConnection {
+  readonly era?: 'legacy' | 'modern';
+  readonly state: string;
+  readonly capabilities?: { resources?: { subscribe?: boolean } };
+  request(method: string, params: Record<string, unknown>): Promise<unknown>;
+}
+
+/**
+ * The resource URIs clients subscribed to through one connection, kept across reconnects:
+ * a legacy server gets resources/subscribe (again after a reconnect), a modern one gets them in
+ * its subscriptions/listen filter (ModernListen above), which also carries its list changes.
+ */
+export class ResourceWatch {
+  private readonly uris = new Set<string>();
+  private listen?: ModernListen;
+
+  constructor(
+    private readonly conn: WatchedConnection,
+    private readonly log: Logger,
+    private readonly server: string,
+  ) {}
+
+  private get live(): boolean {
+    return this.conn.state === 'ready' && Boolean(this.conn.capabilities?.resources?.subscribe);
+  }
+
+  async add(uri: string): Promise<void> {
+    if (this.uris.has(uri)) return;
+    this.uris.add(uri);
+    if (!this.live) return;
+    if (this.conn.era === 'modern') await this.listen?.update([...this.uris]);
+    else await this.conn.request('resources/subscribe', { uri });
+  }
+
+  async remove(uri: string): Promise<void> {
+    if (!this.uris.delete(uri) || !this.live) return;
+    if (this.conn.era === 'modern') await this.listen?.update([...this.uris]);
+    else await this.conn.request('resources/unsubscribe', { uri }).catch(() => undefined);
+  }
+
+  /** After a (re)connect: a modern server's listen stream opens; a legacy one is subscribed again. */
+  restart(client: Client): void {
+    void this.listen?.close();
+    this.listen = undefined;
+    if (this.conn.era === 'modern') {
+      this.listen = new ModernListen(client, this.log, this.server);
+      void this.listen.update([...this.uris]);
+      return;
+    }
+    if (!this.live) return;
+    for (const uri of this.uris) void this.conn.request('resources/subscribe', { uri }).catch(() => undefined);
+  }
+
+  async close(): Promise<void> {
+    await this.listen?.close();
+    this.listen = undefined;
+  }
+}

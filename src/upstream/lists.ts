@@ -97,3 +97,40 @@ export async function fetchLists(
     },
   };
 }
+
+/**
+ * Re-fetches lists after list_changed: bursts coalesce into one fetch per kind, one fetch at a
+ * time, and the lists of the current client only.
+ */
+export class ListRefresher {
+  private running?: Promise<void>;
+  private readonly again = new Set<ListKind>();
+
+  constructor(
+    private readonly client: () => Client | undefined,
+    private readonly current: () => UpstreamLists,
+    private readonly done: (lists: UpstreamLists, kinds: ListKind[]) => void,
+    private readonly failed: (kinds: ListKind[], err: unknown) => void,
+    private readonly timeoutMs: () => number,
+  ) {}
+
+  schedule(kind: ListKind): void {
+    this.again.add(kind);
+    this.running ??= this.drain().finally(() => {
+      this.running = undefined;
+    });
+  }
+
+  private async drain(): Promise<void> {
+    for (let client = this.client(); this.again.size > 0 && client; client = this.client()) {
+      const kinds = [...this.again];
+      this.again.clear();
+      try {
+        const lists = await fetchLists(client, this.current(), kinds, this.timeoutMs());
+        if (this.client() === client) this.done(lists, kinds);
+      } catch (err) {
+        this.failed(kinds, err);
+      }
+    }
+  }
+}

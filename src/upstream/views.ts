@@ -1,7 +1,12 @@
 import { McpgwError } from '../errors/error.js';
-import type { UpstreamFailure, UpstreamState } from './types.js';
+import type { Upstream, UpstreamFailure, UpstreamState, UpstreamStatus } from './types.js';
 
-/** The error a call gets while its server is not ready (SPEC section 5), with what to do about it. */
+/**
+ * What others see of a connection: the error a call gets while its server is not ready (SPEC
+ * section 5, with what to do about it), and its /status snapshot.
+ */
+
+/** The error a call gets while its server is not ready, with what to do about it. */
 export function unavailableError(
   server: string,
   state: UpstreamState,
@@ -34,4 +39,20 @@ export function unavailableError(
         details,
       });
   }
+}
+
+export function snapshot(u: Upstream, since: Date, pid: number | undefined): UpstreamStatus {
+  const t = u.spec.transport;
+  return {
+    state: u.state,
+    transport: t.kind === 'stdio' ? 'stdio' : t.transport,
+    protocol: u.protocolVersion ?? null,
+    tools: u.lists.tools.length,
+    prompts: u.lists.prompts.length,
+    resources: u.lists.resources.length,
+    restarts: u.restarts,
+    lastError: u.lastError,
+    since: since.toISOString(),
+    ...(pid !== undefined ? { pid } : {}),
+  };
 }
