@@ -110,7 +110,7 @@ class Job {
       if (there && members.has(there.name)) move.push(c.name);
       else
         kept.push(
-          `${c.name} (${there ? `"${there.name}" in ${this.configDisplay} is not in profile ${profile}` : `not in ${this.configDisplay}`})`,
+          `${c.name} (${there ? `"${there.name}" in ${this.configDisplay} ${this.why(there.name, profile)}` : `not in ${this.configDisplay}`})`,
         );
     }
     const result = target.syntax === 'json' ? this.installJson(text, entry, move, record) : this.installToml(text, entry, move);
@@ -151,7 +151,7 @@ class Job {
     this.say(`${text === undefined ? 'Created' : 'Updated'} ${where}: "${ENTRY_NAME}" reaches profile ${profile} through ${how}.`);
     if (result.moved.length > 0)
       this.say(
-        `Moved out (the gateway serves them now; kept in ${this.stash.path} for --uninstall): ${result.moved.map((m) => m.name).join(', ')}.`,
+        `Moved out (the gateway serves them now; kept in ${displayOf(this.stash.path, this.host)} for --uninstall): ${result.moved.map((m) => m.name).join(', ')}.`,
       );
     if (kept.length > 0) this.say(`Left in place: ${kept.join(', ')}.`);
     if (backupPath) this.say(`Backup of the old file: ${displayOf(backupPath, this.host)}`);
@@ -243,6 +243,13 @@ class Job {
       names = Array.isArray(p.servers) ? p.servers.filter((s): s is string => typeof s === 'string') : [];
     }
     return new Set(names.filter((n) => !(isRecord(servers[n]) && servers[n].enabled === false)));
+  }
+
+  /** Why a server of gateway.yaml is not served in a profile. */
+  private why(server: string, profile: string): string {
+    const servers = (this.address.raw as { servers?: unknown }).servers;
+    const spec = isRecord(servers) ? servers[server] : undefined;
+    return isRecord(spec) && spec.enabled === false ? 'is disabled' : `is not in profile ${profile}`;
   }
 
   private noProfile(profile: string, there: string[]): McpgwError {

@@ -106,14 +106,6 @@ export function putEntry(
   return applyEdits(text, modify(text, [...mapPath, name], value, { formattingOptions: formatting(text) }));
 }
 
-/** Appends an item to the array at `path` (created when missing). */
-export function appendItem(text: string, path: Path, item: unknown): string {
-  const list = valueAt(text, path);
-  const index = Array.isArray(list) ? list.length : 0;
-  if (!Array.isArray(list)) return putEntry(text, path.slice(0, -1), path[path.length - 1]!, [item]);
-  return applyEdits(text, modify(text, [...path, index], item, { formattingOptions: formatting(text), isArrayInsertion: true }));
-}
-
 /** Removes the array item at `path[index]`. */
 export function removeItem(text: string, path: Path, index: number): string {
   return applyEdits(text, modify(text, [...path, index], undefined, { formattingOptions: formatting(text) }));
@@ -230,7 +222,6 @@ function insertByHand(
   value: unknown,
   options: { index?: number; raw?: string },
 ): string | undefined {
-  const { unit, eol } = layoutOf(text);
   const tree = parse(text);
   if (!tree || tree.type !== 'object') return undefined;
   // The deepest existing object on the path; what is missing is inserted as one value.
@@ -250,28 +241,84 @@ function insertByHand(
     key = segment;
   }
   const raw = depth === mapPath.length && options.raw !== undefined && rawMatches(options.raw, name, value) ? options.raw : undefined;
-  const props = node.children ?? [];
+  return insertChild(text, node, options.index, (style) => raw ?? `${JSON.stringify(key)}: ${style(data)}`);
+}
+
+/** Appends an item to the array at `path` (created when missing). */
+export function appendItem(text: string, path: Path, item: unknown): string {
+  const tree = parse(text);
+  const list = tree && findNodeAtLocation(tree, [...path]);
+  if (list?.type !== 'array') return putEntry(text, path.slice(0, -1), path[path.length - 1]!, [item]);
+  const expected = parseValue(text) as Record<string, unknown>;
+  let target: unknown = expected;
+  for (const segment of path) target = (target as Record<string, unknown>)[segment];
+  (target as unknown[]).push(item);
+  const attempt = insertChild(text, list, undefined, (style) => style(item));
+  if (attempt !== undefined && sameData(parseValue(attempt), expected)) return attempt;
+  return applyEdits(
+    text,
+    modify(text, [...path, list.children?.length ?? 0], item, { formattingOptions: formatting(text), isArrayInsertion: true }),
+  );
+}
+
+/** The longest line a value is written on in the style of its one-line neighbours. */
+const COMPACT_WIDTH = 120;
+
+/**
+ * Splices a new child (a property or an item) into an object or array whose children each
+ * start a line, at `index` (default: last), indented like them. `child` gets a renderer of
+ * values in the neighbours' style: on one line (`{ "a": 1 }`) when they are, else indented.
+ */
+function insertChild(
+  text: string,
+  container: Node,
+  index: number | undefined,
+  child: (style: (value: unknown) => string) => string,
+): string | undefined {
+  const { unit, eol } = layoutOf(text);
+  const children = container.children ?? [];
+  const [open, close] = container.type === 'array' ? ['[', ']'] : ['{', '}'];
   const indentOf = (offset: number) => /^[ \t]*/.exec(text.slice(lineStart(text, offset)))![0];
-  const outer = indentOf(node.offset);
-  const inner = props[0] && onOwnLine(text, props[0].offset) ? indentOf(props[0].offset) : outer + unit;
-  const render = (indent: string) =>
-    raw ?? `${JSON.stringify(key)}: ${JSON.stringify(data, null, unit).split('\n').join(`${eol}${indent}`)}`;
-  if (props.length === 0) {
-    return text.slice(0, node.offset) + `{${eol}${inner}${render(inner)}${eol}${outer}}` + text.slice(node.offset + node.length);
+  const outer = indentOf(container.offset);
+  const inner = children[0] && onOwnLine(text, children[0].offset) ? indentOf(children[0].offset) : outer + unit;
+  const at = Math.max(0, Math.min(index ?? children.length, children.length));
+  const neighbour = children[at] ?? children[at - 1];
+  const valueOf = (n: Node) => (n.type === 'property' ? n.children![1]! : n);
+  const oneLine =
+    neighbour !== undefined && !text.slice(valueOf(neighbour).offset, valueOf(neighbour).offset + valueOf(neighbour).length).includes('\n');
+  const style = (value: unknown) => {
+    const compact = compactJson(value);
+    if (oneLine && inner.length + compact.length <= COMPACT_WIDTH) return compact;
+    return JSON.stringify(value, null, unit).split('\n').join(`${eol}${inner}`);
+  };
+  const rendered = child(style);
+  if (children.length === 0) {
+    return (
+      text.slice(0, container.offset) +
+      `${open}${eol}${inner}${rendered}${eol}${outer}${close}` +
+      text.slice(container.offset + container.length)
+    );
   }
-  if (!onOwnLine(text, props[0]!.offset)) return undefined;
-  const at = Math.max(0, Math.min(options.index ?? props.length, props.length));
-  if (at < props.length) {
-    const next = props[at]!;
-    const start = leadingComments(text, next.offset);
-    return splice(text, [{ start, end: start, text: `${render(inner)},${eol}${inner}` }]);
+  if (!onOwnLine(text, children[0]!.offset)) return undefined;
+  if (at < children.length) {
+    const start = leadingComments(text, children[at]!.offset);
+    return splice(text, [{ start, end: start, text: `${rendered},${eol}${inner}` }]);
   }
-  const last = props[props.length - 1]!;
+  const last = children[children.length - 1]!;
   const after = afterValue(text, last.offset + last.length);
-  const entry = `${eol}${inner}${render(inner)}${after.comma ? ',' : ''}`;
-  const edits: Edit[] = [{ start: after.lineEnd, end: after.lineEnd, text: entry }];
+  const edits: Edit[] = [{ start: after.lineEnd, end: after.lineEnd, text: `${eol}${inner}${rendered}${after.comma ? ',' : ''}` }];
   if (!after.comma) edits.push({ start: last.offset + last.length, end: last.offset + last.length, text: ',' });
   return splice(text, edits);
+}
+
+/** JSON on one line with a space after ":" and ",", inside braces: as people write it by hand. */
+function compactJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(compactJson).join(', ')}]`;
+  if (value !== null && typeof value === 'object') {
+    const entries = Object.entries(value);
+    return entries.length === 0 ? '{}' : `{ ${entries.map(([k, v]) => `${JSON.stringify(k)}: ${compactJson(v)}`).join(', ')} }`;
+  }
+  return JSON.stringify(value);
 }
 
 /** Equal as data: key order aside (jsonc-parser's objects have no prototype, so util's deep equality fails them). */

@@ -128,7 +128,7 @@ export function nextSteps(
   if (entry.stdio) {
     if (context.tokenFromEnv)
       steps.push(
-        `mcpgw connect sends the token gateway.yaml names ($<env:${context.tokenFromEnv}>): ${target.label} must start it with ${context.tokenFromEnv} set, or set MCPGW_TOKEN there. A client started from the desktop does not read your shell's profile; a $<file:PATH> template in bearerTokens works everywhere.`,
+        `mcpgw connect reads the token from gateway.yaml, where it is $<env:${context.tokenFromEnv}>; ${target.label} starts it without your shell's variables: put the token in a file and name it with $<file:PATH> in bearerTokens (connect reads it too).`,
       );
   } else if (target.client === 'vscode') {
     steps.push(

@@ -143,14 +143,16 @@ function tokenOf(raw: Record<string, unknown>, reader: ValueReader): ConfigToken
   }
   const users = isRecord(auth.users) && Object.keys(auth.users).length > 0;
   const oidc = auth.oidc !== undefined && auth.oidc !== null;
-  if (!first && !users && !oidc) return { kind: 'none' };
+  // Tokens that resolve to '' are absent (SPEC section 2): with none left, none is wanted.
+  if (unresolved.length === 0 && hashes === 0 && !users && !oidc) return { kind: 'none' };
   const where = first ? reader.location(first) : reader.location(['gateway', 'auth']);
-  const fromFlag = 'pass --token, or set MCPGW_TOKEN in the environment the client starts mcpgw connect in';
+  const fromFlag = 'set MCPGW_TOKEN to your token where the client starts mcpgw connect, or pass --token';
   let message: string;
   let hint: string;
   if (unresolved.length > 0) {
     message = `the daemon's bearer token cannot be read here: ${[...new Set(unresolved)].join('; ')}`;
-    hint = `${variables.size > 0 ? `set ${[...variables].join(' or ')} for mcpgw connect, or ` : ''}${fromFlag}; for a client that starts connect without your shell's variables (Claude Desktop), write the token in a file and name it with $<file:PATH> in bearerTokens`;
+    const names = [...variables, ...(variables.has('MCPGW_TOKEN') ? [] : ['MCPGW_TOKEN'])].join(' or ');
+    hint = `set ${names} where the client starts mcpgw connect, or pass --token; a client started from the desktop (Claude Desktop) lacks your shell's variables: keep the token in a file named by $<file:PATH> in bearerTokens`;
   } else if (hashes > 0) {
     message = 'gateway.auth.bearerTokens holds sha256: hashes, which the daemon checks tokens against; they are not tokens to send';
     hint = fromFlag;
