@@ -55,8 +55,8 @@ export function readDaemonAddress(
   const dir = dirname(file);
   const { source, findings } = readConfigSource(file);
   const fail = (list: readonly Finding[]): never => {
-    throw new McpgwError('MCPGW_E_CONFIG_INVALID', 'the config file cannot give the daemon address', {
-      hint: 'fix it (mcpgw validate), or pass --url http://127.0.0.1:8750',
+    throw new McpgwError('MCPGW_E_CONFIG_INVALID', "cannot read the daemon's address from the config file", {
+      hint: 'fix what is shown above (mcpgw validate lists every problem); mcpgw connect also takes --url http://HOST:PORT',
       location: { file },
       findings: list,
     });
