@@ -154,6 +154,7 @@ class Job {
         `Moved out (the gateway serves them now; kept in ${displayOf(this.stash.path, this.host)} for --uninstall): ${result.moved.map((m) => m.name).join(', ')}.`,
       );
     if (kept.length > 0) this.say(`Left in place: ${kept.join(', ')}.`);
+    this.localScope(existing, members);
     if (backupPath) this.say(`Backup of the old file: ${displayOf(backupPath, this.host)}`);
     const run = `mcpgw run -c ${this.configDisplay}`;
     for (const step of nextSteps(target, entry, { auth: this.address.token.kind !== 'none', tokenFromEnv: this.tokenVariable(), run }))
@@ -214,6 +215,24 @@ class Job {
         : `Restart ${target.label} (or reconnect its servers) to apply it.`,
     );
     return 0;
+  }
+
+  /**
+   * ~/.claude.json also keeps servers per project folder (Claude Code's "local" scope): those of
+   * the working folder that the gateway serves are named, not moved (they belong to that scope).
+   */
+  private localScope(existing: ReturnType<typeof existingServersOf>, members: ReadonlySet<string>): void {
+    if (this.target.client !== 'claude-code' || this.target.project) return;
+    const served = this.candidates('local').filter((c) => {
+      const there = findExisting(c, existing, this.address.dir);
+      return there !== undefined && members.has(there.name);
+    });
+    if (served.length === 0) return;
+    const names = served.map((c) => c.name);
+    const commands = names.map((n) => `claude mcp remove ${/^[\w.-]+$/.test(n) ? n : JSON.stringify(n)} -s local`).join('; ');
+    this.say(
+      `~/.claude.json also has ${names.join(', ')} for this folder (Claude Code's local scope), served by the gateway now: ${commands}`,
+    );
   }
 
   /** The profile's endpoint, and the stdio command that relays to it. */
@@ -304,8 +323,11 @@ class Job {
   }
 
   /** The servers of the file's own list, as `mcpgw import` reads them. */
-  private candidates() {
-    return readSource(this.source(), this.host)[0]?.candidates ?? [];
+  /** The servers of the file's own list, as `mcpgw import` reads them; `local`: Claude Code's of this folder. */
+  private candidates(which: 'own' | 'local' = 'own') {
+    const results = readSource(this.source(), this.host);
+    if (which === 'own') return results[0]?.candidates ?? [];
+    return results.slice(1).flatMap((r) => r.candidates);
   }
 
   private installJson(
