@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { Command, CommanderError, Option } from 'commander';
 import { configPathFrom, displayPath, type CommandContext } from './cli/command-context.js';
 import { runAuthClientMetadata, runAuthLogin, runAuthLogout, runAuthStatus } from './cli/auth.js';
-import { runConnect } from './cli/connect.js';
+import { runConnect, type ConnectOptions } from './cli/connect.js';
 import { runDoctorCommand } from './cli/doctor.js';
 import { runImport } from './cli/import.js';
 import { runDaemon } from './cli/run.js';
@@ -67,7 +67,14 @@ function addCommands(program: Command, setExit: SetExit): void {
     .description("a stdio MCP server relaying to the running daemon's /mcp/<profile> (for clients that only launch stdio servers)")
     .option('--url <url>', 'the daemon URL instead of the config (e.g. http://127.0.0.1:8750)')
     .option('--token <token>', 'bearer token (default: the config, else $MCPGW_TOKEN)')
-    .action((profile: string | undefined, options: { url?: string; token?: string }, command: Command) =>
+    .option(
+      '--install <client>',
+      'point a client at the gateway instead of the servers gateway.yaml has: claude-desktop, claude-code, vscode, cursor, codex, gemini',
+    )
+    .option('--uninstall <client>', 'undo --install: remove the mcpgw entry and put the moved servers back')
+    .option('--project', "with --install/--uninstall: the project's file in this folder (.mcp.json, .vscode/mcp.json, ...)")
+    .option('--stdio', 'with --install: have the client start mcpgw connect instead of using HTTP')
+    .action((profile: string | undefined, options: ConnectOptions, command: Command) =>
       setExit(runConnect(contextOf(command), profile, options)),
     );
 

@@ -9,7 +9,7 @@ import { McpgwError } from '../errors/error.js';
 import { renderFindingText } from '../errors/render.js';
 import { mergeServers, type MergeGroup } from '../import/merge.js';
 import { isValidServerName } from '../import/names.js';
-import { planImport, type ExistingServer, type ImportPlan, type Variable } from '../import/plan.js';
+import { existingServersOf, planImport, type ExistingServer, type ImportPlan, type Variable } from '../import/plan.js';
 import { displayOf, readSource, sourcesFor, type Host } from '../import/sources.js';
 import type { SourceResult } from '../import/types.js';
 import { appendEnvFile, readEnvFile, writeAtomic, type WriteHooks } from '../import/write.js';
@@ -155,15 +155,7 @@ export async function runImport(ctx: CommandContext, options: ImportOptions, io:
 
 /** The servers of gateway.yaml as written (templates unexpanded). */
 function existingServers(text: string | undefined): ExistingServer[] {
-  if (text === undefined) return [];
-  const value = parseDocument(text).toJS() as { servers?: Record<string, Record<string, unknown>> } | null;
-  return Object.entries(value?.servers ?? {}).map(([name, s]) => ({
-    name,
-    ...(typeof s?.command === 'string' ? { command: s.command } : {}),
-    ...(Array.isArray(s?.args) ? { args: s.args.map(String) } : {}),
-    ...(typeof s?.url === 'string' ? { url: s.url } : {}),
-    ...(s?.prefix !== undefined ? { prefix: s.prefix as string | boolean } : {}),
-  }));
+  return text === undefined ? [] : existingServersOf(parseDocument(text).toJS());
 }
 
 /** Per file: + added (with the reason for a new name), = already present. */

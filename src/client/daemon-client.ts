@@ -9,9 +9,14 @@ export interface DaemonClient {
   fetch(path: string, init?: RequestInit): Promise<Response>;
 }
 
-/** The address a local client uses for a listen address (wildcards mean loopback). */
+/** The address a local client uses for the config's listen address (wildcards mean loopback). */
 export function daemonUrl(model: ConfigModel): string {
-  const { host, port } = model.gateway.listen;
+  return localUrl(model.gateway.listen);
+}
+
+/** http://host:port for a listen address, a wildcard host being loopback. */
+export function localUrl(listen: { readonly host: string; readonly port: number }): string {
+  const { host, port } = listen;
   const local = host === '0.0.0.0' ? '127.0.0.1' : host === '::' ? '::1' : host;
   return `http://${local.includes(':') ? `[${local}]` : local}:${port}`;
 }

@@ -81,7 +81,7 @@ export function planImport(input: PlanInput): ImportPlan {
         present.push({ candidate, as: earlier.name, earlier: true });
         continue;
       }
-      const there = input.existing.find((s) => matchesExisting(candidate, s, input.configDir));
+      const there = findExisting(candidate, input.existing, input.configDir);
       if (there) {
         present.push({ candidate, as: there.name, earlier: false });
         continue;
@@ -199,6 +199,28 @@ function sameServer(a: Candidate, b: Candidate): boolean {
   const key = (v: Value | undefined) => JSON.stringify(v ?? null);
   if (a.url || b.url) return a.url !== undefined && b.url !== undefined && normalizeUrl(key(a.url)) === normalizeUrl(key(b.url));
   return key(a.command) === key(b.command) && key(a.args as Value | undefined) === key(b.args as Value | undefined);
+}
+
+/**
+ * The server of gateway.yaml that a candidate already is, if any (the same command and args,
+ * or the same url): what import reports as present, and what `connect --install` moves out of
+ * the client's file.
+ */
+export function findExisting(c: Candidate, existing: readonly ExistingServer[], configDir: string): ExistingServer | undefined {
+  return existing.find((s) => matchesExisting(c, s, configDir));
+}
+
+/** The servers of a gateway.yaml document as written (templates unexpanded). */
+export function existingServersOf(doc: unknown): ExistingServer[] {
+  const servers = (doc as { servers?: unknown } | null)?.servers;
+  if (servers === null || typeof servers !== 'object' || Array.isArray(servers)) return [];
+  return Object.entries(servers as Record<string, Record<string, unknown> | null>).map(([name, s]) => ({
+    name,
+    ...(typeof s?.command === 'string' ? { command: s.command } : {}),
+    ...(Array.isArray(s?.args) ? { args: s.args.map(String) } : {}),
+    ...(typeof s?.url === 'string' ? { url: s.url } : {}),
+    ...(s?.prefix !== undefined ? { prefix: s.prefix as string | boolean } : {}),
+  }));
 }
 
 /**

@@ -17,7 +17,8 @@ export interface Host {
   readonly env: Readonly<Record<string, string | undefined>>;
 }
 
-const LABELS: Record<Format, string> = {
+/** The clients' names, for messages. */
+export const LABELS: Record<Format, string> = {
   'claude-desktop': 'Claude Desktop',
   'claude-code': 'Claude Code',
   cursor: 'Cursor',
