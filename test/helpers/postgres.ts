@@ -16,7 +16,7 @@
 //   picked by the OS and retries when PostgreSQL finds it taken meanwhile.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { chownSync, existsSync, mkdtempSync, readdirSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
+import { chownSync, existsSync, mkdtempSync, readdirSync, readFileSync, realpathSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { delimiter, dirname, join } from 'node:path';
@@ -138,6 +138,14 @@ async function pickPort(): Promise<number> {
   return port;
 }
 
+/** Whether any user may pass through every folder down to `dir` (o+x on each). */
+function traversable(dir: string): boolean {
+  for (let d = dir; ; d = dirname(d)) {
+    if ((statSync(d).mode & 0o001) === 0) return false;
+    if (dirname(d) === d) return true;
+  }
+}
+
 const NAME = /^[a-z_][a-z0-9_]{0,62}$/;
 let counter = 0;
 
@@ -146,8 +154,10 @@ export async function startPostgres(t: TestContext, options: PostgresOptions = {
   const bin = postgresBinDir();
   if (!bin) throw new Error(POSTGRES_SKIP || 'PostgreSQL binaries not found (MCPGW_REQUIRE_POSTGRES=1): apt-get install postgresql');
   const user = serverUser();
-  // A socket path is limited to ~104 bytes (macOS); $TMPDIR can be long there.
-  const base = join(tmpdir(), 'mcpgw-pg-XXXXXX/.s.PGSQL.5432').length < 100 ? tmpdir() : '/tmp';
+  // A socket path is limited to ~104 bytes (macOS), and $TMPDIR can be long there; as root,
+  // the server user must be able to reach the folder ($TMPDIR may be under /root).
+  const fits = join(tmpdir(), 'mcpgw-pg-XXXXXX/.s.PGSQL.5432').length < 100;
+  const base = fits && (!user || traversable(tmpdir())) ? tmpdir() : '/tmp';
   const dir = mkdtempSync(join(base, 'mcpgw-pg-'));
   const data = join(dir, 'data');
   let closed: Promise<void> | undefined;
