@@ -1,4 +1,5 @@
-import { basename, dirname, resolve } from 'node:path';
+import { lstatSync, readlinkSync } from 'node:fs';
+import { basename, dirname, join, parse, resolve, sep } from 'node:path';
 import { watch, type FSWatcher } from 'chokidar';
 
 export interface WatchOptions {
@@ -13,12 +14,22 @@ export interface WatchOptions {
  * Watches the config file and the files its templates read, and calls `onChange` once per
  * burst of changes. It watches their folders, not the files, so saves by rename, `git
  * checkout` replacing the file, and a file missing for a moment are all seen (SPEC section 5).
+ *
+ * Symlinks are watched as what they are: every link met while resolving a file, and the
+ * file it finally resolves to, are watched entries (chokidar with `followSymlinks: false`
+ * reports a link whose target changed). A Kubernetes ConfigMap or Secret volume updates
+ * `gateway.yaml -> ..data/gateway.yaml` by renaming a new `..data` link over the old one
+ * (SPEC section 11): the file's own path never changes, the `..data` entry does. Following
+ * links instead (chokidar's default) sees such a swap only when the old target is deleted
+ * afterwards, which the kubelet happens to do but `ln -sfn` deploys do not.
  */
 export class ConfigWatcher {
   private watcher?: FSWatcher;
-  private files = new Set<string>();
+  /** Every path whose change means a reload: the files, the links to them, their targets. */
+  private entries = new Set<string>();
   private dirs = new Set<string>();
   private timer?: NodeJS.Timeout;
+  private ready = false;
   private closed = false;
 
   constructor(
@@ -26,24 +37,30 @@ export class ConfigWatcher {
     private readonly options: WatchOptions = {},
   ) {}
 
-  /** Sets the files to watch (the config file first); folders are added as needed. */
+  /**
+   * Sets the files to watch (the config file first); folders are added as needed. Called
+   * again after each reload, since a swap moves where the links lead.
+   */
   async setFiles(paths: readonly string[]): Promise<void> {
     if (this.closed) return;
-    this.files = new Set(paths.map((p) => resolve(p)));
-    const dirs = new Set([...this.files].map((f) => dirname(f)));
+    this.entries = new Set(paths.flatMap((p) => resolutionPaths(resolve(p))));
+    const dirs = new Set([...this.entries].map((f) => dirname(f)));
     if (!this.watcher) {
       this.dirs = dirs;
       this.watcher = watch([...dirs], {
         depth: 0,
         ignoreInitial: true,
+        followSymlinks: false,
         usePolling: this.options.polling ?? false,
         interval: 500,
-        // Watch only our files inside those folders; the folders themselves must pass.
-        ignored: (path: string) => !this.dirs.has(resolve(path)) && !this.files.has(resolve(path)),
+        // Watch only our entries inside those folders; the folders themselves must pass.
+        ignored: (path: string) => !this.dirs.has(resolve(path)) && !this.entries.has(resolve(path)),
       });
       this.watcher.on('all', (_event, path) => this.changed(path));
       this.watcher.on('error', (err) => this.options.onError?.(err as Error));
       await new Promise<void>((ready) => this.watcher!.once('ready', () => ready()));
+      // chokidar reports the symlinks it finds at start as added, ignoreInitial or not.
+      this.ready = true;
       return;
     }
     const added = [...dirs].filter((d) => !this.dirs.has(d));
@@ -54,7 +71,7 @@ export class ConfigWatcher {
   }
 
   private changed(path: string): void {
-    if (this.closed || !this.files.has(resolve(path))) return;
+    if (this.closed || !this.ready || !this.entries.has(resolve(path))) return;
     clearTimeout(this.timer);
     this.timer = setTimeout(() => this.onChange(`${basename(path)} changed`), this.options.debounceMs ?? 100);
   }
@@ -64,4 +81,36 @@ export class ConfigWatcher {
     clearTimeout(this.timer);
     await this.watcher?.close();
   }
+}
+
+/**
+ * `file`, each symlink met while resolving it (a link in any component, in order), and the
+ * path it resolves to. A missing component ends the walk there: the file may be missing for
+ * a moment (a checkout), and its folder is watched anyway.
+ */
+export function resolutionPaths(file: string): string[] {
+  const out = [file];
+  let path = file;
+  // Like the kernel's limit on links followed in one lookup (40 on Linux): a loop stops here.
+  for (let hops = 0; hops < 40; hops++) {
+    const { root } = parse(path);
+    const parts = path.slice(root.length).split(sep).filter(Boolean);
+    let link: { at: string; rest: string[] } | undefined;
+    for (let i = 1; i <= parts.length && !link; i++) {
+      const prefix = join(root, ...parts.slice(0, i));
+      try {
+        if (lstatSync(prefix).isSymbolicLink()) link = { at: prefix, rest: parts.slice(i) };
+      } catch {
+        return [...new Set(out)];
+      }
+    }
+    if (!link) return [...new Set([...out, path])];
+    out.push(link.at);
+    try {
+      path = join(resolve(dirname(link.at), readlinkSync(link.at)), ...link.rest);
+    } catch {
+      return [...new Set(out)]; // replaced between lstat and readlink: the next event re-reads
+    }
+  }
+  return [...new Set(out)];
 }

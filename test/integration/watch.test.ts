@@ -1,0 +1,72 @@
+// The config watcher and symlinks (issue 16): a swap of any link on the way to the config file
+// is a change of the file, whether or not the old target is deleted afterwards.
+import assert from 'node:assert/strict';
+import { mkdirSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { ConfigWatcher, resolutionPaths } from '../../src/config/watch.js';
+import { tempDir } from '../helpers/gateway.js';
+import { waitFor } from '../helpers/wait.js';
+
+test('resolutionPaths lists the file, every link met, and where it leads', (t) => {
+  const dir = tempDir(t, 'mcpgw-watch-');
+  mkdirSync(join(dir, '..v1'));
+  writeFileSync(join(dir, '..v1/gateway.yaml'), 'x');
+  symlinkSync('..v1', join(dir, '..data'));
+  symlinkSync('..data/gateway.yaml', join(dir, 'gateway.yaml'));
+  const file = join(dir, 'gateway.yaml');
+  const paths = resolutionPaths(file);
+  // On macOS the temp folder itself is behind a link (/var -> private/var): only our part is fixed.
+  assert.equal(paths[0], file);
+  assert.ok(paths.includes(join(dir, '..data')), paths.join(' '));
+  assert.ok(paths.at(-1)!.endsWith(join('..v1', 'gateway.yaml')), paths.join(' '));
+
+  assert.deepEqual(resolutionPaths(join(dir, 'missing.yaml')).slice(0, 1), [join(dir, 'missing.yaml')]);
+  symlinkSync('loop-b', join(dir, 'loop-a'));
+  symlinkSync('loop-a', join(dir, 'loop-b'));
+  assert.ok(resolutionPaths(join(dir, 'loop-a')).length <= 42, 'a link loop ends');
+});
+
+for (const polling of [false, true]) {
+  test(`a link swap is seen even when the old target stays (ln -sfn, ${polling ? 'polling' : 'events'})`, async (t) => {
+    const dir = tempDir(t, 'mcpgw-watch-');
+    const release = (name: string) => {
+      mkdirSync(join(dir, name));
+      writeFileSync(join(dir, name, 'gateway.yaml'), name);
+    };
+    const point = (name: string) => {
+      symlinkSync(name, join(dir, 'current.tmp'));
+      renameSync(join(dir, 'current.tmp'), join(dir, 'current'));
+    };
+    release('r1');
+    point('r1');
+    symlinkSync('current/gateway.yaml', join(dir, 'gateway.yaml'));
+    const file = join(dir, 'gateway.yaml');
+    const reasons: string[] = [];
+    // Like the daemon: after each change, set the files again (where the links lead now).
+    const watcher: ConfigWatcher = new ConfigWatcher(
+      (reason) => {
+        reasons.push(reason);
+        void watcher.setFiles([file]);
+      },
+      { debounceMs: 50, polling },
+    );
+    t.after(() => watcher.close());
+    await watcher.setFiles([file]);
+
+    release('r2');
+    point('r2'); // r1 stays on disk
+    await waitFor(() => reasons.length >= 1, 'the swap to r2', 5000);
+    release('r3');
+    point('r3');
+    await waitFor(() => reasons.length >= 2, 'the swap to r3', 5000);
+    // An edit in place of the file the links lead to is a change too.
+    writeFileSync(join(dir, 'r3', 'gateway.yaml'), 'edited');
+    await waitFor(() => reasons.length >= 3, 'the edit of r3/gateway.yaml', 5000);
+    // Removing a release nobody points at any more is no change.
+    const settled = reasons.length;
+    rmSync(join(dir, 'r1'), { recursive: true });
+    await new Promise((r) => setTimeout(r, polling ? 1500 : 500));
+    assert.equal(reasons.length, settled, reasons.join(', '));
+  });
+}
