@@ -1,19 +1,10 @@
 import type { IncomingMessage } from 'node:http';
 import type { Tool } from '@modelcontextprotocol/client';
 import { McpgwError } from '../errors/error.js';
-import { annotatedParams, decodeHeaderValue } from '../upstream/headers.js';
+import { annotatedParams, decodeHeaderValue, valueAt } from '../upstream/headers.js';
 
 /** The tools a profile exposes (exposed names), for the checks below. */
 export type ToolLookup = (profile: string) => readonly Tool[];
-
-function valueAt(args: unknown, path: readonly string[]): unknown {
-  let value = args;
-  for (const key of path) {
-    if (!value || typeof value !== 'object') return undefined;
-    value = (value as Record<string, unknown>)[key];
-  }
-  return value;
-}
 
 function same(header: string, value: unknown): boolean {
   if (typeof value === 'number') return Number(header) === value;

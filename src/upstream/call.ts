@@ -52,6 +52,8 @@ function timedOut(spec: ServerSpec, method: string, started: number): McpgwError
   );
 }
 
+type Params = Record<string, unknown> | undefined;
+
 const isSdkTimeout = (err: unknown) => err instanceof SdkError && err.code === SdkErrorCode.RequestTimeout;
 
 /** Sends a request through `client` and resolves with the raw result (an InputRequiredResult included). */
@@ -72,13 +74,7 @@ export function sendCall(
  * Most calls: the SDK's own timeout and the caller's signal, with no AbortController, listener
  * or timer of ours (in Node 20 an AbortSignal alone costs ~7 µs per call).
  */
-async function sendPlain(
-  client: Client,
-  spec: ServerSpec,
-  method: string,
-  params: Record<string, unknown> | undefined,
-  options: SendOptions,
-): Promise<Result> {
+async function sendPlain(client: Client, spec: ServerSpec, method: string, params: Params, options: SendOptions): Promise<Result> {
   const started = Date.now();
   try {
     return (await client.request({ method, params } as never, RAW, {
@@ -104,7 +100,7 @@ async function sendWithProgress(
   spec: ServerSpec,
   routes: ProgressRoutes,
   method: string,
-  params: Record<string, unknown> | undefined,
+  params: Params,
   options: SendOptions,
   onprogress: (progress: Record<string, unknown>) => void,
 ): Promise<Result> {

@@ -39,7 +39,8 @@ export function annotatedParams(schema: unknown, path: readonly string[] = []): 
   return found;
 }
 
-function valueAt(args: unknown, path: readonly string[]): unknown {
+/** The instance value at a chain of `properties` keys (undefined when any step is missing). */
+export function valueAt(args: unknown, path: readonly string[]): unknown {
   let value = args;
   for (const key of path) {
     if (!value || typeof value !== 'object') return undefined;
