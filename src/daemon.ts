@@ -10,6 +10,7 @@ import { ModernServer } from './gateway/modern.js';
 import { Gateway } from './gateway/runtime.js';
 import type { ConfigStatus, StatusJson } from './api/status-json.js';
 import { buildStatus } from './gateway/status.js';
+import { checkBearer } from './http/guard.js';
 import { createListener } from './http/listener.js';
 import type { McpEndpoint, McpEndpointOptions } from './http/mcp.js';
 import { configureLog, createLogger, setLogSecrets, type Logger } from './log.js';
@@ -152,6 +153,7 @@ export class Daemon {
         profileNames: () => this.gateway.profileNames(),
         openSession: (profile) => this.gateway.openSession(profile),
         sessionStarted: (session) => this.gateway.sessionStarted(session),
+        admitSession: (profile) => this.gateway.admitSession(profile),
         modern: {
           server: this.modern,
           log: this.log.child('http'),
@@ -232,6 +234,8 @@ export class Daemon {
     const restartNeeded = this.configStatus.restartNeeded || summary.restartNeeded.length > 0;
     this.accept(result.model, this.configStatus.generation + (summary.changed ? 1 : 0));
     this.configStatus = { ...this.configStatus, restartNeeded };
+    const gw = result.model.gateway;
+    await this.mcp?.revalidate((authorization) => checkBearer(authorization, gw, false) === undefined);
     if (summary.restartNeeded.length > 0) {
       this.log.warn(`${summary.restartNeeded.join(', ')} changed: restart mcpgw to apply (the rest is applied)`);
     }
@@ -239,6 +243,11 @@ export class Daemon {
   }
 
   private lastRejected?: string;
+
+  /** Requests from clients of either revision being answered now. */
+  inflightCount(): number {
+    return this.gateway.inflightCount() + this.modern.inflight;
+  }
 
   /** Stops accepting, lets in-flight calls finish within the grace period, then closes everything. */
   close(): Promise<void> {
@@ -248,7 +257,7 @@ export class Daemon {
       await this.watcher?.close();
       const grace = this.model.gateway.shutdownGraceMs;
       const deadline = Date.now() + grace;
-      while (this.gateway.inflightCount() > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 25));
+      while (this.inflightCount() > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 25));
       this.modern.close();
       await this.mcp?.closeAll();
       await this.gateway.close();

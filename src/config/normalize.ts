@@ -61,6 +61,8 @@ function normalizeGateway(doc: McpgwGatewayConfiguration, dir: string, env: Norm
     clientMetadataUrl: gw.oauth?.clientMetadataUrl,
     logLevel: gw.logLevel ?? 'info',
     sessionIdleTimeoutMs: parseDuration(gw.sessionIdleTimeout ?? '30m'),
+    maxSessions: gw.maxSessions ?? 1000,
+    maxSessionsPerProfile: gw.maxSessionsPerProfile ?? 250,
     shutdownGraceMs: parseDuration(gw.shutdownGracePeriod ?? '10s'),
   };
 }

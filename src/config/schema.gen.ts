@@ -78,6 +78,14 @@ export interface McpgwGatewayConfiguration {
      */
     sessionIdleTimeout?: string;
     /**
+     * At most this many 2025-era client sessions at once (all profiles). When full, the oldest session idle for a minute is closed to make room; otherwise a new one gets 503 with Retry-After.
+     */
+    maxSessions?: number;
+    /**
+     * At most this many 2025-era client sessions at once on one profile (same rule as maxSessions).
+     */
+    maxSessionsPerProfile?: number;
+    /**
      * On SIGTERM/SIGINT, how long in-flight calls may take to finish before sessions and upstreams are closed.
      */
     shutdownGracePeriod?: string;

@@ -86,6 +86,9 @@ export interface GatewaySpec {
   readonly clientMetadataUrl?: string;
   readonly logLevel: LogLevel;
   readonly sessionIdleTimeoutMs: number;
+  /** Caps on open 2025-era sessions (SPEC section 5; issue 14). */
+  readonly maxSessions: number;
+  readonly maxSessionsPerProfile: number;
   readonly shutdownGraceMs: number;
 }
 

@@ -201,6 +201,12 @@ export const CODES = {
     jsonrpc: -32012,
     doc: 'mcpgw connect cannot reach the daemon: it is not running, or is restarting; requests fail at once until it is back.',
   },
+  MCPGW_E_HTTP_TOO_MANY_SESSIONS: {
+    exit: 1,
+    http: 503,
+    jsonrpc: -32000,
+    doc: 'A new 2025-era session would pass gateway.maxSessions or maxSessionsPerProfile and none is idle enough to close; retry after Retry-After.',
+  },
   MCPGW_E_HTTP_HOST: {
     exit: 1,
     http: 403,

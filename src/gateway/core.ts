@@ -38,6 +38,7 @@ const MAX_INPUT_ROUNDS = 10;
 const ENVELOPE_PREFIX = 'io.modelcontextprotocol/';
 
 export async function handle(method: string, params: Record<string, unknown>, ctx: RequestContext): Promise<Result> {
+  await ctx.scope.settle();
   const catalog = ctx.scope.catalog();
   switch (method) {
     case 'tools/list':

@@ -84,6 +84,7 @@ export class ModernServer {
   private ending?: () => void;
   /** Resolves when the gateway shuts down: listen streams end with their result (graceful closure). */
   private readonly ended = new Promise<void>((resolve) => (this.ending = resolve));
+  private running = 0;
 
   constructor(
     private readonly gateway: Gateway,
@@ -91,7 +92,21 @@ export class ModernServer {
     private readonly sealer = new StateSealer(),
   ) {}
 
+  /** Requests being answered now, listen streams aside (shutdown waits for them). */
+  get inflight(): number {
+    return this.running;
+  }
+
   async handle(req: ModernRequest): Promise<Result> {
+    this.running++;
+    try {
+      return await this.answer(req);
+    } finally {
+      this.running--;
+    }
+  }
+
+  private async answer(req: ModernRequest): Promise<Result> {
     if (!MODERN_METHODS.has(req.method) || req.method === 'subscriptions/listen') {
       throw new McpgwError('MCPGW_E_MCP_METHOD_NOT_FOUND', 'Method not found', { details: { method: req.method } });
     }

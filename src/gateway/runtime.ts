@@ -143,7 +143,11 @@ export class Gateway implements SessionHost, ScopeHost {
   /** A new 2025-era session on a profile; the HTTP layer connects its channel. */
   openSession(profile: string): ClientSession {
     if (!this.profiles.has(profile)) throw new McpgwError('MCPGW_E_HTTP_PROFILE', `no profile "${profile}"`);
-    return new ClientSession(this, profile, (session) => new Scope(this, profile, (server) => session.own.get(server)));
+    return new ClientSession(
+      this,
+      profile,
+      (session) => new Scope(this, profile, (member, start) => this.sessions.own(session, member, start)),
+    );
   }
 
   /** Called once the session's initialize was answered and it has an id. */
@@ -158,13 +162,21 @@ export class Gateway implements SessionHost, ScopeHost {
   statelessScope(profile: string): Scope {
     let scope = this.statelessScopes.get(profile);
     if (!scope) {
-      scope = new Scope(this, profile, (server) => {
-        const spec = this.profiles.get(profile)?.members.find((m) => m.name === server);
-        return spec ? this.stateless.get(spec) : undefined;
-      });
+      scope = new Scope(this, profile, (member, start) => this.stateless.get(member, start));
       this.statelessScopes.set(profile, scope);
     }
     return scope;
+  }
+
+  /**
+   * Room for one more 2025-era session (SPEC section 5, issue 14): within gateway.maxSessions
+   * and maxSessionsPerProfile, closing the session idle longest (a minute at least) if needed.
+   */
+  async admitSession(profile: string): Promise<boolean> {
+    const gw = this.model!.gateway;
+    if (this.sessions.count(profile) >= gw.maxSessionsPerProfile && !(await this.sessions.evictIdle(profile))) return false;
+    if (this.sessions.count() >= gw.maxSessions && !(await this.sessions.evictIdle())) return false;
+    return true;
   }
 
   /** A 2026-07-28 listen stream (or any watcher) hears list changes of its scope until the returned function runs. */

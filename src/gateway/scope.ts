@@ -35,15 +35,22 @@ export interface ScopeHost {
 
 const EMPTY_CATALOG = buildCatalog([], { deny: [] });
 
+/**
+ * The upstream a party owns for an `isolation: session` member: the live one, or with
+ * `start` a new one when there is none (or its definition changed).
+ */
+export type OwnUpstreams = (member: ServerSpec, start: boolean) => Upstream | undefined;
+
 export class Scope {
   /** The catalog of a scope with upstreams of its own (the shared one lives on the view). */
   private cached?: Catalog;
+  /** The party made a request: its own upstreams start (issue 14: not at initialize). */
+  private used = false;
 
   constructor(
     private readonly host: ScopeHost,
     readonly profile: string,
-    /** Upstreams this party owns, for members with isolation: session. */
-    private readonly own?: (server: string) => Upstream | undefined,
+    private readonly own?: OwnUpstreams,
   ) {}
 
   get view(): ProfileView | undefined {
@@ -55,7 +62,26 @@ export class Scope {
     const view = this.view;
     const member = view?.members.find((m) => m.name === server);
     if (!member) return undefined;
-    return member.isolation === 'session' ? this.own?.(server) : this.host.shared(server);
+    return member.isolation === 'session' ? this.own?.(member, this.used) : this.host.shared(server);
+  }
+
+  /**
+   * Before answering a request: the party's own upstreams start on its first one (SPEC
+   * section 5, "on first use"), and the request waits for those still starting (at most
+   * their connect timeout), so a first tools/list already lists their tools.
+   */
+  async settle(): Promise<void> {
+    const view = this.view;
+    if (!this.own || !view?.sessionIsolated) return;
+    if (!this.used) {
+      this.used = true;
+      this.invalidate();
+    }
+    const starting = view.members
+      .filter((m) => m.isolation === 'session')
+      .map((m) => [m, this.upstream(m.name)] as const)
+      .filter(([, u]) => u?.state === 'starting');
+    await Promise.all(starting.map(([member, upstream]) => leftStarting(upstream!, member.connectTimeoutMs)));
   }
 
   upstreams(): Upstream[] {
@@ -109,4 +135,20 @@ export class Scope {
     }
     return { ttlMs: merged?.ttlMs ?? defaultTtlMs, cacheScope: merged?.cacheScope ?? (this.own ? 'private' : 'public') };
   }
+}
+
+/** Resolves once `upstream` is no longer starting (ready, failed, needs auth), or after `ms`. */
+function leftStarting(upstream: Upstream, ms: number): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      clearTimeout(timer);
+      off();
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    const off = upstream.on(() => {
+      if (upstream.state !== 'starting') done();
+    });
+    if (upstream.state !== 'starting') done();
+  });
 }

@@ -52,6 +52,9 @@ export class ClientSession implements Caller {
   readonly own = new Map<string, Upstream>();
   readonly scope: Scope;
   lastActivity = Date.now();
+  readonly openedAt = Date.now();
+  /** Requests the client made (initialize included). */
+  requests = 0;
   closed = false;
   private channel?: Channel;
   /** Client requests being handled, and how to cancel each. */
@@ -149,6 +152,7 @@ export class ClientSession implements Caller {
 
   private async request(id: RequestId, method: string, params: Record<string, unknown>): Promise<void> {
     this.touch();
+    this.requests++;
     if (this.handling.has(id)) {
       // Two requests with one id would share one answer (MCP: ids are unique among those in flight).
       const error = new McpgwError('MCPGW_E_MCP_DUPLICATE_ID', `Invalid Request: request id ${JSON.stringify(id)} is already in use`);

@@ -12,6 +12,8 @@ export interface SessionsHost {
 }
 
 const EVERY_KIND: ReadonlySet<ListKind> = new Set(ALL_KINDS);
+/** How long a session must have been idle to be closed for a new one, or to count as never used. */
+const EVICTABLE_MS = 60_000;
 
 /**
  * The open 2025-era sessions: their watchers (list changes and resource updates go out on
@@ -42,7 +44,7 @@ export class Sessions {
       listChanged: (kind) => session.notify(`notifications/${kind}/list_changed`),
       resourceUpdated: (params) => session.notify('notifications/resources/updated', params),
     });
-    if (view) await this.reconcileOwn(session, view);
+    if (view) this.reconcileOwn(session, view);
   }
 
   /** Forgets a closed session and stops what it owned; false when it was not registered. */
@@ -65,29 +67,41 @@ export class Sessions {
         await session.close();
         continue;
       }
-      await this.reconcileOwn(session, view);
+      this.reconcileOwn(session, view);
     }
   }
 
-  /** Starts, replaces or stops the upstreams a session owns (isolation: session). */
-  private async reconcileOwn(session: ClientSession, view: ProfileView): Promise<void> {
+  /**
+   * The upstream a session owns for an `isolation: session` member, started on its first use
+   * (SPEC section 5): a session that only initialized starts no process.
+   */
+  own(session: ClientSession, member: ServerSpec, start: boolean): Upstream | undefined {
+    if (session.closed || session.id === undefined || !this.open.has(session)) return undefined;
+    let upstream = session.own.get(member.name);
+    if (upstream?.spec.fingerprint !== member.fingerprint) {
+      if (!start) return undefined;
+      if (upstream) this.drop(session, member.name, upstream);
+      upstream = this.host.createUpstream(member, session);
+      session.own.set(member.name, upstream);
+      upstream.start();
+      session.scope.invalidate();
+    }
+    return upstream;
+  }
+
+  /** Stops the upstreams a session owns whose definition changed or went away (new ones start on next use). */
+  private reconcileOwn(session: ClientSession, view: ProfileView): void {
     for (const [name, upstream] of [...session.own]) {
       const spec = view.members.find((m) => m.name === name);
-      if (!spec || spec.isolation !== 'session' || spec.fingerprint !== upstream.spec.fingerprint) {
-        session.own.delete(name);
-        this.host.forget(upstream);
-        await upstream.stop();
-      }
-    }
-    if (session.id === undefined) return;
-    for (const spec of view.members) {
-      if (spec.isolation === 'session' && !session.own.has(spec.name)) {
-        const upstream = this.host.createUpstream(spec, session);
-        session.own.set(spec.name, upstream);
-        upstream.start();
-      }
+      if (!spec || spec.isolation !== 'session' || spec.fingerprint !== upstream.spec.fingerprint) this.drop(session, name, upstream);
     }
     session.scope.invalidate();
+  }
+
+  private drop(session: ClientSession, name: string, upstream: Upstream): void {
+    session.own.delete(name);
+    this.host.forget(upstream);
+    void upstream.stop();
   }
 
   /** Sessions that use a shared upstream (their profile has it and they do not own one). */
@@ -107,15 +121,36 @@ export class Sessions {
     return n;
   }
 
+  /** Closes the session idle longest (at least EVICTABLE_MS, nothing in flight) of a profile, or of all; false when none is. */
+  async evictIdle(profile?: string): Promise<boolean> {
+    const cutoff = Date.now() - EVICTABLE_MS;
+    let oldest: ClientSession | undefined;
+    for (const s of this.open.keys()) {
+      if ((profile !== undefined && s.profile !== profile) || s.inflight > 0 || s.lastActivity > cutoff) continue;
+      if (!oldest || s.lastActivity < oldest.lastActivity) oldest = s;
+    }
+    if (!oldest) return false;
+    this.log.info('closing the session idle longest to make room for a new one', { profile: oldest.profile, session: oldest.id });
+    await oldest.close();
+    return true;
+  }
+
   /** Idle sessions close after `idleMs` without a request and without one in flight. */
   resetIdleTimer(idleMs: number, alsoSweep: () => void): void {
     clearInterval(this.idleTimer);
     this.idleTimer = setInterval(
       () => {
         const cutoff = Date.now() - idleMs;
+        const unused = Date.now() - EVICTABLE_MS;
         for (const session of this.open.keys()) {
-          if (session.lastActivity < cutoff && session.inflight === 0) {
-            this.log.info('closing idle session', { profile: session.profile, session: session.id });
+          if (session.inflight > 0) continue;
+          // A session that made no request after its initialize (issue 14: thousands opened to hold memory).
+          const never = session.requests <= 1 && session.openedAt < unused;
+          if (session.lastActivity < cutoff || never) {
+            this.log.info(never ? 'closing a session that made no request' : 'closing idle session', {
+              profile: session.profile,
+              session: session.id,
+            });
             void session.close();
           }
         }

@@ -11,9 +11,10 @@ export class StatelessUpstreams {
 
   constructor(private readonly create: (spec: ServerSpec) => Upstream) {}
 
-  get(spec: ServerSpec): Upstream {
+  get(spec: ServerSpec, start: boolean): Upstream | undefined {
     let entry = this.entries.get(spec.name);
     if (!entry || entry.upstream.spec.fingerprint !== spec.fingerprint) {
+      if (!start) return undefined;
       void entry?.upstream.stop();
       entry = { upstream: this.create(spec), used: Date.now() };
       this.entries.set(spec.name, entry);

@@ -55,6 +55,8 @@ export class PostExchange {
     /** The client is at >= 2025-11-25 and can take an empty priming event. */
     private readonly primed: boolean,
     holdMs: number,
+    /** Answers already known when the POST arrived (requests refused at once, such as a duplicate id). */
+    private readonly refused: readonly string[] = [],
   ) {
     this.pending = ids.length;
     this.answers = new Array(ids.length);
@@ -107,7 +109,7 @@ export class PostExchange {
     clearTimeout(this.holdTimer);
     if (!this.res.destroyed) {
       this.res.writeHead(200, { 'content-type': 'application/json', 'mcp-session-id': this.owner.sessionId });
-      this.res.end(this.batch ? `[${this.answers.join(',')}]` : this.answers[0]);
+      this.res.end(this.batch ? `[${[...this.refused, ...this.answers].join(',')}]` : this.answers[0]);
     }
     this.owner.finished(this);
   }
@@ -124,7 +126,7 @@ export class PostExchange {
     this.owner.streamOpened(this.streamId, this);
     this.stream = new SseStream(this.res, this.owner.sessionId, this.owner.keepAliveMs, (closed) => this.detach(closed));
     if (this.primed) this.stream.prime(this.owner.events.store(this.streamId, ''));
-    for (const data of this.answers) if (data !== undefined) this.emit(data);
+    for (const data of [...this.refused, ...this.answers]) if (data !== undefined) this.emit(data);
   }
 
   private out(data: string, answers: RequestId | undefined): void {

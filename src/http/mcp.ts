@@ -17,6 +17,8 @@ export interface McpHost {
   profileNames(): string[];
   openSession(profile: string): ClientSession;
   sessionStarted(session: ClientSession): Promise<void>;
+  /** Room for one more 2025-era session on this profile (closing an idle one if needed); false when full. */
+  admitSession(profile: string): Promise<boolean>;
   /** The 2026-07-28 side: stateless requests, served without a session. */
   readonly modern: Omit<ModernHost, 'keepAliveMs' | 'holdMs'>;
 }
@@ -34,6 +36,11 @@ const MAX_BODY_BYTES = 4 * 1024 * 1024;
 interface Entry {
   readonly session: ClientSession;
   readonly transport: SessionTransport;
+  /**
+   * The Authorization header that opened the session: only it may use the session, and the
+   * session closes once it stops being valid (a token revoked by a reload keeps no stream open).
+   */
+  readonly credential: string | null;
 }
 
 /**
@@ -77,7 +84,8 @@ export class McpEndpoint {
     const sessionId = header(req, 'mcp-session-id');
     if (sessionId) {
       const entry = this.entries.get(sessionId);
-      if (!entry || entry.session.profile !== profile || entry.session.closed)
+      // Another credential's session is not found either: a session id is not a credential.
+      if (!entry || entry.session.profile !== profile || entry.session.closed || entry.credential !== (req.headers.authorization ?? null))
         return refuse(res, 'MCPGW_E_HTTP_SESSION_NOT_FOUND', 'Session not found');
       entry.session.touch();
       return this.inSession(entry, req, res, body);
@@ -139,6 +147,11 @@ export class McpEndpoint {
     // Server would otherwise answer with an error on a session that then exists.
     const init = post.initialize;
     if (!init || !isInitializeRequest(init)) return refuse(res, 'MCPGW_E_HTTP_INITIALIZE', 'Invalid Request: malformed initialize request');
+    if (!(await this.host.admitSession(profile))) {
+      return refuse(res, 'MCPGW_E_HTTP_TOO_MANY_SESSIONS', 'Service Unavailable: too many open sessions; retry later', {
+        'retry-after': '5',
+      });
+    }
     const session = this.host.openSession(profile);
     const id = randomUUID();
     const transport = new SessionTransport(id, this.keepAliveMs, this.holdMs);
@@ -148,10 +161,19 @@ export class McpEndpoint {
     };
     session.connect(transport);
     session.id = id;
-    this.entries.set(id, { session, transport });
+    this.entries.set(id, { session, transport, credential: req.headers.authorization ?? null });
     await this.host.sessionStarted(session);
     if (session.closed) return refuse(res, 'MCPGW_E_HTTP_SESSION_NOT_FOUND', 'Session not found');
     transport.post(res, post.messages, post.requestIds, post.batch, init.params.protocolVersion);
+  }
+
+  /**
+   * After a reload: sessions opened with a credential that is no longer accepted close, and
+   * with them their open streams (SPEC section 4: a revoked token keeps nothing open).
+   */
+  async revalidate(stillValid: (authorization: string | null) => boolean): Promise<void> {
+    const revoked = [...this.entries.values()].filter((e) => !stillValid(e.credential));
+    await Promise.allSettled(revoked.map((e) => e.session.close()));
   }
 
   /** Closes every session (shutdown). */

@@ -16,6 +16,7 @@ import { isInternal, modernStatus, wireError } from '../gateway/wire-error.js';
 import type { Logger } from '../log.js';
 import { decodeHeaderValue } from '../upstream/headers.js';
 import { header } from './request-checks.js';
+import { ModernAnswer } from './modern-answer.js';
 import { checkParamHeaders, type ToolLookup } from './param-headers.js';
 
 /**
@@ -122,7 +123,7 @@ export async function serveModern(
   }
   const refusal = checkStandardHeaders(req, message.method, params) ?? checkParamHeaders(req, message.method, params, host.tools(profile));
   if (refusal) return refuse(res, message.id, refusal, codeInfo(refusal.code).http);
-  await answer(host, req, res, {
+  await answer(host, res, {
     profile,
     id: message.id,
     method: message.method,
@@ -135,95 +136,31 @@ export async function serveModern(
 
 type Pending = Omit<ModernRequest, 'signal' | 'notify'>;
 
-const SSE_HEADERS = {
-  'content-type': 'text/event-stream',
-  'cache-control': 'no-cache, no-transform',
-  connection: 'keep-alive',
-  'x-accel-buffering': 'no',
-};
-
-async function answer(host: ModernHost, req: IncomingMessage, res: ServerResponse, pending: Pending): Promise<void> {
-  const controller = new AbortController();
-  let finished = false;
-  res.once('close', () => {
-    if (!finished) controller.abort(new McpgwError('MCPGW_E_SESSION_CLOSED', 'the client closed the stream'));
-  });
-  let streaming = false;
-  let keepAlive: NodeJS.Timeout | undefined;
-  const stopTimers = () => {
-    clearTimeout(hold);
-    clearInterval(keepAlive);
-  };
-  const startStream = () => {
-    if (streaming || res.headersSent) return;
-    streaming = true;
-    res.writeHead(200, SSE_HEADERS);
-    res.flushHeaders();
-    keepAlive = setInterval(() => res.write(': keepalive\n\n'), host.keepAliveMs);
-    keepAlive.unref();
-  };
-  const event = (data: unknown) => {
-    if (!res.writableEnded) res.write(`event: message\ndata: ${JSON.stringify(data)}\n\n`);
-  };
-  const hold = setTimeout(startStream, host.holdMs);
-  const request: ModernRequest = {
-    ...pending,
-    signal: controller.signal,
-    notify: (method, params) => {
-      if (finished) return;
-      startStream();
-      event({ jsonrpc: '2.0', method, params });
-    },
-  };
-  const finish = (body: Record<string, unknown>, status: number) => {
-    finished = true;
-    stopTimers();
-    if (res.destroyed) return;
-    const message = { jsonrpc: '2.0', id: pending.id, ...body };
-    if (streaming) {
-      event(message);
-      res.end();
-    } else {
-      res.writeHead(status, { 'content-type': 'application/json' });
-      res.end(JSON.stringify(message));
-    }
-  };
-  if (pending.method === 'subscriptions/listen') {
-    clearTimeout(hold);
-    startStream();
-    return listen(host, res, request, event, () => {
-      finished = true;
-      stopTimers();
-    });
-  }
+async function answer(host: ModernHost, res: ServerResponse, pending: Pending): Promise<void> {
+  const out = new ModernAnswer(res, pending.id, host.keepAliveMs, host.holdMs);
+  const request: ModernRequest = { ...pending, signal: out.signal, notify: (method, params) => out.notify(method, params) };
+  if (pending.method === 'subscriptions/listen') return listen(host, res, request, out);
   try {
-    const result = await host.server.handle(request);
-    finish({ result }, 200);
+    out.finish({ result: await host.server.handle(request) }, 200);
   } catch (err) {
-    if (controller.signal.aborted) return void (finished = true);
+    if (out.signal.aborted) return out.end();
     if (isInternal(err))
       host.log.error(`request failed: ${(err as Error)?.message}`, { method: pending.method, stack: (err as Error)?.stack });
     const error = wireError(err, 'modern');
-    finish({ error }, modernStatus(err, error));
+    out.finish({ error }, modernStatus(err, error));
   }
 }
 
 /** subscriptions/listen: an SSE stream until the client closes it, or the gateway ends it with a result. */
-async function listen(
-  host: ModernHost,
-  res: ServerResponse,
-  request: ModernRequest,
-  event: (data: unknown) => void,
-  done: () => void,
-): Promise<void> {
+async function listen(host: ModernHost, res: ServerResponse, request: ModernRequest, out: ModernAnswer): Promise<void> {
+  out.stream();
   const closed = new Promise<void>((resolve) => res.once('close', () => resolve()));
   try {
-    const result = await host.server.listen(request, { send: (method, params) => event({ jsonrpc: '2.0', method, params }), closed });
-    if (result) event({ jsonrpc: '2.0', id: request.id, result });
+    const result = await host.server.listen(request, { send: (method, params) => out.event({ jsonrpc: '2.0', method, params }), closed });
+    if (result) out.event({ jsonrpc: '2.0', id: request.id, result });
   } catch (err) {
-    event({ jsonrpc: '2.0', id: request.id, error: wireError(err, 'modern') });
+    out.event({ jsonrpc: '2.0', id: request.id, error: wireError(err, 'modern') });
   } finally {
-    done();
-    if (!res.writableEnded) res.end();
+    out.end();
   }
 }

@@ -56,13 +56,45 @@ export class SessionTransport implements Channel, ExchangeOwner {
     batch: boolean,
     protocolVersion: string,
   ): void {
-    if (requestIds.length === 0) {
+    const { fresh, ids, refused } = this.withoutDuplicates(messages, requestIds);
+    if (ids.length === 0 && refused.length === 0) {
       res.writeHead(202).end();
+    } else if (ids.length === 0) {
+      res.writeHead(200, { 'content-type': 'application/json', 'mcp-session-id': this.sessionId });
+      res.end(batch ? `[${refused.join(',')}]` : refused[0]);
     } else {
-      const exchange = new PostExchange(this, res, requestIds, batch, takesPriming(protocolVersion), this.holdMs);
-      for (const id of requestIds) this.exchanges.set(id, exchange);
+      const exchange = new PostExchange(this, res, ids, batch, takesPriming(protocolVersion), this.holdMs, refused);
+      for (const id of ids) this.exchanges.set(id, exchange);
     }
-    for (const message of messages) this.onmessage?.(message);
+    for (const message of fresh) this.onmessage?.(message);
+  }
+
+  /**
+   * Requests whose id is already in flight in this session, or repeated in the batch, are
+   * refused at once (MCP: ids are unique among the requests in flight): two answers with one id
+   * would be ambiguous, and the second one used to leave the first POST unanswered forever. The
+   * refusal has id null for that reason.
+   */
+  private withoutDuplicates(
+    messages: readonly JSONRPCMessage[],
+    requestIds: readonly RequestId[],
+  ): { fresh: JSONRPCMessage[]; ids: RequestId[]; refused: string[] } {
+    const taken = new Set<RequestId>();
+    const dupes = new Set<JSONRPCMessage>();
+    for (const message of messages) {
+      const id = (message as { id?: RequestId; method?: string }).method !== undefined ? (message as { id?: RequestId }).id : undefined;
+      if (id === undefined) continue;
+      if (this.exchanges.has(id) || taken.has(id)) dupes.add(message);
+      else taken.add(id);
+    }
+    if (dupes.size === 0) return { fresh: [...messages], ids: [...requestIds], refused: [] };
+    const refused = [...dupes].map((m) => {
+      const id = JSON.stringify((m as { id: RequestId }).id);
+      return JSON.stringify(
+        toJsonRpcResponse(new McpgwError('MCPGW_E_MCP_DUPLICATE_ID', `Invalid Request: request id ${id} is already in use`), null),
+      );
+    });
+    return { fresh: messages.filter((m) => !dupes.has(m)), ids: [...taken], refused };
   }
 
   /** Opens the GET stream; false when one is open already (409: one per session). */

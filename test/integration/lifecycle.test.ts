@@ -163,10 +163,32 @@ test('mcpgw run: SIGHUP reloads; SIGTERM lets an in-flight call finish, stops ev
     return found.length === 2 ? found : undefined;
   }, 'the two upstream process groups');
   const slow = client.callTool({ name: 'alpha__slow', arguments: { ms: 1500 } });
-  await waitFor(() => /event\\"?:\\"?started/.test(run.stderr()), 'the slow call to start');
+  // And one from a 2026-07-28 client, which has no session to count it in.
+  const modern = fetch(`${url}/mcp`, {
+    method: 'POST',
+    headers: {
+      'content-type': 'application/json',
+      accept: 'application/json, text/event-stream',
+      'mcp-protocol-version': '2026-07-28',
+      'mcp-method': 'tools/call',
+      'mcp-name': 'alpha__slow',
+    },
+    body: JSON.stringify({
+      jsonrpc: '2.0',
+      id: 1,
+      method: 'tools/call',
+      params: {
+        name: 'alpha__slow',
+        arguments: { ms: 1500 },
+        _meta: { 'io.modelcontextprotocol/protocolVersion': '2026-07-28', 'io.modelcontextprotocol/clientCapabilities': {} },
+      },
+    }),
+  }).then(async (r) => (await r.json()) as { result?: { content: unknown } });
+  await waitFor(() => (run.stderr().match(/event\\"?:\\"?started/g) ?? []).length >= 2, 'the slow calls to start');
   child.kill('SIGTERM');
   const result = await slow;
   assert.deepEqual(result.content, [{ type: 'text', text: 'slept 1500 ms' }]);
+  assert.deepEqual((await modern).result?.content, [{ type: 'text', text: 'slept 1500 ms' }]);
   assert.equal(await run.exited, 0);
   for (const group of groups) assert.deepEqual(processesInGroup(group), []);
   assert.match(run.stderr(), /SIGTERM received/);

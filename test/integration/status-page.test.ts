@@ -7,7 +7,7 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { fixtureServer, ROOT, startGateway, waitReady } from '../helpers/gateway.js';
+import { fixtureServer, ROOT, startGateway } from '../helpers/gateway.js';
 import { waitFor } from '../helpers/wait.js';
 
 const CHROMIUM = '/usr/bin/chromium';
