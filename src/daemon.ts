@@ -95,14 +95,19 @@ export class Daemon {
     return (this.http?.address() as AddressInfo | null)?.port ?? this.model.gateway.listen.port;
   }
 
-  status(): StatusJson {
-    return buildStatus(this.gateway, this.configStatus, (name) => this.authStatus(name));
+  /**
+   * /status. `forCaller`: it goes to a caller who proved their identity (GET /status, the
+   * status page), so its authorization links may carry a single-use ticket for them; without
+   * it (the banner, the log) they are the plain links.
+   */
+  status(forCaller = false): StatusJson {
+    return buildStatus(this.gateway, this.configStatus, (name) => this.authStatus(name, forCaller));
   }
 
-  private authStatus(name: string): AuthStatus | undefined {
+  private authStatus(name: string, forCaller: boolean): AuthStatus | undefined {
     const spec = this.model.servers.find((s) => s.name === name);
     if (spec?.auth.type === 'apiKey') return { type: 'apiKey', status: 'authorized' };
-    if (spec?.auth.type === 'oauth') return this.oauth?.status(name) ?? { type: 'oauth', status: 'needs_authorization' };
+    if (spec?.auth.type === 'oauth') return this.oauth?.status(name, forCaller) ?? { type: 'oauth', status: 'needs_authorization' };
     return undefined;
   }
 
@@ -117,6 +122,8 @@ export class Daemon {
       env: this.options.env ?? process.env,
       log: this.log.child('oauth'),
       onAuthorized: (server) => this.gateway.retryServer(server),
+      // Live: bearerTokens apply on reload.
+      identityRequired: () => this.model.gateway.bearerTokens.length > 0,
     });
     // publicUrl (the redirect URI) needs a restart, like listen: only the metadata URL follows reloads.
     await this.oauth.setServers(model.servers, { clientMetadataUrl: model.gateway.clientMetadataUrl });
@@ -158,7 +165,7 @@ export class Daemon {
           tools: (profile) => this.gateway.statelessScope(profile).catalog().tools,
         },
         settings: () => this.model.gateway,
-        status: () => this.status(),
+        status: () => this.status(true),
         waiting: () => this.gateway.waiting(),
         extraRoutes: (app) => registerOAuthRoutes(app, () => this.oauth, this.log.child('http')),
       },
