@@ -1,22 +1,21 @@
-import { timingSafeEqual } from 'node:crypto';
 import { extractWWWAuthenticateParams } from '@modelcontextprotocol/sdk/client/auth.js';
 import type { ServerSpec } from '../config/types.js';
 import { McpgwError } from '../errors/error.js';
 import type { Logger } from '../log.js';
 import type { AuthProvider, AuthStatus } from '../upstream/types.js';
-import { DiscoveryCache, type Discovered, type FetchLike } from './discovery.js';
+import { Authorizations, type CallbackResult, type Challenge, type OAuthServerSpec, type StartRequest } from './authorize.js';
+import type { FetchLike } from './discovery.js';
 import { resolveEncryptionKey } from './key.js';
 import { AuthorizationLinks, type LinkGrant } from './links.js';
-import { beginAuthorization, configurationFor, finishAuthorization, isInvalidGrant, obtainClient, refreshTokens } from './oauth-flow.js';
-import { PendingAuthorizations } from './pending.js';
+import { configurationFor, isInvalidGrant, refreshTokens } from './oauth-flow.js';
 import { TokenStore, type ServerEntry, type TokenSet } from './store.js';
 import { EntryWriter } from './writer.js';
 
 /**
  * OAuth for every `auth: { type: oauth }` server: owns the token store (and the writes not
- * on disk yet: auth/writer.ts), the pending authorizations (state -> PKCE verifier, bound to
- * the identity and the browser that started them), the authorization links, and one
- * AuthProvider per server that upstream connections use. The HTTP routes (/oauth/start,
+ * on disk yet: auth/writer.ts), the authorizations in progress (auth/authorize.ts), the
+ * authorization links (auth/links.ts), and one AuthProvider per server that upstream
+ * connections use (headers, refresh, step-up). The HTTP routes (/oauth/start,
  * /oauth/callback) and `mcpgw auth` call in.
  */
 
@@ -38,22 +37,7 @@ export interface OAuthServiceOptions {
   readonly identityRequired?: () => boolean;
 }
 
-/** Who starts an authorization, and from which browser (SPEC section 4). */
-export interface StartRequest {
-  /** 'owner' (bearerTokens), 'local' (no inbound auth); a user name in team mode. */
-  readonly identity: string;
-  /** The browser's nonce (the mcpgw_oauth cookie); the callback must come with the same. */
-  readonly browser: string;
-  /**
-   * The caller asked to replace an authorization that is still valid (`mcpgw auth login`,
-   * `?reauthorize=1`). Without it, a valid authorization is never replaced.
-   */
-  readonly reauthorize?: boolean;
-}
-
-export type CallbackResult =
-  | { readonly ok: true; readonly server: string }
-  | { readonly ok: false; readonly status: 400 | 403 | 409 | 502; readonly server?: string; readonly message: string };
+export type { CallbackResult, StartRequest } from './authorize.js';
 
 /** Tokens closer than this to expiry are refreshed before use (less for short-lived tokens, see refreshDue). */
 const REFRESH_MARGIN_MS = 60_000;
@@ -81,20 +65,41 @@ export class OAuthService {
   private writer?: EntryWriter;
   private storeProblem?: McpgwError;
   private opening?: Promise<void>;
-  private readonly pending = new PendingAuthorizations();
-  private readonly discovery = new DiscoveryCache();
   private readonly links = new AuthorizationLinks();
   /** The access token a server last refused (401/403): while it is the current one, the authorization is not valid. */
   private readonly refused = new Map<string, string | undefined>();
-  private readonly challenges = new Map<string, { resourceMetadataUrl?: string; scope?: string; error?: string }>();
+  private readonly challenges = new Map<string, Challenge>();
   private readonly refreshing = new Map<string, Promise<TokenSet>>();
   private readonly stepUps = new Map<string, { count: number; at: number; token?: string }>();
   private readonly lastError = new Map<string, string>();
   private readonly logins = new Map<string, { authorizedAt?: string; lastFailure?: { message: string; at: string } }>();
   private options: OAuthServiceOptions;
 
+  private readonly flows: Authorizations;
+
   constructor(options: OAuthServiceOptions) {
     this.options = options;
+    this.flows = new Authorizations({
+      options: () => this.options,
+      redirectUri: this.redirectUri,
+      writer: async () => {
+        await this.openStore();
+        if (this.storeProblem) throw this.storeProblem;
+        return this.writer!;
+      },
+      entry: (server) => this.entry(server),
+      authorizedNow: (server) => this.authorizedNow(server),
+      stepUpLimit: (server) => this.stepUpLimit(server),
+      challenges: this.challenges,
+      authorized: (server) => {
+        this.challenges.delete(server);
+        this.refused.delete(server);
+        this.lastError.delete(server);
+        this.noteLogin(server);
+      },
+      noteFailure: (server, message) => this.noteLogin(server, message),
+      authorizationUrl: (server) => this.authorizationUrl(server),
+    });
   }
 
   /** The OAuth servers of the current config (on start and on every reload). */
@@ -179,7 +184,7 @@ export class OAuthService {
 
   /** Authorizations started and not finished (bounded per server). */
   pendingCount(server?: string): number {
-    return this.pending.count(server);
+    return this.flows.pendingCount(server);
   }
 
   /** The stored entry, if it belongs to the server as configured now (a token only goes where it was issued). */
@@ -211,8 +216,10 @@ export class OAuthService {
     const expiresAt = tokens.expiresAt ? new Date(tokens.expiresAt).toISOString() : undefined;
     if (tokens.expiresAt && tokens.expiresAt < Date.now() && !tokens.refreshToken)
       return { type: 'oauth', status: 'expired', expiresAt, authorizationUrl, ...login, ...store };
-    // A token the server refused for lack of scope (403 insufficient_scope) needs a new authorization.
-    if (this.challenges.get(server)?.error === 'insufficient_scope')
+    // A token the server refused for lack of scope (403 insufficient_scope), or refused with
+    // nothing to refresh it with, needs a new authorization.
+    const refusedForGood = this.refused.has(server) && this.refused.get(server) === tokens.accessToken && !tokens.refreshToken;
+    if (this.challenges.get(server)?.error === 'insufficient_scope' || refusedForGood)
       return { type: 'oauth', status: 'needs_authorization', expiresAt, authorizationUrl, ...login, ...store };
     return { type: 'oauth', status: 'authorized', expiresAt, ...login, ...store };
   }
@@ -362,37 +369,41 @@ export class OAuthService {
     });
   }
 
+  /**
+   * After MAX_STEP_UPS tokens refused with insufficient_scope, stop authorizing again (the
+   * conformance suite's auth/scope-retry-limit allows 3 authorization requests in all; with
+   * '>' a 4th one went out). The count is of refusals, so the first authorization plus 2
+   * step-ups are tried, and the 3rd refusal ends it.
+   */
+  private stepUpLimit(server: string): McpgwError | undefined {
+    const stepUps = this.stepUps.get(server);
+    if (!stepUps || stepUps.count < MAX_STEP_UPS || Date.now() - stepUps.at >= STEP_UP_WINDOW_MS) return undefined;
+    return new McpgwError(
+      'MCPGW_E_OAUTH_SCOPE',
+      `server "${server}" kept asking for more scopes (${MAX_STEP_UPS} tokens refused with insufficient_scope)`,
+      { hint: 'set auth.scopes to what the server needs' },
+    );
+  }
+
   /** The spec of an enabled OAuth server, or MCPGW_E_OAUTH_UNKNOWN_SERVER (for identified callers only: it lists them). */
-  private spec(server: string): ServerSpec & { transport: { kind: 'http'; url: string } } {
+  private spec(server: string): OAuthServerSpec {
     const spec = this.specs.get(server);
     if (!spec || spec.auth.type !== 'oauth' || spec.transport.kind !== 'http') {
       throw new McpgwError('MCPGW_E_OAUTH_UNKNOWN_SERVER', `"${server}" is not an enabled OAuth server`, {
         hint: `OAuth servers: ${[...this.specs.keys()].join(', ') || '(none)'}`,
       });
     }
-    return spec as ServerSpec & { transport: { kind: 'http'; url: string } };
-  }
-
-  private alreadyAuthorized(server: string): McpgwError {
-    return new McpgwError(
-      'MCPGW_E_OAUTH_REPLACE',
-      `server "${server}" is already authorized; this authorization did not ask to replace it, so the current one is kept`,
-      {
-        hint: `to authorize it again (another account, other scopes): mcpgw auth login ${server}, or open ${this.authorizationUrl(server)}?reauthorize=1 as an identified caller`,
-      },
-    );
+    return spec as OAuthServerSpec;
   }
 
   /**
-   * Starts an authorization for `request.identity` in the browser `request.browser`:
-   * discovery (cached), client, PKCE; returns the authorization server URL to open. Refuses
-   * (MCPGW_E_OAUTH_REPLACE) while a valid authorization exists, unless the caller asked to
-   * replace it.
+   * Starts an authorization for `request.identity` in the browser `request.browser`; returns
+   * the authorization server URL to open (auth/authorize.ts).
    */
   async start(server: string, request: StartRequest): Promise<URL> {
     const spec = this.spec(server);
     try {
-      return await this.begin(server, spec, request);
+      return await this.flows.start(server, spec, request);
     } catch (err) {
       // `mcpgw auth login` waits for this (through /status) as for a failed callback.
       this.noteLogin(server, (err as Error).message);
@@ -400,179 +411,9 @@ export class OAuthService {
     }
   }
 
-  private async begin(server: string, spec: ReturnType<OAuthService['spec']>, request: StartRequest): Promise<URL> {
-    await this.openStore();
-    if (this.storeProblem) throw this.storeProblem;
-    if (!request.reauthorize && this.authorizedNow(server)) throw this.alreadyAuthorized(server);
-    // After MAX_STEP_UPS tokens refused with insufficient_scope, stop authorizing again (the
-    // conformance suite's auth/scope-retry-limit allows 3 authorization requests in all; with
-    // '>' a 4th one went out). The count is of refusals, so the first authorization plus 2
-    // step-ups are tried, and the 3rd refusal ends it.
-    const stepUps = this.stepUps.get(server);
-    if (stepUps && stepUps.count >= MAX_STEP_UPS && Date.now() - stepUps.at < STEP_UP_WINDOW_MS) {
-      throw new McpgwError(
-        'MCPGW_E_OAUTH_SCOPE',
-        `server "${server}" kept asking for more scopes (${MAX_STEP_UPS} tokens refused with insufficient_scope)`,
-        { hint: 'set auth.scopes to what the server needs' },
-      );
-    }
-    const url = spec.transport.url;
-    const auth = spec.auth as Extract<ServerSpec['auth'], { type: 'oauth' }>;
-    let challenge = this.challenges.get(server);
-    if (!challenge) challenge = await this.probe(server, url);
-    const discovered = await this.discovery.discover(url, {
-      resourceMetadataUrl: challenge?.resourceMetadataUrl,
-      fetch: this.options.fetch,
-      allowInsecureHttp: auth.allowInsecureHttp,
-    });
-    const scope = this.selectScope(server, spec, discovered);
-    const previous = this.writer!.get(server);
-    const sameServer = previous?.serverUrl === url && previous.issuer === discovered.asMetadata.issuer;
-    const client = await obtainClient(discovered, {
-      configured: auth.clientId ? { clientId: auth.clientId, clientSecret: auth.clientSecret } : undefined,
-      clientMetadataUrl: this.options.clientMetadataUrl,
-      redirectUri: this.redirectUri,
-      existing: sameServer ? previous?.client : undefined,
-      fetch: this.options.fetch,
-    });
-    const config = configurationFor(discovered.asMetadata, client, this.options.fetch);
-    const begun = await beginAuthorization(config, { redirectUri: this.redirectUri, scope, resource: discovered.resource });
-    this.pending.add({
-      server,
-      state: begun.state,
-      verifier: begun.verifier,
-      discovered,
-      entry: {
-        serverUrl: url,
-        issuer: discovered.asMetadata.issuer,
-        resource: discovered.resource,
-        asMetadata: discovered.asMetadata,
-        client,
-        scopes: scope ? scope.split(' ') : undefined,
-        updatedAt: Date.now(),
-      },
-      expiresAt: Date.now() + this.pending.ttlMs,
-      identity: request.identity,
-      browser: request.browser,
-      reauthorize: request.reauthorize === true,
-    });
-    // A dynamic registration is kept even if the user never comes back: re-registering on
-    // every attempt would litter the provider with clients.
-    if (client.method === 'dynamic' && previous?.client?.clientId !== client.clientId) {
-      const e = this.writer!.get(server);
-      await this.writer!.set(server, {
-        ...(e ?? { serverUrl: url, issuer: discovered.asMetadata.issuer, resource: discovered.resource, updatedAt: Date.now() }),
-        serverUrl: url,
-        issuer: discovered.asMetadata.issuer,
-        client,
-        updatedAt: Date.now(),
-      });
-    }
-    this.options.log.info('authorization started', { server, client: client.method, scope, identity: request.identity });
-    return begun.url;
-  }
-
-  /** Scopes: config, else the challenge's (plus what was granted before, for a step-up), else scopes_supported. */
-  private selectScope(server: string, spec: ServerSpec, discovered: Discovered): string | undefined {
-    if (spec.auth.type === 'oauth' && spec.auth.scopes?.length) return spec.auth.scopes.join(' ');
-    const challenged = this.challenges.get(server)?.scope;
-    if (challenged) {
-      const granted = this.entry(server)?.tokens?.scope?.split(' ') ?? [];
-      return [...new Set([...granted, ...challenged.split(' ')])].filter(Boolean).join(' ');
-    }
-    return discovered.scopesSupported?.length ? discovered.scopesSupported.join(' ') : undefined;
-  }
-
-  /** An unauthenticated request, to read the server's 401 challenge (resource_metadata, scope). */
-  private async probe(server: string, url: string): Promise<{ resourceMetadataUrl?: string; scope?: string } | undefined> {
-    try {
-      const response = await (this.options.fetch ?? fetch)(url, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream' },
-        body: JSON.stringify({
-          jsonrpc: '2.0',
-          id: 0,
-          method: 'initialize',
-          params: { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 'mcpgw', version: '0' } },
-        }),
-      });
-      await response.body?.cancel();
-      if (response.status !== 401 && response.status !== 403) return undefined;
-      const challenge = extractWWWAuthenticateParams(response);
-      const found = { resourceMetadataUrl: challenge.resourceMetadataUrl?.href, scope: challenge.scope, error: challenge.error };
-      this.challenges.set(server, found);
-      return found;
-    } catch {
-      return undefined;
-    }
-  }
-
-  /**
-   * Handles the redirect back from the authorization server, in the browser whose nonce is
-   * `browser` (the mcpgw_oauth cookie). Never throws.
-   */
-  async callback(query: URLSearchParams, browser?: string): Promise<CallbackResult> {
-    const state = query.get('state');
-    // Single use: whatever happens next, this state is spent.
-    const pending = state ? this.pending.take(state) : undefined;
-    if (!state || !pending)
-      return { ok: false, status: 400, message: 'unknown or already used authorization state; start the authorization again' };
-    if (pending.expiresAt < Date.now()) return this.failed(pending.server, 400, 'this authorization expired; start it again');
-    // The state is bound to the browser that started it: a callback URL someone else made
-    // (with their own account's code) and got this browser to open finds no cookie, or another.
-    if (!browser || !sameNonce(browser, pending.browser)) {
-      return this.failed(
-        pending.server,
-        400,
-        'this authorization was started in another browser (or its cookie is gone); start it again in this browser',
-        'MCPGW_E_OAUTH_BROWSER',
-      );
-    }
-    const error = query.get('error');
-    if (error) {
-      const description = query.get('error_description');
-      return this.failed(
-        pending.server,
-        error === 'access_denied' ? 403 : 400,
-        `the authorization server answered ${error}${description ? `: ${description}` : ''}`,
-      );
-    }
-    // Checked again here (it may have changed since the start), and before the code is
-    // redeemed: a valid authorization is replaced only when the caller asked for it.
-    if (!pending.reauthorize && this.authorizedNow(pending.server)) {
-      const e = this.alreadyAuthorized(pending.server);
-      return this.failed(pending.server, 409, `${e.message} (${e.hint})`, e.code);
-    }
-    try {
-      const callbackUrl = new URL(`${this.redirectUri}?${query.toString()}`);
-      const config = configurationFor(pending.entry.asMetadata ?? {}, pending.entry.client!, this.options.fetch);
-      const tokens = await finishAuthorization(config, callbackUrl, {
-        state: pending.state,
-        verifier: pending.verifier,
-        resource: pending.entry.resource,
-      });
-      await this.writer!.set(pending.server, { ...pending.entry, tokens, updatedAt: Date.now() });
-      this.challenges.delete(pending.server);
-      this.refused.delete(pending.server);
-      this.lastError.delete(pending.server);
-      this.noteLogin(pending.server);
-      this.options.log.info('authorized', {
-        server: pending.server,
-        identity: pending.identity,
-        expiresAt: tokens.expiresAt ? new Date(tokens.expiresAt).toISOString() : undefined,
-      });
-      this.options.onAuthorized(pending.server);
-      return { ok: true, server: pending.server };
-    } catch (err) {
-      const message = err instanceof McpgwError ? err.message : `the code exchange failed: ${(err as Error).message}`;
-      return this.failed(pending.server, 502, message);
-    }
-  }
-
-  private failed(server: string, status: 400 | 403 | 409 | 502, message: string, code?: string): CallbackResult {
-    this.noteLogin(server, message);
-    this.options.log.warn(`authorization failed: ${message}`, { server, ...(code ? { code } : {}) });
-    return { ok: false, status, server, message };
+  /** Handles the redirect back from the authorization server (auth/authorize.ts). Never throws. */
+  callback(query: URLSearchParams, browser?: string): Promise<CallbackResult> {
+    return this.flows.callback(query, browser);
   }
 
   /** Forgets a server's tokens (and with forgetClient its registered client). */
@@ -594,10 +435,4 @@ export class OAuthService {
     await this.store?.close();
     this.store = undefined;
   }
-}
-
-function sameNonce(a: string, b: string): boolean {
-  const x = Buffer.from(a);
-  const y = Buffer.from(b);
-  return x.length === y.length && timingSafeEqual(x, y);
 }

@@ -218,6 +218,8 @@ test('issue 14 item 1: a callback never replaces a valid authorization nobody as
   // A token the server refused (403 insufficient_scope: a step-up) is not a valid
   // authorization: the link of the needs-auth error replaces it without asking.
   const client = await connect(t, gw.url);
+  // The login reconnects the server (it was ready, and stays "ready" meanwhile): wait for a call.
+  await waitFor(() => client.callTool({ name: 'secure__echo', arguments: { text: 'x' } }), 'the server to be back');
   const err = await callError(client.callTool({ name: 'secure__add', arguments: { a: 1, b: 2 } }));
   assert.equal(err.code, -32011);
   const stepUp = await followAuthorization((err.data as { authorizationUrl: string }).authorizationUrl);
@@ -378,9 +380,10 @@ test('issue 14 item 6: a new login while a refresh is out is not overwritten by 
     async () => (await s.as.stats()).refreshGrants + ((await s.as.stats()).tokenErrors.invalid_grant ?? 0) >= 1,
     'the held refresh to be answered',
   );
-  await waitReady(gw.url, ['secure']);
   const client = await connect(t, gw.url);
-  assert.deepEqual((await client.callTool({ name: 'secure__echo', arguments: { text: '3' } })).structuredContent, { text: '3' });
+  // The login reconnected the server: wait for a call to go through.
+  const r = await waitFor(() => client.callTool({ name: 'secure__echo', arguments: { text: '3' } }), 'a call after the login');
+  assert.deepEqual(r.structuredContent, { text: '3' });
   // Before the fix: the refresh's tokens (of the old grant) replaced the login's.
   const headers = (await s.secure.stats()).authorizationHeaders;
   assert.equal(headers.at(-1), `Bearer ${loginAccess}`, 'calls use the new login');
