@@ -187,6 +187,11 @@ test('issue 14 item 1: the state is bound to the browser that started it', async
   const own = await followAuthorization(`${s.publicUrl}/oauth/start/secure`);
   assert.equal(own.status, 200, own.body);
   await waitReady(gw.url, ['secure']);
+  // Started on another host name than publicUrl's (127.0.0.1, not localhost), the cookie would
+  // be set where the callback never comes: the start moves to publicUrl first.
+  const viaAddress = await followAuthorization(`${gw.url}/oauth/start/secure?reauthorize=1`);
+  assert.equal(viaAddress.status, 200, viaAddress.body);
+  assert.ok(viaAddress.visited[1]!.startsWith(`${s.publicUrl}/oauth/start/secure?`), viaAddress.visited.join(' -> '));
 });
 
 test('issue 14 item 1: a callback never replaces a valid authorization nobody asked to replace', async (t) => {
