@@ -10,7 +10,7 @@ import { ModernServer } from './gateway/modern.js';
 import { Gateway } from './gateway/runtime.js';
 import type { ConfigStatus, StatusJson } from './api/status-json.js';
 import { buildStatus } from './gateway/status.js';
-import { checkBearer } from './http/guard.js';
+import { identify } from './http/guard.js';
 import { createListener } from './http/listener.js';
 import type { McpEndpoint, McpEndpointOptions } from './http/mcp.js';
 import { configureLog, createLogger, setLogSecrets, type Logger } from './log.js';
@@ -96,14 +96,19 @@ export class Daemon {
     return (this.http?.address() as AddressInfo | null)?.port ?? this.model.gateway.listen.port;
   }
 
-  status(): StatusJson {
-    return buildStatus(this.gateway, this.configStatus, (name) => this.authStatus(name));
+  /**
+   * /status. `forCaller`: it goes to a caller who proved their identity (GET /status, the
+   * status page), so its authorization links may carry a single-use ticket for them; without
+   * it (the banner, the log) they are the plain links.
+   */
+  status(forCaller = false): StatusJson {
+    return buildStatus(this.gateway, this.configStatus, (name) => this.authStatus(name, forCaller));
   }
 
-  private authStatus(name: string): AuthStatus | undefined {
+  private authStatus(name: string, forCaller: boolean): AuthStatus | undefined {
     const spec = this.model.servers.find((s) => s.name === name);
     if (spec?.auth.type === 'apiKey') return { type: 'apiKey', status: 'authorized' };
-    if (spec?.auth.type === 'oauth') return this.oauth?.status(name) ?? { type: 'oauth', status: 'needs_authorization' };
+    if (spec?.auth.type === 'oauth') return this.oauth?.status(name, forCaller) ?? { type: 'oauth', status: 'needs_authorization' };
     return undefined;
   }
 
@@ -118,6 +123,8 @@ export class Daemon {
       env: this.options.env ?? process.env,
       log: this.log.child('oauth'),
       onAuthorized: (server) => this.gateway.retryServer(server),
+      // Live: bearerTokens apply on reload.
+      identityRequired: () => this.model.gateway.bearerTokens.length > 0,
     });
     // publicUrl (the redirect URI) needs a restart, like listen: only the metadata URL follows reloads.
     await this.oauth.setServers(model.servers, { clientMetadataUrl: model.gateway.clientMetadataUrl });
@@ -160,7 +167,7 @@ export class Daemon {
           tools: (profile) => this.gateway.statelessScope(profile).catalog().tools,
         },
         settings: () => this.model.gateway,
-        status: () => this.status(),
+        status: () => this.status(true),
         waiting: () => this.gateway.waiting(),
         extraRoutes: (app) => registerOAuthRoutes(app, () => this.oauth, this.log.child('http')),
       },
@@ -235,7 +242,7 @@ export class Daemon {
     this.accept(result.model, this.configStatus.generation + (summary.changed ? 1 : 0));
     this.configStatus = { ...this.configStatus, restartNeeded };
     const gw = result.model.gateway;
-    await this.mcp?.revalidate((authorization) => checkBearer(authorization, gw, false) === undefined);
+    await this.mcp?.revalidate((authorization) => identify(authorization, gw, false) !== undefined);
     if (summary.restartNeeded.length > 0) {
       this.log.warn(`${summary.restartNeeded.join(', ')} changed: restart mcpgw to apply (the rest is applied)`);
     }

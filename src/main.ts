@@ -7,6 +7,7 @@ import { runDoctorCommand } from './cli/doctor.js';
 import { runImport } from './cli/import.js';
 import { runDaemon } from './cli/run.js';
 import { runValidate } from './cli/validate.js';
+import { takeSecretsOutOfEnvironment, type SecretsOut } from './auth/environ.js';
 import { exitCodeOf, renderCliError } from './errors/render.js';
 
 /** The bin entry: argv -> command. The only place that calls process.exit. */
@@ -14,11 +15,24 @@ import { exitCodeOf, renderCliError } from './errors/render.js';
 const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
 export const VERSION = pkg.version;
 
-function contextOf(command: Command): CommandContext {
+/** Taken once, by the first command that starts servers (run, doctor); see auth/environ.ts. */
+let secretsOut: SecretsOut | undefined;
+
+/**
+ * What a command gets. With `startsServers`, the encryption key and the MCPGW_* variables
+ * leave the process environment first (a stdio server could read /proc/<our pid>/environ):
+ * the command reads them from the copy in `env`.
+ */
+function contextOf(command: Command, options: { startsServers?: boolean } = {}): CommandContext {
   const opts = command.optsWithGlobals<{ config?: string }>();
+  if (options.startsServers) secretsOut ??= takeSecretsOutOfEnvironment();
+  const env = secretsOut?.env ?? process.env;
   return {
-    configPath: configPathFrom(opts.config, process.env),
-    env: process.env,
+    configPath: configPathFrom(opts.config, env),
+    env,
+    ...(secretsOut && secretsOut.exposed.length > 0
+      ? { exposedSecrets: { names: secretsOut.exposed, reason: secretsOut.reason ?? '' } }
+      : {}),
     stdout: process.stdout,
     stderr: process.stderr,
     isTTY: Boolean(process.stderr.isTTY),
@@ -50,7 +64,7 @@ function addCommands(program: Command, setExit: SetExit): void {
     .description('run the gateway daemon')
     .addOption(new Option('--log-format <format>', 'log line format').choices(['pretty', 'json']).default('pretty'))
     .action((options: { logFormat: 'pretty' | 'json' }, command: Command) => {
-      setExit(runDaemon(contextOf(command), { logFormat: options.logFormat, version: VERSION }));
+      setExit(runDaemon(contextOf(command, { startsServers: true }), { logFormat: options.logFormat, version: VERSION }));
     });
 
   program
@@ -101,7 +115,7 @@ function addCommands(program: Command, setExit: SetExit): void {
     .option('--offline', 'no network, no server started: config, key, store and files only')
     .option('--timeout <seconds>', 'time budget of the live checks (default 10)')
     .action((servers: string[], options: { json?: boolean; offline?: boolean; timeout?: string }, command: Command) => {
-      setExit(runDoctorCommand(contextOf(command), servers, options, VERSION));
+      setExit(runDoctorCommand(contextOf(command, { startsServers: true }), servers, options, VERSION));
     });
 }
 

@@ -29,6 +29,17 @@ export interface AuthStatusJson {
   /** When the last login finished, and why the last one failed (for `mcpgw auth login`). */
   readonly authorizedAt?: string;
   readonly lastFailure?: { readonly message: string; readonly at: string };
+  /**
+   * Present while the newest tokens are in memory only (issue 14 item 6): the token store
+   * cannot be written, mcpgw retries. `code` is MCPGW_E_STORE_UNSAVED.
+   */
+  readonly store?: {
+    readonly state: 'unsaved';
+    readonly since: string;
+    readonly attempts: number;
+    readonly code: string;
+    readonly message: string;
+  };
 }
 
 export interface ServerStatusJson {

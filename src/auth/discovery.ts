@@ -128,3 +128,43 @@ function assertSecure(url: URL, what: string, allowInsecureHttp = false): void {
     });
   }
 }
+
+/** How long a discovery result is reused: every /oauth/start used to run discovery again. */
+export const DISCOVERY_TTL_MS = 5 * 60_000;
+
+/**
+ * Discovery results by server URL (and the challenge's metadata URL and allowInsecureHttp,
+ * which change what discovery does), for DISCOVERY_TTL_MS. Concurrent starts share one
+ * discovery in flight; a failure is not kept, so the next start tries again.
+ */
+export class DiscoveryCache {
+  private readonly entries = new Map<string, { readonly at: number; readonly value: Promise<Discovered> }>();
+
+  constructor(
+    private readonly ttlMs = DISCOVERY_TTL_MS,
+    private readonly max = 100,
+  ) {}
+
+  discover(serverUrl: string, options: DiscoverOptions = {}): Promise<Discovered> {
+    const key = JSON.stringify([serverUrl, options.resourceMetadataUrl ?? '', options.allowInsecureHttp === true]);
+    const now = Date.now();
+    const hit = this.entries.get(key);
+    if (hit && now - hit.at < this.ttlMs) return hit.value;
+    const value = discover(serverUrl, options);
+    const entry = { at: now, value };
+    this.entries.delete(key);
+    this.entries.set(key, entry);
+    value.catch(() => {
+      if (this.entries.get(key) === entry) this.entries.delete(key);
+    });
+    for (const k of this.entries.keys()) {
+      if (this.entries.size <= this.max) break;
+      this.entries.delete(k);
+    }
+    return value;
+  }
+
+  clear(): void {
+    this.entries.clear();
+  }
+}

@@ -3,15 +3,20 @@ import type { ServerSpec } from '../config/types.js';
 import { McpgwError } from '../errors/error.js';
 import type { Logger } from '../log.js';
 import type { AuthProvider, AuthStatus } from '../upstream/types.js';
-import { discover, type Discovered, type FetchLike } from './discovery.js';
+import { Authorizations, type CallbackResult, type Challenge, type OAuthServerSpec, type StartRequest } from './authorize.js';
+import type { FetchLike } from './discovery.js';
 import { resolveEncryptionKey } from './key.js';
-import { beginAuthorization, configurationFor, finishAuthorization, isInvalidGrant, obtainClient, refreshTokens } from './oauth-flow.js';
+import { AuthorizationLinks, type LinkGrant } from './links.js';
+import { configurationFor, isInvalidGrant, refreshTokens } from './oauth-flow.js';
 import { TokenStore, type ServerEntry, type TokenSet } from './store.js';
+import { EntryWriter } from './writer.js';
 
 /**
- * OAuth for every `auth: { type: oauth }` server: owns the token store, the pending
- * authorizations (state -> PKCE verifier), and one AuthProvider per server that upstream
- * connections use. The HTTP routes (/oauth/start, /oauth/callback) and `mcpgw auth` call in.
+ * OAuth for every `auth: { type: oauth }` server: owns the token store (and the writes not
+ * on disk yet: auth/writer.ts), the authorizations in progress (auth/authorize.ts), the
+ * authorization links (auth/links.ts), and one AuthProvider per server that upstream
+ * connections use (headers, refresh, step-up). The HTTP routes (/oauth/start,
+ * /oauth/callback) and `mcpgw auth` call in.
  */
 
 export interface OAuthServiceOptions {
@@ -24,23 +29,16 @@ export interface OAuthServiceOptions {
   /** A server got tokens (a login finished): its upstream should connect now. */
   readonly onAuthorized: (server: string) => void;
   readonly fetch?: FetchLike;
+  /**
+   * Whether starting an authorization needs the caller's identity (inbound auth is
+   * configured: gateway.auth.bearerTokens); read live, as bearerTokens apply on reload. Then
+   * the links handed to callers carry a ticket (auth/links.ts). Default: no.
+   */
+  readonly identityRequired?: () => boolean;
 }
 
-interface Pending {
-  readonly server: string;
-  readonly state: string;
-  readonly verifier: string;
-  readonly discovered: Discovered;
-  readonly entry: ServerEntry;
-  readonly expiresAt: number;
-}
+export type { CallbackResult, StartRequest } from './authorize.js';
 
-export type CallbackResult =
-  | { readonly ok: true; readonly server: string }
-  | { readonly ok: false; readonly status: 400 | 403 | 502; readonly server?: string; readonly message: string };
-
-/** How long a started authorization may take before its state is refused. */
-const PENDING_TTL_MS = 10 * 60_000;
 /** Tokens closer than this to expiry are refreshed before use (less for short-lived tokens, see refreshDue). */
 const REFRESH_MARGIN_MS = 60_000;
 /** Step-ups on insufficient_scope before giving up (SPEC section 5). */
@@ -64,18 +62,44 @@ export function refreshDue(tokens: TokenSet, storedAt: number, now = Date.now())
 export class OAuthService {
   private specs = new Map<string, ServerSpec>();
   private store?: TokenStore;
+  private writer?: EntryWriter;
   private storeProblem?: McpgwError;
   private opening?: Promise<void>;
-  private readonly pending = new Map<string, Pending>();
-  private readonly challenges = new Map<string, { resourceMetadataUrl?: string; scope?: string; error?: string }>();
+  private readonly links = new AuthorizationLinks();
+  /** The access token a server last refused (401/403): while it is the current one, the authorization is not valid. */
+  private readonly refused = new Map<string, string | undefined>();
+  private readonly challenges = new Map<string, Challenge>();
   private readonly refreshing = new Map<string, Promise<TokenSet>>();
   private readonly stepUps = new Map<string, { count: number; at: number; token?: string }>();
   private readonly lastError = new Map<string, string>();
   private readonly logins = new Map<string, { authorizedAt?: string; lastFailure?: { message: string; at: string } }>();
   private options: OAuthServiceOptions;
 
+  private readonly flows: Authorizations;
+
   constructor(options: OAuthServiceOptions) {
     this.options = options;
+    this.flows = new Authorizations({
+      options: () => this.options,
+      redirectUri: this.redirectUri,
+      writer: async () => {
+        await this.openStore();
+        if (this.storeProblem) throw this.storeProblem;
+        return this.writer!;
+      },
+      entry: (server) => this.entry(server),
+      authorizedNow: (server) => this.authorizedNow(server),
+      stepUpLimit: (server) => this.stepUpLimit(server),
+      challenges: this.challenges,
+      authorized: (server) => {
+        this.challenges.delete(server);
+        this.refused.delete(server);
+        this.lastError.delete(server);
+        this.noteLogin(server);
+      },
+      noteFailure: (server, message) => this.noteLogin(server, message),
+      authorizationUrl: (server) => this.authorizationUrl(server),
+    });
   }
 
   /** The OAuth servers of the current config (on start and on every reload). */
@@ -96,6 +120,7 @@ export class OAuthService {
       }
       try {
         this.store = await TokenStore.open({ dataDir: this.options.dataDir, key: key.key });
+        this.writer = new EntryWriter(this.store, this.options.log);
       } catch (err) {
         this.storeProblem =
           err instanceof McpgwError
@@ -113,31 +138,103 @@ export class OAuthService {
     return `${this.options.publicUrl}/oauth/callback`;
   }
 
-  authorizationUrl(server: string): string {
+  /**
+   * The /oauth/start link of `server`. With `forCaller` (it is handed to a caller who proved
+   * their identity: /status, the status page, the needs-auth error of a call) and inbound auth
+   * configured, it carries a single-use ticket for that caller, so a browser without the token
+   * can use it. Never logged: a ticket is a credential until it is used or expires.
+   */
+  authorizationUrl(server: string, forCaller = false): string {
+    if (forCaller && this.identityRequired()) return this.link(server, 'owner');
     return `${this.options.publicUrl}/oauth/start/${encodeURIComponent(server)}`;
+  }
+
+  get publicUrl(): string {
+    return this.options.publicUrl;
+  }
+
+  /** A single-use link for `identity` to authorize `server` (inbound auth: a caller proved who they are). */
+  link(server: string, identity: string, options: { reauthorize?: boolean } = {}): string {
+    return `${this.options.publicUrl}/oauth/start/${encodeURIComponent(server)}?ticket=${this.links.mint(server, identity, options)}`;
+  }
+
+  /**
+   * A link for `identity` to authorize `server`, asking to replace a valid authorization
+   * (`mcpgw auth login`). Without inbound auth it needs no ticket.
+   */
+  loginUrl(server: string, identity: string): string {
+    this.spec(server);
+    if (this.identityRequired()) return this.link(server, identity, { reauthorize: true });
+    return `${this.options.publicUrl}/oauth/start/${encodeURIComponent(server)}?reauthorize=1`;
+  }
+
+  identityRequired(): boolean {
+    return this.options.identityRequired?.() ?? false;
+  }
+
+  /** What an authorization link grants, without spending it. Throws MCPGW_E_OAUTH_LINK. */
+  checkLink(ticket: string, server: string): LinkGrant {
+    return this.links.check(ticket, server);
+  }
+
+  /** What an authorization link grants; spends it. Throws MCPGW_E_OAUTH_LINK. */
+  redeemLink(ticket: string, server: string): LinkGrant {
+    return this.links.redeem(ticket, server);
+  }
+
+  /** Authorizations started and not finished (bounded per server). */
+  pendingCount(server?: string): number {
+    return this.flows.pendingCount(server);
   }
 
   /** The stored entry, if it belongs to the server as configured now (a token only goes where it was issued). */
   entry(server: string): ServerEntry | undefined {
     const spec = this.specs.get(server);
-    const entry = this.store?.get(server);
+    const entry = this.writer?.get(server);
     if (!spec || !entry || spec.transport.kind !== 'http' || entry.serverUrl !== spec.transport.url) return undefined;
     return entry;
   }
 
-  status(server: string): AuthStatus {
-    const authorizationUrl = this.authorizationUrl(server);
+  status(server: string, forCaller = false): AuthStatus {
+    const authorizationUrl = this.authorizationUrl(server, forCaller);
     const login = this.logins.get(server) ?? {};
+    const unsaved = this.writer?.state(server);
+    const store = unsaved
+      ? {
+          store: {
+            state: 'unsaved' as const,
+            since: new Date(unsaved.since).toISOString(),
+            attempts: unsaved.attempts,
+            code: unsaved.error.code,
+            message: unsaved.error.message,
+          },
+        }
+      : {};
     if (this.storeProblem) return { type: 'oauth', status: 'error', authorizationUrl, ...login };
     const tokens = this.entry(server)?.tokens;
-    if (!tokens) return { type: 'oauth', status: 'needs_authorization', authorizationUrl, ...login };
+    if (!tokens) return { type: 'oauth', status: 'needs_authorization', authorizationUrl, ...login, ...store };
     const expiresAt = tokens.expiresAt ? new Date(tokens.expiresAt).toISOString() : undefined;
     if (tokens.expiresAt && tokens.expiresAt < Date.now() && !tokens.refreshToken)
-      return { type: 'oauth', status: 'expired', expiresAt, authorizationUrl, ...login };
-    // A token the server refused for lack of scope (403 insufficient_scope) needs a new authorization.
-    if (this.challenges.get(server)?.error === 'insufficient_scope')
-      return { type: 'oauth', status: 'needs_authorization', expiresAt, authorizationUrl, ...login };
-    return { type: 'oauth', status: 'authorized', expiresAt, ...login };
+      return { type: 'oauth', status: 'expired', expiresAt, authorizationUrl, ...login, ...store };
+    // A token the server refused for lack of scope (403 insufficient_scope), or refused with
+    // nothing to refresh it with, needs a new authorization.
+    const refusedForGood = this.refused.has(server) && this.refused.get(server) === tokens.accessToken && !tokens.refreshToken;
+    if (this.challenges.get(server)?.error === 'insufficient_scope' || refusedForGood)
+      return { type: 'oauth', status: 'needs_authorization', expiresAt, authorizationUrl, ...login, ...store };
+    return { type: 'oauth', status: 'authorized', expiresAt, ...login, ...store };
+  }
+
+  /**
+   * Whether `server` has an authorization that works as far as we know: a token, not expired
+   * beyond refresh, not the one the server last refused. Such an authorization is replaced
+   * only when the caller asked for it (StartRequest.reauthorize).
+   */
+  private authorizedNow(server: string): boolean {
+    if (this.storeProblem) return false;
+    const tokens = this.entry(server)?.tokens;
+    if (!tokens) return false;
+    if (tokens.expiresAt !== undefined && tokens.expiresAt <= Date.now() && !tokens.refreshToken) return false;
+    return !(this.refused.has(server) && this.refused.get(server) === tokens.accessToken);
   }
 
   private noteLogin(server: string, failure?: string): void {
@@ -154,7 +251,7 @@ export class OAuthService {
       // The upstream's needs-auth error (-32011) takes data.authorizationUrl from here, so the
       // link is there even while a token is stored: the server may refuse it (revoked, or a 403
       // insufficient_scope before this status knew) and the caller must still get the link.
-      status: () => ({ ...this.status(server), authorizationUrl: this.authorizationUrl(server) }),
+      status: () => ({ ...this.status(server, true), authorizationUrl: this.authorizationUrl(server, true) }),
     };
   }
 
@@ -187,6 +284,7 @@ export class OAuthService {
       error: challenge.error,
     });
     const tokens = this.entry(server)?.tokens;
+    if (response.status === 401 || response.status === 403) this.refused.set(server, tokens?.accessToken);
     if (response.status === 403 && challenge.error === 'insufficient_scope') {
       // Consecutive refusals count towards the limit; one long after the last starts afresh.
       // Refusals of the same token count once: concurrent calls refused together are one
@@ -218,6 +316,10 @@ export class OAuthService {
   /**
    * One refresh at a time per server; a caller whose token was already replaced gets the new
    * one. invalid_grant drops the tokens (the server goes to needs_auth, never silently empty).
+   * The result is kept only if the entry still holds the refresh token that was sent: a
+   * logout or a new login while the request was out wins over it. The new tokens are in
+   * memory before the write (auth/writer.ts), so a rotated refresh token is never lost to a
+   * failed write, and the one sent next is always the newest.
    */
   private refresh(server: string, rejectedToken?: string): Promise<TokenSet> {
     const running = this.refreshing.get(server);
@@ -226,10 +328,13 @@ export class OAuthService {
       const entry = this.entry(server);
       if (!entry?.tokens?.refreshToken || !entry.client) throw this.needsAuth(server, 'no refresh token');
       if (rejectedToken && entry.tokens.accessToken !== rejectedToken) return entry.tokens;
+      const sent = entry.tokens.refreshToken;
       const config = configurationFor(entry.asMetadata ?? {}, entry.client, this.options.fetch);
       try {
         const tokens = await refreshTokens(config, entry.tokens, entry.resource);
-        await this.store!.update(server, (e) => (e ? { ...e, tokens, updatedAt: Date.now() } : e));
+        const now = this.entry(server);
+        if (now?.tokens?.refreshToken !== sent) return this.superseded(server, now);
+        await this.writer!.set(server, { ...now, tokens, updatedAt: Date.now() });
         this.options.log.info('access token refreshed', {
           server,
           expiresAt: tokens.expiresAt ? new Date(tokens.expiresAt).toISOString() : undefined,
@@ -237,7 +342,9 @@ export class OAuthService {
         return tokens;
       } catch (err) {
         if (isInvalidGrant(err)) {
-          await this.store!.update(server, (e) => (e ? { ...e, tokens: undefined, updatedAt: Date.now() } : e));
+          const now = this.entry(server);
+          if (now?.tokens?.refreshToken !== sent) return this.superseded(server, now);
+          await this.writer!.set(server, { ...now, tokens: undefined, updatedAt: Date.now() });
           throw this.needsAuth(server, 'the refresh token was refused (invalid_grant)');
         }
         throw err;
@@ -245,6 +352,13 @@ export class OAuthService {
     })().finally(() => this.refreshing.delete(server));
     this.refreshing.set(server, job);
     return job;
+  }
+
+  /** A refresh came back after a logout or a new login: its result is dropped, the current state stands. */
+  private superseded(server: string, now: ServerEntry | undefined): TokenSet {
+    this.options.log.info('a token refresh finished after the authorization changed; its result is dropped', { server });
+    if (!now?.tokens) throw this.needsAuth(server, 'logged out');
+    return now.tokens;
   }
 
   private needsAuth(server: string, why: string): McpgwError {
@@ -255,186 +369,69 @@ export class OAuthService {
     });
   }
 
-  /** Starts an authorization: discovery, client, PKCE; returns the authorization server URL to open. */
-  async start(server: string): Promise<URL> {
+  /**
+   * After MAX_STEP_UPS tokens refused with insufficient_scope, stop authorizing again (the
+   * conformance suite's auth/scope-retry-limit allows 3 authorization requests in all; with
+   * '>' a 4th one went out). The count is of refusals, so the first authorization plus 2
+   * step-ups are tried, and the 3rd refusal ends it.
+   */
+  private stepUpLimit(server: string): McpgwError | undefined {
+    const stepUps = this.stepUps.get(server);
+    if (!stepUps || stepUps.count < MAX_STEP_UPS || Date.now() - stepUps.at >= STEP_UP_WINDOW_MS) return undefined;
+    return new McpgwError(
+      'MCPGW_E_OAUTH_SCOPE',
+      `server "${server}" kept asking for more scopes (${MAX_STEP_UPS} tokens refused with insufficient_scope)`,
+      { hint: 'set auth.scopes to what the server needs' },
+    );
+  }
+
+  /** The spec of an enabled OAuth server, or MCPGW_E_OAUTH_UNKNOWN_SERVER (for identified callers only: it lists them). */
+  private spec(server: string): OAuthServerSpec {
     const spec = this.specs.get(server);
     if (!spec || spec.auth.type !== 'oauth' || spec.transport.kind !== 'http') {
       throw new McpgwError('MCPGW_E_OAUTH_UNKNOWN_SERVER', `"${server}" is not an enabled OAuth server`, {
         hint: `OAuth servers: ${[...this.specs.keys()].join(', ') || '(none)'}`,
       });
     }
-    await this.openStore();
-    if (this.storeProblem) throw this.storeProblem;
-    // After MAX_STEP_UPS tokens refused with insufficient_scope, stop authorizing again (the
-    // conformance suite's auth/scope-retry-limit allows 3 authorization requests in all; with
-    // '>' a 4th one went out). The count is of refusals, so the first authorization plus 2
-    // step-ups are tried, and the 3rd refusal ends it.
-    const stepUps = this.stepUps.get(server);
-    if (stepUps && stepUps.count >= MAX_STEP_UPS && Date.now() - stepUps.at < STEP_UP_WINDOW_MS) {
-      throw new McpgwError(
-        'MCPGW_E_OAUTH_SCOPE',
-        `server "${server}" kept asking for more scopes (${MAX_STEP_UPS} tokens refused with insufficient_scope)`,
-        { hint: 'set auth.scopes to what the server needs' },
-      );
-    }
-    const url = spec.transport.url;
-    const auth = spec.auth;
-    let challenge = this.challenges.get(server);
-    if (!challenge) challenge = await this.probe(server, url);
-    const discovered = await discover(url, {
-      resourceMetadataUrl: challenge?.resourceMetadataUrl,
-      fetch: this.options.fetch,
-      allowInsecureHttp: auth.allowInsecureHttp,
-    });
-    const scope = this.selectScope(server, spec, discovered);
-    const previous = this.store!.get(server);
-    const sameServer = previous?.serverUrl === url && previous.issuer === discovered.asMetadata.issuer;
-    const client = await obtainClient(discovered, {
-      configured: auth.clientId ? { clientId: auth.clientId, clientSecret: auth.clientSecret } : undefined,
-      clientMetadataUrl: this.options.clientMetadataUrl,
-      redirectUri: this.redirectUri,
-      existing: sameServer ? previous?.client : undefined,
-      fetch: this.options.fetch,
-    });
-    const config = configurationFor(discovered.asMetadata, client, this.options.fetch);
-    const begun = await beginAuthorization(config, { redirectUri: this.redirectUri, scope, resource: discovered.resource });
-    this.sweepPending();
-    this.pending.set(begun.state, {
-      server,
-      state: begun.state,
-      verifier: begun.verifier,
-      discovered,
-      entry: {
-        serverUrl: url,
-        issuer: discovered.asMetadata.issuer,
-        resource: discovered.resource,
-        asMetadata: discovered.asMetadata,
-        client,
-        scopes: scope ? scope.split(' ') : undefined,
-        updatedAt: Date.now(),
-      },
-      expiresAt: Date.now() + PENDING_TTL_MS,
-    });
-    // A dynamic registration is kept even if the user never comes back: re-registering on
-    // every attempt would litter the provider with clients.
-    if (client.method === 'dynamic' && previous?.client?.clientId !== client.clientId) {
-      await this.store!.update(server, (e) => ({
-        ...(e ?? { serverUrl: url, issuer: discovered.asMetadata.issuer, resource: discovered.resource, updatedAt: Date.now() }),
-        serverUrl: url,
-        issuer: discovered.asMetadata.issuer,
-        client,
-        updatedAt: Date.now(),
-      }));
-    }
-    this.options.log.info('authorization started', { server, client: client.method, scope });
-    return begun.url;
+    return spec as OAuthServerSpec;
   }
 
-  /** Scopes: config, else the challenge's (plus what was granted before, for a step-up), else scopes_supported. */
-  private selectScope(server: string, spec: ServerSpec, discovered: Discovered): string | undefined {
-    if (spec.auth.type === 'oauth' && spec.auth.scopes?.length) return spec.auth.scopes.join(' ');
-    const challenged = this.challenges.get(server)?.scope;
-    if (challenged) {
-      const granted = this.entry(server)?.tokens?.scope?.split(' ') ?? [];
-      return [...new Set([...granted, ...challenged.split(' ')])].filter(Boolean).join(' ');
-    }
-    return discovered.scopesSupported?.length ? discovered.scopesSupported.join(' ') : undefined;
-  }
-
-  /** An unauthenticated request, to read the server's 401 challenge (resource_metadata, scope). */
-  private async probe(server: string, url: string): Promise<{ resourceMetadataUrl?: string; scope?: string } | undefined> {
+  /**
+   * Starts an authorization for `request.identity` in the browser `request.browser`; returns
+   * the authorization server URL to open (auth/authorize.ts).
+   */
+  async start(server: string, request: StartRequest): Promise<URL> {
+    const spec = this.spec(server);
     try {
-      const response = await (this.options.fetch ?? fetch)(url, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream' },
-        body: JSON.stringify({
-          jsonrpc: '2.0',
-          id: 0,
-          method: 'initialize',
-          params: { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 'mcpgw', version: '0' } },
-        }),
-      });
-      await response.body?.cancel();
-      if (response.status !== 401 && response.status !== 403) return undefined;
-      const challenge = extractWWWAuthenticateParams(response);
-      const found = { resourceMetadataUrl: challenge.resourceMetadataUrl?.href, scope: challenge.scope, error: challenge.error };
-      this.challenges.set(server, found);
-      return found;
-    } catch {
-      return undefined;
-    }
-  }
-
-  /** Handles the redirect back from the authorization server. Never throws. */
-  async callback(query: URLSearchParams): Promise<CallbackResult> {
-    const state = query.get('state');
-    const pending = state ? this.pending.get(state) : undefined;
-    if (!state || !pending)
-      return { ok: false, status: 400, message: 'unknown or already used authorization state; start the authorization again' };
-    // Single use: whatever happens next, this state is spent.
-    this.pending.delete(state);
-    if (pending.expiresAt < Date.now()) return this.failed(pending.server, 400, 'this authorization expired; start it again');
-    const error = query.get('error');
-    if (error) {
-      const description = query.get('error_description');
-      return this.failed(
-        pending.server,
-        error === 'access_denied' ? 403 : 400,
-        `the authorization server answered ${error}${description ? `: ${description}` : ''}`,
-      );
-    }
-    try {
-      const callbackUrl = new URL(`${this.redirectUri}?${query.toString()}`);
-      const config = configurationFor(pending.entry.asMetadata ?? {}, pending.entry.client!, this.options.fetch);
-      const tokens = await finishAuthorization(config, callbackUrl, {
-        state: pending.state,
-        verifier: pending.verifier,
-        resource: pending.entry.resource,
-      });
-      await this.store!.update(pending.server, () => ({ ...pending.entry, tokens, updatedAt: Date.now() }));
-      this.challenges.delete(pending.server);
-      this.lastError.delete(pending.server);
-      this.noteLogin(pending.server);
-      this.options.log.info('authorized', {
-        server: pending.server,
-        expiresAt: tokens.expiresAt ? new Date(tokens.expiresAt).toISOString() : undefined,
-      });
-      this.options.onAuthorized(pending.server);
-      return { ok: true, server: pending.server };
+      return await this.flows.start(server, spec, request);
     } catch (err) {
-      const message = err instanceof McpgwError ? err.message : `the code exchange failed: ${(err as Error).message}`;
-      return this.failed(pending.server, 502, message);
+      // `mcpgw auth login` waits for this (through /status) as for a failed callback.
+      this.noteLogin(server, (err as Error).message);
+      throw err;
     }
   }
 
-  private failed(server: string, status: 400 | 403 | 502, message: string): CallbackResult {
-    this.noteLogin(server, message);
-    this.options.log.warn(`authorization failed: ${message}`, { server });
-    return { ok: false, status, server, message };
+  /** Handles the redirect back from the authorization server (auth/authorize.ts). Never throws. */
+  callback(query: URLSearchParams, browser?: string): Promise<CallbackResult> {
+    return this.flows.callback(query, browser);
   }
 
   /** Forgets a server's tokens (and with forgetClient its registered client). */
   async logout(server: string, forgetClient = false): Promise<boolean> {
     await this.openStore();
     if (this.storeProblem) throw this.storeProblem;
-    let had = false;
-    await this.store!.update(server, (e) => {
-      had = Boolean(e?.tokens || (forgetClient && e));
-      if (!e || forgetClient) return undefined;
-      return { ...e, tokens: undefined, updatedAt: Date.now() };
-    });
+    const e = this.writer!.get(server);
+    const had = Boolean(e?.tokens || (forgetClient && e));
+    if (e) await this.writer!.set(server, forgetClient ? undefined : { ...e, tokens: undefined, updatedAt: Date.now() });
     this.stepUps.delete(server);
     this.challenges.delete(server);
+    this.refused.delete(server);
     return had;
-  }
-
-  private sweepPending(): void {
-    const now = Date.now();
-    for (const [state, p] of this.pending) if (p.expiresAt < now) this.pending.delete(state);
   }
 
   async close(): Promise<void> {
     await this.opening;
+    await this.writer?.close();
     await this.store?.close();
     this.store = undefined;
   }

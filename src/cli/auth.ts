@@ -54,14 +54,21 @@ async function loginThroughDaemon(
   started: string,
   options: { browser?: boolean },
 ): Promise<number> {
-  const response = await daemon.fetch(`/oauth/start/${encodeURIComponent(server)}`, { redirect: 'manual' });
-  const location = response.headers.get('location');
-  if (response.status !== 302 || !location) {
-    const text = (await response.text())
-      .replace(/<[^>]+>/g, ' ')
-      .replace(/\s+/g, ' ')
-      .trim();
-    throw new McpgwError('MCPGW_E_OAUTH_DISCOVERY', `the daemon could not start the authorization: ${text.slice(0, 300)}`);
+  // The browser must start the authorization itself (it gets the cookie the callback is
+  // checked against), so the daemon hands out a link to its /oauth/start: single use and
+  // bound to our identity when inbound auth is on, and asking to replace a valid authorization.
+  const response = await daemon.fetch(`/oauth/link/${encodeURIComponent(server)}`, { method: 'POST' });
+  const body = (await response.json().catch(() => ({}))) as { url?: string; error?: { message?: string; code?: string } };
+  const location = body.url;
+  if (!response.ok || !location) {
+    if (response.status === 401)
+      throw new McpgwError('MCPGW_E_HTTP_UNAUTHORIZED', 'the daemon refused our bearer token', {
+        hint: 'set MCPGW_TOKEN (or gateway.auth.bearerTokens) to a token the daemon accepts',
+      });
+    throw new McpgwError(
+      'MCPGW_E_OAUTH_DISCOVERY',
+      `the daemon could not start the authorization: ${body.error?.message ?? `HTTP ${response.status}`}`,
+    );
   }
   announce(ctx, server, location, options);
   const deadline = Date.now() + LOGIN_TIMEOUT_MS;
@@ -92,18 +99,32 @@ async function loginStandalone(ctx: CommandContext, model: ConfigModel, server: 
     env: ctx.env,
     log,
     onAuthorized: () => settle({ ok: true }),
+    identityRequired: () => model.gateway.bearerTokens.length > 0,
   });
   const http = createServer();
   try {
     await service.setServers(model.servers);
     const app = new H3();
+    // The browser opens this command's own /oauth/start (there it gets the cookie the
+    // callback checks); a ticket when inbound auth is on: whoever else reaches the port
+    // meanwhile cannot start one.
     registerOAuthRoutes(
       app,
       () => ({
-        start: (name) => service.start(name),
+        publicUrl: service.publicUrl,
+        identityRequired: () => service.identityRequired(),
+        start: (name, request) =>
+          service.start(name, request).catch((err: unknown) => {
+            if (name === server) settle({ ok: false, message: (err as Error).message });
+            throw err;
+          }),
         logout: (name, forget) => service.logout(name, forget),
-        callback: async (query) => {
-          const result = await service.callback(query);
+        loginUrl: (name, identity) => service.loginUrl(name, identity),
+        link: (name, identity, o) => service.link(name, identity, o),
+        checkLink: (ticket, name) => service.checkLink(ticket, name),
+        redeemLink: (ticket, name) => service.redeemLink(ticket, name),
+        callback: async (query, browser) => {
+          const result = await service.callback(query, browser);
           if (!result.ok && result.server) settle({ ok: false, message: result.message });
           return result;
         },
@@ -112,8 +133,8 @@ async function loginStandalone(ctx: CommandContext, model: ConfigModel, server: 
     );
     http.on('request', toNodeHandler(app));
     await listenForCallback(http, model);
-    const url = await service.start(server);
-    announce(ctx, server, url.href, options);
+    const url = service.loginUrl(server, service.identityRequired() ? 'owner' : 'local');
+    announce(ctx, server, url, options);
     const timer = setTimeout(
       () => settle({ ok: false, message: `no authorization within ${LOGIN_TIMEOUT_MS / 60_000} minutes` }),
       LOGIN_TIMEOUT_MS,

@@ -8,6 +8,11 @@ export interface CommandContext {
   readonly stdout: NodeJS.WritableStream;
   readonly stderr: NodeJS.WritableStream;
   readonly isTTY: boolean;
+  /**
+   * Gateway variables (OAUTH_ENCRYPTION_KEY, MCPGW_*) still readable in this process's
+   * /proc/PID/environ after the attempt to erase them (auth/environ.ts), and why.
+   */
+  readonly exposedSecrets?: { readonly names: readonly string[]; readonly reason: string };
 }
 
 export function configPathFrom(option: string | undefined, env: Readonly<Record<string, string | undefined>>): string {

@@ -1,5 +1,5 @@
 import { Daemon } from '../daemon.js';
-import { configureLog, type LogFormat } from '../log.js';
+import { configureLog, createLogger, type LogFormat } from '../log.js';
 import { renderBanner } from './banner.js';
 import { out, type CommandContext } from './command-context.js';
 
@@ -14,6 +14,7 @@ export interface RunOptions {
  */
 export async function runDaemon(ctx: CommandContext, options: RunOptions): Promise<number> {
   configureLog({ format: options.logFormat ?? 'pretty', color: options.logFormat !== 'json' && ctx.isTTY });
+  if (ctx.exposedSecrets) warnExposed(ctx.exposedSecrets);
   // Signals are handled from the first moment: the daemon listens before Daemon.start
   // returns, and a SIGTERM (or a SIGHUP during the banner's wait) must not kill it uncleanly.
   let daemon: Daemon | undefined;
@@ -69,3 +70,14 @@ async function showBanner(ctx: CommandContext, daemon: Daemon, format: LogFormat
 }
 
 const BANNER_WAIT_MS = 5000;
+
+/** The key (or a MCPGW_* variable) stays readable by every process of this user: say so, and what to do. */
+function warnExposed(exposed: NonNullable<CommandContext['exposedSecrets']>): void {
+  createLogger('mcpgw').warn(
+    `${exposed.names.join(', ')} stay readable in /proc/${process.pid}/environ by any process of this user (stdio servers too): ${exposed.reason}`,
+    {
+      code: 'MCPGW_W_ENV_SECRETS',
+      hint: 'give the key in a file (OAUTH_ENCRYPTION_KEY_FILE, or the systemd credential oauth-encryption-key) and tokens as $<file:...>',
+    },
+  );
+}

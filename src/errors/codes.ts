@@ -331,6 +331,18 @@ export const CODES = {
     jsonrpc: -32603,
     doc: 'The data dir or the token store cannot be read or written: permissions, full disk, a file where a folder should be.',
   },
+  MCPGW_E_STORE_UNSAVED: {
+    exit: 1,
+    http: 500,
+    jsonrpc: -32603,
+    doc: 'New tokens could not be written to the token store; they are kept in memory and the write is retried.',
+  },
+  MCPGW_W_ENV_SECRETS: {
+    exit: 1,
+    http: 500,
+    jsonrpc: -32603,
+    doc: "OAUTH_ENCRYPTION_KEY or a MCPGW_* variable could not be removed from the daemon's /proc/PID/environ.",
+  },
   MCPGW_W_STORE_PERMISSIONS: {
     exit: 1,
     http: 500,
@@ -390,6 +402,24 @@ export const CODES = {
     http: 403,
     jsonrpc: -32600,
     doc: 'The user or the authorization server denied the authorization (access_denied), or login timed out.',
+  },
+  MCPGW_E_OAUTH_LINK: {
+    exit: 1,
+    http: 403,
+    jsonrpc: -32600,
+    doc: 'An authorization link (/oauth/start/{server}?ticket=...) is forged, expired, already used, or for another server.',
+  },
+  MCPGW_E_OAUTH_BROWSER: {
+    exit: 1,
+    http: 400,
+    jsonrpc: -32600,
+    doc: 'The OAuth callback came from a browser that did not start that authorization (no or another mcpgw_oauth cookie).',
+  },
+  MCPGW_E_OAUTH_REPLACE: {
+    exit: 1,
+    http: 409,
+    jsonrpc: -32600,
+    doc: 'An authorization would replace a still valid one that nobody asked to replace; the current tokens are kept.',
   },
 
   // mcpgw doctor (SPEC section 6). Its findings also use the codes above (config, key, store,

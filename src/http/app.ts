@@ -46,12 +46,15 @@ export function createApp(host: AppHost, log: Logger): H3 {
         host: headers.get('host'),
         origin: headers.get('origin'),
         authorization: headers.get('authorization'),
+        ticket: event.url.searchParams.has('ticket'),
       },
       host.settings(),
     );
     if (verdict.kind === 'preflight') return new Response(null, { status: 204, headers: verdict.headers });
     if (verdict.kind === 'deny') return errorResponse(verdict.failure, verdict.challenge ? { 'www-authenticate': verdict.challenge } : {});
     if (verdict.cors) for (const [k, v] of Object.entries(verdict.cors)) event.res.headers.set(k, v);
+    // Who the caller is, for the routes that act on it (http/oauth-routes.ts).
+    if (verdict.identity) event.context.identity = verdict.identity;
   });
 
   app.get('/healthz', () => jsonResponse(200, { status: 'ok' }));

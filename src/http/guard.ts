@@ -63,15 +63,14 @@ function sameSecret(a: string, b: string): boolean {
   return x.length === y.length && timingSafeEqual(x, y);
 }
 
-/** Bearer <token>; with allowBasic also Basic auth with the token as password (browsers). */
-export function checkBearer(authorization: string | null, gw: GatewaySpec, allowBasic: boolean): McpgwError | undefined {
-  if (gw.bearerTokens.length === 0) return undefined;
-  const fail = (): McpgwError =>
-    new McpgwError(
-      'MCPGW_E_HTTP_UNAUTHORIZED',
-      'missing or invalid Authorization: send "Authorization: Bearer <token>" with a token from gateway.auth.bearerTokens',
-    );
-  if (!authorization) return fail();
+/**
+ * Who the caller is (SPEC sections 4 and 10): 'owner' for one of gateway.auth.bearerTokens
+ * (Bearer <token>; with allowBasic also Basic auth with the token as password, for browsers),
+ * 'local' when no inbound auth is configured (whoever reaches the port), undefined otherwise.
+ */
+export function identify(authorization: string | null, gw: GatewaySpec, allowBasic: boolean): string | undefined {
+  if (gw.bearerTokens.length === 0) return 'local';
+  if (!authorization) return undefined;
   const [scheme, value = ''] = authorization.trim().split(/\s+/, 2);
   let presented: string | undefined;
   if (scheme?.toLowerCase() === 'bearer') presented = value;
@@ -79,11 +78,18 @@ export function checkBearer(authorization: string | null, gw: GatewaySpec, allow
     const decoded = Buffer.from(value, 'base64').toString('utf8');
     presented = decoded.slice(decoded.indexOf(':') + 1);
   }
-  if (presented === undefined) return fail();
+  if (presented === undefined) return undefined;
   let ok = false;
   // Compare with every token, so the time taken does not say which one nearly matched.
   for (const token of gw.bearerTokens) ok = sameSecret(presented, token) || ok;
-  return ok ? undefined : fail();
+  return ok ? 'owner' : undefined;
+}
+
+function unauthorized(): McpgwError {
+  return new McpgwError(
+    'MCPGW_E_HTTP_UNAUTHORIZED',
+    'missing or invalid Authorization: send "Authorization: Bearer <token>" with a token from gateway.auth.bearerTokens',
+  );
 }
 
 /** What the guard needs of a request; header values as the server received them. */
@@ -93,11 +99,17 @@ export interface RequestFacts {
   readonly host: string | null;
   readonly origin: string | null;
   readonly authorization: string | null;
+  /** The query has an authorization link's `ticket` (checked by the route: http/oauth-routes.ts). */
+  readonly ticket?: boolean;
 }
 
 export type Admission =
-  /** Go on; with `cors` headers to add to the answer when the Origin is in allowedOrigins. */
-  | { readonly kind: 'pass'; readonly cors?: Readonly<Record<string, string>> }
+  /**
+   * Go on; with `cors` headers to add to the answer when the Origin is in allowedOrigins, and
+   * the caller's `identity` where the path needs one (see identify; absent on open paths and
+   * on /oauth/start with a ticket, which the route checks).
+   */
+  | { readonly kind: 'pass'; readonly cors?: Readonly<Record<string, string>>; readonly identity?: string }
   /** A CORS preflight of an allowed origin: answer 204 with these headers. */
   | { readonly kind: 'preflight'; readonly headers: Readonly<Record<string, string>> }
   /**
@@ -108,6 +120,8 @@ export type Admission =
 
 const OPEN_PATHS = new Set(['/healthz', '/readyz']);
 const PASS: Admission = { kind: 'pass' };
+const PASS_OWNER: Admission = { kind: 'pass', identity: 'owner' };
+const PASS_LOCAL: Admission = { kind: 'pass', identity: 'local' };
 const CORS_ALLOW_HEADERS = 'content-type, authorization, mcp-session-id, mcp-protocol-version, last-event-id';
 
 /**
@@ -136,16 +150,31 @@ export function admit(req: RequestFacts, gw: GatewaySpec): Admission {
       },
     };
   }
-  // The OAuth redirect target and start links are opened by a browser without our token;
-  // logout changes state, so it needs the token like /status.
-  if (path.startsWith('/oauth/') && !path.startsWith('/oauth/logout/')) return cors ? { kind: 'pass', cors } : PASS;
+  const pass = (identity?: string): Admission => {
+    if (cors) return identity ? { kind: 'pass', cors, identity } : { kind: 'pass', cors };
+    // Constants for the common answers: this runs for every MCP request.
+    return identity === 'owner' ? PASS_OWNER : identity === 'local' ? PASS_LOCAL : identity ? { kind: 'pass', identity } : PASS;
+  };
+  // The OAuth redirect target: the authorization server sends the browser there, without our
+  // token; the state and the browser's cookie are its proof (auth/oauth-service.ts).
+  if (path === '/oauth/callback') return pass();
+  // Starting an authorization needs the caller's identity (SPEC section 4): anyone who could
+  // start one could attach their own upstream account to the gateway. A browser proves it
+  // with Basic auth (as on the status page) or brings a link minted for an identified caller.
+  // The refusal names no server.
+  if (path.startsWith('/oauth/start/')) {
+    const identity = identify(req.authorization, gw, true);
+    if (identity) return pass(identity);
+    if (req.ticket) return pass();
+    return { kind: 'deny', failure: unauthorized(), challenge: 'Basic realm="mcpgw", Bearer realm="mcpgw"' };
+  }
   const browserPath = path === '/' || path === '/status';
-  const unauthorized = checkBearer(req.authorization, gw, browserPath);
-  if (unauthorized)
+  const identity = identify(req.authorization, gw, browserPath);
+  if (!identity)
     return {
       kind: 'deny',
-      failure: unauthorized,
+      failure: unauthorized(),
       challenge: browserPath ? 'Basic realm="mcpgw", Bearer realm="mcpgw"' : 'Bearer realm="mcpgw"',
     };
-  return cors ? { kind: 'pass', cors } : PASS;
+  return pass(identity);
 }

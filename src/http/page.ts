@@ -17,6 +17,18 @@ const STATE_CLASS: Record<string, string> = {
   disabled: 'off',
 };
 
+/**
+ * With inbound auth, the link in /status carries a single-use ticket for the signed-in viewer
+ * (SPEC section 4): the button POSTs it (one click, and the page reloading every 5 s spends
+ * nothing). Without, a plain link. Both go to publicUrl, where the callback comes back to.
+ */
+function authorizeButton(name: string, s: ServerStatusJson): string {
+  const url = s.auth.authorizationUrl ?? `/oauth/start/${encodeURIComponent(name)}`;
+  if (/[?&]ticket=/.test(url))
+    return `<form class="inline" method="post" action="${esc(url)}"><button class="button" type="submit">Authorize</button></form>`;
+  return `<a class="button" href="${esc(url)}">Authorize</a>`;
+}
+
 function serverRow(name: string, s: ServerStatusJson): string {
   const auth =
     s.auth.type === 'none'
@@ -26,10 +38,7 @@ function serverRow(name: string, s: ServerStatusJson): string {
         : s.auth.status === 'authorized'
           ? `OAuth, token ${s.auth.expiresAt ? `expires <time datetime="${esc(s.auth.expiresAt)}">${esc(s.auth.expiresAt.replace('T', ' ').slice(0, 19))} UTC</time>` : 'without expiry'}`
           : `OAuth: ${esc(s.auth.status.replace('_', ' '))}`;
-  const button =
-    s.state === 'needs_auth' || (s.auth.type === 'oauth' && s.auth.status !== 'authorized')
-      ? `<a class="button" href="/oauth/start/${encodeURIComponent(name)}">Authorize</a>`
-      : '';
+  const button = s.state === 'needs_auth' || (s.auth.type === 'oauth' && s.auth.status !== 'authorized') ? authorizeButton(name, s) : '';
   return `<tr data-server="${esc(name)}">
   <td><strong>${esc(name)}</strong><br><small>${esc(s.transport)}</small></td>
   <td><span class="state ${STATE_CLASS[s.state] ?? ''}">${esc(s.state.replace('_', ' '))}</span>${s.restarts ? `<br><small>${s.restarts} restart${s.restarts === 1 ? '' : 's'}</small>` : ''}</td>
@@ -56,7 +65,8 @@ th{font-weight:600;font-size:.85rem;color:#59636e}.num{text-align:right}small{co
 .state{display:inline-block;padding:.05rem .5rem;border-radius:1rem;font-size:.85rem;background:#eef1f4}
 .ok{background:#dafbe1;color:#116329}.wait{background:#fff8c5;color:#7d4e00}.warn{background:#ffebd4;color:#953800}.bad{background:#ffebe9;color:#a40e26}.off{color:#59636e}
 .err{color:#a40e26;font-size:.85rem;max-width:22rem;word-break:break-word}
-.button{display:inline-block;margin-left:.4rem;padding:.2rem .7rem;border-radius:.4rem;background:#1f6feb;color:#fff;text-decoration:none;font-size:.85rem}
+.button{display:inline-block;margin-left:.4rem;padding:.2rem .7rem;border-radius:.4rem;border:0;background:#1f6feb;color:#fff;text-decoration:none;font:inherit;font-size:.85rem;cursor:pointer}
+form.inline{display:inline}
 .alert{padding:.7rem 1rem;border-radius:.4rem;background:#ffebe9;color:#a40e26;margin-top:1rem}
 code{font-size:.9em}
 </style></head>

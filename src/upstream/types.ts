@@ -181,6 +181,19 @@ export interface AuthStatus {
   /** When the last login finished, and why the last one failed (for `mcpgw auth login`). */
   readonly authorizedAt?: string;
   readonly lastFailure?: { readonly message: string; readonly at: string };
+  /** Present while the newest tokens are not on disk yet (the token store cannot be written). */
+  readonly store?: AuthStoreState;
+}
+
+/** The newest tokens of a server are in memory only: the write failed and is retried. */
+export interface AuthStoreState {
+  readonly state: 'unsaved';
+  /** When the first write of this streak failed. */
+  readonly since: string;
+  readonly attempts: number;
+  /** MCPGW_E_STORE_UNSAVED, with the cause in the message. */
+  readonly code: string;
+  readonly message: string;
 }
 
 /** A snapshot for /status and doctor. */

@@ -16,6 +16,9 @@ export interface AuthorizationServer {
   revoke(): Promise<void>;
   /** While on, the token endpoint answers 503 temporarily_unavailable. */
   outage(on: boolean): Promise<void>;
+  /** Holds the next `n` requests to the token endpoint until release() (stats.held counts them). */
+  hold(n?: number): Promise<void>;
+  release(): Promise<void>;
 }
 
 export interface AsStats {
@@ -27,6 +30,10 @@ export interface AsStats {
   tokenErrors: Record<string, number>;
   denied: number;
   issued: string[];
+  /** Requests for the metadata (/.well-known/...): discovery runs. */
+  metadataRequests: number;
+  /** Token requests held by hold() so far. */
+  held: number;
 }
 
 export interface ProtectedServer {
@@ -59,6 +66,8 @@ export async function startAuthorizationServer(t: TestContext, options: { access
     deny: (on) => post(`/test/deny?on=${on ? 1 : 0}`),
     revoke: () => post('/test/revoke'),
     outage: (on) => post(`/test/outage?on=${on ? 1 : 0}`),
+    hold: (n = 1) => post(`/test/hold?n=${n}`),
+    release: () => post('/test/release'),
   };
 }
 
@@ -92,32 +101,52 @@ export interface BrowserResult {
   readonly body: string;
   /** Every URL requested, in order. */
   readonly visited: readonly string[];
+  /** The browser's cookies by origin, to go on in the same "browser" (pass as `jar`). */
+  readonly jar: CookieJar;
+}
+
+export type CookieJar = Map<string, Map<string, string>>;
+
+export interface BrowserOptions {
+  /** Ends it before requesting a URL it matches, returning that URL as the last visited. */
+  readonly stopAt?: RegExp;
+  /** Headers of the first request only (Authorization, as a browser with Basic credentials). */
+  readonly headers?: Record<string, string>;
+  /** The cookies of an earlier run: the same browser. */
+  readonly jar?: CookieJar;
+  /** Click "Continue" on the page an authorization link opens (default true). */
+  readonly confirm?: boolean;
 }
 
 /**
  * Follows redirects one at a time (fetch with redirect: 'manual'), keeping cookies per origin,
  * like a browser whose user approves at once. Stops at the first answer that is not a redirect
- * (normally the gateway's /oauth/callback page). `stopAt` ends it before requesting a URL it
- * matches, returning that URL as the last visited (to replay or tamper with a callback).
+ * (normally the gateway's /oauth/callback page); the page an authorization link opens (a form
+ * marked data-mcpgw-confirm) is submitted, as the user's click, unless `confirm: false`.
+ * `stopAt` ends it before requesting a URL it matches, returning that URL as the last visited
+ * (to replay or tamper with a callback).
  */
-export async function followAuthorization(startUrl: string, options: { stopAt?: RegExp } = {}): Promise<BrowserResult> {
-  const jar = new Map<string, Map<string, string>>();
+export async function followAuthorization(startUrl: string, options: BrowserOptions = {}): Promise<BrowserResult> {
+  const jar: CookieJar = options.jar ?? new Map();
   const visited: string[] = [];
   let url = startUrl;
+  let method = 'GET';
   for (let hop = 0; hop < 20; hop++) {
     visited.push(url);
-    if (options.stopAt?.test(url)) return { status: 0, body: '', visited };
+    if (options.stopAt?.test(url)) return { status: 0, body: '', visited, jar };
     const origin = new URL(url).origin;
     const cookies = jar.get(origin) ?? new Map<string, string>();
     jar.set(origin, cookies);
-    const headers: Record<string, string> = {};
+    const headers: Record<string, string> = hop === 0 ? { ...options.headers } : {};
     if (cookies.size > 0) headers.cookie = [...cookies].map(([k, v]) => `${k}=${v}`).join('; ');
-    const response = await fetch(url, { redirect: 'manual', headers });
+    if (method === 'POST') headers['content-type'] = 'application/x-www-form-urlencoded';
+    const response = await fetch(url, { method, redirect: 'manual', headers, body: method === 'POST' ? '' : undefined });
+    method = 'GET';
     for (const line of response.headers.getSetCookie()) {
       const pair = line.split(';', 1)[0]!;
       const i = pair.indexOf('=');
       const [name, value] = [pair.slice(0, i).trim(), pair.slice(i + 1).trim()];
-      if (value === '' || /expires=Thu, 01 Jan 1970/i.test(line)) cookies.delete(name);
+      if (value === '' || /expires=Thu, 01 Jan 1970/i.test(line) || /max-age=0\b/i.test(line)) cookies.delete(name);
       else cookies.set(name, value);
     }
     const location = response.headers.get('location');
@@ -126,7 +155,17 @@ export async function followAuthorization(startUrl: string, options: { stopAt?: 
       url = new URL(location, url).href;
       continue;
     }
-    return { status: response.status, body: await response.text(), visited };
+    const body = await response.text();
+    const form = /<form method="post" action="([^"]+)" data-mcpgw-confirm>/.exec(body);
+    if (response.status === 200 && form && options.confirm !== false) {
+      url = new URL(
+        form[1]!.replace(/&#(\d+);/g, (_m, c: string) => String.fromCharCode(Number(c))),
+        url,
+      ).href;
+      method = 'POST';
+      continue;
+    }
+    return { status: response.status, body, visited, jar };
   }
   throw new Error(`too many redirects: ${visited.join(' -> ')}`);
 }

@@ -255,22 +255,24 @@ test('a forged or replayed state at /oauth/callback gets a 4xx page and changes 
   const held = await followAuthorization(`${s.publicUrl}/oauth/start/secure`, { stopAt: /\/oauth\/callback/ });
   const callback = new URL(held.visited.at(-1)!);
   assert.ok(callback.searchParams.get('code') && callback.searchParams.get('state'));
+  // The browser that started it, with its cookie (issue 14: the state is bound to it).
+  const browser = { cookie: [...held.jar.get(callback.origin)!].map(([k, v]) => `${k}=${v}`).join('; ') };
   const store = join(s.dataDir, 'oauth-store.json');
   const before = readFileSync(store);
 
   const forged = new URL(callback);
   forged.searchParams.set('state', 'forged-state-value');
-  const f = await fetch(forged);
+  const f = await fetch(forged, { headers: browser });
   assert.equal(f.status, 400);
   assert.match(await f.text(), /unknown or already used/);
   assert.ok(readFileSync(store).equals(before), 'a forged state changes nothing');
   assert.equal((await status(gw)).servers.secure.state, 'needs_auth');
 
-  const real = await fetch(callback);
+  const real = await fetch(callback, { headers: browser });
   assert.equal(real.status, 200, await real.text());
   await waitReady(gw.url, ['secure']);
   const authorized = readFileSync(store);
-  const replay = await fetch(callback);
+  const replay = await fetch(callback, { headers: browser });
   assert.ok(replay.status >= 400 && replay.status < 500, `replay refused: ${replay.status}`);
   assert.match(await replay.text(), /unknown or already used/);
   assert.ok(readFileSync(store).equals(authorized), 'a replayed state changes nothing');

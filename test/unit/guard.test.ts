@@ -243,8 +243,35 @@ const authCases: readonly Case[] = [
     gw: withTokens(),
     verdict: 'pass',
   },
-  // SPEC section 4 also wants the caller's identity on /oauth/start/{server}; admit lets it
-  // through without a token today (reported), so no row pins either behaviour.
+  {
+    rule: '/oauth/start/{server} needs the caller (issue 14): without the token, 401 with a Basic challenge',
+    req: { path: '/oauth/start/github', method: 'GET' },
+    gw: withTokens(),
+    verdict: 'MCPGW_E_HTTP_UNAUTHORIZED',
+  },
+  {
+    rule: '/oauth/start/{server} with Basic auth (the status page user) passes',
+    req: { path: '/oauth/start/github', method: 'GET', authorization: basic('me', TOKEN) },
+    gw: withTokens(),
+    verdict: 'pass',
+  },
+  {
+    rule: '/oauth/start/{server} with a link ticket passes to the route, which checks it',
+    req: { path: '/oauth/start/github', method: 'GET', ticket: true },
+    gw: withTokens(),
+    verdict: 'pass',
+  },
+  {
+    rule: '/oauth/start/{server} without inbound auth stays open (the caller is "local")',
+    req: { path: '/oauth/start/github', method: 'GET' },
+    verdict: 'pass',
+  },
+  {
+    rule: '/oauth/link/{server} (mcpgw auth login) needs the token',
+    req: { path: '/oauth/link/github', method: 'POST' },
+    gw: withTokens(),
+    verdict: 'MCPGW_E_HTTP_UNAUTHORIZED',
+  },
   {
     rule: '/oauth/logout/{server} changes state: it needs the token',
     req: { path: '/oauth/logout/github', method: 'POST' },
@@ -294,6 +321,16 @@ describe('admit: what a decision carries', () => {
     assert.equal(challenge('/mcp'), 'Bearer realm="mcpgw"');
     assert.equal(challenge('/'), 'Basic realm="mcpgw", Bearer realm="mcpgw"');
     assert.equal(challenge('/status'), 'Basic realm="mcpgw", Bearer realm="mcpgw"');
+    assert.equal(challenge('/oauth/start/github'), 'Basic realm="mcpgw", Bearer realm="mcpgw"');
+  });
+
+  test('a pass carries who the caller is: owner with a bearer token, local without inbound auth (team mode adds users)', () => {
+    const who = (a: Admission) => (a.kind === 'pass' ? a.identity : a.kind);
+    assert.equal(who(admit(request({ authorization: `Bearer ${TOKEN}` }), withTokens())), 'owner');
+    assert.equal(who(admit(request({ path: '/', method: 'GET', authorization: basic('x', TOKEN) }), withTokens())), 'owner');
+    assert.equal(who(admit(request(), settings())), 'local');
+    assert.equal(who(admit(request({ path: '/oauth/start/github', method: 'GET', ticket: true }), withTokens())), undefined);
+    assert.equal(who(admit(request({ path: '/oauth/callback', method: 'GET' }), withTokens())), undefined);
   });
 
   test('a 403 carries no challenge and names what to allow', () => {
@@ -311,6 +348,7 @@ describe('admit: what a decision carries', () => {
     assert.deepEqual(a, {
       kind: 'pass',
       cors: { 'access-control-allow-origin': 'https://app.example', 'access-control-expose-headers': 'mcp-session-id', vary: 'origin' },
+      identity: 'local',
     });
   });
 
