@@ -1,5 +1,7 @@
+import { IssuerMismatchError, validateAuthorizationResponseIssuer } from '@modelcontextprotocol/client';
 import { registerClient, selectClientAuthMethod } from '@modelcontextprotocol/sdk/client/auth.js';
 import * as oidc from 'openid-client';
+import { isLoopbackHost } from '../config/checks.js';
 import { McpgwError } from '../errors/error.js';
 import type { Discovered, FetchLike } from './discovery.js';
 import type { ClientRegistration, TokenSet } from './store.js';
@@ -19,6 +21,17 @@ export interface ClientOptions {
   readonly fetch?: FetchLike;
 }
 
+/**
+ * The OIDC `application_type` of a client whose callback is `redirectUri` (MCP authorization
+ * 2026-07-28, client registration: clients MUST send one; "native" for a locally hosted
+ * application reached through a loopback address, "web" for one served from another host).
+ * Omitted, OIDC providers assume "web", and some then refuse a loopback redirect URI.
+ */
+export function applicationType(redirectUri: string): 'native' | 'web' {
+  const host = new URL(redirectUri).hostname;
+  return isLoopbackHost(host) ? 'native' : 'web';
+}
+
 /** The metadata mcpgw registers with (and publishes as its Client ID Metadata Document). */
 export function clientMetadata(redirectUri: string, clientId?: string): Record<string, unknown> {
   return {
@@ -26,9 +39,11 @@ export function clientMetadata(redirectUri: string, clientId?: string): Record<s
     client_name: 'mcpgw',
     client_uri: 'https://github.com/mcpgw/mcpgw',
     redirect_uris: [redirectUri],
+    // refresh_token: the gateway wants refresh tokens (2026-07-28 "Refresh Tokens": SHOULD list it).
     grant_types: ['authorization_code', 'refresh_token'],
     response_types: ['code'],
     token_endpoint_auth_method: 'none',
+    application_type: applicationType(redirectUri),
   };
 }
 
@@ -167,6 +182,32 @@ export async function beginAuthorization(
   };
   if (options.scope) params.scope = options.scope;
   return { url: oidc.buildAuthorizationUrl(config, params), state, verifier };
+}
+
+/**
+ * Why an authorization response must be refused for its RFC 9207 `iss`, or undefined
+ * (MCP authorization 2026-07-28, "Authorization Response Validation"): a present `iss` is
+ * compared to the issuer recorded with the pending authorization by simple string comparison
+ * (no normalization: `https://as/` is not `https://as`), advertised or not; an absent one is
+ * refused only when the metadata advertises `authorization_response_iss_parameter_supported`.
+ * Checked before anything else in the response is acted on or shown, its `error` included.
+ */
+export function issuerProblem(asMetadata: Record<string, unknown>, query: URLSearchParams): string | undefined {
+  const sent = query.getAll('iss');
+  if (sent.length > 1) return 'the authorization response has more than one iss parameter';
+  try {
+    validateAuthorizationResponseIssuer({
+      iss: sent[0],
+      expectedIssuer: typeof asMetadata.issuer === 'string' ? asMetadata.issuer : undefined,
+      issParameterSupported: asMetadata.authorization_response_iss_parameter_supported === true,
+    });
+    return undefined;
+  } catch (err) {
+    if (!(err instanceof IssuerMismatchError)) throw err;
+    return err.received === undefined
+      ? `the authorization response has no iss parameter, although ${err.expected} advertises it (RFC 9207)`
+      : `the authorization response names the issuer ${JSON.stringify(err.received)}, not ${err.expected} (RFC 9207); it is not used`;
+  }
 }
 
 /** Exchanges the code; `callbackUrl` is the public callback URL with the query as received. */

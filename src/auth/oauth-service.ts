@@ -5,7 +5,15 @@ import type { Logger } from '../log.js';
 import type { AuthProvider, AuthStatus } from '../upstream/types.js';
 import { discover, type Discovered, type FetchLike } from './discovery.js';
 import { resolveEncryptionKey } from './key.js';
-import { beginAuthorization, configurationFor, finishAuthorization, isInvalidGrant, obtainClient, refreshTokens } from './oauth-flow.js';
+import {
+  beginAuthorization,
+  configurationFor,
+  finishAuthorization,
+  isInvalidGrant,
+  issuerProblem,
+  obtainClient,
+  refreshTokens,
+} from './oauth-flow.js';
 import { TokenStore, type ServerEntry, type TokenSet } from './store.js';
 
 /**
@@ -374,6 +382,9 @@ export class OAuthService {
     // Single use: whatever happens next, this state is spent.
     this.pending.delete(state);
     if (pending.expiresAt < Date.now()) return this.failed(pending.server, 400, 'this authorization expired; start it again');
+    // RFC 9207 first: a response from another issuer is not acted on, and its error not shown.
+    const wrongIssuer = issuerProblem(pending.entry.asMetadata ?? {}, query);
+    if (wrongIssuer) return this.failed(pending.server, 400, wrongIssuer);
     const error = query.get('error');
     if (error) {
       const description = query.get('error_description');

@@ -6,6 +6,7 @@ import { Backoff, DEFAULT_BACKOFF, type BackoffOptions } from './backoff.js';
 import { sendCall, type ProgressRoutes } from './call.js';
 import { createClient, type ClientSink } from './client.js';
 import { classifyConnectError, httpStatusOf, ownErrorIn } from './failures.js';
+import { screenTools } from './headers.js';
 import { ModernListen } from './listen.js';
 import { EMPTY_LISTS, fetchLists } from './lists.js';
 import { outgoingParams } from './params.js';
@@ -269,7 +270,7 @@ export class Connection implements Upstream, ProgressRoutes {
       await Promise.race([client.connect(transport, this.prior ? { prior: this.prior } : {}), deadline]);
       const lists = await Promise.race([fetchLists(client, EMPTY_LISTS, ALL_KINDS, this.spec.callTimeoutMs), deadline]);
       if (!isCurrent()) throw new Error('superseded');
-      return { client, lists };
+      return { client, lists: this.screened(client, lists) };
     } catch (err) {
       this.prior = undefined;
       await client.close().catch(() => undefined);
@@ -311,6 +312,21 @@ export class Connection implements Upstream, ProgressRoutes {
     this.protocolVersion = client.getNegotiatedProtocolVersion();
     const discover = client.getDiscoverResult();
     this.prior = this.era === 'modern' && discover ? { kind: 'modern', discover } : { kind: 'legacy' };
+  }
+
+  /**
+   * 2026-07-28 over Streamable HTTP: a tool whose x-mcp-header annotations are invalid is left
+   * out, with a warning naming it and why (the revision's MUST: its Mcp-Param-* headers could
+   * not be sent right, and one bad tool must not cost the others). Other transports ignore
+   * the annotations.
+   */
+  private screened(client: Client, lists: UpstreamLists): UpstreamLists {
+    const t = this.spec.transport;
+    if (client.getProtocolEra() !== 'modern' || t.kind !== 'http' || t.transport !== 'streamable-http') return lists;
+    const tools = screenTools(lists.tools, (tool, reason) =>
+      this.options.log.warn(`tool "${tool.name}" left out: ${reason}`, { server: this.name }),
+    );
+    return tools.length === lists.tools.length ? lists : { ...lists, tools };
   }
 
   /** Modern servers announce changes on a listen stream; re-subscribes after a reconnect. */
@@ -393,7 +409,8 @@ export class Connection implements Upstream, ProgressRoutes {
         const kinds = [...this.refreshAgain];
         this.refreshAgain.clear();
         try {
-          this.lists = await fetchLists(this.client, this.lists, kinds, this.spec.callTimeoutMs);
+          const client = this.client;
+          this.lists = this.screened(client, await fetchLists(client, this.lists, kinds, this.spec.callTimeoutMs));
           this.emit({ type: 'lists', kinds, announced: true });
         } catch (err) {
           this.options.log.warn(`could not re-fetch ${kinds.join(', ')} after list_changed: ${(err as Error).message}`, {

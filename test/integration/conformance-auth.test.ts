@@ -4,7 +4,7 @@
 // Every scenario of `--suite auth` and of `--suite backcompat` (the 2025-03-26 auth scenarios)
 // runs on its own, one after another: the suite would run them in parallel, and the machine
 // has 2 cores. The CLI (Node 22) starts the scenario's mock MCP server and authorization
-// server, then launches test/fixtures/conformance-auth-driver.ts (Node 20, through tsx), which
+// server, then launches test/fixtures/conformance-client-driver.ts (Node 20, through tsx), which
 // runs the gateway in-process and authorizes headlessly. A scenario passes when the CLI exits 0:
 // for a single scenario that means no FAILURE and no WARNING check, no timeout, and a driver
 // that exited 0 (or, for scenarios that expect the client to give up, any exit code).
@@ -18,7 +18,7 @@ import { ROOT } from '../helpers/gateway.js';
 
 const NODE22 = join(ROOT, 'node_modules/node/bin/node');
 const CLI = join(ROOT, 'node_modules/@modelcontextprotocol/conformance/dist/index.js');
-const DRIVER = join(ROOT, 'test/fixtures/conformance-auth-driver.ts');
+const DRIVER = join(ROOT, 'test/fixtures/conformance-client-driver.ts');
 
 /** `--suite auth` of conformance 0.2.0-alpha.12, as in 0.1.16 (the 4 metadata scenarios, then the rest). */
 const AUTH_SUITE = [

@@ -292,6 +292,36 @@ test('access_denied at the authorization server gives a 4xx page naming the serv
   assert.equal(st.servers.secure.auth.status, 'needs_authorization');
 });
 
+test('an authorization response naming another issuer is refused before anything in it is used: no code exchange, its error not shown (RFC 9207)', async (t) => {
+  const s = await setup(t);
+  const gw = await gateway(t, s);
+  await waitReady(gw.url, ['secure'], 'needs_auth');
+  const held = async () => {
+    const browser = await followAuthorization(`${s.publicUrl}/oauth/start/secure`, { stopAt: /\/oauth\/callback/ });
+    return new URL(browser.visited.at(-1)!);
+  };
+
+  const withCode = await held();
+  withCode.searchParams.set('iss', 'https://evil.example.com');
+  const refused = await fetch(withCode);
+  assert.equal(refused.status, 400);
+  assert.match(await refused.text(), /names the issuer &#34;https:\/\/evil\.example\.com&#34;, not http/);
+  assert.equal((await s.as.stats()).codeGrants, 0, 'the code never reached the token endpoint');
+
+  // An error response from another issuer: the spec forbids acting on or showing its error.
+  const withError = await held();
+  withError.searchParams.delete('code');
+  withError.searchParams.set('error', 'access_denied');
+  withError.searchParams.set('error_description', 'Call 555-0100 to unlock your account');
+  withError.searchParams.set('iss', 'https://evil.example.com');
+  const page = await fetch(withError);
+  assert.equal(page.status, 400);
+  const body = await page.text();
+  assert.doesNotMatch(body, /555-0100|access_denied/);
+  assert.match(body, /names the issuer/);
+  assert.equal((await status(gw)).servers.secure.state, 'needs_auth');
+});
+
 test('invalid_grant on refresh moves the server to needs_auth (never ready with zero tools); authorizing again recovers', async (t) => {
   const s = await setup(t, { accessTtl: 2 });
   const gw = await gateway(t, s);

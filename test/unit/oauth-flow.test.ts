@@ -1,0 +1,56 @@
+// What MCP authorization 2026-07-28 adds to the client's grant mechanics (auth/oauth-flow.ts):
+// RFC 9207 `iss` in the authorization response (SEP-2468; the conformance suite's iss-* set)
+// and the `application_type` of dynamic registration (SEP-837).
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { applicationType, clientMetadata, issuerProblem } from '../../src/auth/oauth-flow.js';
+
+describe('issuerProblem: the table of the spec (advertised x present), simple string comparison', () => {
+  const issuer = 'http://localhost:4000';
+  const advertised = { issuer, authorization_response_iss_parameter_supported: true };
+  const silent = { issuer };
+  const query = (params: Record<string, string | string[]>) => {
+    const q = new URLSearchParams({ code: 'c', state: 's' });
+    for (const [k, v] of Object.entries(params)) for (const one of [v].flat()) q.append(k, one);
+    return q;
+  };
+  const cases: Array<[string, Record<string, unknown>, URLSearchParams, RegExp | undefined]> = [
+    ['advertised, present, equal: proceed', advertised, query({ iss: issuer }), undefined],
+    ['advertised, absent: refuse', advertised, query({}), /no iss parameter, although http:\/\/localhost:4000 advertises it/],
+    ['advertised, another issuer: refuse', advertised, query({ iss: 'https://evil.example.com' }), /"https:\/\/evil.example.com", not/],
+    ['not advertised, absent: proceed', silent, query({}), undefined],
+    ['not advertised, present, another issuer: refuse', silent, query({ iss: 'https://evil.example.com' }), /not http:\/\/localhost:4000/],
+    ['not advertised, present, equal: proceed', silent, query({ iss: issuer }), undefined],
+    ['a trailing slash is another issuer (no normalization)', advertised, query({ iss: `${issuer}/` }), /"http:\/\/localhost:4000\/"/],
+    ['case is not folded', advertised, query({ iss: 'HTTP://LOCALHOST:4000' }), /not http/],
+    ['the default port is not elided', { issuer: 'https://as.example' }, query({ iss: 'https://as.example:443' }), /not https/],
+    ['two iss parameters: refuse', advertised, query({ iss: [issuer, issuer] }), /more than one iss/],
+    ['an error response from another issuer: refused too', silent, query({ error: 'access_denied', iss: 'https://x' }), /not http/],
+    [
+      'advertised as a string, not true: not advertised',
+      { issuer, authorization_response_iss_parameter_supported: 'true' },
+      query({}),
+      undefined,
+    ],
+  ];
+  for (const [name, metadata, q, problem] of cases)
+    test(name, () => {
+      const got = issuerProblem(metadata, q);
+      if (problem) assert.match(got ?? '(accepted)', problem);
+      else assert.equal(got, undefined);
+    });
+});
+
+test('application_type: native for a loopback callback, web for any other host', () => {
+  const cases: Array<[string, 'native' | 'web']> = [
+    ['http://127.0.0.1:8750/oauth/callback', 'native'],
+    ['http://localhost:8750/oauth/callback', 'native'],
+    ['http://[::1]:8750/oauth/callback', 'native'],
+    ['https://gateway.example.com/oauth/callback', 'web'],
+    ['http://10.0.0.5:8750/oauth/callback', 'web'],
+  ];
+  for (const [uri, type] of cases) assert.equal(applicationType(uri), type, uri);
+  const metadata = clientMetadata('http://localhost:8750/oauth/callback');
+  assert.equal(metadata.application_type, 'native');
+  assert.deepEqual(metadata.grant_types, ['authorization_code', 'refresh_token']);
+});
