@@ -160,6 +160,24 @@ export function configurationFor(asMetadata: Record<string, unknown>, reg: Clien
   return config;
 }
 
+/**
+ * The scope to ask for, with `offline_access` as MCP authorization 2026-07-28 ("Refresh
+ * Tokens") allows it: added when the authorization server lists it in `scopes_supported` (the
+ * gateway refreshes tokens in the background, and many servers issue a refresh token only for
+ * it), removed when the server lists scopes without it (asking for an unsupported scope is an
+ * error; MCP servers SHOULD NOT name it, but a challenge may). Never the only scope: no scope
+ * at all means the server's default, which `offline_access` alone would narrow. For scopes
+ * the user configured, the caller sends them as configured.
+ */
+export function withOfflineAccess(scope: string | undefined, asMetadata: Record<string, unknown>): string | undefined {
+  const supported = Array.isArray(asMetadata.scopes_supported) ? (asMetadata.scopes_supported as unknown[]) : undefined;
+  const scopes = (scope ?? '').split(' ').filter((s) => s !== '' && s !== 'offline_access');
+  if (scopes.length === 0) return supported && !supported.includes('offline_access') ? undefined : scope;
+  if (supported?.includes('offline_access')) scopes.push('offline_access');
+  else if (!supported && scope?.split(' ').includes('offline_access')) scopes.push('offline_access');
+  return scopes.join(' ');
+}
+
 export interface AuthorizationStart {
   readonly url: URL;
   readonly state: string;
@@ -181,6 +199,9 @@ export async function beginAuthorization(
     resource: options.resource,
   };
   if (options.scope) params.scope = options.scope;
+  // OpenID Connect Core section 11: a request for offline_access carries prompt=consent (else
+  // the provider may drop the scope, and with it the refresh token).
+  if (options.scope?.split(' ').includes('offline_access')) params.prompt = 'consent';
   return { url: oidc.buildAuthorizationUrl(config, params), state, verifier };
 }
 

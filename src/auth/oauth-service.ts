@@ -13,6 +13,7 @@ import {
   issuerProblem,
   obtainClient,
   refreshTokens,
+  withOfflineAccess,
 } from './oauth-flow.js';
 import { TokenStore, type ServerEntry, type TokenSet } from './store.js';
 
@@ -294,7 +295,9 @@ export class OAuthService {
       fetch: this.options.fetch,
       allowInsecureHttp: auth.allowInsecureHttp,
     });
-    const scope = this.selectScope(server, spec, discovered);
+    const configuredScopes = Boolean(auth.scopes?.length);
+    const selected = this.selectScope(server, spec, discovered);
+    const scope = configuredScopes ? selected : withOfflineAccess(selected, discovered.asMetadata);
     const previous = this.store!.get(server);
     const sameServer = previous?.serverUrl === url && previous.issuer === discovered.asMetadata.issuer;
     const client = await obtainClient(discovered, {

@@ -387,7 +387,8 @@ test('step-up on 403 insufficient_scope: the call fails with the needs-auth erro
 
   await authorize(gw, s);
   const asked = (await s.as.stats()).authorizations.map((a) => a.scope);
-  assert.deepEqual(asked, ['mcp:tools', 'mcp:tools mcp:admin']);
+  // oidc-provider lists offline_access in scopes_supported: the gateway asks for it too (2026-07-28 "Refresh Tokens").
+  assert.deepEqual(asked, ['mcp:tools offline_access', 'mcp:tools mcp:admin offline_access']);
   assert.deepEqual((await client.callTool({ name: 'secure__add', arguments: { a: 1, b: 2 } })).structuredContent, { sum: 3 });
   assert.deepEqual((await client.callTool({ name: 'secure__echo', arguments: { text: 'e2' } })).structuredContent, { text: 'e2' });
   assert.equal((await s.as.stats()).registrations, 1, 'the registered client is reused for the step-up');

@@ -1,9 +1,16 @@
 // What MCP authorization 2026-07-28 adds to the client's grant mechanics (auth/oauth-flow.ts):
 // RFC 9207 `iss` in the authorization response (SEP-2468; the conformance suite's iss-* set)
-// and the `application_type` of dynamic registration (SEP-837).
+// the `application_type` of dynamic registration (SEP-837) and offline_access (SEP-2207).
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { applicationType, clientMetadata, issuerProblem } from '../../src/auth/oauth-flow.js';
+import {
+  applicationType,
+  beginAuthorization,
+  clientMetadata,
+  configurationFor,
+  issuerProblem,
+  withOfflineAccess,
+} from '../../src/auth/oauth-flow.js';
 
 describe('issuerProblem: the table of the spec (advertised x present), simple string comparison', () => {
   const issuer = 'http://localhost:4000';
@@ -53,4 +60,34 @@ test('application_type: native for a loopback callback, web for any other host',
   const metadata = clientMetadata('http://localhost:8750/oauth/callback');
   assert.equal(metadata.application_type, 'native');
   assert.deepEqual(metadata.grant_types, ['authorization_code', 'refresh_token']);
+});
+
+describe('withOfflineAccess: asked for when the authorization server lists it, never when it lists scopes without it', () => {
+  const lists = { scopes_supported: ['mcp:basic', 'offline_access'] };
+  const lacks = { scopes_supported: ['mcp:basic', 'mcp:read'] };
+  const silent = {};
+  const cases: Array<[string, string | undefined, Record<string, unknown>, string | undefined]> = [
+    ['listed: added', 'mcp:basic', lists, 'mcp:basic offline_access'],
+    ['listed and already asked for: once', 'offline_access mcp:basic', lists, 'mcp:basic offline_access'],
+    ['listed, but no scope at all: still none (the server default)', undefined, lists, undefined],
+    ['not listed: none added', 'mcp:basic mcp:read', lacks, 'mcp:basic mcp:read'],
+    ['not listed, but a challenge named it: removed', 'mcp:basic offline_access', lacks, 'mcp:basic'],
+    ['not listed, and only it: no scope', 'offline_access', lacks, undefined],
+    ['no scopes_supported: as selected', 'mcp:basic', silent, 'mcp:basic'],
+    ['no scopes_supported, a challenge named it: kept', 'mcp:basic offline_access', silent, 'mcp:basic offline_access'],
+  ];
+  for (const [name, scope, metadata, expected] of cases) test(name, () => assert.equal(withOfflineAccess(scope, metadata), expected));
+});
+
+test('an authorization request for offline_access carries prompt=consent (OpenID Connect Core section 11); others none', async () => {
+  const as = {
+    issuer: 'http://127.0.0.1:9',
+    authorization_endpoint: 'http://127.0.0.1:9/authorize',
+    token_endpoint: 'http://127.0.0.1:9/token',
+  };
+  const config = configurationFor(as, { clientId: 'c', redirectUri: 'http://127.0.0.1:1/cb', method: 'dynamic', registeredAt: 0 });
+  const begin = (scope: string) =>
+    beginAuthorization(config, { redirectUri: 'http://127.0.0.1:1/cb', scope, resource: 'http://127.0.0.1:2/mcp' });
+  assert.equal((await begin('mcp:basic offline_access')).url.searchParams.get('prompt'), 'consent');
+  assert.equal((await begin('mcp:basic')).url.searchParams.get('prompt'), null);
 });
