@@ -18,6 +18,8 @@ export interface ClientOptions {
   readonly clientMetadataUrl?: string;
   readonly redirectUri: string;
   readonly existing?: ClientRegistration;
+  /** The client the server's record used last, and the authorization server it used it with. */
+  readonly usedWith?: { readonly issuer: string; readonly client: ClientRegistration };
   readonly fetch?: FetchLike;
 }
 
@@ -53,6 +55,20 @@ export async function obtainClient(d: Discovered, options: ClientOptions): Promi
   const now = Date.now();
   if (options.configured) {
     const { clientId, clientSecret } = options.configured;
+    // Pre-registered credentials belong to the authorization server they were issued by (MCP
+    // authorization 2026-07-28, "Authorization Server Binding": credentials are keyed by
+    // issuer; when the server's metadata names another one, surface an error rather than
+    // silently trying them there).
+    const used = options.usedWith;
+    if (used?.client.method === 'preregistered' && used.client.clientId === clientId && used.issuer !== as.issuer) {
+      throw new McpgwError(
+        'MCPGW_E_OAUTH_REGISTRATION',
+        `auth.clientId ${clientId} was registered with the authorization server ${used.issuer}, but the server now names ${as.issuer}`,
+        {
+          hint: `register a client with ${as.issuer} and set auth.clientId (and clientSecret); if it is the same authorization server under a new name, run: mcpgw auth logout <server> --forget-client`,
+        },
+      );
+    }
     const supported = (as.token_endpoint_auth_methods_supported as string[] | undefined) ?? [];
     const method = clientSecret ? selectClientAuthMethod({ client_id: clientId, client_secret: clientSecret }, supported) : 'none';
     return {

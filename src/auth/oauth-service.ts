@@ -305,6 +305,7 @@ export class OAuthService {
       clientMetadataUrl: this.options.clientMetadataUrl,
       redirectUri: this.redirectUri,
       existing: sameServer ? previous?.client : undefined,
+      usedWith: previous?.serverUrl === url && previous.client ? { issuer: previous.issuer, client: previous.client } : undefined,
       fetch: this.options.fetch,
     });
     const config = configurationFor(discovered.asMetadata, client, this.options.fetch);

@@ -1,14 +1,18 @@
 // What MCP authorization 2026-07-28 adds to the client's grant mechanics (auth/oauth-flow.ts):
-// RFC 9207 `iss` in the authorization response (SEP-2468; the conformance suite's iss-* set)
-// the `application_type` of dynamic registration (SEP-837) and offline_access (SEP-2207).
+// RFC 9207 `iss` in the authorization response (SEP-2468; the conformance suite's iss-* set),
+// the `application_type` of dynamic registration (SEP-837), offline_access (SEP-2207) and
+// credentials bound to their authorization server (SEP-2352).
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
+import type { Discovered } from '../../src/auth/discovery.js';
+import { McpgwError } from '../../src/errors/error.js';
 import {
   applicationType,
   beginAuthorization,
   clientMetadata,
   configurationFor,
   issuerProblem,
+  obtainClient,
   withOfflineAccess,
 } from '../../src/auth/oauth-flow.js';
 
@@ -90,4 +94,42 @@ test('an authorization request for offline_access carries prompt=consent (OpenID
     beginAuthorization(config, { redirectUri: 'http://127.0.0.1:1/cb', scope, resource: 'http://127.0.0.1:2/mcp' });
   assert.equal((await begin('mcp:basic offline_access')).url.searchParams.get('prompt'), 'consent');
   assert.equal((await begin('mcp:basic')).url.searchParams.get('prompt'), null);
+});
+
+describe('obtainClient: pre-registered credentials stay with the authorization server they were used with (SEP-2352)', () => {
+  const discovered = (issuer: string) =>
+    ({
+      resource: 'http://127.0.0.1:2/mcp',
+      authorizationServer: issuer,
+      asMetadata: { issuer, authorization_endpoint: `${issuer}/authorize`, token_endpoint: `${issuer}/token` },
+      fallback: false,
+    }) as Discovered;
+  const used = (issuer: string, clientId = 'pre') => ({
+    issuer,
+    client: { clientId, redirectUri: 'http://127.0.0.1:1/cb', method: 'preregistered' as const, registeredAt: 0 },
+  });
+  const options = (usedWith?: ReturnType<typeof used>) => ({
+    configured: { clientId: 'pre', clientSecret: 's' },
+    redirectUri: 'http://127.0.0.1:1/cb',
+    usedWith,
+  });
+
+  test('first use, and again with the same issuer: the configured client', async () => {
+    assert.equal((await obtainClient(discovered('http://as1'), options())).clientId, 'pre');
+    assert.equal((await obtainClient(discovered('http://as1'), options(used('http://as1')))).clientId, 'pre');
+  });
+  test('the server now names another authorization server: an error saying so, nothing sent there', async () => {
+    await assert.rejects(
+      obtainClient(discovered('http://as2'), options(used('http://as1'))),
+      (err: unknown) =>
+        err instanceof McpgwError &&
+        err.code === 'MCPGW_E_OAUTH_REGISTRATION' &&
+        /auth\.clientId pre was registered with the authorization server http:\/\/as1, but the server now names http:\/\/as2/.test(
+          err.message,
+        ),
+    );
+  });
+  test('another configured client id (registered with the new server) is used', async () => {
+    assert.equal((await obtainClient(discovered('http://as2'), options(used('http://as1', 'older')))).clientId, 'pre');
+  });
 });
