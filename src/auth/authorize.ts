@@ -4,7 +4,7 @@ import type { ServerSpec } from '../config/types.js';
 import { McpgwError } from '../errors/error.js';
 import type { Logger } from '../log.js';
 import { DiscoveryCache, type Discovered, type FetchLike } from './discovery.js';
-import { beginAuthorization, configurationFor, finishAuthorization, obtainClient } from './oauth-flow.js';
+import { beginAuthorization, configurationFor, finishAuthorization, issuerProblem, obtainClient, withOfflineAccess } from './oauth-flow.js';
 import { PendingAuthorizations } from './pending.js';
 import type { ServerEntry } from './types.js';
 import type { EntryWriter } from './writer.js';
@@ -94,6 +94,11 @@ export class Authorizations {
    * (MCPGW_E_OAUTH_REPLACE) while a valid authorization exists, unless the caller asked to
    * replace it.
    */
+  /** The server refused a token: what discovery found for it may be stale (a new authorization server). */
+  refused(url: string): void {
+    this.discovery.forget(url);
+  }
+
   async start(server: string, spec: OAuthServerSpec, request: StartRequest): Promise<URL> {
     const writer = await this.ctx.writer();
     if (!request.reauthorize && this.ctx.authorizedNow(server)) throw this.alreadyAuthorized(server);
@@ -108,7 +113,8 @@ export class Authorizations {
       fetch: this.ctx.options().fetch,
       allowInsecureHttp: auth.allowInsecureHttp,
     });
-    const scope = this.selectScope(server, spec, discovered);
+    const selected = this.selectScope(server, spec, discovered);
+    const scope = auth.scopes?.length ? selected : withOfflineAccess(selected, discovered.asMetadata);
     const previous = writer.get(server);
     const sameServer = previous?.serverUrl === url && previous.issuer === discovered.asMetadata.issuer;
     const client = await obtainClient(discovered, {
@@ -116,6 +122,7 @@ export class Authorizations {
       clientMetadataUrl: this.ctx.options().clientMetadataUrl,
       redirectUri: this.ctx.redirectUri,
       existing: sameServer ? previous?.client : undefined,
+      usedWith: previous?.serverUrl === url && previous.client ? { issuer: previous.issuer, client: previous.client } : undefined,
       fetch: this.ctx.options().fetch,
     });
     const config = configurationFor(discovered.asMetadata, client, this.ctx.options().fetch);
@@ -211,6 +218,9 @@ export class Authorizations {
         'MCPGW_E_OAUTH_BROWSER',
       );
     }
+    // RFC 9207 first: a response from another issuer is not acted on, and its error not shown.
+    const wrongIssuer = issuerProblem(pending.entry.asMetadata ?? {}, query);
+    if (wrongIssuer) return this.failed(pending.server, 400, wrongIssuer);
     const error = query.get('error');
     if (error) {
       const description = query.get('error_description');

@@ -1,12 +1,15 @@
-import { discoverOAuthServerInfo, selectResourceURL, type OAuthClientProvider } from '@modelcontextprotocol/sdk/client/auth.js';
+import { discoverOAuthServerInfo, IssuerMismatchError, selectResourceURL, type OAuthClientProvider } from '@modelcontextprotocol/client';
 import { isLoopbackHost } from '../config/checks.js';
 import { McpgwError } from '../errors/error.js';
 
 /**
- * Finding out where and how to authorize for an MCP server (MCP authorization 2025-11-25):
- * RFC 9728 protected-resource metadata, then RFC 8414 / OIDC metadata in the spec's order.
- * The SDK's helpers do the well-known URL dance (openid-client's discovery() tries one URL
- * per algorithm and fails on MCP layouts); the checks the spec adds are ours.
+ * Finding out where and how to authorize for an MCP server (MCP authorization 2025-11-25 and
+ * 2026-07-28): RFC 9728 protected-resource metadata, then RFC 8414 / OIDC metadata in the
+ * spec's order. The SDK v2 helpers do the well-known URL dance (openid-client's discovery()
+ * tries one URL per algorithm and fails on MCP layouts) and refuse metadata whose `issuer` is
+ * not the issuer the well-known URL was built from (RFC 8414 section 3.3, which 2026-07-28
+ * makes a MUST: the SDK v1 helpers used before took any issuer); the other checks the spec
+ * adds are ours.
  */
 
 export type FetchLike = (url: string | URL, init?: RequestInit) => Promise<Response>;
@@ -45,6 +48,13 @@ export async function discover(serverUrl: string, options: DiscoverOptions = {})
       fetchFn: options.fetch,
     });
   } catch (err) {
+    if (err instanceof IssuerMismatchError) {
+      throw new McpgwError(
+        'MCPGW_E_OAUTH_DISCOVERY',
+        `the authorization server metadata found for ${err.expected} names another issuer (${err.received}); it is not used`,
+        { hint: 'the authorization server is misconfigured, or someone serves metadata in its name', cause: err },
+      );
+    }
     throw new McpgwError('MCPGW_E_OAUTH_DISCOVERY', `OAuth discovery failed for ${server.origin}: ${(err as Error).message}`, {
       hint: 'check that the url is the MCP endpoint and the server supports OAuth (mcpgw doctor shows each step)',
       cause: err,
@@ -162,6 +172,11 @@ export class DiscoveryCache {
       this.entries.delete(k);
     }
     return value;
+  }
+
+  /** Forgets what was found for `serverUrl`: the server refused a token, so its metadata may have changed (SEP-2352). */
+  forget(serverUrl: string): void {
+    for (const key of [...this.entries.keys()]) if ((JSON.parse(key) as string[])[0] === serverUrl) this.entries.delete(key);
   }
 
   clear(): void {

@@ -1,5 +1,7 @@
+import { IssuerMismatchError, validateAuthorizationResponseIssuer } from '@modelcontextprotocol/client';
 import { registerClient, selectClientAuthMethod } from '@modelcontextprotocol/sdk/client/auth.js';
 import * as oidc from 'openid-client';
+import { isLoopbackHost } from '../config/checks.js';
 import { McpgwError } from '../errors/error.js';
 import type { Discovered, FetchLike } from './discovery.js';
 import type { ClientRegistration, TokenSet } from './store.js';
@@ -16,7 +18,20 @@ export interface ClientOptions {
   readonly clientMetadataUrl?: string;
   readonly redirectUri: string;
   readonly existing?: ClientRegistration;
+  /** The client the server's record used last, and the authorization server it used it with. */
+  readonly usedWith?: { readonly issuer: string; readonly client: ClientRegistration };
   readonly fetch?: FetchLike;
+}
+
+/**
+ * The OIDC `application_type` of a client whose callback is `redirectUri` (MCP authorization
+ * 2026-07-28, client registration: clients MUST send one; "native" for a locally hosted
+ * application reached through a loopback address, "web" for one served from another host).
+ * Omitted, OIDC providers assume "web", and some then refuse a loopback redirect URI.
+ */
+export function applicationType(redirectUri: string): 'native' | 'web' {
+  const host = new URL(redirectUri).hostname;
+  return isLoopbackHost(host) ? 'native' : 'web';
 }
 
 /** The metadata mcpgw registers with (and publishes as its Client ID Metadata Document). */
@@ -26,9 +41,11 @@ export function clientMetadata(redirectUri: string, clientId?: string): Record<s
     client_name: 'mcpgw',
     client_uri: 'https://github.com/mcpgw/mcpgw',
     redirect_uris: [redirectUri],
+    // refresh_token: the gateway wants refresh tokens (2026-07-28 "Refresh Tokens": SHOULD list it).
     grant_types: ['authorization_code', 'refresh_token'],
     response_types: ['code'],
     token_endpoint_auth_method: 'none',
+    application_type: applicationType(redirectUri),
   };
 }
 
@@ -38,6 +55,20 @@ export async function obtainClient(d: Discovered, options: ClientOptions): Promi
   const now = Date.now();
   if (options.configured) {
     const { clientId, clientSecret } = options.configured;
+    // Pre-registered credentials belong to the authorization server they were issued by (MCP
+    // authorization 2026-07-28, "Authorization Server Binding": credentials are keyed by
+    // issuer; when the server's metadata names another one, surface an error rather than
+    // silently trying them there).
+    const used = options.usedWith;
+    if (used?.client.method === 'preregistered' && used.client.clientId === clientId && used.issuer !== as.issuer) {
+      throw new McpgwError(
+        'MCPGW_E_OAUTH_REGISTRATION',
+        `auth.clientId ${clientId} was registered with the authorization server ${used.issuer}, but the server now names ${as.issuer}`,
+        {
+          hint: `register a client with ${as.issuer} and set auth.clientId (and clientSecret); if it is the same authorization server under a new name, run: mcpgw auth logout <server> --forget-client`,
+        },
+      );
+    }
     const supported = (as.token_endpoint_auth_methods_supported as string[] | undefined) ?? [];
     const method = clientSecret ? selectClientAuthMethod({ client_id: clientId, client_secret: clientSecret }, supported) : 'none';
     return {
@@ -145,6 +176,24 @@ export function configurationFor(asMetadata: Record<string, unknown>, reg: Clien
   return config;
 }
 
+/**
+ * The scope to ask for, with `offline_access` as MCP authorization 2026-07-28 ("Refresh
+ * Tokens") allows it: added when the authorization server lists it in `scopes_supported` (the
+ * gateway refreshes tokens in the background, and many servers issue a refresh token only for
+ * it), removed when the server lists scopes without it (asking for an unsupported scope is an
+ * error; MCP servers SHOULD NOT name it, but a challenge may). Never the only scope: no scope
+ * at all means the server's default, which `offline_access` alone would narrow. For scopes
+ * the user configured, the caller sends them as configured.
+ */
+export function withOfflineAccess(scope: string | undefined, asMetadata: Record<string, unknown>): string | undefined {
+  const supported = Array.isArray(asMetadata.scopes_supported) ? (asMetadata.scopes_supported as unknown[]) : undefined;
+  const scopes = (scope ?? '').split(' ').filter((s) => s !== '' && s !== 'offline_access');
+  if (scopes.length === 0) return supported && !supported.includes('offline_access') ? undefined : scope;
+  if (supported?.includes('offline_access')) scopes.push('offline_access');
+  else if (!supported && scope?.split(' ').includes('offline_access')) scopes.push('offline_access');
+  return scopes.join(' ');
+}
+
 export interface AuthorizationStart {
   readonly url: URL;
   readonly state: string;
@@ -166,7 +215,36 @@ export async function beginAuthorization(
     resource: options.resource,
   };
   if (options.scope) params.scope = options.scope;
+  // OpenID Connect Core section 11: a request for offline_access carries prompt=consent (else
+  // the provider may drop the scope, and with it the refresh token).
+  if (options.scope?.split(' ').includes('offline_access')) params.prompt = 'consent';
   return { url: oidc.buildAuthorizationUrl(config, params), state, verifier };
+}
+
+/**
+ * Why an authorization response must be refused for its RFC 9207 `iss`, or undefined
+ * (MCP authorization 2026-07-28, "Authorization Response Validation"): a present `iss` is
+ * compared to the issuer recorded with the pending authorization by simple string comparison
+ * (no normalization: `https://as/` is not `https://as`), advertised or not; an absent one is
+ * refused only when the metadata advertises `authorization_response_iss_parameter_supported`.
+ * Checked before anything else in the response is acted on or shown, its `error` included.
+ */
+export function issuerProblem(asMetadata: Record<string, unknown>, query: URLSearchParams): string | undefined {
+  const sent = query.getAll('iss');
+  if (sent.length > 1) return 'the authorization response has more than one iss parameter';
+  try {
+    validateAuthorizationResponseIssuer({
+      iss: sent[0],
+      expectedIssuer: typeof asMetadata.issuer === 'string' ? asMetadata.issuer : undefined,
+      issParameterSupported: asMetadata.authorization_response_iss_parameter_supported === true,
+    });
+    return undefined;
+  } catch (err) {
+    if (!(err instanceof IssuerMismatchError)) throw err;
+    return err.received === undefined
+      ? `the authorization response has no iss parameter, although ${err.expected} advertises it (RFC 9207)`
+      : `the authorization response names the issuer ${JSON.stringify(err.received)}, not ${err.expected} (RFC 9207); it is not used`;
+  }
 }
 
 /** Exchanges the code; `callbackUrl` is the public callback URL with the query as received. */

@@ -284,7 +284,11 @@ export class OAuthService {
       error: challenge.error,
     });
     const tokens = this.entry(server)?.tokens;
-    if (response.status === 401 || response.status === 403) this.refused.set(server, tokens?.accessToken);
+    if (response.status === 401 || response.status === 403) {
+      this.refused.set(server, tokens?.accessToken);
+      const spec = this.specs.get(server);
+      if (spec?.transport.kind === 'http') this.flows.refused(spec.transport.url);
+    }
     if (response.status === 403 && challenge.error === 'insufficient_scope') {
       // Consecutive refusals count towards the limit; one long after the last starts afresh.
       // Refusals of the same token count once: concurrent calls refused together are one

@@ -8,7 +8,7 @@ import type { ClientSink } from './client.js';
 import { authorizationLost, classifyConnectError, httpStatusOf } from './failures.js';
 import { ResourceWatch } from './listen.js';
 import { EMPTY_LISTS, ListRefresher } from './lists.js';
-import { openClient } from './open.js';
+import { openClient, screenLists } from './open.js';
 import { outgoingParams } from './params.js';
 import { CallRegistry } from './registry.js';
 import { snapshot, unavailableError } from './views.js';
@@ -54,7 +54,7 @@ export class Connection implements Upstream {
     () => this.client,
     () => this.lists,
     (lists, kinds) => {
-      this.lists = lists;
+      this.lists = this.client ? screenLists(this.spec, this.client, lists, this.options.log) : lists;
       this.emit({ type: 'lists', kinds, announced: true });
     },
     (kinds, err) =>

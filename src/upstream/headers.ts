@@ -26,6 +26,81 @@ export function decodeHeaderValue(value: string): string | undefined {
 
 type Annotated = { readonly path: readonly string[]; readonly header: string };
 
+/** RFC 9110 section 5.1 field-name token (`1*tchar`): no space, control character (CR, LF), delimiter or non-ASCII. */
+const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+/** The only types an annotated parameter may have (2026-07-28: `number` is not permitted). */
+const HEADER_TYPES = new Set(['string', 'integer', 'boolean']);
+/** Keywords whose subschemas are not statically reachable: an annotation under them makes the tool invalid. */
+const UNREACHABLE_ONE = [
+  'items',
+  'contains',
+  'additionalProperties',
+  'unevaluatedProperties',
+  'unevaluatedItems',
+  'propertyNames',
+  'not',
+  'if',
+  'then',
+  'else',
+];
+const UNREACHABLE_MANY = ['prefixItems', 'oneOf', 'anyOf', 'allOf'];
+const UNREACHABLE_MAP = ['patternProperties', 'dependentSchemas', '$defs', 'definitions'];
+
+/**
+ * Why a tool's `x-mcp-header` annotations are invalid, or undefined when they are fine
+ * (2026-07-28 Streamable HTTP, "Schema Extension"): each value a non-empty token,
+ * case-insensitively unique in the schema, only on a string, integer or boolean property
+ * that a chain of `properties` keys alone reaches from the root (not through `items`,
+ * composition, conditionals, `$defs`/`$ref`). A client on Streamable HTTP MUST leave such a
+ * tool out of `tools/list`. Pure; the first fault found is the reason.
+ */
+export function invalidHeaderAnnotation(schema: unknown): string | undefined {
+  const seen = new Map<string, string>();
+  const where = (path: readonly string[]) => (path.length > 0 ? `property "${path.join('.')}"` : 'the schema root');
+  const visit = (node: unknown, path: readonly string[], reachable: boolean): string | undefined => {
+    if (!node || typeof node !== 'object' || Array.isArray(node)) return undefined;
+    const s = node as Record<string, unknown>;
+    if ('x-mcp-header' in s) {
+      const header = s['x-mcp-header'];
+      const named = `x-mcp-header ${typeof header === 'string' && header !== '' ? `${JSON.stringify(header)} ` : ''}of ${where(path)}`;
+      if (!reachable || path.length === 0) return `${named}: only properties reached through "properties" alone may carry one`;
+      if (typeof header !== 'string' || header === '') return `${named} is empty`;
+      if (!TOKEN.test(header)) return `${named} is not an HTTP header token`;
+      if (typeof s.type !== 'string' || !HEADER_TYPES.has(s.type))
+        return `${named} is on type ${JSON.stringify(s.type ?? null)} (only string, integer and boolean properties may carry one)`;
+      const before = seen.get(header.toLowerCase());
+      if (before !== undefined) return `${named} repeats ${JSON.stringify(before)} (header names are case-insensitive)`;
+      seen.set(header.toLowerCase(), header);
+    }
+    const children: Array<[unknown, string, boolean]> = [];
+    const props = s.properties;
+    if (props && typeof props === 'object') for (const [key, sub] of Object.entries(props)) children.push([sub, key, reachable]);
+    for (const k of UNREACHABLE_ONE) if (k in s) children.push([s[k], `<${k}>`, false]);
+    for (const k of UNREACHABLE_MANY) if (Array.isArray(s[k])) for (const sub of s[k] as unknown[]) children.push([sub, `<${k}>`, false]);
+    for (const k of UNREACHABLE_MAP) {
+      const map = s[k];
+      if (map && typeof map === 'object') for (const sub of Object.values(map)) children.push([sub, `<${k}>`, false]);
+    }
+    // `items` may be an array of schemas (draft 2019-09 and earlier).
+    if (Array.isArray(s.items)) for (const sub of s.items) children.push([sub, '<items>', false]);
+    for (const [sub, key, ok] of children) {
+      const fault = visit(sub, [...path, key], ok);
+      if (fault) return fault;
+    }
+    return undefined;
+  };
+  return visit(schema, [], true);
+}
+
+/** The tools whose annotations are valid; `excluded` hears of each one left out, with the reason. */
+export function screenTools(tools: readonly Tool[], excluded: (tool: Tool, reason: string) => void): Tool[] {
+  return tools.filter((tool) => {
+    const reason = invalidHeaderAnnotation(tool.inputSchema);
+    if (reason) excluded(tool, reason);
+    return !reason;
+  });
+}
+
 /** The annotated parameters of a schema: the chain of `properties` keys to each, and its header name. */
 export function annotatedParams(schema: unknown, path: readonly string[] = []): Annotated[] {
   const properties = (schema as { properties?: Record<string, unknown> } | undefined)?.properties;

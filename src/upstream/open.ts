@@ -3,6 +3,7 @@ import type { ServerSpec } from '../config/types.js';
 import { McpgwError } from '../errors/error.js';
 import type { Logger } from '../log.js';
 import { createClient, type ClientSink } from './client.js';
+import { screenTools } from './headers.js';
 import { EMPTY_LISTS, fetchLists } from './lists.js';
 import { createTransport } from './transports.js';
 import type { AuthProvider, ListKind, UpstreamLists } from './types.js';
@@ -49,7 +50,7 @@ export async function openClient(options: OpenOptions): Promise<{ client: Client
     await Promise.race([client.connect(transport, options.prior ? { prior: options.prior } : {}), deadline]);
     const lists = await Promise.race([fetchLists(client, EMPTY_LISTS, ALL_KINDS, spec.callTimeoutMs), deadline]);
     if (!options.isCurrent()) throw new Error('superseded');
-    return { client, lists };
+    return { client, lists: screenLists(spec, client, lists, options.log) };
   } catch (err) {
     await client.close().catch(() => undefined);
     await transport.close().catch(() => undefined);
@@ -57,6 +58,19 @@ export async function openClient(options: OpenOptions): Promise<{ client: Client
   } finally {
     clearTimeout(timer);
   }
+}
+
+/**
+ * 2026-07-28 over Streamable HTTP: a tool whose x-mcp-header annotations are invalid is left
+ * out, with a warning naming it and why (the revision's MUST: its Mcp-Param-* headers could
+ * not be sent right, and one bad tool must not cost the others). Other transports ignore
+ * the annotations.
+ */
+export function screenLists(spec: ServerSpec, client: Client, lists: UpstreamLists, log: Logger): UpstreamLists {
+  const t = spec.transport;
+  if (client.getProtocolEra() !== 'modern' || t.kind !== 'http' || t.transport !== 'streamable-http') return lists;
+  const tools = screenTools(lists.tools, (tool, reason) => log.warn(`tool "${tool.name}" left out: ${reason}`, { server: spec.name }));
+  return tools.length === lists.tools.length ? lists : { ...lists, tools };
 }
 
 function connectTimedOut(spec: ServerSpec): McpgwError {

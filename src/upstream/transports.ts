@@ -1,6 +1,7 @@
 import { SSEClientTransport, StreamableHTTPClientTransport, type Transport } from '@modelcontextprotocol/client';
 import type { ServerSpec } from '../config/types.js';
 import { childEnvironment } from './env.js';
+import { defaultResultType } from './result-type.js';
 import { StdioProcessTransport } from './stdio.js';
 import type { AuthProvider } from './types.js';
 
@@ -9,8 +10,15 @@ export interface TransportOptions {
   readonly onStderr?: (line: string) => void;
 }
 
-/** The SDK's HTTP transports, or ours for stdio (process groups), for a server definition. */
+/**
+ * The SDK's HTTP transports, or ours for stdio (process groups), for a server definition;
+ * results without a `resultType` read as complete (result-type.ts).
+ */
 export function createTransport(spec: ServerSpec, options: TransportOptions): Transport {
+  return defaultResultType(rawTransport(spec, options));
+}
+
+function rawTransport(spec: ServerSpec, options: TransportOptions): Transport {
   const t = spec.transport;
   if (t.kind === 'stdio') {
     return new StdioProcessTransport({

@@ -252,10 +252,12 @@ test('issue 14 item 5: pending authorizations are bounded per server, and discov
   assert.equal((await s.as.stats()).metadataRequests, metadata, 'one discovery for 2000 starts');
   assert.equal((await s.as.stats()).registrations, 1, 'one client registration');
   // Count the pending authorizations at the callback: an unknown state is 400 at once; a
-  // pending one gets to the code exchange, which fails on the made-up code (502).
+  // pending one (from the right issuer, RFC 9207) gets to the code exchange, which fails on the
+  // made-up code (502).
   let pending = 0;
   for (const [i, state] of states.entries()) {
-    const r = await fetch(`${s.publicUrl}/oauth/callback?code=made-up&state=${state}`, { headers: cookie });
+    const iss = encodeURIComponent(s.as.issuer);
+    const r = await fetch(`${s.publicUrl}/oauth/callback?code=made-up&state=${state}&iss=${iss}`, { headers: cookie });
     await r.body?.cancel();
     if (r.status !== 400) {
       pending++;

@@ -294,6 +294,40 @@ test('access_denied at the authorization server gives a 4xx page naming the serv
   assert.equal(st.servers.secure.auth.status, 'needs_authorization');
 });
 
+test('an authorization response naming another issuer is refused before anything in it is used: no code exchange, its error not shown (RFC 9207)', async (t) => {
+  const s = await setup(t);
+  const gw = await gateway(t, s);
+  await waitReady(gw.url, ['secure'], 'needs_auth');
+  // Each time the browser that started it, with its cookie (the state is bound to it).
+  let cookie = '';
+  const held = async () => {
+    const browser = await followAuthorization(`${s.publicUrl}/oauth/start/secure`, { stopAt: /\/oauth\/callback/ });
+    const callback = new URL(browser.visited.at(-1)!);
+    cookie = [...browser.jar.get(callback.origin)!].map(([k, v]) => `${k}=${v}`).join('; ');
+    return callback;
+  };
+
+  const withCode = await held();
+  withCode.searchParams.set('iss', 'https://evil.example.com');
+  const refused = await fetch(withCode, { headers: { cookie } });
+  assert.equal(refused.status, 400);
+  assert.match(await refused.text(), /names the issuer &#34;https:\/\/evil\.example\.com&#34;, not http/);
+  assert.equal((await s.as.stats()).codeGrants, 0, 'the code never reached the token endpoint');
+
+  // An error response from another issuer: the spec forbids acting on or showing its error.
+  const withError = await held();
+  withError.searchParams.delete('code');
+  withError.searchParams.set('error', 'access_denied');
+  withError.searchParams.set('error_description', 'Call 555-0100 to unlock your account');
+  withError.searchParams.set('iss', 'https://evil.example.com');
+  const page = await fetch(withError, { headers: { cookie } });
+  assert.equal(page.status, 400);
+  const body = await page.text();
+  assert.doesNotMatch(body, /555-0100|access_denied/);
+  assert.match(body, /names the issuer/);
+  assert.equal((await status(gw)).servers.secure.state, 'needs_auth');
+});
+
 test('invalid_grant on refresh moves the server to needs_auth (never ready with zero tools); authorizing again recovers', async (t) => {
   const s = await setup(t, { accessTtl: 2 });
   const gw = await gateway(t, s);
@@ -359,7 +393,8 @@ test('step-up on 403 insufficient_scope: the call fails with the needs-auth erro
 
   await authorize(gw, s);
   const asked = (await s.as.stats()).authorizations.map((a) => a.scope);
-  assert.deepEqual(asked, ['mcp:tools', 'mcp:tools mcp:admin']);
+  // oidc-provider lists offline_access in scopes_supported: the gateway asks for it too (2026-07-28 "Refresh Tokens").
+  assert.deepEqual(asked, ['mcp:tools offline_access', 'mcp:tools mcp:admin offline_access']);
   assert.deepEqual((await client.callTool({ name: 'secure__add', arguments: { a: 1, b: 2 } })).structuredContent, { sum: 3 });
   assert.deepEqual((await client.callTool({ name: 'secure__echo', arguments: { text: 'e2' } })).structuredContent, { text: 'e2' });
   assert.equal((await s.as.stats()).registrations, 1, 'the registered client is reused for the step-up');
