@@ -3,31 +3,10 @@
 // member objects.
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import type { Prompt, Resource, ResourceTemplateType as ResourceTemplate, Tool } from '@modelcontextprotocol/client';
+import type { Tool } from '@modelcontextprotocol/client';
 import type { FilterSpec } from '../../src/config/types.js';
 import { buildCatalog, exposedName, MAX_NAME_LENGTH, memberToBlame, type MemberView } from '../../src/gateway/catalog.js';
-
-const ALL: FilterSpec = { deny: [] };
-
-/** A member as the runtime builds it; `prefix` defaults to the server name, as in the config. */
-function member(
-  name: string,
-  lists: { tools?: string[]; prompts?: string[]; resources?: string[]; templates?: string[] } = {},
-  options: { prefix?: string; filter?: FilterSpec; ready?: boolean } = {},
-): MemberView {
-  return {
-    name,
-    prefix: options.prefix ?? name,
-    tools: options.filter ?? ALL,
-    ready: options.ready ?? true,
-    lists: {
-      tools: (lists.tools ?? []).map((t): Tool => ({ name: t, inputSchema: { type: 'object' } })),
-      prompts: (lists.prompts ?? []).map((p): Prompt => ({ name: p })),
-      resources: (lists.resources ?? []).map((uri): Resource => ({ uri, name: uri })),
-      resourceTemplates: (lists.templates ?? []).map((uriTemplate): ResourceTemplate => ({ uriTemplate, name: uriTemplate })),
-    },
-  };
-}
+import { ALL, member } from '../helpers/members.js';
 
 describe('exposedName', () => {
   const cases: ReadonlyArray<[prefix: string, name: string, exposed: string]> = [
