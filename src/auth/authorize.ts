@@ -1,5 +1,5 @@
 import { timingSafeEqual } from 'node:crypto';
-import { extractWWWAuthenticateParams } from '@modelcontextprotocol/sdk/client/auth.js';
+import { extractWWWAuthenticateParams } from '@modelcontextprotocol/client';
 import type { ServerSpec } from '../config/types.js';
 import { McpgwError } from '../errors/error.js';
 import type { Logger } from '../log.js';

@@ -1,5 +1,5 @@
 import { IssuerMismatchError, validateAuthorizationResponseIssuer } from '@modelcontextprotocol/client';
-import { registerClient, selectClientAuthMethod } from '@modelcontextprotocol/sdk/client/auth.js';
+import { registerClient, selectClientAuthMethod } from '@modelcontextprotocol/client';
 import * as oidc from 'openid-client';
 import { isLoopbackHost } from '../config/checks.js';
 import { McpgwError } from '../errors/error.js';

@@ -1,4 +1,4 @@
-import { getDefaultEnvironment } from '@modelcontextprotocol/sdk/client/stdio.js';
+import { getDefaultEnvironment } from '@modelcontextprotocol/client/stdio';
 import type { StdioSpec } from '../config/types.js';
 
 /** Passed to every child besides the SDK's safe set (SPEC section 2, stdio environment). */
