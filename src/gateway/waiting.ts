@@ -5,6 +5,10 @@ import type { Caller, Result, ServerRequest } from '../upstream/types.js';
 import { serverRequestSupported } from './protocol.js';
 import { STATE_TTL_MS } from './seal.js';
 
+/** How long the server must stay silent before a round of its requests goes to the client. */
+const QUIET_MS = 5;
+const MAX_QUIET_MS = 100;
+
 /**
  * A call made for a 2026-07-28 client, which a 2025-era server interrupts with a
  * server-to-client request (sampling, elicitation, roots). The client cannot be sent a
@@ -88,8 +92,7 @@ export class WaitingCall implements Caller {
           throw this.missing;
         }
         if (this.pending.size > 0) {
-          // Requests a server sends together arrive one after the other: collect them.
-          await new Promise((r) => setImmediate(r));
+          await this.quiet();
           const inputRequests: Record<string, ServerRequest> = {};
           for (const [key, p] of this.pending)
             inputRequests[key] = { method: p.request.method, ...(p.request.params ? { params: p.request.params } : {}) };
@@ -110,6 +113,18 @@ export class WaitingCall implements Caller {
       }
     } finally {
       signal.removeEventListener('abort', abort);
+    }
+  }
+
+  /**
+   * Requests a server sends together (a 2026-07-28 server's InputRequiredResult fulfilled by
+   * its SDK over a 2025 session: all at once) arrive one after the other, across reads of
+   * its stream: wait until none has come for QUIET_MS, so one round carries them all.
+   */
+  private async quiet(): Promise<void> {
+    for (let seen = -1, waited = 0; seen !== this.pending.size && waited < MAX_QUIET_MS; waited += QUIET_MS) {
+      seen = this.pending.size;
+      await new Promise((r) => setTimeout(r, QUIET_MS));
     }
   }
 

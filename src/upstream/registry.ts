@@ -39,11 +39,15 @@ export class CallRegistry {
 
   /** The one caller whose call explains a message, or why there is none. */
   private attribute(): { caller: Caller; latest?: CallOptions } | { why: string } {
-    // Later calls overwrite earlier ones: a party's latest call is the one kept.
+    // Later calls overwrite earlier ones: a party's latest call is the one kept. A parked
+    // caller (waiting for its client's retry) counts only when nobody else has a call in
+    // flight: then the request can only be its own (a server asking more while it waits).
     const parties = new Map<object, CallOptions>();
+    const parked = new Map<object, CallOptions>();
     for (const options of this.calls.values()) {
-      if (options.caller && !options.caller.parked) parties.set(options.caller.party ?? options.caller, options);
+      if (options.caller) (options.caller.parked ? parked : parties).set(options.caller.party ?? options.caller, options);
     }
+    if (parties.size === 0 && parked.size === 1) for (const [party, options] of parked) parties.set(party, options);
     if (parties.size === 1) {
       const [latest] = [...parties.values()];
       return { caller: latest!.caller!, latest };

@@ -30,8 +30,6 @@ const BRIDGE_LIMITS: Record<string, string> = {
   'input-required-result-basic-elicitation': 'the suite expects the key the server chose ("user_name")',
   // The server saw the gateway's capabilities at initialize (all of them), not this request's.
   'input-required-result-capability-check': "the server cannot tailor its requests to one request's capabilities",
-  // A 2025-era server may ask one request at a time (it awaits each answer): one per round.
-  'input-required-result-multiple-input-requests': 'the server asks its three questions one after the other',
 };
 
 /**

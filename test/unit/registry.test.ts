@@ -41,7 +41,7 @@ test('the only party with calls in flight gets the request, whatever number of i
   assert.equal(registry.size, 0);
 });
 
-test('two parties, or none: refused with MCPGW_E_SESSION_ATTRIBUTION; a parked caller does not count', async () => {
+test('two parties, or none: refused with MCPGW_E_SESSION_ATTRIBUTION; a parked caller counts only alone', async () => {
   const log = quietLog();
   const registry = new CallRegistry('s', log);
   await assert.rejects(registry.ask(ELICIT, signal), (err: ProtocolError) => {
@@ -55,6 +55,7 @@ test('two parties, or none: refused with MCPGW_E_SESSION_ATTRIBUTION; a parked c
   parked();
   registry.begin({ caller: caller('b') });
   await assert.rejects(registry.ask(ELICIT, signal), /2 client sessions have calls in flight/);
+
   assert.ok(log.lines.some((l) => l.startsWith('warn refused elicitation/create')));
 });
 
@@ -88,4 +89,13 @@ test('asProtocolError: registered codes keep their JSON-RPC code and name; anyth
   assert.deepEqual([shaped.code, shaped.message, shaped.data], [-32042, 'from the client', { x: 1 }]);
   const hidden = asProtocolError(new Error('secret path /home/alice/.ssh'));
   assert.equal(hidden.message, 'internal error', 'an unexpected error says nothing of itself');
+});
+
+test('a parked caller alone gets what its server asks while it waits (the requests of one InputRequiredResult)', async () => {
+  const registry = new CallRegistry('s', quietLog());
+  const waiting = caller('waiting', {}, true);
+  registry.begin({ caller: waiting });
+  assert.deepEqual(await registry.ask(ELICIT, signal), { from: 'waiting' });
+  registry.begin({ caller: caller('active') });
+  assert.deepEqual(await registry.ask(ELICIT, signal), { from: 'active' }, 'an active call wins over a parked one');
 });
