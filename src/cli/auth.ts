@@ -12,7 +12,7 @@ import { McpgwError } from '../errors/error.js';
 import { registerOAuthRoutes } from '../http/oauth-routes.js';
 import { createLogger } from '../log.js';
 import { displayPath, out, type CommandContext } from './command-context.js';
-import { findDaemon, type DaemonClient } from '../client/daemon-client.js';
+import { daemonJson, daemonRefusal, findDaemon, type DaemonClient } from '../client/daemon-client.js';
 
 /**
  * `mcpgw auth login|status|logout|client-metadata` (SPEC section 3). When the daemon answers
@@ -57,14 +57,13 @@ async function loginThroughDaemon(
   // The browser must start the authorization itself (it gets the cookie the callback is
   // checked against), so the daemon hands out a link to its /oauth/start: single use and
   // bound to our identity when inbound auth is on, and asking to replace a valid authorization.
-  const response = await daemon.fetch(`/oauth/link/${encodeURIComponent(server)}`, { method: 'POST' });
+  // A token the daemon refuses fails here, before anything is printed.
+  const path = `/oauth/link/${encodeURIComponent(server)}`;
+  const response = await daemon.fetch(path, { method: 'POST' });
+  if (response.status === 401) throw (await daemonRefusal(daemon, response, `POST ${path}`))!;
   const body = (await response.json().catch(() => ({}))) as { url?: string; error?: { message?: string; code?: string } };
   const location = body.url;
   if (!response.ok || !location) {
-    if (response.status === 401)
-      throw new McpgwError('MCPGW_E_HTTP_UNAUTHORIZED', 'the daemon refused our bearer token', {
-        hint: 'set MCPGW_TOKEN (or gateway.auth.bearerTokens) to a token the daemon accepts',
-      });
     throw new McpgwError(
       'MCPGW_E_OAUTH_DISCOVERY',
       `the daemon could not start the authorization: ${body.error?.message ?? `HTTP ${response.status}`}`,
@@ -74,7 +73,7 @@ async function loginThroughDaemon(
   const deadline = Date.now() + LOGIN_TIMEOUT_MS;
   while (Date.now() < deadline) {
     await new Promise((r) => setTimeout(r, 500));
-    const status = (await (await daemon.fetch('/status')).json()) as StatusJson;
+    const status = await daemonJson<StatusJson>(daemon, '/status');
     const auth = status.servers[server]?.auth;
     if (auth?.authorizedAt && auth.authorizedAt >= started) {
       out(ctx.stdout, `Authorized ${server}.`);
@@ -216,7 +215,7 @@ export async function runAuthStatus(ctx: CommandContext, options: { json?: boole
   const daemon = await findDaemon(model, ctx.env);
   let rows: StatusRow[];
   if (daemon) {
-    const status = (await (await daemon.fetch('/status')).json()) as StatusJson;
+    const status = await daemonJson<StatusJson>(daemon, '/status');
     rows = servers.map((s) => ({ server: s.name, ...pick(status.servers[s.name]?.auth), source: 'daemon' as const }));
   } else {
     const key = resolveEncryptionKey(ctx.env);
@@ -270,12 +269,11 @@ export async function runAuthLogout(ctx: CommandContext, server: string, options
   const daemon = await findDaemon(model, ctx.env);
   let had: boolean;
   if (daemon) {
-    const response = await daemon.fetch(
+    const body = await daemonJson<{ loggedOut?: boolean }>(
+      daemon,
       `/oauth/logout/${encodeURIComponent(server)}?forgetClient=${options.forgetClient ? 'true' : 'false'}`,
       { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' },
     );
-    const body = (await response.json()) as { loggedOut?: boolean; error?: { message: string } };
-    if (!response.ok) throw new McpgwError('MCPGW_E_OAUTH_TOKEN', `the daemon refused: ${body.error?.message ?? response.status}`);
     had = Boolean(body.loggedOut);
   } else {
     const service = new OAuthService({

@@ -31,6 +31,18 @@ const doctor = (doc: string): CodeInfo => ({ exit: 1, http: 500, jsonrpc: -32603
 export const CODES = {
   MCPGW_E_USAGE: { exit: 2, http: 400, jsonrpc: -32602, doc: 'The command line is wrong: unknown option, missing argument.' },
   MCPGW_E_INTERNAL: { exit: 1, http: 500, jsonrpc: -32603, doc: 'A bug in mcpgw; the log has the stack trace.' },
+  MCPGW_E_DAEMON_TOKEN: {
+    exit: 1,
+    http: 401,
+    jsonrpc: -32600,
+    doc: 'The running daemon refused the bearer token an auth command sent it (or the command sent none).',
+  },
+  MCPGW_E_DAEMON_RESPONSE: {
+    exit: 1,
+    http: 502,
+    jsonrpc: -32603,
+    doc: 'The running daemon answered an auth command with an error, or with something that is not its JSON.',
+  },
 
   MCPGW_E_CONFIG_INVALID: config('The config file has errors, so run, auth or connect cannot go on; the findings above it say where.'),
   MCPGW_E_CONFIG_READ: config('The config file cannot be read: missing, a folder, unreadable, too large, or not text.'),
@@ -451,6 +463,10 @@ export const CODES = {
   MCPGW_W_ARGS_SECRET: doctor("A stdio server's args hold a secret, visible to every local user in ps."),
   MCPGW_I_UPSTREAM_OK: doctor('The server started or answered, and completed the MCP initialize handshake.'),
   MCPGW_E_UPSTREAM_EXITED: { ...doctor('A stdio server exited (or was killed) before answering initialize.'), retry: true },
+  MCPGW_E_UPSTREAM_LINE_TOO_LONG: {
+    ...doctor('A stdio server wrote a line of over 32 MiB on stdout (one JSON-RPC message); the gateway stopped it and restarts it.'),
+    retry: true,
+  },
   MCPGW_E_UPSTREAM_INITIALIZE: doctor('The server answered, but the MCP initialize handshake or the first lists failed.'),
   MCPGW_E_UPSTREAM_REFUSED: { ...doctor("Connection refused: nothing listens at the url's host and port."), retry: true },
   MCPGW_E_UPSTREAM_DNS: { ...doctor("The url's host name does not resolve."), retry: true },

@@ -11,6 +11,7 @@ import { EMPTY_LISTS, ListRefresher } from './lists.js';
 import { openClient, screenLists } from './open.js';
 import { outgoingParams } from './params.js';
 import { CallRegistry } from './registry.js';
+import { StderrLog } from './stderr.js';
 import { snapshot, unavailableError } from './views.js';
 import type {
   CallOptions,
@@ -64,6 +65,8 @@ export class Connection implements Upstream {
   private reinit?: Promise<void>;
   /** The era verdict of the last good connect: a restart skips the probe (spec: cache it per server). */
   private prior?: PriorDiscovery;
+  /** The server's stderr into our log, rate-limited across its restarts (stdio only). */
+  private readonly stderr: StderrLog;
 
   constructor(private readonly options: UpstreamOptions & { readonly log: Logger; readonly backoff?: BackoffOptions }) {
     this.spec = options.spec;
@@ -71,6 +74,16 @@ export class Connection implements Upstream {
     this.backoff = new Backoff(options.backoff ?? DEFAULT_BACKOFF);
     this.calls = new CallRegistry(options.spec.name, options.log, options.owner);
     this.watch = new ResourceWatch(this, options.log, options.spec.name);
+    const { log, spec } = options;
+    this.stderr = new StderrLog({
+      line: (text) => log.info(text, { server: spec.name, stream: 'stderr' }),
+      suppressed: (count, rate) =>
+        log.warn(`stderr: ${count} lines suppressed (over ${rate.perSecond} lines/s)`, {
+          server: spec.name,
+          stream: 'stderr',
+          suppressed: count,
+        }),
+    });
   }
 
   get capabilities() {
@@ -168,6 +181,7 @@ export class Connection implements Upstream {
     } catch (err) {
       this.options.log.debug('error while stopping', { server: this.name, error: err as Error });
     }
+    this.stderr.close();
     if (client || transport) this.options.log.info('server stopped', { server: this.name });
     this.setState('disabled', null);
   }
@@ -228,6 +242,7 @@ export class Connection implements Upstream {
         version: this.options.version,
         auth: this.options.auth,
         log: this.options.log,
+        onStderr: (line) => this.stderr.write(line),
         sink: this.sinkFor(() => this.client !== undefined && this.client === opened),
         prior: this.prior,
         isCurrent,

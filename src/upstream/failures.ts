@@ -94,6 +94,8 @@ function fromStdio(err: unknown, spec: ServerSpec, transport: StdioProcessTransp
   const command = spec.transport.kind === 'stdio' ? spec.transport.command : '';
   if (errno === 'ENOENT') return failure('MCPGW_E_UPSTREAM_COMMAND', `command "${command}" not found (is it installed and on PATH?)`);
   if (errno === 'EACCES') return failure('MCPGW_E_UPSTREAM_COMMAND', `command "${command}" is not executable`);
+  // The transport stopped the server itself (a message over the cap): that is the reason, not the signal.
+  if (transport.failure) return failure(transport.failure.code, transport.failure.message);
   if (transport.exit) {
     const how = transport.exit.signal ? `was killed by ${transport.exit.signal}` : `exited with code ${transport.exit.code}`;
     const said = transport.lastStderr.at(-1);

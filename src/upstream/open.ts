@@ -15,6 +15,8 @@ export interface OpenOptions {
   readonly version: string;
   readonly auth?: AuthProvider;
   readonly log: Logger;
+  /** Each stderr line of a stdio server (the connection rate-limits them); default: logged at info. */
+  readonly onStderr?: (line: string) => void;
   readonly sink: ClientSink;
   /** The era verdict of the last good connect (the probe is skipped). */
   readonly prior?: PriorDiscovery;
@@ -37,7 +39,7 @@ export async function openClient(options: OpenOptions): Promise<{ client: Client
   const client = createClient(options.version, spec.protocol, probe, options.sink);
   const transport = createTransport(spec, {
     auth: options.auth,
-    onStderr: (line) => options.log.info(line, { server: spec.name, stream: 'stderr' }),
+    onStderr: options.onStderr ?? ((line) => options.log.info(line, { server: spec.name, stream: 'stderr' })),
   });
   options.onTransport(transport);
   client.onclose = () => options.onClose(client, transport);

@@ -1,13 +1,15 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import type { JSONRPCMessage, Transport } from '@modelcontextprotocol/client';
-import { LineReader } from './lines.js';
+import { McpgwError } from '../errors/error.js';
+import { LineReader, LineSplitter, MAX_MESSAGE_BYTES } from './lines.js';
+import { STDERR_LINE_BYTES } from './stderr.js';
 
 export interface StdioProcessOptions {
   readonly command: string;
   readonly args: readonly string[];
   readonly env: Record<string, string>;
   readonly cwd: string;
-  /** Each complete line the server writes to stderr. */
+  /** Each line the server writes to stderr (a line over STDERR_LINE_BYTES cut, with a marker). */
   readonly onStderr?: (line: string) => void;
   /** How long a process group gets between SIGTERM and SIGKILL. */
   readonly killGraceMs?: number;
@@ -25,13 +27,15 @@ export class StdioProcessTransport implements Transport {
 
   private child?: ChildProcess;
   private readonly reader = new LineReader();
-  private stderrTail = '';
+  private readonly stderrLines = new LineSplitter({ maxBytes: STDERR_LINE_BYTES, keepBytes: STDERR_LINE_BYTES });
   private exited?: Promise<void>;
   private closing = false;
   /** Exit code or signal of the child, once it has exited. */
   exit?: { code: number | null; signal: NodeJS.Signals | null };
   /** The last few stderr lines: the usual explanation of a crash. */
   readonly lastStderr: string[] = [];
+  /** Why the transport stopped the server itself (a message over the cap), for lastError. */
+  failure?: McpgwError;
 
   constructor(private readonly options: StdioProcessOptions) {}
 
@@ -77,35 +81,49 @@ export class StdioProcessTransport implements Transport {
         this.child = undefined;
         this.onclose?.();
       });
-      child.stdout!.setEncoding('utf8');
-      child.stdout!.on('data', (chunk: string) => {
-        const { messages, garbage } = this.reader.push(chunk);
+      child.stdout!.on('data', (chunk: Buffer) => {
+        const { messages, garbage, tooLong } = this.reader.push(chunk);
         // A non-JSON-RPC line on stdout is the server's bug; report it, keep reading.
         for (const line of garbage) this.onerror?.(new Error(`not a JSON-RPC message on stdout: ${line.slice(0, 200)}`));
         for (const message of messages) this.onmessage?.(message);
+        if (tooLong) this.stopForLongLine(child);
       });
       child.stdin!.on('error', (err) => {
         if (!this.closing) this.onerror?.(err);
       });
-      child.stderr!.setEncoding('utf8');
-      child.stderr!.on('data', (text: string) => {
-        const lines = (this.stderrTail + text).split('\n');
-        this.stderrTail = lines.pop() ?? '';
-        for (const line of lines) if (line.trim()) this.stderrLine(line.replace(/\r$/, ''));
-      });
+      child.stderr!.on('data', (chunk: Buffer) => this.stderrLines.push(chunk, this.stderrLine));
     });
   }
 
-  private flushStderr(): void {
-    if (this.stderrTail.trim()) this.stderrLine(this.stderrTail);
-    this.stderrTail = '';
+  /**
+   * A server that writes more than MAX_MESSAGE_BYTES without a newline would make us buffer
+   * without end: its group is stopped, and the connection restarts it with this as lastError.
+   */
+  private stopForLongLine(child: ChildProcess): void {
+    if (this.failure || this.closing) return;
+    this.failure = new McpgwError(
+      'MCPGW_E_UPSTREAM_LINE_TOO_LONG',
+      `wrote a line of over ${MAX_MESSAGE_BYTES / 1024 / 1024} MiB on stdout (the limit for one JSON-RPC message); the process was stopped`,
+      { hint: 'a server must end each JSON-RPC message with a newline; a larger answer should be a resource link' },
+    );
+    this.onerror?.(this.failure);
+    // What it still writes is not read: the pipe closes, the group gets SIGTERM, then SIGKILL.
+    child.stdout?.destroy();
+    signalGroup(child, 'SIGTERM');
+    setTimeout(() => signalGroup(child, 'SIGKILL'), this.options.killGraceMs ?? 2000).unref();
   }
 
-  private stderrLine(line: string): void {
+  private flushStderr(): void {
+    this.stderrLines.end(this.stderrLine);
+  }
+
+  private readonly stderrLine = (text: string, dropped: number): void => {
+    if (text.trim() === '' && dropped === 0) return;
+    const line = dropped > 0 ? `${text}… [truncated: ${dropped} more bytes]` : text;
     this.lastStderr.push(line.length > 300 ? `${line.slice(0, 300)}...` : line);
     if (this.lastStderr.length > 3) this.lastStderr.shift();
     this.options.onStderr?.(line);
-  }
+  };
 
   send(message: JSONRPCMessage): Promise<void> {
     const stdin = this.child?.stdin;

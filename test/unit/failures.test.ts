@@ -83,5 +83,13 @@ describe('classifyConnectError', () => {
     );
     transport.exit = { code: null, signal: 'SIGKILL' };
     assert.equal(classifyConnectError(new Error('x'), stdio, transport).code, 'MCPGW_E_UPSTREAM_EXITED');
+    // Stopped by the transport itself (a stdout line over the cap): that reason, not the signal; retried.
+    transport.exit = { code: null, signal: 'SIGTERM' };
+    transport.failure = new McpgwError('MCPGW_E_UPSTREAM_LINE_TOO_LONG', 'wrote a line of over 32 MiB on stdout');
+    const long = classifyConnectError(new Error('Connection closed'), stdio, transport);
+    assert.deepEqual(
+      [long.code, long.retry, long.message],
+      ['MCPGW_E_UPSTREAM_LINE_TOO_LONG', true, 'wrote a line of over 32 MiB on stdout'],
+    );
   });
 });
