@@ -140,7 +140,7 @@ const PENDING = new Set<string>();
 test('no JSON-RPC error code is typed outside the registry', () => {
   const found = new Set<string>();
   for (const { file, source } of sources()) {
-    if (file === 'src/errors/codes.ts') continue;
+    if (file === 'src/errors/codes.ts' || file.startsWith('src/errors/codes/')) continue;
     walk(source, (node) => {
       if (!ts.isPrefixUnaryExpression(node) || node.operator !== ts.SyntaxKind.MinusToken || !ts.isNumericLiteral(node.operand)) return;
       const value = -Number(node.operand.text);
@@ -151,4 +151,21 @@ test('no JSON-RPC error code is typed outside the registry', () => {
   assert.deepEqual(typed, [], 'throw or render a registered McpgwError code instead (src/errors/codes.ts, src/errors/render.ts)');
   const stale = [...PENDING].filter((p) => !found.has(p));
   assert.deepEqual(stale, [], 'these literals are gone: remove them from PENDING');
+});
+
+test('each code is registered in one area file only (a spread would hide a second one)', async () => {
+  const dir = join(ROOT, 'src/errors/codes');
+  const seen = new Map<string, string>();
+  const twice: string[] = [];
+  for (const file of readdirSync(dir).filter((f) => f.endsWith('.ts') && f !== 'info.ts')) {
+    const area = (await import(join(dir, file))) as Record<string, Record<string, CodeInfo>>;
+    for (const table of Object.values(area)) {
+      for (const code of Object.keys(table)) {
+        if (seen.has(code)) twice.push(`${code}: ${seen.get(code)} and ${file}`);
+        seen.set(code, file);
+      }
+    }
+  }
+  assert.deepEqual(twice, []);
+  assert.equal(seen.size, registry.length);
 });
