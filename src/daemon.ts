@@ -1,7 +1,7 @@
 import { createServer, type Server as HttpServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { loadConfig, requireModel } from './config/load.js';
-import { ConfigWatcher } from './config/watch.js';
+import { ConfigWatcher, signatures } from './config/watch.js';
 import type { ConfigModel, ServerSpec } from './config/types.js';
 import { McpgwError, type Finding } from './errors/error.js';
 import { renderFindingText } from './errors/render.js';
@@ -57,6 +57,7 @@ export class Daemon {
   /** Loads the config (MCPGW_E_CONFIG_INVALID with its findings when invalid), starts upstreams and listens. */
   static async start(options: DaemonOptions): Promise<Daemon> {
     const result = loadConfig(options.configPath, { env: options.env });
+    const loaded = signatures(result.files);
     const model = requireModel(result, 'invalid, not starting');
     const daemon = new Daemon(options);
     for (const warning of result.findings) daemon.log.warn(renderFindingText(warning).replace('\n', ' '));
@@ -75,7 +76,7 @@ export class Daemon {
         debounceMs: options.debounceMs,
         onError: (err) => daemon.log.warn(`watching the config failed: ${err.message}`),
       });
-      await daemon.watcher.setFiles(result.files);
+      await daemon.watcher.setFiles(result.files, loaded);
     }
     return daemon;
   }
@@ -218,7 +219,7 @@ export class Daemon {
   private async reloadNow(reason: string): Promise<void> {
     if (this.closing) return;
     const result = loadConfig(this.options.configPath, { env: this.options.env });
-    await this.watcher?.setFiles(result.files);
+    await this.watcher?.setFiles(result.files, signatures(result.files));
     if (!result.model) {
       const first = result.findings.find((f) => f.severity === 'error')!;
       const key = `${first.message}|${first.line}|${first.column}`;

@@ -39,35 +39,43 @@ export class ConfigWatcher {
 
   /**
    * Sets the files to watch (the config file first); folders are added as needed. Called
-   * again after each reload, since a swap moves where the links lead.
+   * again after each reload, since a swap moves where the links lead. Resolves once the new
+   * folders are watched; `loaded` (from `signatures()` taken when the files were read) makes
+   * a change between that read and now count too, so an edit right after a swap is not lost.
    */
-  async setFiles(paths: readonly string[]): Promise<void> {
+  async setFiles(paths: readonly string[], loaded?: Signatures): Promise<void> {
     if (this.closed) return;
     this.entries = new Set(paths.flatMap((p) => resolutionPaths(resolve(p))));
     const dirs = new Set([...this.entries].map((f) => dirname(f)));
-    if (!this.watcher) {
-      this.dirs = dirs;
-      this.watcher = watch([...dirs], {
-        depth: 0,
-        ignoreInitial: true,
-        followSymlinks: false,
-        usePolling: this.options.polling ?? false,
-        interval: 500,
-        // Watch only our entries inside those folders; the folders themselves must pass.
-        ignored: (path: string) => !this.dirs.has(resolve(path)) && !this.entries.has(resolve(path)),
-      });
-      this.watcher.on('all', (_event, path) => this.changed(path));
-      this.watcher.on('error', (err) => this.options.onError?.(err as Error));
-      await new Promise<void>((ready) => this.watcher!.once('ready', () => ready()));
-      // chokidar reports the symlinks it finds at start as added, ignoreInitial or not.
-      this.ready = true;
-      return;
-    }
-    const added = [...dirs].filter((d) => !this.dirs.has(d));
-    const removed = [...this.dirs].filter((d) => !dirs.has(d));
+    const same = this.watcher && dirs.size === this.dirs.size && [...dirs].every((d) => this.dirs.has(d));
+    if (!same) await this.rewatch(dirs);
+    if (loaded && !sameSignatures(loaded, signatures(paths))) this.changed(paths[0]!);
+  }
+
+  /**
+   * chokidar's add() says nothing when the folder is watched; a new watcher says so by its
+   * ready event. The old one is closed only then, so no moment goes unwatched.
+   */
+  private async rewatch(dirs: Set<string>): Promise<void> {
+    const old = this.watcher;
     this.dirs = dirs;
-    if (added.length > 0) this.watcher.add(added);
-    if (removed.length > 0) this.watcher.unwatch(removed);
+    const watcher = watch([...dirs], {
+      depth: 0,
+      ignoreInitial: true,
+      followSymlinks: false,
+      usePolling: this.options.polling ?? false,
+      interval: 500,
+      // Watch only our entries inside those folders; the folders themselves must pass.
+      ignored: (path: string) => !this.dirs.has(resolve(path)) && !this.entries.has(resolve(path)),
+    });
+    this.watcher = watcher;
+    watcher.on('all', (_event, path) => this.changed(path));
+    watcher.on('error', (err) => this.options.onError?.(err as Error));
+    await new Promise<void>((ready) => watcher.once('ready', () => ready()));
+    // chokidar reports the symlinks it finds at start as added, ignoreInitial or not.
+    this.ready = true;
+    await old?.close();
+    if (this.closed) await watcher.close();
   }
 
   private changed(path: string): void {
@@ -113,4 +121,24 @@ export function resolutionPaths(file: string): string[] {
     }
   }
   return [...new Set(out)];
+}
+
+/** What each path on the way to the files looked like: a change of any of them is a change. */
+export type Signatures = ReadonlyMap<string, string>;
+
+export function signatures(paths: readonly string[]): Signatures {
+  const out = new Map<string, string>();
+  for (const entry of paths.flatMap((p) => resolutionPaths(resolve(p)))) {
+    try {
+      const s = lstatSync(entry, { bigint: true });
+      out.set(entry, `${s.ino}:${s.size}:${s.mtimeNs}:${s.ctimeNs}`);
+    } catch {
+      out.set(entry, 'missing');
+    }
+  }
+  return out;
+}
+
+function sameSignatures(a: Signatures, b: Signatures): boolean {
+  return a.size === b.size && [...a].every(([path, sig]) => b.get(path) === sig);
 }

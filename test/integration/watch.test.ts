@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { mkdirSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { ConfigWatcher, resolutionPaths } from '../../src/config/watch.js';
+import { ConfigWatcher, resolutionPaths, signatures } from '../../src/config/watch.js';
 import { tempDir } from '../helpers/gateway.js';
 import { waitFor } from '../helpers/wait.js';
 
@@ -43,11 +43,13 @@ for (const polling of [false, true]) {
     symlinkSync('current/gateway.yaml', join(dir, 'gateway.yaml'));
     const file = join(dir, 'gateway.yaml');
     const reasons: string[] = [];
-    // Like the daemon: after each change, set the files again (where the links lead now).
+    // Like the daemon: after each change, read the files and set them again (where the links
+    // lead now). The edit below comes at once, often before the new folder is watched: the
+    // signatures taken at the read make it count (it was lost under load before).
     const watcher: ConfigWatcher = new ConfigWatcher(
       (reason) => {
         reasons.push(reason);
-        void watcher.setFiles([file]);
+        void watcher.setFiles([file], signatures([file]));
       },
       { debounceMs: 50, polling },
     );
@@ -70,3 +72,17 @@ for (const polling of [false, true]) {
     assert.equal(reasons.length, settled, reasons.join(', '));
   });
 }
+
+test('a change between reading the files and watching them counts (signatures at the read)', async (t) => {
+  const dir = tempDir(t, 'mcpgw-watch-');
+  const file = join(dir, 'gateway.yaml');
+  writeFileSync(file, 'one');
+  const reasons: string[] = [];
+  const watcher = new ConfigWatcher((reason) => reasons.push(reason), { debounceMs: 10 });
+  t.after(() => watcher.close());
+  const read = signatures([file]);
+  writeFileSync(file, 'two, before the watch is armed');
+  await watcher.setFiles([file], read);
+  await waitFor(() => reasons.length === 1, 'the change made before the watch', 5000);
+  assert.match(reasons[0]!, /gateway\.yaml changed/);
+});
