@@ -47,6 +47,7 @@ export function createApp(host: AppHost, log: Logger): H3 {
         origin: headers.get('origin'),
         authorization: headers.get('authorization'),
         ticket: event.url.searchParams.has('ticket'),
+        requestHeaders: headers.get('access-control-request-headers'),
       },
       host.settings(),
     );

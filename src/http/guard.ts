@@ -101,6 +101,8 @@ export interface RequestFacts {
   readonly authorization: string | null;
   /** The query has an authorization link's `ticket` (checked by the route: http/oauth-routes.ts). */
   readonly ticket?: boolean;
+  /** A preflight's Access-Control-Request-Headers. */
+  readonly requestHeaders?: string | null;
 }
 
 export type Admission =
@@ -122,7 +124,20 @@ const OPEN_PATHS = new Set(['/healthz', '/readyz']);
 const PASS: Admission = { kind: 'pass' };
 const PASS_OWNER: Admission = { kind: 'pass', identity: 'owner' };
 const PASS_LOCAL: Admission = { kind: 'pass', identity: 'local' };
-const CORS_ALLOW_HEADERS = 'content-type, authorization, mcp-session-id, mcp-protocol-version, last-event-id';
+const CORS_ALLOW_HEADERS =
+  'content-type, authorization, mcp-session-id, mcp-protocol-version, last-event-id, mcp-method, mcp-name, traceparent, tracestate';
+
+/**
+ * A 2026-07-28 client sends a tool's x-mcp-header parameters as Mcp-Param-* headers, whose
+ * names no fixed list can hold: the ones a preflight asks for are allowed by name.
+ */
+function allowHeaders(requested: string | null | undefined): string {
+  const params = (requested ?? '')
+    .split(',')
+    .map((h) => h.trim().toLowerCase())
+    .filter((h) => /^mcp-param-[a-z0-9_-]+$/.test(h));
+  return params.length === 0 ? CORS_ALLOW_HEADERS : `${CORS_ALLOW_HEADERS}, ${[...new Set(params)].join(', ')}`;
+}
 
 /**
  * The guard of every path, in SPEC section 4's order: Host and Origin (except the health
@@ -145,7 +160,7 @@ export function admit(req: RequestFacts, gw: GatewaySpec): Admission {
       headers: {
         ...cors,
         'access-control-allow-methods': 'GET, POST, DELETE',
-        'access-control-allow-headers': CORS_ALLOW_HEADERS,
+        'access-control-allow-headers': allowHeaders(req.requestHeaders),
         'access-control-max-age': '600',
       },
     };

@@ -37,6 +37,7 @@ export function createListener(
         host: headers.host ?? null,
         origin: headers.origin ?? null,
         authorization: headers.authorization ?? null,
+        requestHeaders: headers['access-control-request-headers'] ?? null,
       },
       host.settings(),
     );

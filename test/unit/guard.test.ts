@@ -360,9 +360,36 @@ describe('admit: what a decision carries', () => {
     assert.equal(a.headers['access-control-expose-headers'], 'mcp-session-id');
     assert.deepEqual(a.headers['access-control-allow-methods']!.split(/,\s*/).sort(), ['DELETE', 'GET', 'POST']);
     const headers = a.headers['access-control-allow-headers']!.split(/,\s*/);
-    for (const h of ['content-type', 'authorization', 'mcp-session-id', 'mcp-protocol-version', 'last-event-id'])
+    for (const h of [
+      'content-type',
+      'authorization',
+      'mcp-session-id',
+      'mcp-protocol-version',
+      'last-event-id',
+      'mcp-method',
+      'mcp-name',
+      'traceparent',
+    ])
       assert.ok(headers.includes(h), h);
     assert.equal(a.headers['access-control-max-age'], '600');
+  });
+
+  test("a preflight allows the Mcp-Param-* headers it asks for (a 2026-07-28 tool's x-mcp-header), nothing else it asks for", () => {
+    const a = admit(
+      request({
+        method: 'OPTIONS',
+        origin: 'https://app.example',
+        requestHeaders: 'Mcp-Param-Region, content-type, x-evil, mcp-param-region, Mcp-Param-A_b',
+      }),
+      settings({ allowedOrigins: ['https://app.example'] }),
+    );
+    assert.equal(a.kind, 'preflight');
+    if (a.kind !== 'preflight') return;
+    const headers = a.headers['access-control-allow-headers']!.split(/,\s*/);
+    assert.ok(headers.includes('mcp-param-region'));
+    assert.ok(headers.includes('mcp-param-a_b'));
+    assert.equal(headers.filter((h) => h === 'mcp-param-region').length, 1);
+    assert.ok(!headers.includes('x-evil'));
   });
 
   test('settings apply live: a new settings object with a new allowedHosts is used at once', () => {
