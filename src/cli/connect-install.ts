@@ -3,7 +3,8 @@ import { homedir } from 'node:os';
 import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { localUrl } from '../client/daemon-client.js';
-import { appendItem, cutEntry, entryNames, parseValue, putEntry, removeItem, sameData, valueAt } from '../client/install-json.js';
+import { profileServers, tokenVariable, whyNotServed } from '../client/install-config.js';
+import { installEdit, uninstallEdit, type InstallEdit } from '../client/install-edit.js';
 import { backup, sha256, Stash, type InstallRecord, type MovedEntry } from '../client/install-stash.js';
 import {
   ENTRY_NAME,
@@ -11,17 +12,15 @@ import {
   hasProjectFile,
   installTarget,
   nextSteps,
-  VSCODE_INPUT,
   type InstallEntry,
   type InstallTarget,
 } from '../client/install-targets.js';
-import { appendBlock, cutTable, mcpServers, ourBlock, ourBlockText, removeOurBlock } from '../client/install-toml.js';
 import { readDaemonAddress, type DaemonAddress } from '../config/address.js';
 import { McpgwError } from '../errors/error.js';
-import { existingServersOf, findExisting } from '../import/plan.js';
+import { existingServersOf, findExisting, type ExistingServer } from '../import/plan.js';
 import { CLIENT_LIST, parseJson, parseTomlDocument, readText } from '../import/read.js';
 import { displayOf, readSource, type Host } from '../import/sources.js';
-import { CLIENTS, type ClientId, type SourceFile } from '../import/types.js';
+import { CLIENTS, type Candidate, type ClientId, type SourceFile } from '../import/types.js';
 import { writeAtomic, type WriteHooks } from '../import/write.js';
 import { out, type CommandContext } from './command-context.js';
 import type { ConnectOptions } from './connect.js';
@@ -94,71 +93,32 @@ class Job {
   async install(profile: string, stdio: boolean): Promise<number> {
     const { target } = this;
     const entry = entryFor(target, this.link(profile), stdio);
-    const members = this.members(profile);
+    const members = profileServers(this.address.raw, profile, this.configDisplay);
     const before = this.read();
     const record = this.stash.get(target.path);
     const text = before?.toString('utf8');
-
-    // Which of the client's servers the gateway now serves in this profile.
-    const candidates = text === undefined ? [] : this.candidates();
-    const existing = existingServersOf(this.address.raw);
-    const move: string[] = [];
-    const kept: string[] = [];
-    for (const c of candidates) {
-      if (c.name === ENTRY_NAME) continue;
-      const there = findExisting(c, existing, this.address.dir);
-      if (there && members.has(there.name)) move.push(c.name);
-      else
-        kept.push(
-          `${c.name} (${there ? `"${there.name}" in ${this.configDisplay} ${this.why(there.name, profile)}` : `not in ${this.configDisplay}`})`,
-        );
-    }
-    const result = target.syntax === 'json' ? this.installJson(text, entry, move, record) : this.installToml(text, entry, move);
+    const { move, kept } = this.sort(text === undefined ? [] : this.candidates(), members, profile);
+    const result = installEdit(target, text, entry, move, record);
     kept.push(...result.unmovable.map((n) => `${n} (written in a form mcpgw cannot move: remove it by hand)`));
-
-    const where = `${target.label} (${target.display})`;
     if (result.text === text) {
-      this.say(`${where} already uses the gateway (profile ${profile}): nothing to change.`);
+      this.say(`${this.where} already uses the gateway (profile ${profile}): nothing to change.`);
       if (kept.length > 0) this.say(`Servers still configured there: ${kept.join(', ')}.`);
       return 0;
     }
-    const moved = [...(record?.moved ?? []), ...result.moved.filter((m) => !record?.moved.some((r) => r.name === m.name))];
     const backupPath = before && (await backup(target.path, before));
-    const untouched = record !== undefined && text !== undefined && sha256(text) === record.wrote;
-    const next: InstallRecord = {
-      installedAt: new Date().toISOString(),
-      profile,
-      entry: entry.value,
-      moved,
-      ...((record?.addedInput ?? result.addedInput) ? { addedInput: true } : {}),
-      wrote: sha256(result.text),
-      // The bytes to put back stay known while every change since the first install was ours.
-      ...(record === undefined
-        ? { original: { sha256: text === undefined ? null : sha256(text), ...(backupPath ? { backup: backupPath } : {}) } }
-        : untouched && record.original
-          ? { original: record.original }
-          : {}),
-    };
-    await this.stash.save(target.path, next);
+    await this.stash.save(target.path, nextRecord(record, text, result, { profile, entry: entry.value, backup: backupPath }));
     try {
       await this.write(before, result.text);
     } catch (err) {
       await this.stash.restore().catch(() => undefined);
       throw err;
     }
-
-    const how = entry.stdio ? 'mcpgw connect (stdio)' : String(entry.value.url ?? entry.value.httpUrl);
-    this.say(`${text === undefined ? 'Created' : 'Updated'} ${where}: "${ENTRY_NAME}" reaches profile ${profile} through ${how}.`);
-    if (result.moved.length > 0)
-      this.say(
-        `Moved out (the gateway serves them now; kept in ${displayOf(this.stash.path, this.host)} for --uninstall): ${result.moved.map((m) => m.name).join(', ')}.`,
-      );
-    if (kept.length > 0) this.say(`Left in place: ${kept.join(', ')}.`);
-    this.localScope(existing, members);
+    this.installed(profile, entry, text === undefined ? 'Created' : 'Updated', result.moved, kept);
+    this.localScope(members);
     if (backupPath) this.say(`Backup of the old file: ${displayOf(backupPath, this.host)}`);
     const run = `mcpgw run -c ${this.configDisplay}`;
-    for (const step of nextSteps(target, entry, { auth: this.address.token.kind !== 'none', tokenFromEnv: this.tokenVariable(), run }))
-      this.say(step);
+    const tokenFromEnv = tokenVariable(this.address.raw);
+    for (const step of nextSteps(target, entry, { auth: this.address.token.kind !== 'none', tokenFromEnv, run })) this.say(step);
     this.say(`To undo: mcpgw connect --uninstall ${target.client}${target.project ? ' --project' : ''} -c ${this.configDisplay}`);
     return 0;
   }
@@ -166,7 +126,6 @@ class Job {
   async uninstall(): Promise<number> {
     const { target } = this;
     const record = this.stash.get(target.path);
-    const where = `${target.label} (${target.display})`;
     const before = existsSync(target.path) ? this.read() : undefined;
     if (before === undefined) {
       if (record) await this.stash.save(target.path, undefined);
@@ -174,26 +133,17 @@ class Job {
       return 0;
     }
     const text = before.toString('utf8');
-    let restored: string[] = [];
-    let skipped: string[] = [];
-    let result: string | undefined;
-    // Untouched since our last write: the bytes from before the first install, exactly.
-    if (record?.original && sha256(text) === record.wrote) {
-      if (record.original.sha256 === null) result = '';
-      else if (record.original.backup && existsSync(record.original.backup)) {
-        const old = readFileSync(record.original.backup);
-        if (sha256(old) === record.original.sha256) result = old.toString('utf8');
-      }
-      if (result !== undefined) restored = record.moved.map((m) => m.name);
-    }
-    if (result === undefined) {
-      const undone = target.syntax === 'json' ? this.uninstallJson(text, record) : this.uninstallToml(text, record);
-      ({ restored, skipped } = undone);
-      result = undone.text;
-    }
+    const original = originalText(text, record);
+    const {
+      restored,
+      skipped,
+      text: result,
+    } = original !== undefined
+      ? { restored: record!.moved.map((m) => m.name), skipped: [], text: original }
+      : uninstallEdit(target, text, record);
     if (result === text) {
       if (record) await this.stash.save(target.path, undefined);
-      this.say(`Nothing to uninstall: ${where} has no "${ENTRY_NAME}" entry.`);
+      this.say(`Nothing to uninstall: ${this.where} has no "${ENTRY_NAME}" entry.`);
       return 0;
     }
     const backupPath = await backup(target.path, before);
@@ -203,7 +153,7 @@ class Job {
       this.say(`Removed ${target.display}: mcpgw connect --install had created it.`);
     } else {
       await this.write(before, result);
-      this.say(`Removed "${ENTRY_NAME}" from ${where}.`);
+      this.say(`Removed "${ENTRY_NAME}" from ${this.where}.`);
     }
     await this.stash.save(target.path, undefined);
     if (restored.length > 0) this.say(`Put back: ${restored.join(', ')}.`);
@@ -217,11 +167,52 @@ class Job {
     return 0;
   }
 
+  private get where(): string {
+    return `${this.target.label} (${this.target.display})`;
+  }
+
+  private get existing(): ExistingServer[] {
+    return existingServersOf(this.address.raw);
+  }
+
+  /** Which of the client's servers the gateway now serves in this profile (moved), and the others with the reason (kept). */
+  private sort(candidates: readonly Candidate[], members: ReadonlySet<string>, profile: string): { move: string[]; kept: string[] } {
+    const existing = this.existing;
+    const move: string[] = [];
+    const kept: string[] = [];
+    for (const c of candidates) {
+      if (c.name === ENTRY_NAME) continue;
+      const there = findExisting(c, existing, this.address.dir);
+      if (there && members.has(there.name)) move.push(c.name);
+      else if (there)
+        kept.push(`${c.name} ("${there.name}" in ${this.configDisplay} ${whyNotServed(this.address.raw, there.name, profile)})`);
+      else kept.push(`${c.name} (not in ${this.configDisplay})`);
+    }
+    return { move, kept };
+  }
+
+  private installed(
+    profile: string,
+    entry: InstallEntry,
+    how: 'Created' | 'Updated',
+    moved: readonly MovedEntry[],
+    kept: readonly string[],
+  ): void {
+    const through = entry.stdio ? 'mcpgw connect (stdio)' : String(entry.value.url ?? entry.value.httpUrl);
+    this.say(`${how} ${this.where}: "${ENTRY_NAME}" reaches profile ${profile} through ${through}.`);
+    if (moved.length > 0)
+      this.say(
+        `Moved out (the gateway serves them now; kept in ${displayOf(this.stash.path, this.host)} for --uninstall): ${moved.map((m) => m.name).join(', ')}.`,
+      );
+    if (kept.length > 0) this.say(`Left in place: ${kept.join(', ')}.`);
+  }
+
   /**
    * ~/.claude.json also keeps servers per project folder (Claude Code's "local" scope): those of
    * the working folder that the gateway serves are named, not moved (they belong to that scope).
    */
-  private localScope(existing: ReturnType<typeof existingServersOf>, members: ReadonlySet<string>): void {
+  private localScope(members: ReadonlySet<string>): void {
+    const existing = this.existing;
     if (this.target.client !== 'claude-code' || this.target.project) return;
     const served = this.candidates('local').filter((c) => {
       const there = findExisting(c, existing, this.address.dir);
@@ -245,43 +236,6 @@ class Job {
       command: process.execPath,
       args: [bin, 'connect', profile, '-c', this.address.file],
     };
-  }
-
-  /** The enabled servers a profile exposes (SPEC section 2: without profiles:, "default" has every server). */
-  private members(profile: string): Set<string> {
-    const raw = this.address.raw as { servers?: unknown; profiles?: unknown };
-    const servers = isRecord(raw.servers) ? raw.servers : {};
-    let names: string[];
-    if (raw.profiles === undefined || raw.profiles === null) {
-      if (profile !== 'default') throw this.noProfile(profile, ['default']);
-      names = Object.keys(servers);
-    } else {
-      const profiles = isRecord(raw.profiles) ? raw.profiles : {};
-      const p = profiles[profile];
-      if (!isRecord(p)) throw this.noProfile(profile, Object.keys(profiles));
-      names = Array.isArray(p.servers) ? p.servers.filter((s): s is string => typeof s === 'string') : [];
-    }
-    return new Set(names.filter((n) => !(isRecord(servers[n]) && servers[n].enabled === false)));
-  }
-
-  /** Why a server of gateway.yaml is not served in a profile. */
-  private why(server: string, profile: string): string {
-    const servers = (this.address.raw as { servers?: unknown }).servers;
-    const spec = isRecord(servers) ? servers[server] : undefined;
-    return isRecord(spec) && spec.enabled === false ? 'is disabled' : `is not in profile ${profile}`;
-  }
-
-  private noProfile(profile: string, there: string[]): McpgwError {
-    return new McpgwError('MCPGW_E_INSTALL_PROFILE', `${this.configDisplay} has no profile "${profile}"`, {
-      hint: there.length > 0 ? `its profiles: ${there.join(', ')}` : 'add it under profiles:, or install the default profile',
-    });
-  }
-
-  /** The variable the config's first bearer token names, for the hint about stdio clients. */
-  private tokenVariable(): string | undefined {
-    const gateway = isRecord(this.address.raw.gateway) ? this.address.raw.gateway : {};
-    const first = isRecord(gateway.auth) && Array.isArray(gateway.auth.bearerTokens) ? gateway.auth.bearerTokens[0] : undefined;
-    return typeof first === 'string' ? /\$<env:([A-Za-z_][A-Za-z0-9_]*)>/.exec(first)?.[1] : undefined;
   }
 
   /**
@@ -322,120 +276,11 @@ class Job {
     };
   }
 
-  /** The servers of the file's own list, as `mcpgw import` reads them. */
   /** The servers of the file's own list, as `mcpgw import` reads them; `local`: Claude Code's of this folder. */
   private candidates(which: 'own' | 'local' = 'own') {
     const results = readSource(this.source(), this.host);
     if (which === 'own') return results[0]?.candidates ?? [];
     return results.slice(1).flatMap((r) => r.candidates);
-  }
-
-  private installJson(
-    text: string | undefined,
-    entry: InstallEntry,
-    move: readonly string[],
-    record: InstallRecord | undefined,
-  ): { text: string; moved: MovedEntry[]; unmovable: string[]; addedInput: boolean } {
-    const map = this.target.servers;
-    let current = text ?? '{}\n';
-    const moved: MovedEntry[] = [];
-    // An entry of our name that no install of ours wrote is the user's: it goes to the stash too.
-    const foreign = !record && text !== undefined && entryNames(current, map).includes(ENTRY_NAME);
-    for (const name of foreign ? [...move, ENTRY_NAME] : move) {
-      const { text: next, cut } = cutEntry(current, map, name);
-      if (cut) moved.push({ name: cut.name, value: cut.value, text: cut.text, index: cut.index });
-      current = next;
-    }
-    const now = valueAt(current, [...map, ENTRY_NAME]);
-    if (!(now !== undefined && sameData(now, entry.value))) current = putEntry(current, map, ENTRY_NAME, entry.value);
-    let addedInput = false;
-    if (entry.input) {
-      const inputs = valueAt(current, ['inputs']);
-      const has = Array.isArray(inputs) && inputs.some((i) => isRecord(i) && i.id === VSCODE_INPUT);
-      if (!has) {
-        current = appendItem(current, ['inputs'], entry.input);
-        addedInput = true;
-      }
-    }
-    return { text: text === undefined || current !== text ? current : text, moved, unmovable: [], addedInput };
-  }
-
-  private uninstallJson(text: string, record: InstallRecord | undefined): { text: string; restored: string[]; skipped: string[] } {
-    const map = this.target.servers;
-    let current = cutEntry(text, map, ENTRY_NAME).text;
-    if (record?.addedInput) {
-      const inputs = valueAt(current, ['inputs']);
-      const at = Array.isArray(inputs) ? inputs.findIndex((i) => isRecord(i) && i.id === VSCODE_INPUT) : -1;
-      if (at >= 0) current = removeItem(current, ['inputs'], at);
-    }
-    const restored: string[] = [];
-    const skipped: string[] = [];
-    for (const m of [...(record?.moved ?? [])].reverse()) {
-      if (entryNames(current, map).includes(m.name)) {
-        skipped.push(m.name);
-        continue;
-      }
-      current = putEntry(current, map, m.name, m.value, { index: m.index, raw: m.text });
-      restored.unshift(m.name);
-    }
-    if (parseValue(current) === undefined) throw new McpgwError('MCPGW_E_INTERNAL', 'the edited client file would not parse');
-    return { text: current, restored, skipped };
-  }
-
-  private installToml(
-    text: string | undefined,
-    entry: InstallEntry,
-    move: readonly string[],
-  ): { text: string; moved: MovedEntry[]; unmovable: string[]; addedInput: boolean } {
-    let current = text ?? '';
-    const eol = current.includes('\r\n') ? '\r\n' : '\n';
-    const moved: MovedEntry[] = [];
-    const unmovable: string[] = [];
-    // A [mcp_servers.mcpgw] outside our markers is the user's: it goes to the stash too.
-    const foreign = ourBlockText(current) === undefined && mcpServers(current)[ENTRY_NAME] !== undefined;
-    for (const name of foreign ? [...move, ENTRY_NAME] : move) {
-      const cut = cutTable(current, name);
-      if (!cut) {
-        unmovable.push(name);
-        continue;
-      }
-      moved.push({ name, value: cut.cut.value, text: cut.cut.text });
-      current = cut.text;
-    }
-    if (foreign && unmovable.includes(ENTRY_NAME)) {
-      throw new McpgwError('MCPGW_E_INSTALL_CONFLICT', `${this.target.display} has an mcp_servers.${ENTRY_NAME} that mcpgw cannot move`, {
-        hint: `rename or remove that entry, then install again`,
-      });
-    }
-    const block = ourBlock(ENTRY_NAME, entry.value, eol);
-    if (ourBlockText(current) !== block) current = appendBlock(removeOurBlock(current), block);
-    if (!sameData(mcpServers(current)[ENTRY_NAME], entry.value))
-      throw new McpgwError('MCPGW_E_INSTALL_CONFLICT', `${this.target.display}: the mcpgw table would not read back as written`, {
-        hint: 'mcp_servers may be an inline table there: write it as [mcp_servers.NAME] tables, then install again',
-      });
-    return { text: current, moved, unmovable, addedInput: false };
-  }
-
-  private uninstallToml(text: string, record: InstallRecord | undefined): { text: string; restored: string[]; skipped: string[] } {
-    let current = removeOurBlock(text);
-    const restored: string[] = [];
-    const skipped: string[] = [];
-    for (const m of record?.moved ?? []) {
-      const next = appendBlock(current, m.text);
-      let ok = false;
-      try {
-        ok = mcpServers(current)[m.name] === undefined && sameData(mcpServers(next)[m.name], m.value);
-      } catch {
-        ok = false;
-      }
-      if (!ok) {
-        skipped.push(m.name);
-        continue;
-      }
-      current = next;
-      restored.push(m.name);
-    }
-    return { text: current, restored, skipped };
   }
 
   private checkUnchanged(before: Buffer | undefined): void {
@@ -458,6 +303,40 @@ class Job {
       });
     });
   }
+}
+
+/** The record after an install: what it moved (the earlier installs' too), and the bytes to put back while known. */
+function nextRecord(
+  record: InstallRecord | undefined,
+  text: string | undefined,
+  result: InstallEdit,
+  made: { profile: string; entry: InstallRecord['entry']; backup: string | undefined },
+): InstallRecord {
+  const moved = [...(record?.moved ?? []), ...result.moved.filter((m) => !record?.moved.some((r) => r.name === m.name))];
+  const untouched = record !== undefined && text !== undefined && sha256(text) === record.wrote;
+  return {
+    installedAt: new Date().toISOString(),
+    profile: made.profile,
+    entry: made.entry,
+    moved,
+    ...((record?.addedInput ?? result.addedInput) ? { addedInput: true } : {}),
+    wrote: sha256(result.text),
+    // The bytes to put back stay known while every change since the first install was ours.
+    ...(record === undefined
+      ? { original: { sha256: text === undefined ? null : sha256(text), ...(made.backup ? { backup: made.backup } : {}) } }
+      : untouched && record.original
+        ? { original: record.original }
+        : {}),
+  };
+}
+
+/** Untouched since our last write: the bytes from before the first install, exactly (when still known). */
+function originalText(text: string, record: InstallRecord | undefined): string | undefined {
+  if (!record?.original || sha256(text) !== record.wrote) return undefined;
+  if (record.original.sha256 === null) return '';
+  if (!record.original.backup || !existsSync(record.original.backup)) return undefined;
+  const old = readFileSync(record.original.backup);
+  return sha256(old) === record.original.sha256 ? old.toString('utf8') : undefined;
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {

@@ -37,6 +37,14 @@ export interface ImportIO {
   readonly hooks?: WriteHooks;
 }
 
+/** What every step of one import knows. */
+interface Run {
+  readonly ctx: CommandContext;
+  readonly host: Host;
+  readonly configPath: string;
+  readonly configDisplay: string;
+}
+
 export async function runImport(ctx: CommandContext, options: ImportOptions, io: ImportIO = {}): Promise<number> {
   if (options.dryRun && options.yes)
     throw new McpgwError('MCPGW_E_USAGE', '--dry-run and --yes exclude each other', { hint: 'pass one of them' });
@@ -44,8 +52,8 @@ export async function runImport(ctx: CommandContext, options: ImportOptions, io:
   if (from.length === 0)
     throw new McpgwError('MCPGW_E_USAGE', '--from is required', { hint: 'mcpgw import --from claude-desktop (or a file path)' });
   const host: Host = { home: ctx.env.HOME || homedir(), platform: process.platform, cwd: process.cwd(), env: ctx.env, ...io.host };
-  const configPath = ctx.configPath;
-  const configDisplay = displayOf(configPath, host);
+  const run: Run = { ctx, host, configPath: ctx.configPath, configDisplay: displayOf(ctx.configPath, host) };
+  const { configPath, configDisplay } = run;
   const envFile = options.saveSecrets !== undefined ? resolve(host.cwd, options.saveSecrets) : undefined;
 
   // 1. Every client file, read and converted: any bad file stops everything before a write.
@@ -54,19 +62,7 @@ export async function runImport(ctx: CommandContext, options: ImportOptions, io:
   const results = sources.flatMap((s) => readSource(s, host));
 
   // 2. gateway.yaml as it is: refused when invalid (unset variables are fine: --no-secrets).
-  const exists = existsSync(configPath);
-  let text: string | undefined;
-  if (exists) {
-    const before = loadConfig(configPath, { env: ctx.env, noSecrets: true });
-    if (!before.model) {
-      for (const f of before.findings.filter((x) => x.severity === 'error'))
-        out(ctx.stderr, renderFindingText({ ...f, file: f.file && displayOf(f.file, host) }));
-      throw new McpgwError('MCPGW_E_IMPORT_CONFIG', `${configDisplay} is invalid; nothing was imported`, {
-        hint: `fix it first (mcpgw validate -c ${configDisplay}), then import again`,
-      });
-    }
-    text = readFileSync(configPath, 'utf8');
-  }
+  const text = readGatewayYaml(run);
   const envValues = envFile ? readEnvFile(envFile) : new Map<string, string>();
   const plan = planImport({
     results,
@@ -83,6 +79,60 @@ export async function runImport(ctx: CommandContext, options: ImportOptions, io:
   }
 
   // 3. The merge, checked like `mcpgw validate --no-secrets`, with the secrets' values supplied.
+  const secrets = plan.variables.filter((v): v is Variable & { value: string } => v.kind === 'secret' && v.value !== undefined);
+  const merged = checkedMerge(run, text, plan, secrets);
+  if (!(await approved(run, options, io, text, merged.text, plan))) return 0;
+
+  // 4. The env file first, then gateway.yaml, each atomically.
+  const wroteEnv = envFile ? await saveSecrets(run, envFile, secrets, envValues) : undefined;
+  const now = text !== undefined ? readFileSync(configPath, 'utf8') : existsSync(configPath) ? '' : undefined;
+  if (now !== text) {
+    throw new McpgwError('MCPGW_E_IMPORT_WRITE', `${configDisplay} changed during the import; it was left as it is now`, {
+      hint: 'run the import again',
+    });
+  }
+  await writeAtomic(configPath, merged.text, { hooks: io.hooks });
+  variablesReport(ctx, plan, wroteEnv, host);
+  const where = merged.profile ? ` (and to profile "${merged.profile}")` : '';
+  out(ctx.stdout, `${text !== undefined ? 'Updated' : 'Created'} ${configDisplay}: ${plural(plan.added.length, 'server')} added${where}.`);
+  if (merged.noProfile) {
+    out(ctx.stdout, `${configDisplay} lists profiles and none is named default: add the new servers to a profile to reach them.`);
+  }
+  return 0;
+}
+
+/** The secrets' values appended to the --save-secrets file (those it lacks); its name, for the report. */
+async function saveSecrets(
+  run: Run,
+  envFile: string,
+  secrets: ReadonlyArray<Variable & { value: string }>,
+  had: ReadonlyMap<string, string>,
+) {
+  if (secrets.length === 0) return undefined;
+  const fresh = secrets.filter((v) => had.get(v.name) !== v.value);
+  if (fresh.length > 0) {
+    const header = `# Secrets of the servers in ${run.configDisplay}, moved here by mcpgw import. Keep this file private.`;
+    await appendEnvFile(envFile, fresh, header);
+  }
+  return displayOf(envFile, run.host);
+}
+
+/** gateway.yaml's text, undefined when there is none yet; an invalid one stops the import. */
+function readGatewayYaml({ ctx, host, configPath, configDisplay }: Run): string | undefined {
+  if (!existsSync(configPath)) return undefined;
+  const before = loadConfig(configPath, { env: ctx.env, noSecrets: true });
+  if (!before.model) {
+    for (const f of before.findings.filter((x) => x.severity === 'error'))
+      out(ctx.stderr, renderFindingText({ ...f, file: f.file && displayOf(f.file, host) }));
+    throw new McpgwError('MCPGW_E_IMPORT_CONFIG', `${configDisplay} is invalid; nothing was imported`, {
+      hint: `fix it first (mcpgw validate -c ${configDisplay}), then import again`,
+    });
+  }
+  return readFileSync(configPath, 'utf8');
+}
+
+/** The new servers merged in, one group per client file, and the result validated as the daemon would. */
+function checkedMerge({ ctx, configPath, configDisplay }: Run, text: string | undefined, plan: ImportPlan, secrets: readonly Variable[]) {
   const groups: MergeGroup[] = [];
   for (const a of plan.added) {
     const comment = `Imported from ${a.candidate.source.label}: ${a.candidate.source.display}`;
@@ -91,7 +141,6 @@ export async function runImport(ctx: CommandContext, options: ImportOptions, io:
     else groups.push({ comment, servers: [a] });
   }
   const merged = mergeServers(text, groups);
-  const secrets = plan.variables.filter((v): v is Variable & { value: string } => v.kind === 'secret' && v.value !== undefined);
   const check = loadConfig(configPath, {
     env: { ...ctx.env, ...Object.fromEntries(secrets.map((v) => [v.name, v.value])) },
     noSecrets: true,
@@ -103,54 +152,32 @@ export async function runImport(ctx: CommandContext, options: ImportOptions, io:
       hint: 'this is a bug in mcpgw import: please report it with the client file (its secrets removed)',
     });
   }
-  const diff = createTwoFilesPatch(exists ? configDisplay : '/dev/null', configDisplay, text ?? '', merged.text, undefined, undefined, {
-    context: 3,
-    headerOptions: FILE_HEADERS_ONLY,
-  });
+  return merged;
+}
 
+/** False for a dry run (the diff shown); on a terminal without --yes, the user confirms the diff. */
+async function approved(run: Run, options: ImportOptions, io: ImportIO, text: string | undefined, merged: string, plan: ImportPlan) {
+  const { ctx, configDisplay } = run;
+  const diff = () =>
+    createTwoFilesPatch(text !== undefined ? configDisplay : '/dev/null', configDisplay, text ?? '', merged, undefined, undefined, {
+      context: 3,
+      headerOptions: FILE_HEADERS_ONLY,
+    });
   if (options.dryRun) {
-    out(ctx.stdout, diff);
-    variablesReport(ctx, plan, undefined, host);
+    out(ctx.stdout, diff());
+    variablesReport(ctx, plan, undefined, run.host);
     out(ctx.stdout, `Dry run: nothing written (${plural(plan.added.length, 'server')} would be added to ${configDisplay}).`);
-    return 0;
+    return false;
   }
   const stdin = io.stdin ?? process.stdin;
-  if (!options.yes && stdin.isTTY && ctx.isTTY) {
-    out(ctx.stdout, diff);
-    if (!(await confirm(stdin, ctx.stderr, `Write these changes to ${configDisplay}? [y/N] `))) {
-      throw new McpgwError('MCPGW_E_IMPORT_DECLINED', 'not confirmed; nothing was written', {
-        hint: 'run again and answer y, or pass --yes',
-      });
-    }
-  }
-
-  // 4. The env file first, then gateway.yaml, each atomically.
-  let wroteEnv: string | undefined;
-  if (envFile && secrets.length > 0) {
-    const fresh = secrets.filter((v) => envValues.get(v.name) !== v.value);
-    if (fresh.length > 0) {
-      await appendEnvFile(
-        envFile,
-        fresh,
-        `# Secrets of the servers in ${configDisplay}, moved here by mcpgw import. Keep this file private.`,
-      );
-    }
-    wroteEnv = displayOf(envFile, host);
-  }
-  const now = exists ? readFileSync(configPath, 'utf8') : existsSync(configPath) ? '' : undefined;
-  if (now !== text) {
-    throw new McpgwError('MCPGW_E_IMPORT_WRITE', `${configDisplay} changed during the import; it was left as it is now`, {
-      hint: 'run the import again',
+  if (options.yes || !stdin.isTTY || !ctx.isTTY) return true;
+  out(ctx.stdout, diff());
+  if (!(await confirm(stdin, ctx.stderr, `Write these changes to ${configDisplay}? [y/N] `))) {
+    throw new McpgwError('MCPGW_E_IMPORT_DECLINED', 'not confirmed; nothing was written', {
+      hint: 'run again and answer y, or pass --yes',
     });
   }
-  await writeAtomic(configPath, merged.text, { hooks: io.hooks });
-  variablesReport(ctx, plan, wroteEnv, host);
-  const where = merged.profile ? ` (and to profile "${merged.profile}")` : '';
-  out(ctx.stdout, `${exists ? 'Updated' : 'Created'} ${configDisplay}: ${plural(plan.added.length, 'server')} added${where}.`);
-  if (merged.noProfile) {
-    out(ctx.stdout, `${configDisplay} lists profiles and none is named default: add the new servers to a profile to reach them.`);
-  }
-  return 0;
+  return true;
 }
 
 /** The servers of gateway.yaml as written (templates unexpanded). */

@@ -12,10 +12,10 @@ import { resolveTemplate } from './templates.js';
  * is broken elsewhere and the daemon serves its last good config.
  */
 
-/** Settings besides listen and the token, resolved only when asked for (connect --install). */
 /** The schema's pattern of gateway.listen. */
 const LISTEN = /^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?):[0-9]{1,5}$/;
 
+/** Settings besides listen and the token, resolved only when asked for (connect --install). */
 export type AddressField = 'publicUrl' | 'dataDir';
 
 export interface DaemonAddress {
@@ -69,38 +69,10 @@ export function readDaemonAddress(
   if (gateway !== undefined && gateway !== null && !isRecord(gateway))
     problems.push(reader.finding(['gateway'], 'MCPGW_E_CONFIG_SCHEMA', 'gateway must be a mapping', 'write gateway: { listen: ... }'));
 
-  const listenText = reader.string(['gateway', 'listen']) ?? '127.0.0.1:8750';
-  const listen = LISTEN.test(listenText) ? parseListen(listenText) : undefined;
-  if ((!listen || listen.port > 65535) && !problems.some((p) => p.path === 'gateway.listen'))
-    problems.push(
-      reader.finding(['gateway', 'listen'], 'MCPGW_E_CONFIG_SCHEMA', `listen "${listenText}" is not host:port`, 'e.g. 127.0.0.1:8750'),
-    );
-
+  const listen = readListen(reader, problems);
   const fields = new Set(options.fields ?? []);
-  let publicUrl: string | undefined;
-  if (fields.has('publicUrl')) {
-    const text = reader.string(['gateway', 'publicUrl']);
-    if (text !== undefined) {
-      const url = parseHttpUrl(text);
-      if (!url || url.search || url.hash)
-        problems.push(
-          reader.finding(
-            ['gateway', 'publicUrl'],
-            'MCPGW_E_CONFIG_URL',
-            'publicUrl must be an absolute http(s) URL',
-            'e.g. http://localhost:8750',
-          ),
-        );
-      else publicUrl = text.replace(/\/+$/, '');
-    }
-  }
-  let dataDir: string | undefined;
-  if (fields.has('dataDir')) {
-    const env = options.env;
-    // As normalize.ts does: an empty variable counts as unset.
-    const text = reader.string(['gateway', 'dataDir']) ?? (env.MCPGW_DATA_DIR || env.STATE_DIRECTORY?.split(':')[0] || '.mcpgw');
-    dataDir = isAbsolute(text) ? text : resolve(dir, text);
-  }
+  const publicUrl = fields.has('publicUrl') ? readPublicUrl(reader, problems) : undefined;
+  const dataDir = fields.has('dataDir') ? readDataDir(reader, dir, options.env) : undefined;
   if (problems.length > 0) return fail(problems);
   return {
     file,
@@ -111,6 +83,34 @@ export function readDaemonAddress(
     token: tokenOf(raw, reader),
     raw,
   };
+}
+
+/** gateway.listen as host and port (the daemon's default when absent). */
+function readListen(reader: ValueReader, problems: Finding[]): { host: string; port: number } | undefined {
+  const text = reader.string(['gateway', 'listen']) ?? '127.0.0.1:8750';
+  const listen = LISTEN.test(text) ? parseListen(text) : undefined;
+  if ((!listen || listen.port > 65535) && !problems.some((p) => p.path === 'gateway.listen'))
+    problems.push(
+      reader.finding(['gateway', 'listen'], 'MCPGW_E_CONFIG_SCHEMA', `listen "${text}" is not host:port`, 'e.g. 127.0.0.1:8750'),
+    );
+  return listen;
+}
+
+/** gateway.publicUrl without its trailing slash, when written. */
+function readPublicUrl(reader: ValueReader, problems: Finding[]): string | undefined {
+  const text = reader.string(['gateway', 'publicUrl']);
+  if (text === undefined) return undefined;
+  const url = parseHttpUrl(text);
+  if (url && !url.search && !url.hash) return text.replace(/\/+$/, '');
+  const message = 'publicUrl must be an absolute http(s) URL';
+  problems.push(reader.finding(['gateway', 'publicUrl'], 'MCPGW_E_CONFIG_URL', message, 'e.g. http://localhost:8750'));
+  return undefined;
+}
+
+/** gateway.dataDir, absolute, with the daemon's defaults (as normalize.ts: an empty variable counts as unset). */
+function readDataDir(reader: ValueReader, dir: string, env: Readonly<Record<string, string | undefined>>): string {
+  const text = reader.string(['gateway', 'dataDir']) ?? (env.MCPGW_DATA_DIR || env.STATE_DIRECTORY?.split(':')[0] || '.mcpgw');
+  return isAbsolute(text) ? text : resolve(dir, text);
 }
 
 /**

@@ -46,141 +46,161 @@ export function effectivePrefix(name: string, server: Pick<Server, 'prefix'>): s
   return name;
 }
 
+type Servers = NonNullable<McpgwGatewayConfiguration['servers']>;
+
 /**
- * The rules a schema cannot express (issue 2, SPEC sections 2 and 4). `asWritten` is the
- * resolved document before schema defaults were applied, to tell keys the user wrote.
+ * The rules a schema cannot express (issue 2, SPEC sections 2 and 4), one function per part of
+ * the document. `asWritten` is the resolved document before schema defaults were applied, to
+ * tell keys the user wrote.
  */
 export function checkConfig(doc: McpgwGatewayConfiguration, asWritten: McpgwGatewayConfiguration): CheckIssue[] {
-  const issues: CheckIssue[] = [];
-  const servers = isRecord(doc.servers) ? (doc.servers as NonNullable<McpgwGatewayConfiguration['servers']>) : {};
+  const servers = isRecord(doc.servers) ? (doc.servers as Servers) : {};
+  return [
+    ...Object.entries(servers).flatMap(([name, server]) => (isRecord(server) ? checkServer(name, server, asWritten.servers?.[name]) : [])),
+    ...checkProfileNames(doc),
+    ...checkProfiles(doc, servers),
+    ...checkGateway(doc),
+  ];
+}
 
-  for (const [name, server] of Object.entries(servers)) {
-    if (!server || typeof server !== 'object' || Array.isArray(server)) continue;
-    const written = asWritten.servers?.[name] ?? {};
-    const at = ['servers', name];
-    if (name.includes('__')) {
-      issues.push({
-        code: 'MCPGW_E_CONFIG_NAME',
-        severity: 'error',
-        path: at,
-        key: true,
-        message: `server name "${name}" contains "__"`,
-        hint: '"__" separates a prefix from a tool name: use "-" or "_" instead',
-      });
-    }
-    if (typeof server.prefix === 'string' && server.prefix.includes('__')) {
-      issues.push({
-        code: 'MCPGW_E_CONFIG_NAME',
-        severity: 'error',
-        path: [...at, 'prefix'],
-        message: `prefix "${server.prefix}" contains "__"`,
-        hint: 'use "-" or "_" instead',
-      });
-    }
-    const hasCommand = server.command !== undefined;
-    const hasUrl = server.url !== undefined;
-    if (hasCommand === hasUrl) {
-      issues.push({
+/** One server: its name and prefix, stdio or remote (not both, no key of the other), its url and OAuth client. */
+function checkServer(name: string, server: Server, written: Server | undefined): CheckIssue[] {
+  const issues: CheckIssue[] = [];
+  const at = ['servers', name];
+  if (name.includes('__')) {
+    issues.push({
+      code: 'MCPGW_E_CONFIG_NAME',
+      severity: 'error',
+      path: at,
+      key: true,
+      message: `server name "${name}" contains "__"`,
+      hint: '"__" separates a prefix from a tool name: use "-" or "_" instead',
+    });
+  }
+  if (typeof server.prefix === 'string' && server.prefix.includes('__')) {
+    issues.push({
+      code: 'MCPGW_E_CONFIG_NAME',
+      severity: 'error',
+      path: [...at, 'prefix'],
+      message: `prefix "${server.prefix}" contains "__"`,
+      hint: 'use "-" or "_" instead',
+    });
+  }
+  issues.push(...checkServerKind(server, written ?? {}, at));
+  if (server.url !== undefined) issues.push(...checkServerUrl(server, at));
+  if (server.auth?.type === 'oauth' && server.auth.clientSecret !== undefined && server.auth.clientId === undefined) {
+    issues.push({
+      code: 'MCPGW_E_CONFIG_SCHEMA',
+      severity: 'error',
+      path: [...at, 'auth', 'clientSecret'],
+      key: true,
+      message: 'clientSecret is set without clientId',
+      hint: 'set clientId too, or remove clientSecret to use dynamic registration',
+    });
+  }
+  return issues;
+}
+
+/** A local process (command) or a remote service (url), and no key that belongs to the other kind. */
+function checkServerKind(server: Server, written: Server, at: PathSegment[]): CheckIssue[] {
+  const hasCommand = server.command !== undefined;
+  if (hasCommand === (server.url !== undefined)) {
+    return [
+      {
         code: 'MCPGW_E_CONFIG_SERVER_KIND',
         severity: 'error',
         path: at,
         key: true,
         message: hasCommand ? 'has both command and url' : 'has neither command nor url',
         hint: 'a server is either a local process (command) or a remote service (url)',
-      });
-    } else {
-      const foreign = hasCommand ? HTTP_KEYS : STDIO_KEYS;
-      for (const key of foreign) {
-        if ((written as Record<string, unknown>)[key] === undefined) continue;
-        issues.push({
-          code: 'MCPGW_E_CONFIG_SERVER_KIND',
-          severity: 'error',
-          path: [...at, key],
-          key: true,
-          message: `"${key}" applies only to ${hasCommand ? 'remote servers (url)' : 'stdio servers (command)'}`,
-          hint: `remove "${key}" from this ${hasCommand ? 'stdio' : 'remote'} server`,
-        });
-      }
-    }
-    if (hasUrl) issues.push(...checkServerUrl(server, at));
-    if (server.auth?.type === 'oauth' && server.auth.clientSecret !== undefined && server.auth.clientId === undefined) {
-      issues.push({
-        code: 'MCPGW_E_CONFIG_SCHEMA',
-        severity: 'error',
-        path: [...at, 'auth', 'clientSecret'],
-        key: true,
-        message: 'clientSecret is set without clientId',
-        hint: 'set clientId too, or remove clientSecret to use dynamic registration',
-      });
-    }
+      },
+    ];
   }
+  const foreign = hasCommand ? HTTP_KEYS : STDIO_KEYS;
+  return foreign
+    .filter((key) => (written as Record<string, unknown>)[key] !== undefined)
+    .map((key) => ({
+      code: 'MCPGW_E_CONFIG_SERVER_KIND',
+      severity: 'error',
+      path: [...at, key],
+      key: true,
+      message: `"${key}" applies only to ${hasCommand ? 'remote servers (url)' : 'stdio servers (command)'}`,
+      hint: `remove "${key}" from this ${hasCommand ? 'stdio' : 'remote'} server`,
+    }));
+}
 
-  for (const name of Object.keys(doc.profiles ?? {})) {
-    if (name.includes('__')) {
-      issues.push({
-        code: 'MCPGW_E_CONFIG_NAME',
-        severity: 'error',
-        path: ['profiles', name],
-        key: true,
-        message: `profile name "${name}" contains "__"`,
-        hint: 'use "-" or "_" instead',
-      });
-    }
-  }
+function checkProfileNames(doc: McpgwGatewayConfiguration): CheckIssue[] {
+  return Object.keys(doc.profiles ?? {})
+    .filter((name) => name.includes('__'))
+    .map((name) => ({
+      code: 'MCPGW_E_CONFIG_NAME',
+      severity: 'error',
+      path: ['profiles', name],
+      key: true,
+      message: `profile name "${name}" contains "__"`,
+      hint: 'use "-" or "_" instead',
+    }));
+}
 
+/** Each profile's members exist and expose distinct prefixes; with profiles, every enabled server is in one. */
+function checkProfiles(doc: McpgwGatewayConfiguration, servers: Servers): CheckIssue[] {
+  const issues: CheckIssue[] = [];
   const listed = new Set<string>();
   for (const profile of profileMembers(doc)) {
-    const prefixes = new Map<string, string>();
-    profile.servers.forEach((member, i) => {
-      listed.add(member);
-      const server = servers[member];
-      // A server that is defined but malformed ("a: ~") has its own schema finding.
-      if (Object.hasOwn(servers, member) && !isRecord(server)) return;
-      if (!server) {
-        const known = Object.keys(servers);
-        issues.push({
-          code: 'MCPGW_E_CONFIG_REFERENCE',
-          severity: 'error',
-          path: ['profiles', profile.name, 'servers', i],
-          message: `profile "${profile.name}" names server "${member}", which is not defined`,
-          hint: known.length > 0 ? `defined servers: ${known.join(', ')}` : 'define it under servers:',
-        });
-        return;
-      }
-      const prefix = effectivePrefix(member, server);
-      if (prefix === '') return;
-      const other = prefixes.get(prefix);
-      // The same server listed twice is the schema's "lists the same item twice", not a collision.
-      if (other !== undefined && other !== member) {
-        issues.push({
-          code: 'MCPGW_E_CONFIG_COLLISION',
-          severity: 'error',
-          path: profile.implicit ? ['servers', member] : ['profiles', profile.name, 'servers', i],
-          key: profile.implicit,
-          message: `servers "${other}" and "${member}" would both expose tools as "${prefix}__..." in profile "${profile.name}"`,
-          hint: `give one of them another prefix (prefix: ${member}-2) or put them in different profiles`,
-        });
-      } else {
-        prefixes.set(prefix, member);
-      }
-    });
+    for (const member of profile.servers) listed.add(member);
+    issues.push(...checkMembers(profile, servers));
   }
-  if (doc.profiles) {
-    for (const [name, server] of Object.entries(servers)) {
-      if (isRecord(server) && server.enabled !== false && !listed.has(name)) {
-        issues.push({
-          code: 'MCPGW_W_CONFIG_UNUSED_SERVER',
-          severity: 'warning',
-          path: ['servers', name],
-          key: true,
-          message: `server "${name}" is in no profile, so no client can reach it`,
-          hint: 'add it to a profile, or set enabled: false',
-        });
-      }
+  if (!doc.profiles) return issues;
+  for (const [name, server] of Object.entries(servers)) {
+    if (isRecord(server) && server.enabled !== false && !listed.has(name)) {
+      issues.push({
+        code: 'MCPGW_W_CONFIG_UNUSED_SERVER',
+        severity: 'warning',
+        path: ['servers', name],
+        key: true,
+        message: `server "${name}" is in no profile, so no client can reach it`,
+        hint: 'add it to a profile, or set enabled: false',
+      });
     }
   }
+  return issues;
+}
 
-  issues.push(...checkGateway(doc));
+function checkMembers(profile: ReturnType<typeof profileMembers>[number], servers: Servers): CheckIssue[] {
+  const issues: CheckIssue[] = [];
+  const prefixes = new Map<string, string>();
+  profile.servers.forEach((member, i) => {
+    const server = servers[member];
+    // A server that is defined but malformed ("a: ~") has its own schema finding.
+    if (Object.hasOwn(servers, member) && !isRecord(server)) return;
+    if (!server) {
+      const known = Object.keys(servers);
+      issues.push({
+        code: 'MCPGW_E_CONFIG_REFERENCE',
+        severity: 'error',
+        path: ['profiles', profile.name, 'servers', i],
+        message: `profile "${profile.name}" names server "${member}", which is not defined`,
+        hint: known.length > 0 ? `defined servers: ${known.join(', ')}` : 'define it under servers:',
+      });
+      return;
+    }
+    const prefix = effectivePrefix(member, server);
+    if (prefix === '') return;
+    const other = prefixes.get(prefix);
+    // The same server listed twice is the schema's "lists the same item twice", not a collision.
+    if (other !== undefined && other !== member) {
+      issues.push({
+        code: 'MCPGW_E_CONFIG_COLLISION',
+        severity: 'error',
+        path: profile.implicit ? ['servers', member] : ['profiles', profile.name, 'servers', i],
+        key: profile.implicit,
+        message: `servers "${other}" and "${member}" would both expose tools as "${prefix}__..." in profile "${profile.name}"`,
+        hint: `give one of them another prefix (prefix: ${member}-2) or put them in different profiles`,
+      });
+    } else {
+      prefixes.set(prefix, member);
+    }
+  });
   return issues;
 }
 

@@ -243,6 +243,53 @@ function networkFailure(ctx: DoctorContext, spec: ServerSpec, a: Extract<HttpAns
   }
 }
 
+/** A 401 or 403: what the configured auth (OAuth, an API key, none) makes of it. */
+function authFailure(
+  ctx: DoctorContext,
+  spec: ServerSpec,
+  status: number,
+  challenge: Challenge | undefined,
+  usingToken: boolean,
+): CheckResult {
+  const url = at(ctx, spec.name, 'url');
+  if (spec.auth.type === 'oauth') {
+    // Without a token a 401 is the expected answer: the token check says what to do.
+    if (!usingToken)
+      return { code: 'MCPGW_I_UPSTREAM_OK', severity: 'info', message: `reachable; it answers HTTP ${status} until authorized` };
+    const scope = challenge?.error === 'insufficient_scope';
+    return {
+      code: 'MCPGW_E_OAUTH_TOKEN_REJECTED',
+      severity: 'error',
+      message: scope
+        ? `the server wants more scopes than the stored token has (HTTP 403 insufficient_scope${challenge?.scope ? `: ${challenge.scope}` : ''})`
+        : `the server refused the stored access token (HTTP ${status}): it was revoked or is for another resource`,
+      hint: `authorize again: mcpgw auth login ${spec.name}${scope ? ` (or set servers.${spec.name}.auth.scopes)` : ''}`,
+      ...url,
+    };
+  }
+  if (spec.auth.type === 'apiKey') {
+    const raw = ctx.raw(['servers', spec.name, 'auth', 'value']);
+    const shown = typeof raw === 'string' && raw.includes('$<') ? ` (${raw})` : '';
+    return {
+      code: 'MCPGW_E_UPSTREAM_API_KEY',
+      severity: 'error',
+      message: `the server rejected the API key sent in ${spec.auth.header} (HTTP ${status})`,
+      hint: `check the key's value${shown} and that it is still valid; if the server wants another header or a "Bearer " prefix, change servers.${spec.name}.auth`,
+      ...at(ctx, spec.name, 'auth', 'value'),
+    };
+  }
+  const oauth = challenge?.resourceMetadataUrl !== undefined || challenge?.scheme.toLowerCase() === 'bearer';
+  return {
+    code: 'MCPGW_E_UPSTREAM_AUTH_REQUIRED',
+    severity: 'error',
+    message: `the server requires authentication (HTTP ${status})${oauth ? ' and offers OAuth' : ''}, and none is configured`,
+    hint: oauth
+      ? `add auth: { type: oauth } to servers.${spec.name}, then run: mcpgw auth login ${spec.name}`
+      : `add auth: { type: apiKey, header: ..., value: "$<env:NAME>" } to servers.${spec.name}`,
+    ...at(ctx, spec.name),
+  };
+}
+
 function statusFailure(
   ctx: DoctorContext,
   spec: ServerSpec,
@@ -250,45 +297,8 @@ function statusFailure(
   challenge: Challenge | undefined,
   usingToken: boolean,
 ): CheckResult | undefined {
+  if (status === 401 || status === 403) return authFailure(ctx, spec, status, challenge, usingToken);
   const url = at(ctx, spec.name, 'url');
-  if (status === 401 || status === 403) {
-    if (spec.auth.type === 'oauth') {
-      // Without a token a 401 is the expected answer: the token check says what to do.
-      if (!usingToken)
-        return { code: 'MCPGW_I_UPSTREAM_OK', severity: 'info', message: `reachable; it answers HTTP ${status} until authorized` };
-      const scope = challenge?.error === 'insufficient_scope';
-      return {
-        code: 'MCPGW_E_OAUTH_TOKEN_REJECTED',
-        severity: 'error',
-        message: scope
-          ? `the server wants more scopes than the stored token has (HTTP 403 insufficient_scope${challenge?.scope ? `: ${challenge.scope}` : ''})`
-          : `the server refused the stored access token (HTTP ${status}): it was revoked or is for another resource`,
-        hint: `authorize again: mcpgw auth login ${spec.name}${scope ? ` (or set servers.${spec.name}.auth.scopes)` : ''}`,
-        ...url,
-      };
-    }
-    if (spec.auth.type === 'apiKey') {
-      const raw = ctx.raw(['servers', spec.name, 'auth', 'value']);
-      const shown = typeof raw === 'string' && raw.includes('$<') ? ` (${raw})` : '';
-      return {
-        code: 'MCPGW_E_UPSTREAM_API_KEY',
-        severity: 'error',
-        message: `the server rejected the API key sent in ${spec.auth.header} (HTTP ${status})`,
-        hint: `check the key's value${shown} and that it is still valid; if the server wants another header or a "Bearer " prefix, change servers.${spec.name}.auth`,
-        ...at(ctx, spec.name, 'auth', 'value'),
-      };
-    }
-    const oauth = challenge?.resourceMetadataUrl !== undefined || challenge?.scheme.toLowerCase() === 'bearer';
-    return {
-      code: 'MCPGW_E_UPSTREAM_AUTH_REQUIRED',
-      severity: 'error',
-      message: `the server requires authentication (HTTP ${status})${oauth ? ' and offers OAuth' : ''}, and none is configured`,
-      hint: oauth
-        ? `add auth: { type: oauth } to servers.${spec.name}, then run: mcpgw auth login ${spec.name}`
-        : `add auth: { type: apiKey, header: ..., value: "$<env:NAME>" } to servers.${spec.name}`,
-      ...at(ctx, spec.name),
-    };
-  }
   if (status === 404 || status === 405) {
     const legacy = status === 405 && spec.transport.kind === 'http' && spec.transport.transport !== 'sse';
     return {

@@ -67,8 +67,7 @@ export function exposedName(prefix: string, name: string): string {
 
 export function buildCatalog(members: readonly MemberView[], profileTools: FilterSpec): Catalog {
   const profileFilter = compileFilter(profileTools);
-  const drops: CatalogDrop[] = [];
-  const warnings: string[] = [];
+  const dropped: Dropped = { drops: [], warnings: [] };
   const tools: Tool[] = [];
   const prompts: Prompt[] = [];
   const resources: Resource[] = [];
@@ -77,55 +76,61 @@ export function buildCatalog(members: readonly MemberView[], profileTools: Filte
   const promptRoutes = new Map<string, Route>();
   const resourceRoutes = new Map<string, string>();
   const templateRoutes = new Map<string, string>();
-
-  /** Adds one named item under its exposed name, unless too long or taken by an earlier member. */
-  const expose = <T extends { name: string }>(
-    kind: 'tool' | 'prompt',
-    item: T,
-    member: MemberView,
-    routes: Map<string, Route>,
-    out: T[],
-    keep: (name: string) => boolean,
-  ) => {
-    const name = exposedName(member.prefix, item.name);
-    if (!keep(name)) return;
-    if (name.length > MAX_NAME_LENGTH) {
-      drops.push({ kind, name, server: member.name });
-      warnings.push(`${kind} "${name}" of server "${member.name}" dropped: its name is over ${MAX_NAME_LENGTH} characters`);
-      return;
-    }
-    const winner = routes.get(name);
-    if (winner) {
-      drops.push({ kind, name, server: member.name, winner: winner.server });
-      warnings.push(`${kind} "${name}" of server "${member.name}" dropped: server "${winner.server}" (listed first) has one of that name`);
-      return;
-    }
-    routes.set(name, { server: member.name, name: item.name });
-    out.push(name === item.name ? item : { ...item, name });
-  };
-
   for (const member of members) {
     if (!member.ready) continue;
     // Order of operations (SPEC section 2): server filter on upstream names, prefix, profile
     // filter on exposed names, then collisions (the member listed first wins).
     const serverFilter = compileFilter(member.tools);
     for (const tool of member.lists.tools) {
-      if (serverFilter(tool.name)) expose('tool', tool, member, toolRoutes, tools, profileFilter);
+      if (serverFilter(tool.name)) expose('tool', tool, member, { routes: toolRoutes, out: tools, keep: profileFilter }, dropped);
     }
-    for (const prompt of member.lists.prompts) expose('prompt', prompt, member, promptRoutes, prompts, () => true);
+    for (const prompt of member.lists.prompts) expose('prompt', prompt, member, { routes: promptRoutes, out: prompts }, dropped);
     // Resource URIs pass through unchanged; a URI served by two members goes to the first.
-    for (const resource of member.lists.resources) {
-      if (resourceRoutes.has(resource.uri)) continue;
-      resourceRoutes.set(resource.uri, member.name);
-      resources.push(resource);
-    }
-    for (const template of member.lists.resourceTemplates) {
-      if (templateRoutes.has(template.uriTemplate)) continue;
-      templateRoutes.set(template.uriTemplate, member.name);
-      resourceTemplates.push(template);
-    }
+    passThrough(member.lists.resources, (r) => r.uri, member, resourceRoutes, resources);
+    passThrough(member.lists.resourceTemplates, (t) => t.uriTemplate, member, templateRoutes, resourceTemplates);
   }
-  return { tools, prompts, resources, resourceTemplates, toolRoutes, promptRoutes, resourceRoutes, templateRoutes, drops, warnings };
+  return { tools, prompts, resources, resourceTemplates, toolRoutes, promptRoutes, resourceRoutes, templateRoutes, ...dropped };
+}
+
+interface Dropped {
+  readonly drops: CatalogDrop[];
+  readonly warnings: string[];
+}
+
+/** Adds one named item under its exposed name, unless filtered out, too long or taken by an earlier member. */
+function expose<T extends { name: string }>(
+  kind: 'tool' | 'prompt',
+  item: T,
+  member: MemberView,
+  into: { routes: Map<string, Route>; out: T[]; keep?: (name: string) => boolean },
+  dropped: Dropped,
+): void {
+  const name = exposedName(member.prefix, item.name);
+  if (into.keep && !into.keep(name)) return;
+  if (name.length > MAX_NAME_LENGTH) {
+    dropped.drops.push({ kind, name, server: member.name });
+    dropped.warnings.push(`${kind} "${name}" of server "${member.name}" dropped: its name is over ${MAX_NAME_LENGTH} characters`);
+    return;
+  }
+  const winner = into.routes.get(name);
+  if (winner) {
+    dropped.drops.push({ kind, name, server: member.name, winner: winner.server });
+    dropped.warnings.push(
+      `${kind} "${name}" of server "${member.name}" dropped: server "${winner.server}" (listed first) has one of that name`,
+    );
+    return;
+  }
+  into.routes.set(name, { server: member.name, name: item.name });
+  into.out.push(name === item.name ? item : { ...item, name });
+}
+
+/** Items under their own key (a URI), each to the first member that has it. */
+function passThrough<T>(items: readonly T[], key: (item: T) => string, member: MemberView, routes: Map<string, string>, out: T[]): void {
+  for (const item of items) {
+    if (routes.has(key(item))) continue;
+    routes.set(key(item), member.name);
+    out.push(item);
+  }
 }
 
 /**

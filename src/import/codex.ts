@@ -1,5 +1,6 @@
 import { McpgwError, type Finding } from '../errors/error.js';
-import { convertEntry, describe, isObject } from './entry.js';
+import { convertEntry } from './entry.js';
+import { describe, isObject } from './entry-fields.js';
 import { positionOf, parseTomlDocument, readText } from './read.js';
 import type { Host } from './sources.js';
 import type { Candidate, SourceFile, SourceResult } from './types.js';

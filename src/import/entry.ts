@@ -1,30 +1,16 @@
-import { isAbsolute, resolve } from 'node:path';
-import { formatPath, type PathSegment } from '../config/source.js';
-import { McpgwError, type Finding } from '../errors/error.js';
-import { toParts, type PlaceholderContext } from './placeholders.js';
-import { envLabel, isCredentialName, protect, type SecretHint } from './secrets.js';
-import type { Candidate, Part, SourceFile, Value } from './types.js';
+import { describe, EntryFields, ENV_NAME, type Dialect, type EntryContext } from './entry-fields.js';
+import { remoteFields } from './entry-remote.js';
+import { envLabel, type SecretHint } from './secrets.js';
+import type { Candidate, Value } from './types.js';
 
 /**
  * One server entry of a client's file -> a Candidate. The keys of every client are known here
  * (they overlap: command/args/env/cwd/url/headers everywhere); `dialect` says which client's
- * meaning applies where they differ (Gemini's url is SSE; Codex has its own key names).
+ * meaning applies where they differ (Gemini's url is SSE; Codex has its own key names). The
+ * typed reading of fields is entry-fields.ts; the url, headers and auth of a remote server
+ * entry-remote.ts.
  */
-export type Dialect = 'json' | 'gemini' | 'codex';
 
-export interface EntryContext {
-  readonly source: SourceFile;
-  readonly dialect: Dialect;
-  readonly placeholders: PlaceholderContext;
-  /** Path of the entry in the file (mcpServers.github). */
-  readonly path: readonly PathSegment[];
-  /** Position of a path in the file, for messages. */
-  at(path: readonly PathSegment[], key?: boolean): { line: number; column: number };
-  readonly findings: Finding[];
-}
-
-const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
-const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 const FLAG = /^--?([A-Za-z][\w-]*)$/;
 const FLAG_VALUE = /^(--?[A-Za-z][\w-]*=)(.*)$/s;
 const ASSIGNMENT = /^([A-Za-z_][A-Za-z0-9_]*=)(.*)$/s;
@@ -54,22 +40,10 @@ const KEYS: Record<Dialect, readonly string[]> = {
 
 /** Converts one entry; undefined when it is skipped (with a warning in ctx.findings). */
 export function convertEntry(name: string, raw: unknown, ctx: EntryContext): Candidate | undefined {
-  const c = new EntryReader(name, raw, ctx);
-  return c.read();
+  return new EntryReader(name, raw, ctx).read();
 }
 
-class EntryReader {
-  private readonly entry: Record<string, unknown>;
-
-  constructor(
-    private readonly name: string,
-    raw: unknown,
-    private readonly ctx: EntryContext,
-  ) {
-    if (!isObject(raw)) throw this.error([], `server "${name}" must be an object, not ${describe(raw)}`);
-    this.entry = raw;
-  }
-
+class EntryReader extends EntryFields {
   read(): Candidate | undefined {
     const e = this.entry;
     const { dialect } = this.ctx;
@@ -99,7 +73,7 @@ class EntryReader {
     const candidate: Candidate =
       command !== undefined
         ? { ...base, ...this.stdio(command) }
-        : { ...base, ...this.remote(url!, httpUrl !== undefined, type === 'stdio' ? undefined : type) };
+        : { ...base, ...remoteFields(this, url!, httpUrl !== undefined, type === 'stdio' ? undefined : type) };
     this.reportIgnored();
     return candidate;
   }
@@ -143,98 +117,6 @@ class EntryReader {
     // The client started project servers in the project folder; the gateway would start them in
     // the config's folder.
     else if (this.ctx.source.workspace) out.cwd = [{ kind: 'text', text: this.ctx.source.workspace }];
-    return out;
-  }
-
-  private remote(rawUrl: string, isHttpUrl: boolean, type: 'sse' | 'streamable-http' | undefined): Partial<Candidate> {
-    const { dialect } = this.ctx;
-    const urlKey = isHttpUrl ? 'httpUrl' : 'url';
-    const out: { -readonly [K in keyof Candidate]?: Candidate[K] } = {};
-    let url = rawUrl;
-    let auth: Candidate['auth'];
-    // Credentials in the URL: the gateway refuses them there; they become Basic auth.
-    const parsed = URL.canParse(url) ? new URL(url) : undefined;
-    if (parsed && (parsed.username || parsed.password)) {
-      const basic = Buffer.from(`${decodeURIComponent(parsed.username)}:${decodeURIComponent(parsed.password)}`).toString('base64');
-      parsed.username = '';
-      parsed.password = '';
-      url = parsed.href;
-      auth = {
-        type: 'apiKey',
-        value: [
-          { kind: 'text', text: 'Basic ' },
-          { kind: 'secret', value: basic, label: 'CREDENTIALS', scoped: true, where: `${urlKey} user:password` },
-        ],
-      };
-    }
-    const urlValue = this.urlValue(this.value(url, [urlKey]), urlKey);
-    const text = urlValue.every((p) => p.kind === 'text') ? urlValue.map((p) => (p as { text: string }).text).join('') : undefined;
-    if (text !== undefined && !/^https?:\/\/[^/\s]/i.test(text)) {
-      throw this.error([urlKey], `${urlKey} "${text}" is not an absolute http:// or https:// URL`);
-    }
-    out.url = urlValue;
-    const sse =
-      type !== undefined
-        ? type === 'sse'
-        : dialect === 'gemini'
-          ? !isHttpUrl
-          : dialect === 'codex'
-            ? false
-            : /\/sse\/?$/.test(URL.canParse(rawUrl) ? new URL(rawUrl).pathname : rawUrl);
-    if (sse) out.transport = 'sse';
-
-    const headers: Array<readonly [string, Value]> = [];
-    const headerKey = dialect === 'codex' ? 'http_headers' : 'headers';
-    for (const [k, v] of this.map(headerKey)) {
-      if (!this.validKey(k, HEADER_NAME, headerKey, 'an HTTP header name')) continue;
-      const authorization = k.toLowerCase() === 'authorization';
-      const value = this.value(v, [headerKey, k], { key: k, label: envLabel(k), scoped: true, where: `header ${k}` });
-      if (authorization && !auth) auth = { type: 'apiKey', value };
-      else headers.push([k, value]);
-    }
-    if (dialect === 'codex') {
-      for (const [k, v] of this.map('env_http_headers')) {
-        if (!this.validKey(k, HEADER_NAME, 'env_http_headers', 'an HTTP header name')) continue;
-        if (!ENV_NAME.test(v)) throw this.error(['env_http_headers', k], `"${v}" is not an environment variable name`);
-        if (k.toLowerCase() === 'authorization' && !auth) auth = { type: 'apiKey', value: [{ kind: 'env', name: v }] };
-        else headers.push([k, [{ kind: 'env', name: v }]]);
-      }
-      const bearer = this.optionalString('bearer_token_env_var');
-      if (bearer !== undefined) {
-        if (!ENV_NAME.test(bearer)) throw this.error(['bearer_token_env_var'], `"${bearer}" is not an environment variable name`);
-        auth = {
-          type: 'apiKey',
-          value: [
-            { kind: 'text', text: 'Bearer ' },
-            { kind: 'env', name: bearer },
-          ],
-        };
-      }
-    }
-    if (headers.length > 0) out.headers = headers;
-    if (dialect === 'gemini' && isObject(this.entry.oauth) && this.entry.oauth.enabled !== false) {
-      const o = this.entry.oauth;
-      const str = (k: string) => (typeof o[k] === 'string' && o[k] !== '' ? (o[k] as string) : undefined);
-      const clientId = str('clientId');
-      const clientSecret = str('clientSecret');
-      const scopes = Array.isArray(o.scopes) ? o.scopes.filter((s): s is string => typeof s === 'string') : undefined;
-      auth = {
-        type: 'oauth',
-        ...(clientId !== undefined ? { clientId: this.value(clientId, ['oauth', 'clientId']) } : {}),
-        ...(clientSecret !== undefined
-          ? {
-              clientSecret: this.value(clientSecret, ['oauth', 'clientSecret'], {
-                key: 'clientSecret',
-                label: 'CLIENT_SECRET',
-                scoped: true,
-                where: 'oauth clientSecret',
-              }),
-            }
-          : {}),
-        ...(scopes?.length ? { scopes } : {}),
-      };
-    }
-    if (auth) out.auth = auth;
     return out;
   }
 
@@ -282,100 +164,6 @@ class EntryReader {
     return this.value(arg, ['args', i], hint);
   }
 
-  /** Query parameters under credential-like names are secrets (then tokens anywhere in the URL). */
-  private urlValue(parts: Value, urlKey: string): Value {
-    const out: Part[] = [];
-    for (const part of parts) {
-      if (part.kind !== 'text' || !part.text.includes('?')) {
-        out.push(...protect([part], { label: 'TOKEN', scoped: true, where: urlKey }));
-        continue;
-      }
-      const q = part.text.indexOf('?');
-      out.push(...protect([{ kind: 'text', text: part.text.slice(0, q + 1) }], { label: 'TOKEN', scoped: true, where: urlKey }));
-      part.text
-        .slice(q + 1)
-        .split(/(?=&)/)
-        .forEach((pair) => {
-          const eq = pair.indexOf('=');
-          const name = eq < 0 ? '' : decodeURIComponent(pair.slice(0, eq).replace(/^&/, ''));
-          if (eq < 0 || !isCredentialName(name)) {
-            out.push(...protect([{ kind: 'text', text: pair }], { label: 'TOKEN', scoped: true, where: urlKey }));
-            return;
-          }
-          out.push({ kind: 'text', text: pair.slice(0, eq + 1) });
-          out.push(
-            ...protect([{ kind: 'text', text: pair.slice(eq + 1) }], {
-              key: name,
-              label: envLabel(name),
-              scoped: true,
-              where: `${urlKey} ?${name}`,
-            }),
-          );
-        });
-    }
-    if (out.some((p) => p.kind === 'secret')) {
-      this.warn(
-        'MCPGW_W_IMPORT_URL_SECRET',
-        [urlKey],
-        `the ${urlKey} of "${this.name}" holds a secret; it became a variable, but mcpgw shows urls in its log and /status`,
-        'if the server also accepts the key in a header, move it to headers or auth',
-      );
-    }
-    return merge(out);
-  }
-
-  /** A string value: placeholders expanded, secrets (per `hint`) taken out. */
-  private value(text: string, path: readonly PathSegment[], hint?: SecretHint): Value {
-    const { parts, warnings } = toParts(text, this.ctx.placeholders);
-    for (const w of warnings) this.warn('MCPGW_W_IMPORT_PLACEHOLDER', path, w);
-    return merge(hint ? protect(parts, hint) : parts);
-  }
-
-  /** A relative path the client resolved against its working folder, made absolute. */
-  private pathValue(value: Value, always = false): Value {
-    if (value.length !== 1 || value[0]!.kind !== 'text') return value;
-    const text = value[0].text;
-    if (isAbsolute(text) || (!always && !text.includes('/'))) return value;
-    return [{ kind: 'text', text: resolve(this.ctx.placeholders.workspace, text) }];
-  }
-
-  private optionalString(key: string): string | undefined {
-    const v = this.entry[key];
-    if (v === undefined || v === null) return undefined;
-    if (typeof v !== 'string') throw this.error([key], `${key} must be a string, not ${describe(v)}`);
-    if (v.trim() === '') throw this.error([key], `${key} is empty`);
-    return v;
-  }
-
-  /** A list of strings (numbers and booleans written without quotes are taken as text). */
-  private list(key: string, scalars = false): string[] {
-    const v = this.entry[key];
-    if (!Array.isArray(v)) throw this.error([key], `${key} must be a list of strings, not ${describe(v)}`);
-    return v.map((item, i) => {
-      if (typeof item === 'string') return item;
-      if (scalars && (typeof item === 'number' || typeof item === 'boolean')) return String(item);
-      throw this.error([key, i], `${key}[${i}] must be a string, not ${describe(item)}`);
-    });
-  }
-
-  /** A map of strings (numbers and booleans taken as text); absent is empty. */
-  private map(key: string): Array<[string, string]> {
-    const v = this.entry[key];
-    if (v === undefined || v === null) return [];
-    if (!isObject(v)) throw this.error([key], `${key} must be an object, not ${describe(v)}`);
-    return Object.entries(v).map(([k, item]) => {
-      if (typeof item === 'string') return [k, item];
-      if (typeof item === 'number' || typeof item === 'boolean') return [k, String(item)];
-      throw this.error([key, k], `${key}.${k} must be a string, not ${describe(item)}`);
-    });
-  }
-
-  private validKey(key: string, pattern: RegExp, where: string, what: string): boolean {
-    if (pattern.test(key)) return true;
-    this.warn('MCPGW_W_IMPORT_IGNORED', [where, key], `"${key}" in ${where} of "${this.name}" is not ${what}; left out`);
-    return false;
-  }
-
   private reportIgnored(): void {
     const known = KEYS[this.ctx.dialect];
     const ignored = Object.keys(this.entry).filter((k) => !known.includes(k));
@@ -386,59 +174,4 @@ class EntryReader {
         : 'mcpgw has no equivalent; see docs/configuration.md for what a server can have';
     this.warn('MCPGW_W_IMPORT_IGNORED', [], `"${this.name}": ${ignored.map((k) => `"${k}"`).join(', ')} not carried over`, hint, true);
   }
-
-  private skip(why: string): undefined {
-    this.warn(
-      'MCPGW_W_IMPORT_SKIPPED',
-      [],
-      `"${this.name}" skipped: ${why}`,
-      'add it to gateway.yaml by hand if mcpgw can reach it another way',
-      true,
-    );
-    return undefined;
-  }
-
-  private warn(code: Finding['code'], sub: readonly PathSegment[], message: string, hint?: string, key = false): void {
-    const path = [...this.ctx.path, ...sub];
-    this.ctx.findings.push({
-      code,
-      severity: 'warning',
-      message,
-      ...(hint ? { hint } : {}),
-      file: this.ctx.source.display,
-      ...this.ctx.at(path, key || sub.length === 0),
-      path: formatPath(path),
-    });
-  }
-
-  private error(sub: readonly PathSegment[], message: string, key = false): McpgwError {
-    const path = [...this.ctx.path, ...sub];
-    return new McpgwError('MCPGW_E_IMPORT_FORMAT', message, {
-      hint: 'fix the entry in the client file (or leave it out), then import again',
-      location: { file: this.ctx.source.display, ...this.ctx.at(path, key || sub.length === 0), path: formatPath(path) },
-    });
-  }
-}
-
-export function isObject(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
-
-export function describe(v: unknown): string {
-  if (v === null) return 'null';
-  if (Array.isArray(v)) return 'a list';
-  if (typeof v === 'object') return 'an object';
-  if (typeof v === 'string') return `the text "${v.length > 30 ? `${v.slice(0, 30)}...` : v}"`;
-  return `${typeof v === 'number' ? 'the number' : typeof v === 'boolean' ? 'the boolean' : typeof v} ${String(v)}`;
-}
-
-/** Adjacent text parts joined. */
-function merge(parts: readonly Part[]): Part[] {
-  const out: Part[] = [];
-  for (const p of parts) {
-    const last = out[out.length - 1];
-    if (p.kind === 'text' && last?.kind === 'text') out[out.length - 1] = { kind: 'text', text: last.text + p.text };
-    else if (!(p.kind === 'text' && p.text === '')) out.push(p);
-  }
-  return out;
 }

@@ -1,7 +1,8 @@
 import { formatPath, type PathSegment } from '../config/source.js';
 import type { Finding } from '../errors/error.js';
 import { McpgwError } from '../errors/error.js';
-import { convertEntry, describe, isObject, type Dialect } from './entry.js';
+import { convertEntry } from './entry.js';
+import { describe, isObject, type Dialect } from './entry-fields.js';
 import type { PlaceholderContext } from './placeholders.js';
 import type { JsonDocument } from './read.js';
 import type { Candidate, SourceFile, SourceResult } from './types.js';

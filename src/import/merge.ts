@@ -75,89 +75,104 @@ function parsed(text: string): unknown {
 function splice(text: string, doc: Document.Parsed, groups: readonly MergeGroup[], profile: string | undefined): string | undefined {
   const root = doc.contents;
   if (!isMap(root) || root.flow) return undefined;
-  const edits: Edit[] = [];
   const starts = lineStarts(text);
-  const pair = root.items.find((p) => isScalar(p.key) && p.key.value === 'servers');
   const names = groups.flatMap((g) => g.servers.map((s) => s.name));
+  const servers = serverEdits(text, starts, root, groups);
+  const members = profile ? profileEdits(text, starts, doc.getIn(['profiles', profile, 'servers'], true), names) : [];
+  if (!servers || !members) return undefined;
+  let out = text;
+  for (const edit of [...servers, ...members].sort((a, b) => b.at - a.at))
+    out = out.slice(0, edit.at) + edit.text + out.slice(edit.end ?? edit.at);
+  return out;
+}
 
+/** The edits that add the entries to the servers map (a new one at the end when there is none). */
+function serverEdits(text: string, starts: readonly number[], root: YAMLMap, groups: readonly MergeGroup[]): Edit[] | undefined {
+  const pair = root.items.find((p) => isScalar(p.key) && p.key.value === 'servers');
   if (!pair) {
     const tail = text.endsWith('\n') ? '' : '\n';
     const gap = /(^|\n)\s*\n$/.test(text + tail) ? '' : '\n';
-    edits.push({ at: text.length, text: `${tail}${gap}servers:\n${blockLines(groups, 2, 2, false).join('\n')}\n` });
-  } else {
-    const value = pair.value as Node | null;
-    const keyStart = (pair.key as Node).range![0];
-    const keyColumn = keyStart - starts[lineOf(starts, keyStart)]!;
-    if (isMap(value) && value.flow) {
-      const [start, end] = value.range!;
-      if (text[end - 1] !== '}') return undefined;
-      if (value.items.length === 0) {
-        // servers: {} becomes a block map.
-        let colon = start - 1;
-        while (colon >= 0 && text[colon] !== ':') colon--;
-        if (colon < 0 || keyColumn !== 0) return undefined;
-        // A comment after the {} stays on the servers line.
-        const eol = text.indexOf('\n', end);
-        edits.push({ at: colon + 1, end, text: '' });
-        edits.push({ at: eol < 0 ? text.length : eol, text: `\n${blockLines(groups, 2, 2, false).join('\n')}` });
-      } else {
-        let k = end - 2;
-        while (k > start && /\s/.test(text[k]!)) k--;
-        const entries = groups.flatMap((g) => g.servers.map((s) => `${key(s.name)}: ${flowText(s.spec)}`)).join(', ');
-        edits.push({ at: k + 1, text: text[k] === ',' ? ` ${entries}` : `, ${entries}` });
-      }
-    } else if (isMap(value) && value.items.length > 0) {
-      const first = value.items[0]!;
-      const entryStart = (first.key as Node).range![0];
-      const entryColumn = entryStart - starts[lineOf(starts, entryStart)]!;
-      const firstValue = first.value;
-      let unit = 2;
-      if (isMap(firstValue) && !firstValue.flow && firstValue.items.length > 0) {
-        const s = (firstValue.items[0]!.key as Node).range![0];
-        unit = Math.max(1, s - starts[lineOf(starts, s)]! - entryColumn);
-      }
-      const lines = text.split('\n');
-      let last = lineOf(starts, keyStart);
-      for (let i = last + 1; i < lines.length; i++) {
-        const line = lines[i]!;
-        if (line.trim() === '') continue;
-        const indent = line.length - line.trimStart().length;
-        if (indent <= keyColumn) break;
-        last = i;
-      }
-      const at = last + 1 < starts.length ? starts[last + 1]! : text.length;
-      const lead = at === text.length && !text.endsWith('\n') ? '\n' : '';
-      edits.push({ at, text: `${lead}${blockLines(groups, entryColumn, unit, lines[last]!.trim() !== '').join('\n')}\n` });
-    } else {
-      return undefined;
-    }
+    return [{ at: text.length, text: `${tail}${gap}servers:\n${blockLines(groups, 2, 2, false).join('\n')}\n` }];
   }
+  const value = pair.value as Node | null;
+  const keyStart = (pair.key as Node).range![0];
+  const keyColumn = keyStart - starts[lineOf(starts, keyStart)]!;
+  if (isMap(value) && value.flow) return flowMapEdits(text, value, keyColumn, groups);
+  if (isMap(value) && value.items.length > 0) return blockMapEdits(text, starts, value, keyStart, keyColumn, groups);
+  return undefined;
+}
 
-  if (profile) {
-    const seq = doc.getIn(['profiles', profile, 'servers'], true);
-    if (!isSeq(seq)) return undefined;
-    if (seq.flow) {
-      const lastItem = seq.items[seq.items.length - 1] as Node | undefined;
-      if (lastItem) edits.push({ at: lastItem.range![1], text: names.map((n) => `, ${key(n)}`).join('') });
-      else if (text[seq.range![0]] === '[') edits.push({ at: seq.range![0] + 1, text: names.map(key).join(', ') });
-      else return undefined;
-    } else {
-      const lastItem = seq.items[seq.items.length - 1] as Node | undefined;
-      if (!lastItem) return undefined;
-      const line = lineOf(starts, lastItem.range![0]);
-      const dash = text.lastIndexOf('-', lastItem.range![0]);
-      if (dash < starts[line]!) return undefined;
-      const indent = dash - starts[line]!;
-      const endLine = lineOf(starts, Math.max(lastItem.range![1] - 1, lastItem.range![0]));
-      const at = endLine + 1 < starts.length ? starts[endLine + 1]! : text.length;
-      const lead = at === text.length && !text.endsWith('\n') ? '\n' : '';
-      edits.push({ at, text: `${lead}${names.map((n) => `${' '.repeat(indent)}- ${key(n)}\n`).join('')}` });
-    }
+/** servers: { a: ... } gets the entries in flow style; servers: {} becomes a block map. */
+function flowMapEdits(text: string, value: YAMLMap, keyColumn: number, groups: readonly MergeGroup[]): Edit[] | undefined {
+  const [start, end] = value.range!;
+  if (text[end - 1] !== '}') return undefined;
+  if (value.items.length > 0) {
+    let k = end - 2;
+    while (k > start && /\s/.test(text[k]!)) k--;
+    const entries = groups.flatMap((g) => g.servers.map((s) => `${key(s.name)}: ${flowText(s.spec)}`)).join(', ');
+    return [{ at: k + 1, text: text[k] === ',' ? ` ${entries}` : `, ${entries}` }];
   }
+  let colon = start - 1;
+  while (colon >= 0 && text[colon] !== ':') colon--;
+  if (colon < 0 || keyColumn !== 0) return undefined;
+  // A comment after the {} stays on the servers line.
+  const eol = text.indexOf('\n', end);
+  return [
+    { at: colon + 1, end, text: '' },
+    { at: eol < 0 ? text.length : eol, text: `\n${blockLines(groups, 2, 2, false).join('\n')}` },
+  ];
+}
 
-  let out = text;
-  for (const edit of [...edits].sort((a, b) => b.at - a.at)) out = out.slice(0, edit.at) + edit.text + out.slice(edit.end ?? edit.at);
-  return out;
+/** After the last line of a block servers map, indented like its entries (and theirs nested alike). */
+function blockMapEdits(
+  text: string,
+  starts: readonly number[],
+  value: YAMLMap,
+  keyStart: number,
+  keyColumn: number,
+  groups: readonly MergeGroup[],
+): Edit[] {
+  const first = value.items[0]!;
+  const entryStart = (first.key as Node).range![0];
+  const entryColumn = entryStart - starts[lineOf(starts, entryStart)]!;
+  const firstValue = first.value;
+  let unit = 2;
+  if (isMap(firstValue) && !firstValue.flow && firstValue.items.length > 0) {
+    const s = (firstValue.items[0]!.key as Node).range![0];
+    unit = Math.max(1, s - starts[lineOf(starts, s)]! - entryColumn);
+  }
+  const lines = text.split('\n');
+  let last = lineOf(starts, keyStart);
+  for (let i = last + 1; i < lines.length; i++) {
+    const line = lines[i]!;
+    if (line.trim() === '') continue;
+    const indent = line.length - line.trimStart().length;
+    if (indent <= keyColumn) break;
+    last = i;
+  }
+  const at = last + 1 < starts.length ? starts[last + 1]! : text.length;
+  const lead = at === text.length && !text.endsWith('\n') ? '\n' : '';
+  return [{ at, text: `${lead}${blockLines(groups, entryColumn, unit, lines[last]!.trim() !== '').join('\n')}\n` }];
+}
+
+/** The edits that add the names to the default profile's list, flow or block. */
+function profileEdits(text: string, starts: readonly number[], seq: unknown, names: readonly string[]): Edit[] | undefined {
+  if (!isSeq(seq)) return undefined;
+  const lastItem = seq.items[seq.items.length - 1] as Node | undefined;
+  if (seq.flow) {
+    if (lastItem) return [{ at: lastItem.range![1], text: names.map((n) => `, ${key(n)}`).join('') }];
+    if (text[seq.range![0]] === '[') return [{ at: seq.range![0] + 1, text: names.map(key).join(', ') }];
+    return undefined;
+  }
+  if (!lastItem) return undefined;
+  const line = lineOf(starts, lastItem.range![0]);
+  const dash = text.lastIndexOf('-', lastItem.range![0]);
+  if (dash < starts[line]!) return undefined;
+  const indent = dash - starts[line]!;
+  const endLine = lineOf(starts, Math.max(lastItem.range![1] - 1, lastItem.range![0]));
+  const at = endLine + 1 < starts.length ? starts[endLine + 1]! : text.length;
+  const lead = at === text.length && !text.endsWith('\n') ? '\n' : '';
+  return [{ at, text: `${lead}${names.map((n) => `${' '.repeat(indent)}- ${key(n)}\n`).join('')}` }];
 }
 
 /** The whole document edited and printed by the yaml library (the fallback). */

@@ -67,6 +67,25 @@ export interface ImportPlan {
 }
 
 export function planImport(input: PlanInput): ImportPlan {
+  const { accepted, present } = sortCandidates(input);
+  const names = new VariableNames((n) => input.known(n));
+  for (const v of input.variables) names.reserve(v);
+  // Variables the clients read from their environment keep their names: reserve them first,
+  // so that no secret takes one of them.
+  for (const { candidate } of accepted) for (const part of partsOf(candidate)) if (part.kind === 'env') names.reserve(part.name);
+  const variables = new VariableTable(names);
+  const added = accepted.map(({ name, candidate }) => {
+    const spec = toSpec(candidate, (value) => variables.render(value, name), input.configDir);
+    // Variables passed through (Codex's env_vars): the daemon needs them in its environment.
+    for (const n of candidate.inheritEnv ?? []) variables.allocate({ kind: 'env', name: n }, name, 'passed through (inheritEnv)');
+    return { name, candidate, spec };
+  });
+  const findings = input.results.flatMap((r) => r.findings);
+  return { added, present, variables: variables.all(), findings };
+}
+
+/** New candidates with their names; the others with where they already are (gateway.yaml, or earlier in this import). */
+function sortCandidates(input: PlanInput): { accepted: Array<{ name: string; candidate: Candidate }>; present: PresentServer[] } {
   const existingNames = new Set<string>();
   for (const s of input.existing) {
     existingNames.add(s.name);
@@ -90,54 +109,55 @@ export function planImport(input: PlanInput): ImportPlan {
       accepted.push({ name: uniqueName(validServerName(candidate.name), taken), candidate });
     }
   }
+  return { accepted, present };
+}
 
-  const names = new VariableNames((n) => input.known(n));
-  for (const v of input.variables) names.reserve(v);
-  const variables = new Map<string, Variable>();
-  // Variables the clients read from their environment keep their names: reserve them first,
-  // so that no secret takes one of them.
-  for (const { candidate } of accepted) for (const part of partsOf(candidate)) if (part.kind === 'env') names.reserve(part.name);
+/** The variables the values become, each with its uses. */
+class VariableTable {
+  private readonly variables = new Map<string, Variable>();
 
-  const added = accepted.map(({ name, candidate }) => {
-    const render = (value: Value): string =>
-      value
-        .map((part) => {
-          if (part.kind === 'text') return escapeText(part.text);
-          const variable = allocate(part, name);
-          const fallback = part.kind !== 'secret' && part.fallback !== undefined ? `:-${part.fallback}` : '';
-          return `$<env:${variable}${fallback}>`;
-        })
-        .join('');
-    const allocate = (part: Exclude<Part, { kind: 'text' }>, server: string, how?: string): string => {
-      const n =
-        part.kind === 'env'
-          ? part.name
-          : part.kind === 'input'
-            ? names.forUnknown(`${part.file}\0${part.id}`, [envName(part.id)])
-            : names.forValue(part.value, secretCandidates(server, part.label, part.scoped));
-      let v = variables.get(n);
-      if (!v) {
-        v = {
-          name: n,
-          kind: part.kind,
-          ...(part.kind === 'secret' ? { value: part.value } : {}),
-          ...(part.kind === 'input' && part.description ? { description: part.description } : {}),
-          uses: [],
-        };
-        variables.set(n, v);
-      }
-      const where =
-        how ?? (part.kind === 'secret' ? part.where : part.kind === 'input' ? `VS Code input "${part.id}"` : 'from the environment');
-      if (!v.uses.some((u) => u.server === server && u.where === where)) v.uses.push({ server, where });
-      return n;
-    };
-    const spec = toSpec(candidate, render, input.configDir);
-    // Variables passed through (Codex's env_vars): the daemon needs them in its environment.
-    for (const n of candidate.inheritEnv ?? []) allocate({ kind: 'env', name: n }, name, 'passed through (inheritEnv)');
-    return { name, candidate, spec };
-  });
-  const findings = input.results.flatMap((r) => r.findings);
-  return { added, present, variables: [...variables.values()], findings };
+  constructor(private readonly names: VariableNames) {}
+
+  all(): Variable[] {
+    return [...this.variables.values()];
+  }
+
+  /** A value as gateway.yaml text: each part that is not text becomes $<env:NAME>. */
+  render(value: Value, server: string): string {
+    return value
+      .map((part) => {
+        if (part.kind === 'text') return escapeText(part.text);
+        const variable = this.allocate(part, server);
+        const fallback = part.kind !== 'secret' && part.fallback !== undefined ? `:-${part.fallback}` : '';
+        return `$<env:${variable}${fallback}>`;
+      })
+      .join('');
+  }
+
+  /** The variable of a part (the same secret value or input gets the same one), its use recorded. */
+  allocate(part: Exclude<Part, { kind: 'text' }>, server: string, how?: string): string {
+    const n =
+      part.kind === 'env'
+        ? part.name
+        : part.kind === 'input'
+          ? this.names.forUnknown(`${part.file}\0${part.id}`, [envName(part.id)])
+          : this.names.forValue(part.value, secretCandidates(server, part.label, part.scoped));
+    let v = this.variables.get(n);
+    if (!v) {
+      v = {
+        name: n,
+        kind: part.kind,
+        ...(part.kind === 'secret' ? { value: part.value } : {}),
+        ...(part.kind === 'input' && part.description ? { description: part.description } : {}),
+        uses: [],
+      };
+      this.variables.set(n, v);
+    }
+    const where =
+      how ?? (part.kind === 'secret' ? part.where : part.kind === 'input' ? `VS Code input "${part.id}"` : 'from the environment');
+    if (!v.uses.some((u) => u.server === server && u.where === where)) v.uses.push({ server, where });
+    return n;
+  }
 }
 
 /** The server as gateway.yaml has it: keys in the order of the docs. */

@@ -5,7 +5,7 @@ import { readClaudeFormat } from './claude.js';
 import { readCodex } from './codex.js';
 import { readGemini } from './gemini.js';
 import { parseJson, readText, CLIENT_LIST } from './read.js';
-import { isObject } from './entry.js';
+import { isObject } from './entry-fields.js';
 import { readVscode } from './vscode.js';
 import { CLIENTS, type ClientId, type Format, type SourceFile, type SourceResult } from './types.js';
 

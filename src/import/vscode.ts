@@ -1,5 +1,5 @@
 import { McpgwError } from '../errors/error.js';
-import { describe, isObject } from './entry.js';
+import { describe, isObject } from './entry-fields.js';
 import { parseJson, readText, type JsonDocument } from './read.js';
 import { requireObject, serversAt, valueAt } from './json-servers.js';
 import type { Host } from './sources.js';

@@ -11,7 +11,7 @@ import { EMPTY_LISTS, ListRefresher } from './lists.js';
 import { openClient, screenLists } from './open.js';
 import { outgoingParams } from './params.js';
 import { CallRegistry } from './registry.js';
-import { StderrLog } from './stderr.js';
+import { serverStderr, type StderrLog } from './stderr.js';
 import { snapshot, unavailableError } from './views.js';
 import type {
   CallOptions,
@@ -74,16 +74,7 @@ export class Connection implements Upstream {
     this.backoff = new Backoff(options.backoff ?? DEFAULT_BACKOFF);
     this.calls = new CallRegistry(options.spec.name, options.log, options.owner);
     this.watch = new ResourceWatch(this, options.log, options.spec.name);
-    const { log, spec } = options;
-    this.stderr = new StderrLog({
-      line: (text) => log.info(text, { server: spec.name, stream: 'stderr' }),
-      suppressed: (count, rate) =>
-        log.warn(`stderr: ${count} lines suppressed (over ${rate.perSecond} lines/s)`, {
-          server: spec.name,
-          stream: 'stderr',
-          suppressed: count,
-        }),
-    });
+    this.stderr = serverStderr(options.log, options.spec.name);
   }
 
   get capabilities() {

@@ -1,3 +1,5 @@
+import type { Logger } from '../log.js';
+
 /**
  * What the gateway logs of a stdio server's stderr (issue 14, items 7 and 8). A server is not
  * trusted with the gateway's log: its lines are cut at `STDERR_LINE_BYTES`, and a token
@@ -84,4 +86,13 @@ export class StderrLog {
     this.count = 0;
     this.options.suppressed(count, this.rate);
   }
+}
+
+/** A server's StderrLog into the gateway's log: its lines at info, the summaries at warn (both `stream: 'stderr'`). */
+export function serverStderr(log: Logger, server: string): StderrLog {
+  return new StderrLog({
+    line: (text) => log.info(text, { server, stream: 'stderr' }),
+    suppressed: (count, rate) =>
+      log.warn(`stderr: ${count} lines suppressed (over ${rate.perSecond} lines/s)`, { server, stream: 'stderr', suppressed: count }),
+  });
 }
