@@ -2,6 +2,7 @@
 import { parseArgs } from 'node:util';
 
 const { values } = parseArgs({
+  allowPositionals: true,
   options: { rounds: { type: 'string', default: '3' }, only: { type: 'string' }, 'profile-upstream': { type: 'string', default: 'stdio' } },
 });
 
