@@ -117,7 +117,7 @@ export class Daemon {
     const wanted = model.servers.some((s) => s.enabled && s.auth.type === 'oauth');
     if (!wanted && !this.oauth) return;
     // Loaded only for a config with an OAuth server (openid-client, the token store): see
-    // "Loading on demand" in src/README.md.
+    // README.md, Architecture, "Loading on demand".
     const { OAuthService } = await import('./auth/oauth-service.js');
     this.oauth ??= new OAuthService({
       dataDir: model.gateway.dataDir,

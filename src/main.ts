@@ -8,7 +8,7 @@ import { exitCodeOf, renderCliError } from './errors/render.js';
 /**
  * The bin entry: argv -> command. The only place that calls process.exit. Each command's
  * module is imported when that command runs: `mcpgw run` does not load doctor, import, auth
- * or connect (issue 18; "Loading on demand" in src/README.md).
+ * or connect (issue 18; README.md, Architecture, "Loading on demand").
  */
 
 const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
