@@ -10,18 +10,21 @@
 import { copyFileSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ROUNDS, S, median, round1, round3 } from './common.js';
-import { closeAll, concurrent, openSessions, rawRequest, sequential, withSessions, type Session } from './client.js';
+import { PROFILE_UPSTREAM, ROUNDS, S, median, round1, round3 } from './common.js';
+import { closeAll, concurrent, openSessions, rawRequest, sequential, withSessions, type Era, type Session } from './client.js';
 import { fixtureServer, startGateway, startHttpFixture, type HttpFixture, type RunningGateway } from './gateway.js';
 import { summarizeProfile, type ProfileSummary } from './profile.js';
 import { ROOT, cmdline, cpuMs, descendants } from './proc.js';
 
-export type ModeName = 'direct' | 'gateway-stdio' | 'gateway-http';
-const MODES: ModeName[] = ['direct', 'gateway-stdio', 'gateway-http'];
+export type ModeName = 'direct' | 'gateway-stdio' | 'gateway-http' | 'gateway-modern-client' | 'gateway-modern-upstream';
+export type GatewayMode = Exclude<ModeName, 'direct'>;
+export const GATEWAY_MODES: GatewayMode[] = ['gateway-stdio', 'gateway-http', 'gateway-modern-client', 'gateway-modern-upstream'];
 
 interface Mode {
   name: ModeName;
   url: string;
+  /** The client's revision: legacy (2025-11-25 session) or modern (2026-07-28, stateless). */
+  era: Era;
   tool: string;
   gatewayPid?: number;
   /** The fixture process serving the calls. */
@@ -47,7 +50,18 @@ const perCall = (spent: Cpu, calls: number): Cpu => ({
 });
 
 /** A gateway with the stdio fixture (fx), or with an HTTP server (fx) when `url` is given; profile default. */
-const gatewayConfig = (url?: string) => ({ version: 1, gateway: { logLevel: 'info' }, servers: { fx: url ? { url } : fixtureServer() } });
+const gatewayConfig = (url?: string, protocol?: string) => ({
+  version: 1,
+  gateway: { logLevel: 'info' },
+  servers: { fx: url ? { url, ...(protocol ? { protocol } : {}) } : fixtureServer() },
+});
+
+/** The pid of the stdio fixture a gateway started. */
+function stdioFixturePid(gateway: RunningGateway): number {
+  const pid = descendants(gateway.proc.pid).find((p) => cmdline(p).includes('bench/fixture.ts'));
+  if (!pid) throw new Error("the gateway's stdio fixture process was not found");
+  return pid;
+}
 
 interface Setup {
   modes: Mode[];
@@ -62,16 +76,29 @@ async function setup(): Promise<Setup> {
     await Promise.allSettled(fixtures.map((f) => f.proc.stop()));
   };
   try {
-    fixtures.push(await startHttpFixture(), await startHttpFixture());
-    const [a, b] = fixtures;
-    gateways.push(await startGateway(gatewayConfig()), await startGateway(gatewayConfig(b.url)));
-    const [gs, gh] = gateways;
-    const stdioPid = descendants(gs.proc.pid).find((pid) => cmdline(pid).includes('bench/fixture.ts'));
-    if (!stdioPid) throw new Error("the gateway's stdio fixture process was not found");
+    fixtures.push(await startHttpFixture(), await startHttpFixture(), await startHttpFixture(0, { modern: true }));
+    const [a, b, c] = fixtures;
+    gateways.push(
+      await startGateway(gatewayConfig()),
+      await startGateway(gatewayConfig(b.url)),
+      await startGateway(gatewayConfig()),
+      await startGateway(gatewayConfig(c.url, '2026-07-28')),
+    );
+    const [gs, gh, gm, ghm] = gateways;
+    const via = (name: GatewayMode, g: RunningGateway, era: Era, fixturePid: number): Mode => ({
+      name,
+      url: `${g.url}/mcp`,
+      era,
+      tool: 'fx__echo',
+      gatewayPid: g.proc.pid,
+      fixturePid,
+    });
     const modes: Mode[] = [
-      { name: 'direct', url: a.url, tool: 'echo', fixturePid: a.proc.pid },
-      { name: 'gateway-stdio', url: `${gs.url}/mcp`, tool: 'fx__echo', gatewayPid: gs.proc.pid, fixturePid: stdioPid },
-      { name: 'gateway-http', url: `${gh.url}/mcp`, tool: 'fx__echo', gatewayPid: gh.proc.pid, fixturePid: b.proc.pid },
+      { name: 'direct', url: a.url, era: 'legacy', tool: 'echo', fixturePid: a.proc.pid },
+      via('gateway-stdio', gs, 'legacy', stdioFixturePid(gs)),
+      via('gateway-http', gh, 'legacy', b.proc.pid),
+      via('gateway-modern-client', gm, 'modern', stdioFixturePid(gm)),
+      via('gateway-modern-upstream', ghm, 'legacy', c.proc.pid),
     ];
     return { modes, stop };
   } catch (err) {
@@ -80,9 +107,9 @@ async function setup(): Promise<Setup> {
   }
 }
 
-async function warmup(url: string, tool: string) {
-  await withSessions(url, 1, ([session]) => sequential([{ session, tool }], S.warmupCalls, 10_000));
-  await withSessions(url, S.sessions, (ss) => concurrent(ss, tool, S.inflight, 1000));
+async function warmup(url: string, tool: string, era: Era = 'legacy') {
+  await withSessions(url, 1, ([session]) => sequential([{ session, tool }], S.warmupCalls, 10_000), era);
+  await withSessions(url, S.sessions, (ss) => concurrent(ss, tool, S.inflight, 1000), era);
 }
 
 interface ModeRound {
@@ -95,7 +122,7 @@ type Round = Record<ModeName, ModeRound>;
 async function withModeSessions<T>(modes: Mode[], n: number, use: (sessions: Session[][]) => Promise<T>): Promise<T> {
   const sessions: Session[][] = [];
   try {
-    for (const m of modes) sessions.push(await openSessions(m.url, n));
+    for (const m of modes) sessions.push(await openSessions(m.url, n, m.era));
     return await use(sessions);
   } finally {
     await closeAll(sessions.flat());
@@ -133,7 +160,7 @@ async function measureRound(modes: Mode[], r: number): Promise<Round> {
 export async function callsBench() {
   const { modes, stop } = await setup();
   try {
-    for (const m of modes) await warmup(m.url, m.tool);
+    for (const m of modes) await warmup(m.url, m.tool, m.era);
     const rounds: Round[] = [];
     for (let r = 0; r < ROUNDS; r++) {
       process.stderr.write(`  round ${r + 1}\n`);
@@ -142,6 +169,8 @@ export async function callsBench() {
     // The framing of a plain tools/call answer (SPEC 7: plain JSON when the result comes first).
     const contentType = {} as Record<ModeName, string>;
     for (const m of modes) {
+      // A 2026-07-28 client has no session for the raw request (its framing is the same code path).
+      if (m.era === 'modern') continue;
       contentType[m.name] = await withSessions(
         m.url,
         1,
@@ -176,12 +205,11 @@ function summarize(rounds: Round[], contentType: Record<ModeName, string>) {
     cpuRatio: med((r) => r[n].conc.cpuPerCall.gateway! / r.direct.conc.cpuPerCall.fixture),
     cpuRatioSequential: med((r) => r[n].seq.cpuPerCall.gateway! / r.direct.seq.cpuPerCall.fixture),
   });
-  const [d, st, ht] = MODES;
-  return { [d]: of(d), [st]: { ...of(st), ...ratios(st) }, [ht]: { ...of(ht), ...ratios(ht) } } as {
-    direct: ReturnType<typeof of>;
-    'gateway-stdio': ReturnType<typeof of> & ReturnType<typeof ratios>;
-    'gateway-http': ReturnType<typeof of> & ReturnType<typeof ratios>;
-  };
+  const gateways = Object.fromEntries(GATEWAY_MODES.map((n) => [n, { ...of(n), ...ratios(n) }])) as Record<
+    GatewayMode,
+    ReturnType<typeof of> & ReturnType<typeof ratios>
+  >;
+  return { direct: of('direct'), ...gateways };
 }
 
 export type CallsResult = Awaited<ReturnType<typeof callsBench>>;
@@ -190,11 +218,14 @@ export type CallsResult = Awaited<ReturnType<typeof callsBench>>;
  * `node --cpu-prof` on a gateway with the stdio fixture, summarized over a concurrent phase
  * only. The profile is kept as bench/results/<stamp>-gateway.cpuprofile (not committed).
  */
-export async function profileBench(stamp: string): Promise<ProfileSummary & { file: string; callsPerSecond: number; cpuMs: number }> {
+export async function profileBench(
+  stamp: string,
+): Promise<ProfileSummary & { file: string; upstream: string; callsPerSecond: number; cpuMs: number }> {
   // One profile per thread (tsx's loader hooks run in a worker); the main thread's has thread id 0.
   const dir = mkdtempSync(join(tmpdir(), 'mcpgw-bench-prof-'));
+  const upstream = PROFILE_UPSTREAM === 'http' ? await startHttpFixture() : undefined;
   try {
-    const gw = await startGateway(gatewayConfig(), { nodeArgs: ['--cpu-prof', `--cpu-prof-dir=${dir}`] });
+    const gw = await startGateway(gatewayConfig(upstream?.url), { nodeArgs: ['--cpu-prof', `--cpu-prof-dir=${dir}`] });
     let window: [number, number];
     let callsPerSecond: number;
     let cpu: number;
@@ -216,8 +247,15 @@ export async function profileBench(stamp: string): Promise<ProfileSummary & { fi
     if (!main) throw new Error(`no main-thread profile among ${readdirSync(dir).join(', ') || 'no files'}`);
     const file = `bench/results/${stamp}-gateway.cpuprofile`;
     copyFileSync(join(dir, main), join(ROOT, file));
-    return { file, callsPerSecond: round1(callsPerSecond), cpuMs: cpu, ...summarizeProfile(join(ROOT, file), ...window) };
+    return {
+      file,
+      upstream: PROFILE_UPSTREAM,
+      callsPerSecond: round1(callsPerSecond),
+      cpuMs: cpu,
+      ...summarizeProfile(join(ROOT, file), ...window),
+    };
   } finally {
+    await upstream?.proc.stop();
     rmSync(dir, { recursive: true, force: true });
   }
 }

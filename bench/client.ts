@@ -1,17 +1,27 @@
 // The client side: SDK clients over Streamable HTTP, the call loops (each bounded in count
 // and time), and a raw JSON-RPC POST for timings without the SDK client's result parsing.
+// A 2026-07-28 client is SDK v2's, pinned to that revision (stateless: no session, every
+// request carries its _meta).
+import { Client as ClientV2, StreamableHTTPClientTransport as HttpV2 } from '@modelcontextprotocol/client';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { quantile } from './common.js';
 import { now } from './proc.js';
 
+/** legacy: a 2025-11-25 session (SDK v1); modern: a 2026-07-28 client (SDK v2), no session. */
+export type Era = 'legacy' | 'modern';
+
+type ToolResult = { isError?: boolean; content?: unknown };
+
 export interface Session {
   readonly client: Client;
   readonly transport: StreamableHTTPClientTransport;
+  callTool(name: string, args: Record<string, unknown>): Promise<ToolResult>;
   close(): Promise<void>;
 }
 
-export async function openSession(url: string): Promise<Session> {
+export async function openSession(url: string, era: Era = 'legacy'): Promise<Session> {
+  if (era === 'modern') return openModern(url);
   const client = new Client({ name: 'mcpgw-bench', version: '1.0.0' });
   const transport = new StreamableHTTPClientTransport(new URL(url));
   await client.connect(transport);
@@ -20,7 +30,22 @@ export async function openSession(url: string): Promise<Session> {
     await transport.terminateSession().catch(() => undefined);
     await client.close().catch(() => undefined);
   };
-  return { client, transport, close };
+  return { client, transport, callTool: (name, args) => client.callTool({ name, arguments: args }) as Promise<ToolResult>, close };
+}
+
+async function openModern(url: string): Promise<Session> {
+  const client = new ClientV2({ name: 'mcpgw-bench', version: '1.0.0' }, { versionNegotiation: { mode: { pin: '2026-07-28' } } });
+  await client.connect(new HttpV2(new URL(url)));
+  return {
+    get client(): Client {
+      throw new Error('a 2026-07-28 bench session has no SDK v1 client');
+    },
+    get transport(): StreamableHTTPClientTransport {
+      throw new Error('a 2026-07-28 bench session has no SDK v1 transport');
+    },
+    callTool: (name, args) => client.callTool({ name, arguments: args }) as Promise<ToolResult>,
+    close: () => client.close().catch(() => undefined),
+  };
 }
 
 export async function closeAll(sessions: Session[]): Promise<void> {
@@ -28,11 +53,11 @@ export async function closeAll(sessions: Session[]): Promise<void> {
 }
 
 /** Opens `n` sessions, `parallel` at a time; on failure closes those already open. */
-export async function openSessions(url: string, n: number, parallel = 8): Promise<Session[]> {
+export async function openSessions(url: string, n: number, era: Era = 'legacy', parallel = 8): Promise<Session[]> {
   const sessions: Session[] = [];
   try {
     for (let i = 0; i < n; i += parallel) {
-      sessions.push(...(await Promise.all(Array.from({ length: Math.min(parallel, n - i) }, () => openSession(url)))));
+      sessions.push(...(await Promise.all(Array.from({ length: Math.min(parallel, n - i) }, () => openSession(url, era)))));
     }
   } catch (err) {
     await closeAll(sessions);
@@ -42,8 +67,8 @@ export async function openSessions(url: string, n: number, parallel = 8): Promis
 }
 
 /** Opens `n` sessions for `use`, and closes them whatever happens. */
-export async function withSessions<T>(url: string, n: number, use: (sessions: Session[]) => Promise<T>): Promise<T> {
-  const sessions = await openSessions(url, n);
+export async function withSessions<T>(url: string, n: number, use: (sessions: Session[]) => Promise<T>, era: Era = 'legacy'): Promise<T> {
+  const sessions = await openSessions(url, n, era);
   try {
     return await use(sessions);
   } finally {
@@ -52,7 +77,7 @@ export async function withSessions<T>(url: string, n: number, use: (sessions: Se
 }
 
 async function echo(session: Session, tool: string, i: number): Promise<void> {
-  const result = await session.client.callTool({ name: tool, arguments: { text: `hello ${i}` } });
+  const result = await session.callTool(tool, { text: `hello ${i}` });
   if (result.isError) throw new Error(`${tool} failed: ${JSON.stringify(result.content)}`);
 }
 

@@ -1,11 +1,16 @@
 // Options, the bounds of every loop, and small statistics shared by the benchmark's parts.
 import { parseArgs } from 'node:util';
 
-const { values } = parseArgs({ options: { rounds: { type: 'string', default: '3' }, only: { type: 'string' } } });
+const { values } = parseArgs({
+  allowPositionals: true,
+  options: { rounds: { type: 'string', default: '3' }, only: { type: 'string' }, 'profile-upstream': { type: 'string', default: 'stdio' } },
+});
 
 /** Rounds of each measure; figures are medians over them. */
 export const ROUNDS = Math.max(1, Number(values.rounds) || 3);
 export const PARTS = ['calls', 'start', 'rss', 'reload', 'profile'] as const;
+/** Which upstream the `profile` part puts behind the profiled gateway: stdio (the fixture) or http (the HTTP fixture). */
+export const PROFILE_UPSTREAM = values['profile-upstream'] === 'http' ? 'http' : 'stdio';
 export const want = (part: (typeof PARTS)[number]) => !values.only || values.only.split(',').includes(part);
 
 /** Every loop's bounds (count and time). */
@@ -23,6 +28,8 @@ export const S = {
   toolsPerServer: 50,
   listCalls: 30,
   openSessions: 100,
+  /** 2026-07-28 requests before the RSS is read again (nothing may be retained per request). */
+  statelessCalls: 10_000,
   reloadEdits: 20,
   reloadTimeoutMs: 5000,
   profileMs: 8000,

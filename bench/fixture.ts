@@ -5,6 +5,9 @@
 //   node --import tsx bench/fixture.ts --http [--extra-tools N]     Streamable HTTP at
 //     http://127.0.0.1:<free port>/mcp (stateful, one Server per session, SSE responses as
 //     the SDK defaults to), printing `LISTENING <port>`; stops on SIGTERM.
+//   node --import tsx bench/fixture.ts --http --modern                  the same tools at MCP
+//     2026-07-28 only, stateless: SDK v2's `createMcpHandler` (one Server per request, JSON
+//     answers, its default), on node:http.
 import { randomUUID } from 'node:crypto';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -14,7 +17,7 @@ import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js'
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import { CallToolRequestSchema, ListToolsRequestSchema, type Tool } from '@modelcontextprotocol/sdk/types.js';
 
-const { values } = parseArgs({ options: { http: { type: 'boolean' }, 'extra-tools': { type: 'string' } } });
+const { values } = parseArgs({ options: { http: { type: 'boolean' }, modern: { type: 'boolean' }, 'extra-tools': { type: 'string' } } });
 const extra = Number(values['extra-tools'] ?? 0);
 
 const tools: Tool[] = [
@@ -42,7 +45,42 @@ function createMcpServer(): Server {
   return server;
 }
 
-if (!values.http) {
+/** The modern endpoint: node:http to a web Request, through the SDK's handler, and back. */
+async function serveModern(): Promise<void> {
+  const { Server: ServerV2, createMcpHandler } = await import('@modelcontextprotocol/server');
+  const handler = createMcpHandler(
+    () => {
+      const server = new ServerV2({ name: 'bench-fixture', version: '1.0.0' }, { capabilities: { tools: {} } });
+      server.setRequestHandler('tools/list', async () => ({ tools }) as never);
+      server.setRequestHandler('tools/call', async (req) => {
+        const { name, arguments: args = {} } = req.params;
+        if (name === 'echo') return { content: [{ type: 'text', text: String(args.text) }] };
+        return { content: [{ type: 'text', text: `${name}:${String(args.value ?? '')}` }] };
+      });
+      return server;
+    },
+    { legacy: 'reject' },
+  );
+  const http = createServer(async (req, res) => {
+    const chunks: Buffer[] = [];
+    for await (const chunk of req) chunks.push(chunk as Buffer);
+    const headers = new Headers();
+    for (const [k, v] of Object.entries(req.headers)) if (typeof v === 'string') headers.set(k, v);
+    const body = req.method === 'POST' ? Buffer.concat(chunks).toString('utf8') : undefined;
+    const response = await handler.fetch(new Request(`http://127.0.0.1${req.url}`, { method: req.method, headers, body }));
+    res.writeHead(response.status, Object.fromEntries(response.headers));
+    res.end(Buffer.from(await response.arrayBuffer()));
+  });
+  process.once('SIGTERM', () => {
+    http.closeAllConnections();
+    http.close(() => process.exit(0));
+  });
+  http.listen(0, '127.0.0.1', () => process.stdout.write(`LISTENING ${(http.address() as AddressInfo).port}\n`));
+}
+
+if (values.modern) {
+  await serveModern();
+} else if (!values.http) {
   const server = createMcpServer();
   await server.connect(new StdioServerTransport());
   process.stdin.on('end', () => void server.close().finally(() => process.exit(0)));

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { getDefaultEnvironment } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { stringify } from 'yaml';
-import { ROOT, freePort, now, sleep, startNode, waitForOutput, type Proc } from './proc.js';
+import { ROOT, cpuMs, freePort, now, sleep, startNode, waitForOutput, type Proc } from './proc.js';
 
 const FIXTURE = join(ROOT, 'bench/fixture.ts');
 
@@ -62,6 +62,11 @@ async function handshake(proc: Proc): Promise<void> {
  */
 export async function fixturesStartMs(n: number, extraTools: number, timeoutMs = 120_000): Promise<number> {
   const { args } = fixtureServer(extraTools) as { args: string[] };
+  return serversStartMs(n, args, timeoutMs);
+}
+
+/** `n` stdio servers `node <args>` started at once as mcpgw starts them, until each answered tools/list. */
+export async function serversStartMs(n: number, args: string[], timeoutMs = 120_000): Promise<number> {
   const t0 = now();
   const procs = Array.from({ length: n }, () => startNode(args, { env: stdioServerEnv(), stdin: true }));
   try {
@@ -81,8 +86,17 @@ export interface HttpFixture {
   readonly url: string;
 }
 
-export async function startHttpFixture(extraTools = 0): Promise<HttpFixture> {
-  const proc = startNode(['--import', 'tsx', FIXTURE, '--http', '--extra-tools', String(extraTools)]);
+/** The fixture on Streamable HTTP: the stock SDK v1 endpoint, or with `modern` SDK v2's 2026-07-28 handler. */
+export async function startHttpFixture(extraTools = 0, options: { modern?: boolean } = {}): Promise<HttpFixture> {
+  const proc = startNode([
+    '--import',
+    'tsx',
+    FIXTURE,
+    '--http',
+    ...(options.modern ? ['--modern'] : []),
+    '--extra-tools',
+    String(extraTools),
+  ]);
   const m = await waitForOutput(proc, /LISTENING (\d+)/);
   return { proc, url: `http://127.0.0.1:${m[1]}/mcp` };
 }
@@ -94,6 +108,8 @@ export interface RunningGateway {
   readonly configPath: string;
   /** From spawning the process to the first 200 of /readyz, in ms. */
   readonly readyMs: number;
+  /** The gateway's CPU time (all threads, its stdio servers not included) when /readyz first answered 200. */
+  readonly readyCpuMs: number;
   writeConfig(config: Record<string, unknown>): void;
   /** Stops the process (SIGTERM first) and removes its folder. */
   stop(): Promise<void>;
@@ -139,5 +155,6 @@ export async function startGateway(
     await stop();
     throw new Error(`${(err as Error).message}\n--- gateway log (tail) ---\n${tail}`);
   }
-  return { proc, url, dir, configPath, readyMs: now() - proc.startedAt, writeConfig, stop, log };
+  const readyMs = now() - proc.startedAt;
+  return { proc, url, dir, configPath, readyMs, readyCpuMs: cpuMs(proc.pid), writeConfig, stop, log };
 }

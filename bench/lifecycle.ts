@@ -5,8 +5,8 @@ import { join } from 'node:path';
 import { ToolListChangedNotificationSchema } from '@modelcontextprotocol/sdk/types.js';
 import { parse } from 'yaml';
 import { ROUNDS, S, median, quantile, round1 } from './common.js';
-import { rawRequest, withSessions, type Session } from './client.js';
-import { fixtureServer, fixturesStartMs, startGateway, type RunningGateway } from './gateway.js';
+import { closeAll, openSessions, rawRequest, withSessions, type Session } from './client.js';
+import { fixtureServer, fixturesStartMs, serversStartMs, startGateway, type RunningGateway } from './gateway.js';
 import { ROOT, cpuMs, now, rssKb, sleep } from './proc.js';
 
 // ---- 20 stdio servers: start to ready, and tools/list of 1000 tools -----------------------
@@ -65,10 +65,16 @@ export async function startBench() {
   };
   const alone = () => fixturesStartMs(S.listServers, S.toolsPerServer - 1);
   const rounds: Record<string, number>[] = [];
+  const example = exampleConfig();
+  const everything = example.servers.everything as { args: string[] };
   for (let r = 0; r < ROUNDS; r++) {
-    process.stderr.write(`  round ${r + 1}: 20 stdio servers\n`);
+    process.stderr.write(`  round ${r + 1}: the example config, 20 stdio servers\n`);
     const empty = await startGateway({ version: 1, gateway: { logLevel: 'info' } });
     await empty.stop();
+    // SPEC section 7: spawn to /readyz 200 at most 300 ms plus the slowest server's own start.
+    const exampleAloneMs = await serversStartMs(1, everything.args);
+    const exampleGw = await startGateway(example);
+    await exampleGw.stop();
     // Alternate which of the two starts first.
     let fixturesAloneMs: number;
     let gateway: Awaited<ReturnType<typeof gatewayRun>>;
@@ -81,6 +87,11 @@ export async function startBench() {
     }
     rounds.push({
       emptyGatewayReadyMs: empty.readyMs,
+      emptyGatewayReadyCpuMs: empty.readyCpuMs,
+      exampleAloneMs,
+      exampleReadyMs: exampleGw.readyMs,
+      exampleReadyCpuMs: exampleGw.readyCpuMs,
+      exampleOverheadMs: exampleGw.readyMs - exampleAloneMs,
       fixturesAloneMs,
       ...gateway,
       readyOverheadMs: gateway.gatewayReadyMs - fixturesAloneMs,
@@ -92,6 +103,11 @@ export async function startBench() {
     'sdkListP50Ms',
     'gatewayCpuMsPerList',
     'emptyGatewayReadyMs',
+    'emptyGatewayReadyCpuMs',
+    'exampleAloneMs',
+    'exampleReadyMs',
+    'exampleReadyCpuMs',
+    'exampleOverheadMs',
     'fixturesAloneMs',
     'gatewayReadyMs',
     'readyOverheadMs',
@@ -120,13 +136,33 @@ async function settledRssKb(pid: number): Promise<number> {
   return median(samples);
 }
 
+/** `total` 2026-07-28 tools/call requests, 4 stateless clients x 8 in flight. */
+async function statelessCalls(url: string, total: number): Promise<void> {
+  const clients = await openSessions(url, S.sessions, 'modern');
+  try {
+    let sent = 0;
+    const loop = async (s: Session) => {
+      while (sent < total) {
+        const result = await s.callTool('everything__echo', { message: `m${sent++}` });
+        if (result.isError) throw new Error(`everything__echo failed: ${JSON.stringify(result.content)}`);
+      }
+    };
+    await Promise.all(clients.flatMap((s) => Array.from({ length: S.inflight }, () => loop(s))));
+  } finally {
+    await closeAll(clients);
+  }
+}
+
 export async function rssBench() {
-  const rounds: { idleKb: number; withSessionsKb: number; perSessionKb: number }[] = [];
+  const rounds: { idleKb: number; afterStatelessKb: number; withSessionsKb: number; perSessionKb: number }[] = [];
   for (let r = 0; r < ROUNDS; r++) {
     process.stderr.write(`  round ${r + 1}: RSS\n`);
     const gw = await startGateway(exampleConfig());
     try {
       const idleKb = await settledRssKb(gw.proc.pid);
+      // Nothing may stay behind an answered 2026-07-28 request (SPEC section 7).
+      await statelessCalls(`${gw.url}/mcp`, S.statelessCalls);
+      const afterStatelessKb = await settledRssKb(gw.proc.pid);
       const withSessionsKb = await withSessions(`${gw.url}/mcp`, S.openSessions, async (sessions) => {
         for (const s of sessions) await s.client.listTools(); // what a client does after connecting
         const status = (await (await fetch(`${gw.url}/status`)).json()) as { profiles: Record<string, { sessions: number }> };
@@ -134,14 +170,20 @@ export async function rssBench() {
           throw new Error(`/status shows ${status.profiles.default.sessions} sessions`);
         return settledRssKb(gw.proc.pid);
       });
-      rounds.push({ idleKb, withSessionsKb, perSessionKb: round1((withSessionsKb - idleKb) / S.openSessions) });
+      // Sessions are measured from the RSS after the stateless calls: the heap has grown to its working size.
+      const perSessionKb = round1((withSessionsKb - afterStatelessKb) / S.openSessions);
+      rounds.push({ idleKb, afterStatelessKb, withSessionsKb, perSessionKb });
     } finally {
       await gw.stop();
     }
   }
+  const mb = (k: 'idleKb' | 'afterStatelessKb' | 'withSessionsKb') => round1(median(rounds.map((r) => r[k])) / 1024);
   return {
-    idleMb: round1(median(rounds.map((r) => r.idleKb)) / 1024),
-    withSessionsMb: round1(median(rounds.map((r) => r.withSessionsKb)) / 1024),
+    idleMb: mb('idleKb'),
+    afterStatelessMb: mb('afterStatelessKb'),
+    statelessGrowthMb: round1(median(rounds.map((r) => r.afterStatelessKb - r.idleKb)) / 1024),
+    statelessCalls: S.statelessCalls,
+    withSessionsMb: mb('withSessionsKb'),
     perSessionKb: round1(median(rounds.map((r) => r.perSessionKb))),
     rounds,
   };

@@ -5,6 +5,12 @@
 // about 40 MB smaller than running through tsx. An installed package or the Docker image has
 // only dist/.
 import { existsSync, readdirSync, statSync } from 'node:fs';
+import module from 'node:module';
+
+// Node >= 22.1 keeps V8's compiled code of every module in a cache on disk (in the temp
+// folder), which takes about half of the daemon's start (docs/performance.md); Node 20 has
+// no such cache and starts as before.
+module.enableCompileCache?.();
 
 const root = new URL('..', import.meta.url);
 const dist = new URL('dist/main.js', root);

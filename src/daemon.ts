@@ -14,8 +14,7 @@ import { identify } from './http/guard.js';
 import { createListener } from './http/listener.js';
 import type { McpEndpoint, McpEndpointOptions } from './http/mcp.js';
 import { configureLog, createLogger, setLogSecrets, type Logger } from './log.js';
-import { OAuthService } from './auth/oauth-service.js';
-import { registerOAuthRoutes } from './http/oauth-routes.js';
+import type { OAuthService } from './auth/oauth-service.js';
 import type { AuthProvider, AuthStatus } from './upstream/types.js';
 
 export interface DaemonOptions {
@@ -117,6 +116,9 @@ export class Daemon {
   private async syncOAuth(model: ConfigModel): Promise<void> {
     const wanted = model.servers.some((s) => s.enabled && s.auth.type === 'oauth');
     if (!wanted && !this.oauth) return;
+    // Loaded only for a config with an OAuth server (openid-client, the token store): see
+    // README.md, Architecture, "Loading on demand".
+    const { OAuthService } = await import('./auth/oauth-service.js');
     this.oauth ??= new OAuthService({
       dataDir: model.gateway.dataDir,
       publicUrl: model.gateway.publicUrl,
@@ -170,7 +172,10 @@ export class Daemon {
         settings: () => this.model.gateway,
         status: () => this.status(true),
         waiting: () => this.gateway.waiting(),
-        extraRoutes: (app) => registerOAuthRoutes(app, () => this.oauth, this.log.child('http')),
+        extraRoutes: async (app) => {
+          const { registerOAuthRoutes } = await import('./http/oauth-routes.js');
+          registerOAuthRoutes(app, () => this.oauth, this.log.child('http'));
+        },
       },
       this.log.child('http'),
       this.options.mcp,

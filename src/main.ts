@@ -1,16 +1,15 @@
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError, Option } from 'commander';
 import { configPathFrom, displayPath, type CommandContext } from './cli/command-context.js';
-import { runAuthClientMetadata, runAuthLogin, runAuthLogout, runAuthStatus } from './cli/auth.js';
-import { runConnect, type ConnectOptions } from './cli/connect.js';
-import { runDoctorCommand } from './cli/doctor.js';
-import { runImport } from './cli/import.js';
-import { runDaemon } from './cli/run.js';
-import { runValidate } from './cli/validate.js';
+import type { ConnectOptions } from './cli/connect.js';
 import { takeSecretsOutOfEnvironment, type SecretsOut } from './auth/environ.js';
 import { exitCodeOf, renderCliError } from './errors/render.js';
 
-/** The bin entry: argv -> command. The only place that calls process.exit. */
+/**
+ * The bin entry: argv -> command. The only place that calls process.exit. Each command's
+ * module is imported when that command runs: `mcpgw run` does not load doctor, import, auth
+ * or connect (issue 18; README.md, Architecture, "Loading on demand").
+ */
 
 const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
 export const VERSION = pkg.version;
@@ -64,7 +63,8 @@ function addCommands(program: Command, setExit: SetExit): void {
     .description('run the gateway daemon')
     .addOption(new Option('--log-format <format>', 'log line format').choices(['pretty', 'json']).default('pretty'))
     .action((options: { logFormat: 'pretty' | 'json' }, command: Command) => {
-      setExit(runDaemon(contextOf(command, { startsServers: true }), { logFormat: options.logFormat, version: VERSION }));
+      const context = contextOf(command, { startsServers: true });
+      setExit(import('./cli/run.js').then((m) => m.runDaemon(context, { logFormat: options.logFormat, version: VERSION })));
     });
 
   program
@@ -73,7 +73,8 @@ function addCommands(program: Command, setExit: SetExit): void {
     .option('--json', 'print the findings as JSON')
     .option('--no-secrets', 'CI without secrets: unset variables and unreadable files are warnings')
     .action((options: { json?: boolean; secrets?: boolean }, command: Command) => {
-      setExit(runValidate(contextOf(command), options));
+      const context = contextOf(command);
+      setExit(import('./cli/validate.js').then((m) => m.runValidate(context, options)));
     });
 
   program
@@ -88,10 +89,16 @@ function addCommands(program: Command, setExit: SetExit): void {
     .option('--uninstall <client>', 'undo --install: remove the mcpgw entry and put the moved servers back')
     .option('--project', "with --install/--uninstall: the project's file in this folder (.mcp.json, .vscode/mcp.json, ...)")
     .option('--stdio', 'with --install: have the client start mcpgw connect instead of using HTTP')
-    .action((profile: string | undefined, options: ConnectOptions, command: Command) =>
-      setExit(runConnect(contextOf(command), profile, options)),
-    );
+    .action((profile: string | undefined, options: ConnectOptions, command: Command) => {
+      const context = contextOf(command);
+      setExit(import('./cli/connect.js').then((m) => m.runConnect(context, profile, options)));
+    });
 
+  addLocalCommands(program, setExit);
+}
+
+/** import and doctor: commands about this machine's setup. */
+function addLocalCommands(program: Command, setExit: SetExit): void {
   program
     .command('import')
     .description("add the MCP servers of a client's config to gateway.yaml (secrets become $<env:> variables)")
@@ -104,9 +111,10 @@ function addCommands(program: Command, setExit: SetExit): void {
     .option('-y, --yes', 'write without asking (the default without a terminal)')
     // Not --env-file: Node 20 reads that name from the argv of a process that starts workers.
     .option('--save-secrets <file>', "write the secrets' values to this .env-style file (mode 0600)")
-    .action((options: { from?: string[]; dryRun?: boolean; yes?: boolean; saveSecrets?: string }, command: Command) =>
-      setExit(runImport(contextOf(command), options)),
-    );
+    .action((options: { from?: string[]; dryRun?: boolean; yes?: boolean; saveSecrets?: string }, command: Command) => {
+      const context = contextOf(command);
+      setExit(import('./cli/import.js').then((m) => m.runImport(context, options)));
+    });
 
   program
     .command('doctor [server...]')
@@ -115,34 +123,45 @@ function addCommands(program: Command, setExit: SetExit): void {
     .option('--offline', 'no network, no server started: config, key, store and files only')
     .option('--timeout <seconds>', 'time budget of the live checks (default 10)')
     .action((servers: string[], options: { json?: boolean; offline?: boolean; timeout?: string }, command: Command) => {
-      setExit(runDoctorCommand(contextOf(command, { startsServers: true }), servers, options, VERSION));
+      const context = contextOf(command, { startsServers: true });
+      setExit(import('./cli/doctor.js').then((m) => m.runDoctorCommand(context, servers, options, VERSION)));
     });
 }
+
+const authCommands = () => import('./cli/auth.js');
 
 function addAuthCommands(auth: Command, setExit: SetExit): void {
   auth
     .command('login <server>')
     .description('authorize an OAuth server: print (and open) the URL, wait until the token is stored')
     .option('--no-browser', 'only print the URL')
-    .action((server: string, options: { browser?: boolean }, command: Command) =>
-      setExit(runAuthLogin(contextOf(command), server, options)),
-    );
+    .action((server: string, options: { browser?: boolean }, command: Command) => {
+      const context = contextOf(command);
+      setExit(authCommands().then((m) => m.runAuthLogin(context, server, options)));
+    });
   auth
     .command('status')
     .description('each OAuth server: authorized / expires at / needs authorization')
     .option('--json', 'print JSON')
-    .action((options: { json?: boolean }, command: Command) => setExit(runAuthStatus(contextOf(command), options)));
+    .action((options: { json?: boolean }, command: Command) => {
+      const context = contextOf(command);
+      setExit(authCommands().then((m) => m.runAuthStatus(context, options)));
+    });
   auth
     .command('logout <server>')
     .description("forget a server's tokens")
     .option('--forget-client', 'also forget its registered OAuth client')
-    .action((server: string, options: { forgetClient?: boolean }, command: Command) =>
-      setExit(runAuthLogout(contextOf(command), server, options)),
-    );
+    .action((server: string, options: { forgetClient?: boolean }, command: Command) => {
+      const context = contextOf(command);
+      setExit(authCommands().then((m) => m.runAuthLogout(context, server, options)));
+    });
   auth
     .command('client-metadata')
     .description('print the Client ID Metadata Document to host at gateway.oauth.clientMetadataUrl')
-    .action((_options: unknown, command: Command) => setExit(runAuthClientMetadata(contextOf(command))));
+    .action((_options: unknown, command: Command) => {
+      const context = contextOf(command);
+      setExit(authCommands().then((m) => m.runAuthClientMetadata(context)));
+    });
   for (const sub of auth.commands) sub.exitOverride().showHelpAfterError(`(run "mcpgw auth ${sub.name()} --help" for usage)`);
 }
 

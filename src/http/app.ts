@@ -15,15 +15,17 @@ export interface AppHost extends McpHost {
   status(): StatusJson;
   /** Servers still starting; empty when ready. */
   waiting(): string[];
-  /** Extra routes (OAuth, status page) registered by other modules. */
-  readonly extraRoutes?: (app: H3) => void;
+  /** Extra routes (OAuth) registered by other modules, which may load them first. */
+  readonly extraRoutes?: (app: H3) => void | Promise<void>;
 }
 
 /**
  * Every route of the one listener except the MCP endpoint (SPEC section 4), which
- * http/listener.ts serves on node:http directly. Every request passes the guard first.
+ * http/listener.ts serves on node:http directly (with GET /healthz and /readyz; the routes
+ * here answer their other methods as before). Every request passes the guard first. Loaded
+ * on the first request for one of these routes (listener.ts).
  */
-export function createApp(host: AppHost, log: Logger): H3 {
+export async function createApp(host: AppHost, log: Logger): Promise<H3> {
   const app = new H3({
     onError: (error, event) => {
       if ((error as { status?: number }).status === 404)
@@ -76,6 +78,6 @@ export function createApp(host: AppHost, log: Logger): H3 {
         },
       }),
   );
-  host.extraRoutes?.(app);
+  await host.extraRoutes?.(app);
   return app;
 }

@@ -1,17 +1,21 @@
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
-import { toNodeHandler } from 'h3';
 import type { Logger } from '../log.js';
-import { createApp, type AppHost } from './app.js';
+import type { AppHost } from './app.js';
 import { admit } from './guard.js';
 import { McpEndpoint, type McpEndpointOptions } from './mcp.js';
-import { sendError, sendJsonRpcError } from './respond.js';
+import { sendError, sendJson, sendJsonRpcError } from './respond.js';
+
+type NodeHandler = (req: IncomingMessage, res: ServerResponse) => unknown;
 
 /**
  * The one listener's request handler (SPEC section 4). `/mcp` and `/mcp/{profile}` are served
  * on node:http directly: every tool call goes through them, and h3's conversion of each
  * request and answer to web Request/Response objects (and a stream per body) was a large
- * part of the gateway's CPU per call (docs/performance.md). They pass the same guard as the
- * h3 routes (Host, Origin, CORS, bearer). Everything else is h3's (http/app.ts).
+ * part of the gateway's CPU per call (docs/performance.md). So are `GET /healthz` and
+ * `/readyz`, which supervisors poll from the first milliseconds. They pass the same guard as
+ * the h3 routes (Host, Origin, CORS, bearer). Everything else is h3's (http/app.ts), loaded
+ * on the first request for it: a daemon nobody opens the status page of never loads h3
+ * (issue 18: start time and idle memory).
  */
 export function createListener(
   host: AppHost,
@@ -19,41 +23,30 @@ export function createListener(
   options: McpEndpointOptions = {},
 ): { listener: RequestListener; mcp: McpEndpoint } {
   const mcp = new McpEndpoint(host, options);
-  const app = toNodeHandler(createApp(host, log));
+  let app: Promise<NodeHandler> | undefined;
+  const loadApp = async (): Promise<NodeHandler> => {
+    const [{ toNodeHandler }, { createApp }] = await Promise.all([import('h3'), import('./app.js')]);
+    return toNodeHandler(await createApp(host, log));
+  };
+  const toApp = (req: IncomingMessage, res: ServerResponse) =>
+    (app ??= loadApp()).then(
+      (handle) => handle(req, res),
+      (err: Error) => {
+        log.error(`request failed: ${err.message}`, { path: req.url, stack: err.stack });
+        if (!res.headersSent) sendError(res, err);
+      },
+    );
   const listener = (req: IncomingMessage, res: ServerResponse): void => {
     const url = req.url ?? '/';
     const query = url.indexOf('?');
     const path = query === -1 ? url : url.slice(0, query);
     const profile = mcpProfile(path);
     if (profile === undefined) {
-      void app(req, res);
+      if (req.method === 'GET' && (path === '/healthz' || path === '/readyz')) return void probe(host, req, res, path, query);
+      void toApp(req, res);
       return;
     }
-    const headers = req.headers;
-    const verdict = admit(
-      {
-        path,
-        method: req.method ?? 'GET',
-        host: headers.host ?? null,
-        origin: headers.origin ?? null,
-        authorization: headers.authorization ?? null,
-        requestHeaders: headers['access-control-request-headers'] ?? null,
-      },
-      host.settings(),
-    );
-    if (verdict.kind === 'preflight') {
-      res.writeHead(204, verdict.headers).end();
-      return;
-    }
-    if (verdict.kind === 'deny') {
-      // A client of the MCP endpoint parses JSON-RPC: the 401 is one; Host/Origin refusals
-      // keep the plain error body of every other path.
-      if (verdict.failure.code === 'MCPGW_E_HTTP_UNAUTHORIZED')
-        sendJsonRpcError(res, verdict.failure, verdict.challenge ? { 'www-authenticate': verdict.challenge } : {});
-      else sendError(res, verdict.failure);
-      return;
-    }
-    if (verdict.cors) for (const name in verdict.cors) res.setHeader(name, verdict.cors[name]!);
+    if (!guarded(host, req, res, path, true)) return;
     mcp.handle(req, res, profile).catch((err: Error) => {
       // A client that went away mid-request is not a fault of ours.
       if (req.destroyed && (err as NodeJS.ErrnoException).code === 'ECONNRESET') return;
@@ -64,6 +57,50 @@ export function createListener(
     });
   };
   return { listener, mcp };
+}
+
+/**
+ * The guard (guard.ts) on node:http: true when the request may go on (its CORS headers set);
+ * else the preflight or refusal is written. `jsonRpc`: the MCP endpoint's clients parse
+ * JSON-RPC, so its 401 is one; every other refusal is the plain error body.
+ */
+function guarded(host: AppHost, req: IncomingMessage, res: ServerResponse, path: string, jsonRpc: boolean, ticket = false): boolean {
+  const headers = req.headers;
+  const verdict = admit(
+    {
+      path,
+      method: req.method ?? 'GET',
+      host: headers.host ?? null,
+      origin: headers.origin ?? null,
+      authorization: headers.authorization ?? null,
+      requestHeaders: headers['access-control-request-headers'] ?? null,
+      ...(ticket ? { ticket } : {}),
+    },
+    host.settings(),
+  );
+  if (verdict.kind === 'preflight') {
+    res.writeHead(204, verdict.headers).end();
+    return false;
+  }
+  if (verdict.kind === 'deny') {
+    const challenge: Record<string, string> = verdict.challenge ? { 'www-authenticate': verdict.challenge } : {};
+    if (!jsonRpc) sendError(res, verdict.failure, challenge);
+    else if (verdict.failure.code === 'MCPGW_E_HTTP_UNAUTHORIZED') sendJsonRpcError(res, verdict.failure, challenge);
+    else sendError(res, verdict.failure);
+    return false;
+  }
+  if (verdict.cors) for (const name in verdict.cors) res.setHeader(name, verdict.cors[name]!);
+  return true;
+}
+
+/** GET /healthz and /readyz: the same answers as the h3 routes gave. */
+function probe(host: AppHost, req: IncomingMessage, res: ServerResponse, path: string, query: number): void {
+  const url = req.url ?? '/';
+  const ticket = query !== -1 && new URLSearchParams(url.slice(query + 1)).has('ticket');
+  if (!guarded(host, req, res, path, false, ticket)) return;
+  if (path === '/healthz') return sendJson(res, 200, { status: 'ok' });
+  const waiting = host.waiting();
+  sendJson(res, waiting.length === 0 ? 200 : 503, { status: waiting.length === 0 ? 'ready' : 'starting', waiting });
 }
 
 /** The profile of an MCP endpoint path (`/mcp` is `default`), or undefined for any other path. */

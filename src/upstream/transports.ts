@@ -1,6 +1,8 @@
-import { SSEClientTransport, StreamableHTTPClientTransport, type Transport } from '@modelcontextprotocol/client';
+import { SSEClientTransport, type Transport } from '@modelcontextprotocol/client';
 import type { ServerSpec } from '../config/types.js';
 import { childEnvironment } from './env.js';
+import { nodeFetch, type FetchLike } from './http-fetch.js';
+import { NodeStreamableHttpTransport } from './http-transport.js';
 import { defaultResultType } from './result-type.js';
 import { StdioProcessTransport } from './stdio.js';
 import type { AuthProvider } from './types.js';
@@ -11,7 +13,8 @@ export interface TransportOptions {
 }
 
 /**
- * The SDK's HTTP transports, or ours for stdio (process groups), for a server definition;
+ * The SDK's HTTP transports (Streamable HTTP on node:http: http-fetch.ts, http-transport.ts),
+ * or ours for stdio (process groups), for a server definition;
  * results without a `resultType` read as complete (result-type.ts).
  */
 export function createTransport(spec: ServerSpec, options: TransportOptions): Transport {
@@ -29,10 +32,13 @@ function rawTransport(spec: ServerSpec, options: TransportOptions): Transport {
       onStderr: options.onStderr,
     });
   }
-  const fetch = authenticatedFetch(t.headers, options.auth);
   const url = new URL(t.url);
-  if (t.transport === 'sse') return new SSEClientTransport(url, { fetch, eventSourceInit: { fetch } });
-  return new StreamableHTTPClientTransport(url, { fetch });
+  if (t.transport === 'sse') {
+    // The legacy SSE transport keeps the global fetch: one long stream, not a request per call.
+    const fetch = authenticatedFetch(t.headers, options.auth);
+    return new SSEClientTransport(url, { fetch, eventSourceInit: { fetch } });
+  }
+  return new NodeStreamableHttpTransport(url, { fetch: authenticatedFetch(t.headers, options.auth, nodeFetch) });
 }
 
 /**
@@ -42,17 +48,23 @@ function rawTransport(spec: ServerSpec, options: TransportOptions): Transport {
 export function authenticatedFetch(
   staticHeaders: Readonly<Record<string, string>>,
   auth?: AuthProvider,
-): (url: string | URL, init?: RequestInit) => Promise<Response> {
+  base: FetchLike = fetch,
+): FetchLike {
+  const noStatic = Object.keys(staticHeaders).length === 0;
   return async (url, init) => {
     const send = async () => {
+      // Without headers to add, the SDK's Headers go through as they are (one copy less per call).
+      if (noStatic && !auth) return base(url, init);
       const headers = new Headers(init?.headers);
       for (const [k, v] of Object.entries(staticHeaders)) headers.set(k, v);
       if (auth) for (const [k, v] of Object.entries(await auth.headers())) headers.set(k, v);
-      return fetch(url, { ...init, headers });
+      return base(url, { ...init, headers });
     };
     let response = await send();
     for (let tries = 0; (response.status === 401 || response.status === 403) && auth?.onRejected && tries < 3; tries++) {
       if (!(await auth.onRejected(response))) break;
+      // The refused answer's body is read to its end, so that its connection can carry the retry.
+      await response.text().catch(() => undefined);
       response = await send();
     }
     return response;

@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import { describe, test } from 'node:test';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 // @ts-expect-error: a plain .js script without types; it exports generateTypes().
-import { generateTypes } from '../../scripts/gen-types.js';
+import { generateTypes, generateValidator } from '../../scripts/gen-types.js';
 import { type JsonSchema } from '../../src/config/schema.js';
 
 const schemaUrl = new URL('../../schema/gateway.schema.json', import.meta.url);
@@ -41,6 +41,12 @@ describe('schema and generated types', () => {
     const generated = (await generateTypes()) as string;
     const committed = readFileSync(new URL('../../src/config/schema.gen.ts', import.meta.url), 'utf8');
     assert.ok(committed === generated, 'src/config/schema.gen.ts is stale: run npm run gen:types');
+  });
+
+  test('src/config/schema-validate.gen.ts is the validator ajv compiles from the schema now', async () => {
+    const generated = (await generateValidator()) as string;
+    const committed = readFileSync(new URL('../../src/config/schema-validate.gen.ts', import.meta.url), 'utf8');
+    assert.ok(committed === generated, 'src/config/schema-validate.gen.ts is stale: run npm run gen:types');
   });
 
   test('the schema is JSON Schema 2020-12 and compiles in strict mode', () => {

@@ -1,0 +1,152 @@
+import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from 'node:http';
+import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
+import { Readable } from 'node:stream';
+
+/**
+ * The fetch the SDK's Streamable HTTP client transport calls for every upstream message, on
+ * node:http with a keep-alive agent instead of the global fetch (undici). Profiled with an
+ * HTTP upstream (docs/performance.md, issue 18), undici's fetch and the web streams under
+ * every answer were 45% and 25% of the gateway's busy time: a web Request, Response and
+ * Headers per call, and a ReadableStream per body even when it is one JSON document.
+ *
+ * The answer is a Response-shaped object: a JSON body is read as Buffers and parsed once
+ * (`json()`/`text()`); an SSE body is read from the node:http stream by our reader
+ * (http-transport.ts), and becomes a web ReadableStream only for code that uses it as one. Redirects are never
+ * followed here (the SDK's `fetchWithinOrigin` does that on top, with `redirect: 'manual'`).
+ */
+
+export type FetchLike = (url: string | URL, init?: RequestInit) => Promise<Response>;
+
+// Agents of the process: connections to one upstream are reused across its calls and
+// reconnects. maxSockets is Node's default (unbounded), as undici's pool per origin is.
+const agents = {
+  http: new HttpAgent({ keepAlive: true, keepAliveMsecs: 1000, scheduling: 'lifo' }),
+  https: new HttpsAgent({ keepAlive: true, keepAliveMsecs: 1000, scheduling: 'lifo' }),
+};
+
+/** Headers of a RequestInit (a Headers, a record or pairs) as a plain record for node:http. */
+function headerRecord(init: RequestInit['headers']): Record<string, string> {
+  const out: Record<string, string> = {};
+  if (!init) return out;
+  if (init instanceof Headers) init.forEach((value, name) => void (out[name] = value));
+  else if (Array.isArray(init)) for (const [name, value] of init) out[name.toLowerCase()] = value;
+  else for (const [name, value] of Object.entries(init)) out[name.toLowerCase()] = value;
+  return out;
+}
+
+function bodyText(body: RequestInit['body']): string | Buffer | undefined {
+  if (body === undefined || body === null) return undefined;
+  if (typeof body === 'string' || Buffer.isBuffer(body)) return body;
+  if (body instanceof Uint8Array) return Buffer.from(body.buffer, body.byteOffset, body.byteLength);
+  if (body instanceof URLSearchParams) return body.toString();
+  throw new TypeError('upstream fetch: unsupported request body type');
+}
+
+const abortError = (signal: AbortSignal) =>
+  signal.reason instanceof Error ? signal.reason : new DOMException('This operation was aborted', 'AbortError');
+
+/**
+ * A response body: the node:http stream itself, for our SSE reader (http-transport.ts), and a
+ * web ReadableStream made of it only when someone uses it as one.
+ */
+export class NodeBody {
+  private web?: ReadableStream<Uint8Array>;
+  constructor(readonly node: IncomingMessage) {}
+  private stream(): ReadableStream<Uint8Array> {
+    return (this.web ??= Readable.toWeb(this.node) as ReadableStream<Uint8Array>);
+  }
+  get locked(): boolean {
+    return this.web?.locked ?? false;
+  }
+  getReader() {
+    return this.stream().getReader();
+  }
+  pipeThrough<T>(transform: ReadableWritablePair<T, Uint8Array>, options?: StreamPipeOptions): ReadableStream<T> {
+    return this.stream().pipeThrough(transform, options);
+  }
+  pipeTo(destination: WritableStream<Uint8Array>, options?: StreamPipeOptions): Promise<void> {
+    return this.stream().pipeTo(destination, options);
+  }
+  cancel(reason?: unknown): Promise<void> {
+    if (this.web) return this.web.cancel(reason);
+    this.node.destroy();
+    return Promise.resolve();
+  }
+  [Symbol.asyncIterator]() {
+    return (this.stream() as unknown as AsyncIterable<Uint8Array>)[Symbol.asyncIterator]();
+  }
+}
+
+/** A Response over a node:http answer; the body is consumed once, as text, JSON or a stream. */
+class NodeResponse {
+  readonly headers: Headers;
+  readonly ok: boolean;
+  readonly status: number;
+  readonly statusText: string;
+  readonly redirected = false;
+  readonly type = 'basic';
+  bodyUsed = false;
+  private wrapped?: NodeBody;
+
+  constructor(
+    private readonly res: IncomingMessage,
+    readonly url: string,
+  ) {
+    this.status = res.statusCode ?? 0;
+    this.statusText = res.statusMessage ?? '';
+    this.ok = this.status >= 200 && this.status < 300;
+    this.headers = new Headers();
+    const raw = res.rawHeaders;
+    for (let i = 0; i < raw.length; i += 2) this.headers.append(raw[i], raw[i + 1]);
+  }
+
+  get body(): NodeBody {
+    this.bodyUsed = true;
+    return (this.wrapped ??= new NodeBody(this.res));
+  }
+
+  async text(): Promise<string> {
+    if (this.bodyUsed) throw new TypeError('Body is unusable: Body has already been read');
+    this.bodyUsed = true;
+    const chunks: Buffer[] = [];
+    for await (const chunk of this.res as AsyncIterable<Buffer>) chunks.push(chunk);
+    return chunks.length === 1 ? chunks[0].toString('utf8') : Buffer.concat(chunks).toString('utf8');
+  }
+
+  async json(): Promise<unknown> {
+    return JSON.parse(await this.text());
+  }
+}
+
+/** One HTTP(S) request; resolves on the answer's headers (the body streams on). */
+export const nodeFetch: FetchLike = (input, init = {}) => {
+  const url = typeof input === 'string' ? new URL(input) : input;
+  const signal = init.signal ?? undefined;
+  if (signal?.aborted) return Promise.reject(abortError(signal));
+  const secure = url.protocol === 'https:';
+  if (!secure && url.protocol !== 'http:') return Promise.reject(new TypeError(`upstream fetch: unsupported URL scheme ${url.protocol}`));
+  const body = bodyText(init.body);
+  const headers = headerRecord(init.headers);
+  if (body !== undefined) headers['content-length'] = String(Buffer.byteLength(body));
+  return new Promise<Response>((resolve, reject) => {
+    const req = (secure ? httpsRequest : httpRequest)(url, {
+      method: init.method ?? 'GET',
+      headers,
+      agent: secure ? agents.https : agents.http,
+    });
+    const onAbort = () => req.destroy(abortError(signal!));
+    signal?.addEventListener('abort', onAbort, { once: true });
+    // The listener stays until the answer ends (an abort then ends its stream too).
+    const done = () => signal?.removeEventListener('abort', onAbort);
+    // `on`: a socket error after the answer arrived reaches its body stream, not the process.
+    req.on('error', (err) => {
+      done();
+      reject(err);
+    });
+    req.once('response', (res) => {
+      res.once('close', done);
+      resolve(new NodeResponse(res, url.href) as unknown as Response);
+    });
+    req.end(body);
+  });
+};
