@@ -53,7 +53,7 @@ export function createListener(
       return;
     }
     if (verdict.cors) for (const name in verdict.cors) res.setHeader(name, verdict.cors[name]!);
-    mcp.handle(req, res, profile).catch((err: Error) => {
+    mcp.handle(req, res, profile, verdict.identity).catch((err: Error) => {
       // A client that went away mid-request is not a fault of ours.
       if (req.destroyed && (err as NodeJS.ErrnoException).code === 'ECONNRESET') return;
       log.error(`request failed: ${err.message}`, { path, stack: err.stack });
