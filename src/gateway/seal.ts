@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { Keyring } from './keys.js';
+import { REPLICA_ID } from './replica.js';
 import { Spent } from './spent.js';
 
 /**
@@ -30,9 +31,6 @@ export interface SealedState {
 /** How long a client may take to retry after an InputRequiredResult. */
 export const STATE_TTL_MS = 10 * 60_000;
 
-/** This process, in a `wait` token: its call waits here, and another replica must say so. */
-const REPLICA = randomBytes(6).toString('base64url');
-
 export class StateSealer {
   private readonly used = new Spent();
 
@@ -44,7 +42,7 @@ export class StateSealer {
 
   seal(state: SealedState, now = Date.now()): string {
     const nonce = randomBytes(12).toString('base64url');
-    const replica = state.kind === 'wait' ? { replica: REPLICA } : {};
+    const replica = state.kind === 'wait' ? { replica: REPLICA_ID } : {};
     return this.keys().seal('state', JSON.stringify({ ...state, ...replica, nonce, exp: now + STATE_TTL_MS }));
   }
 
@@ -77,7 +75,7 @@ export class StateSealer {
     ) {
       return 'requestState was issued for another request';
     }
-    if (state.kind === 'wait' && state.replica !== REPLICA)
+    if (state.kind === 'wait' && state.replica !== REPLICA_ID)
       return 'requestState belongs to a call waiting on another gateway replica; send the request again without it';
     if (this.used.has(state.nonce)) return 'requestState was already used; send the request again without it';
     this.used.add(state.nonce, state.exp, now);

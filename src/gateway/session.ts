@@ -3,6 +3,7 @@ import { McpgwError } from '../errors/error.js';
 import type { Logger } from '../log.js';
 import type { Caller, Result, ServerRequest, Upstream } from '../upstream/types.js';
 import { handle, type RequestContext } from './core.js';
+import { REPLICA_ID } from './replica.js';
 import { LEGACY_VERSIONS, LEVELS, SERVER_CAPABILITIES, serverRequestSupported } from './protocol.js';
 import type { Scope } from './scope.js';
 import { isInternal, wireError } from './wire-error.js';
@@ -160,7 +161,14 @@ export class ClientSession implements Caller {
 
   private answered(id: string, message: Message): void {
     const pending = this.asking.get(id);
-    if (!pending) return;
+    if (!pending) {
+      // The answer to another replica's request: that call waits there (README: What needs affinity).
+      if (id.startsWith('mcpgw-') && !id.startsWith(`mcpgw-${REPLICA_ID}-`))
+        this.host.log.warn("a client answered a request another replica sent; route a session's requests by Mcp-Session-Id", {
+          session: this.id,
+        });
+      return;
+    }
     this.asking.delete(id);
     if (message.error !== undefined) pending.reject(message.error);
     else pending.resolve((message.result ?? {}) as Result);
@@ -253,7 +261,7 @@ export class ClientSession implements Caller {
     const why = serverRequestSupported(request, this.capabilities);
     if (why) return Promise.reject(new McpgwError('MCPGW_E_MCP_CLIENT_CAPABILITY', why));
     if (this.closed) return Promise.reject(new McpgwError('MCPGW_E_SESSION_CLOSED', 'the session closed'));
-    const id = `mcpgw-${++this.askSeq}`;
+    const id = `mcpgw-${REPLICA_ID}-${++this.askSeq}`;
     return new Promise<Result>((resolve, reject) => {
       const done = () => {
         clearTimeout(timer);

@@ -112,6 +112,13 @@ function perBackend(lb: RoundRobin, rpc: string): number[] {
   return counts;
 }
 
+function balance(t: TestContext, replicas: Replica[]): Promise<RoundRobin> {
+  return startRoundRobin(
+    t,
+    replicas.map((r) => r.url),
+  );
+}
+
 async function stop(replicas: Replica[]): Promise<void> {
   for (const r of replicas) r.run.child.kill('SIGTERM');
   await Promise.all(replicas.map((r) => r.run.exited));
@@ -123,10 +130,7 @@ test(
   async (t) => {
     const dir = tempDir(t, 'mcpgw-replicas-');
     const replicas = await startReplicas(t, 3, writeConfig(dir), { MCPGW_SESSION_KEY: KEY_1 });
-    const lb = await startRoundRobin(
-      t,
-      replicas.map((r) => r.url),
-    );
+    const lb = await balance(t, replicas);
     const { client, transport } = await legacyClient(t, `${lb.url}/mcp/legacy`);
     assert.ok((await client.listTools()).tools.some((tool) => tool.name === 'echo'));
     for (let i = 0; i < 50; i++) await echo(client, `call ${i}`);
@@ -173,10 +177,7 @@ test(
   async (t) => {
     const dir = tempDir(t, 'mcpgw-replicas-');
     let replicas = await startReplicas(t, 2, writeConfig(dir), { MCPGW_SESSION_KEY: KEY_1 });
-    const lb = await startRoundRobin(
-      t,
-      replicas.map((r) => r.url),
-    );
+    const lb = await balance(t, replicas);
     const first = await legacyClient(t, `${lb.url}/mcp/legacy`);
     for (let i = 0; i < 4; i++) await echo(first.client, `before ${i}`);
 
@@ -204,10 +205,7 @@ test(
 test('killing one of three replicas mid-run costs only the calls in flight on it', { timeout: 180_000 }, async (t) => {
   const dir = tempDir(t, 'mcpgw-replicas-');
   const replicas = await startReplicas(t, 3, writeConfig(dir), { MCPGW_SESSION_KEY: KEY_1 });
-  const lb = await startRoundRobin(
-    t,
-    replicas.map((r) => r.url),
-  );
+  const lb = await balance(t, replicas);
   const clients = await Promise.all([0, 1, 2].map(() => legacyClient(t, `${lb.url}/mcp/legacy`)));
   let killed = false;
   let failed = 0;
@@ -250,10 +248,7 @@ test(
     t.after(() => modern.stop());
     const replicas = await startReplicas(t, 2, writeConfig(dir, await modern.url), { MCPGW_SESSION_KEY: KEY_1 });
     for (const r of replicas) await waitReady(r.url, ['basic', 'modern']);
-    const lb = await startRoundRobin(
-      t,
-      replicas.map((r) => r.url),
-    );
+    const lb = await balance(t, replicas);
     const open = async (profile: string) => {
       const client = new ClientV2(
         { name: 'modern-client', version: '1.0.0' },
