@@ -6,7 +6,10 @@ import type { ConfigModel, ServerSpec } from './config/types.js';
 import { McpgwError, type Finding } from './errors/error.js';
 import { renderFindingText } from './errors/render.js';
 import { describeChanges } from './gateway/diff.js';
+import { Keyring } from './gateway/keys.js';
 import { ModernServer } from './gateway/modern.js';
+import { StateSealer } from './gateway/seal.js';
+import { SessionIds } from './gateway/session-id.js';
 import { Gateway } from './gateway/runtime.js';
 import type { ConfigStatus, StatusJson } from './api/status-json.js';
 import { buildStatus } from './gateway/status.js';
@@ -46,11 +49,17 @@ export class Daemon {
   private watcher?: ConfigWatcher;
   private oauth?: OAuthService;
   private closing?: Promise<void>;
+  /** gateway.sessionKey's subkeys: session ids and requestState open on every replica that has it. */
+  private keys?: Keyring;
+  private readonly sessionIds = new SessionIds(
+    () => this.keys!,
+    () => this.model.gateway.sessionMaxAgeMs,
+  );
 
   private constructor(private readonly options: DaemonOptions) {
     this.log = createLogger('mcpgw');
     this.gateway = new Gateway({ version: options.version, log: this.log, authFor: (spec) => this.authFor(spec) });
-    this.modern = new ModernServer(this.gateway, options.version);
+    this.modern = new ModernServer(this.gateway, options.version, new StateSealer(() => this.keys!));
   }
 
   /** Loads the config (MCPGW_E_CONFIG_INVALID with its findings when invalid), starts upstreams and listens. */
@@ -135,6 +144,7 @@ export class Daemon {
 
   private accept(model: ConfigModel, generation: number): void {
     this.model = model;
+    this.keys = Keyring.update(this.keys, model.gateway.sessionKey, model.gateway.previousSessionKeys);
     configureLog({ level: model.gateway.logLevel });
     setLogSecrets(model.secrets);
     const restartNeeded = this.configStatus?.restartNeeded ?? false;
@@ -164,6 +174,7 @@ export class Daemon {
         openSession: (profile) => this.gateway.openSession(profile),
         sessionStarted: (session) => this.gateway.sessionStarted(session),
         admitSession: (profile) => this.gateway.admitSession(profile),
+        sessionIds: this.sessionIds,
         modern: {
           server: this.modern,
           log: this.log.child('http'),

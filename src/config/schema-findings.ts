@@ -194,7 +194,12 @@ const KEYWORDS: Record<string, (failure: Failure) => Described> = {
     };
   },
   pattern: ({ error, path, at }) => ({ ...at(path), message: patternSentence(error) ?? 'has an invalid format', hint: patternHint(error) }),
-  minLength: ({ path, at }) => ({ ...at(path), message: 'must not be empty', hint: 'give a value or remove the key' }),
+  minLength: ({ error, path, at }) => {
+    const limit = Number(error.params.limit);
+    if (limit <= 1) return { ...at(path), message: 'must not be empty', hint: 'give a value or remove the key' };
+    // Says how long, never what the value is (it may be a secret from a template).
+    return { ...at(path), message: `must be at least ${limit} characters`, hint: 'a random key: openssl rand -base64 32' };
+  },
   uniqueItems: ({ error, path, at }) => {
     // Point at the repeat itself; ajv's i is the later of the two equal items.
     const i = Number(error.params.i);

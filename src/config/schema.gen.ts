@@ -78,6 +78,20 @@ export interface McpgwGatewayConfiguration {
      */
     sessionIdleTimeout?: string;
     /**
+     * Seals 2025-era session ids and 2026-07-28 requestState, so that any replica with the same key serves them (README: Running several replicas). At least 32 characters (openssl rand -base64 32); use a template ($<env:MCPGW_SESSION_KEY>, $<file:...>). Without it the key is random per process: sessions end with the process, one replica only. Applies on reload (move the old key to previousSessionKeys).
+     */
+    sessionKey?: string;
+    /**
+     * Keys that sealed ids still in use during a rotation: accepted, never used to seal. Remove one once sessionMaxAge has passed since the rotation.
+     *
+     * Items: A former gateway.sessionKey.
+     */
+    previousSessionKeys?: string[];
+    /**
+     * A 2025-era session id is good for this long after its initialize, on every replica; then the client gets 404 and initializes again. Bounds how long a deleted session's id still opens on other replicas.
+     */
+    sessionMaxAge?: string;
+    /**
      * At most this many 2025-era client sessions at once (all profiles). When full, the oldest session idle for a minute is closed to make room; otherwise a new one gets 503 with Retry-After.
      */
     maxSessions?: number;

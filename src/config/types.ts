@@ -86,6 +86,10 @@ export interface GatewaySpec {
   readonly clientMetadataUrl?: string;
   readonly logLevel: LogLevel;
   readonly sessionIdleTimeoutMs: number;
+  /** Seals session ids and requestState (SPEC section 11); absent: a random key per process. */
+  readonly sessionKey?: string;
+  readonly previousSessionKeys: readonly string[];
+  readonly sessionMaxAgeMs: number;
   /** Caps on open 2025-era sessions (SPEC section 5; issue 14). */
   readonly maxSessions: number;
   readonly maxSessionsPerProfile: number;

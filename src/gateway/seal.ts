@@ -1,4 +1,7 @@
-import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
+import { Keyring } from './keys.js';
+import { REPLICA_ID } from './replica.js';
+import { Spent } from './spent.js';
 
 /**
  * The `requestState` the gateway hands a 2026-07-28 client in an InputRequiredResult (SEP-2322,
@@ -28,41 +31,40 @@ export interface SealedState {
 /** How long a client may take to retry after an InputRequiredResult. */
 export const STATE_TTL_MS = 10 * 60_000;
 
-const IV_BYTES = 12;
-const TAG_BYTES = 16;
-
-/** Tokens already presented, until they expire: a token is good for one retry (SPEC section 9). */
-const MAX_REMEMBERED = 100_000;
-
 export class StateSealer {
-  private readonly used = new Map<string, number>();
+  private readonly used = new Spent();
 
-  constructor(private readonly key: Buffer = randomBytes(32)) {}
+  /**
+   * `keys()` is read on each use, so a reload's new gateway.sessionKey applies at once. With a
+   * shared key a token opens on every replica; the set of spent tokens is per process (see open).
+   */
+  constructor(private readonly keys: () => Keyring = ownKeys()) {}
 
   seal(state: SealedState, now = Date.now()): string {
-    const iv = randomBytes(IV_BYTES);
-    const cipher = createCipheriv('aes-256-gcm', this.key, iv);
     const nonce = randomBytes(12).toString('base64url');
-    const body = Buffer.concat([cipher.update(JSON.stringify({ ...state, nonce, exp: now + STATE_TTL_MS }), 'utf8'), cipher.final()]);
-    return Buffer.concat([iv, cipher.getAuthTag(), body]).toString('base64url');
+    const replica = state.kind === 'wait' ? { replica: REPLICA_ID } : {};
+    return this.keys().seal('state', JSON.stringify({ ...state, ...replica, nonce, exp: now + STATE_TTL_MS }));
   }
 
   /**
    * The state, when the token is ours, intact, unexpired and presented on the request it
    * was issued for; otherwise why not (the client gets that as an invalid-params error).
+   * Replays are refused by the replica that sees them twice; without shared state, one token
+   * can be presented once on each replica within its lifetime (docs: Running several replicas).
    */
   open(token: unknown, expect: Pick<SealedState, 'profile' | 'method' | 'target' | 'identity'>, now = Date.now()): SealedState | string {
-    if (typeof token !== 'string' || token.length > 16_384) return 'requestState is not one the gateway issued';
-    const raw = Buffer.from(token, 'base64url');
-    if (raw.length <= IV_BYTES + TAG_BYTES) return 'requestState is not one the gateway issued';
-    let state: SealedState & { exp: number; nonce: string };
+    const opened = this.keys().open('state', token);
+    if ('error' in opened) {
+      if (opened.error === 'unknown-key') return 'requestState was sealed with a key this gateway does not have (gateway.sessionKey)';
+      return opened.error === 'altered'
+        ? 'requestState was altered or is not one the gateway issued'
+        : 'requestState is not one the gateway issued';
+    }
+    let state: SealedState & { exp: number; nonce: string; replica?: string };
     try {
-      const decipher = createDecipheriv('aes-256-gcm', this.key, raw.subarray(0, IV_BYTES));
-      decipher.setAuthTag(raw.subarray(IV_BYTES, IV_BYTES + TAG_BYTES));
-      const text = Buffer.concat([decipher.update(raw.subarray(IV_BYTES + TAG_BYTES)), decipher.final()]).toString('utf8');
-      state = JSON.parse(text) as SealedState & { exp: number; nonce: string };
+      state = JSON.parse(opened.text) as typeof state;
     } catch {
-      return 'requestState was altered or is not one the gateway issued';
+      return 'requestState is not one the gateway issued';
     }
     if (!(state.exp > now)) return 'requestState has expired; send the request again without it';
     if (
@@ -73,20 +75,16 @@ export class StateSealer {
     ) {
       return 'requestState was issued for another request';
     }
+    if (state.kind === 'wait' && state.replica !== REPLICA_ID)
+      return 'requestState belongs to a call waiting on another gateway replica; send the request again without it';
     if (this.used.has(state.nonce)) return 'requestState was already used; send the request again without it';
-    this.remember(state.nonce, state.exp, now);
+    this.used.add(state.nonce, state.exp, now);
     return state;
   }
+}
 
-  private remember(nonce: string, exp: number, now: number): void {
-    if (this.used.size >= MAX_REMEMBERED) {
-      for (const [n, e] of this.used) if (e <= now) this.used.delete(n);
-      // Still full of live tokens: forget the oldest (a replay of those is then only bound by its expiry).
-      for (const n of this.used.keys()) {
-        if (this.used.size < MAX_REMEMBERED) break;
-        this.used.delete(n);
-      }
-    }
-    this.used.set(nonce, exp);
-  }
+/** A process-local key, made once (tests and the daemon before its config is read). */
+function ownKeys(): () => Keyring {
+  const keys = new Keyring();
+  return () => keys;
 }

@@ -3,6 +3,7 @@ import { McpgwError } from '../errors/error.js';
 import type { Logger } from '../log.js';
 import type { Caller, Result, ServerRequest, Upstream } from '../upstream/types.js';
 import { handle, type RequestContext } from './core.js';
+import { REPLICA_ID } from './replica.js';
 import { LEGACY_VERSIONS, LEVELS, SERVER_CAPABILITIES, serverRequestSupported } from './protocol.js';
 import type { Scope } from './scope.js';
 import { isInternal, wireError } from './wire-error.js';
@@ -46,6 +47,9 @@ export class ClientSession implements Caller {
   readonly label: string;
   protocolVersion?: string;
   capabilities: ClientCapabilities = {};
+  clientInfo?: { readonly name: string; readonly version: string };
+  /** Rebuilt on this replica from its sealed id (session-id.ts), not initialized here. */
+  restored = false;
   logLevel?: LoggingLevel;
   readonly subscriptions = new Set<string>();
   /** Upstreams of servers with isolation: session, owned by this session. */
@@ -76,6 +80,19 @@ export class ClientSession implements Caller {
     this.channel = channel;
     channel.onmessage = (message) => this.receive(message as Message);
     channel.onclose = () => void this.close();
+  }
+
+  /**
+   * Takes up a session another replica (or an earlier process with the same key) initialized:
+   * what the client said at initialize, from its sealed id. Counts as used (the idle sweep's
+   * "never used" rule is for sessions that only initialized).
+   */
+  restore(state: { protocolVersion: string; capabilities: ClientCapabilities; clientInfo?: ClientSession['clientInfo'] }): void {
+    this.protocolVersion = state.protocolVersion;
+    this.capabilities = state.capabilities;
+    if (state.clientInfo) this.clientInfo = state.clientInfo;
+    this.restored = true;
+    this.requests = 1;
   }
 
   touch(): void {
@@ -144,7 +161,14 @@ export class ClientSession implements Caller {
 
   private answered(id: string, message: Message): void {
     const pending = this.asking.get(id);
-    if (!pending) return;
+    if (!pending) {
+      // The answer to another replica's request: that call waits there (README: What needs affinity).
+      if (id.startsWith('mcpgw-') && !id.startsWith(`mcpgw-${REPLICA_ID}-`))
+        this.host.log.warn("a client answered a request another replica sent; route a session's requests by Mcp-Session-Id", {
+          session: this.id,
+        });
+      return;
+    }
     this.asking.delete(id);
     if (message.error !== undefined) pending.reject(message.error);
     else pending.resolve((message.result ?? {}) as Result);
@@ -220,9 +244,9 @@ export class ClientSession implements Caller {
   }
 
   private initialize(params: Record<string, unknown>): Result {
-    const requested = String(params.protocolVersion ?? '');
-    this.protocolVersion = LEGACY_VERSIONS.includes(requested) ? requested : LEGACY_VERSIONS[0];
+    this.protocolVersion = negotiatedVersion(params);
     this.capabilities = (params.capabilities ?? {}) as ClientCapabilities;
+    this.clientInfo = clientInfoOf(params);
     const instructions = this.host.instructionsFor(this.profile);
     return {
       protocolVersion: this.protocolVersion,
@@ -237,7 +261,7 @@ export class ClientSession implements Caller {
     const why = serverRequestSupported(request, this.capabilities);
     if (why) return Promise.reject(new McpgwError('MCPGW_E_MCP_CLIENT_CAPABILITY', why));
     if (this.closed) return Promise.reject(new McpgwError('MCPGW_E_SESSION_CLOSED', 'the session closed'));
-    const id = `mcpgw-${++this.askSeq}`;
+    const id = `mcpgw-${REPLICA_ID}-${++this.askSeq}`;
     return new Promise<Result>((resolve, reject) => {
       const done = () => {
         clearTimeout(timer);
@@ -271,4 +295,17 @@ export class ClientSession implements Caller {
         .catch((err) => this.asking.get(id)?.reject(err));
     });
   }
+}
+
+/** The version an initialize settles on: the client's when the gateway speaks it, else the newest. */
+export function negotiatedVersion(params: Record<string, unknown>): string {
+  const requested = String(params.protocolVersion ?? '');
+  return LEGACY_VERSIONS.includes(requested) ? requested : LEGACY_VERSIONS[0]!;
+}
+
+/** The client's name and version from initialize (for logs; cut short: it travels in the session id). */
+export function clientInfoOf(params: Record<string, unknown>): ClientSession['clientInfo'] {
+  const info = params.clientInfo as { name?: unknown; version?: unknown } | undefined;
+  if (!info || typeof info.name !== 'string') return undefined;
+  return { name: info.name.slice(0, 100), version: String(info.version ?? '').slice(0, 50) };
 }

@@ -46,8 +46,9 @@ export function createListener(
       void toApp(req, res);
       return;
     }
-    if (!guarded(host, req, res, path, true)) return;
-    mcp.handle(req, res, profile).catch((err: Error) => {
+    const admitted = guarded(host, req, res, path, true);
+    if (!admitted) return;
+    mcp.handle(req, res, profile, admitted.identity).catch((err: Error) => {
       // A client that went away mid-request is not a fault of ours.
       if (req.destroyed && (err as NodeJS.ErrnoException).code === 'ECONNRESET') return;
       log.error(`request failed: ${err.message}`, { path, stack: err.stack });
@@ -64,7 +65,15 @@ export function createListener(
  * else the preflight or refusal is written. `jsonRpc`: the MCP endpoint's clients parse
  * JSON-RPC, so its 401 is one; every other refusal is the plain error body.
  */
-function guarded(host: AppHost, req: IncomingMessage, res: ServerResponse, path: string, jsonRpc: boolean, ticket = false): boolean {
+/** The guard's verdict answered where it refuses (undefined); else who the caller is. */
+function guarded(
+  host: AppHost,
+  req: IncomingMessage,
+  res: ServerResponse,
+  path: string,
+  jsonRpc: boolean,
+  ticket = false,
+): { identity?: string } | undefined {
   const headers = req.headers;
   const verdict = admit(
     {
@@ -80,17 +89,17 @@ function guarded(host: AppHost, req: IncomingMessage, res: ServerResponse, path:
   );
   if (verdict.kind === 'preflight') {
     res.writeHead(204, verdict.headers).end();
-    return false;
+    return undefined;
   }
   if (verdict.kind === 'deny') {
     const challenge: Record<string, string> = verdict.challenge ? { 'www-authenticate': verdict.challenge } : {};
     if (!jsonRpc) sendError(res, verdict.failure, challenge);
     else if (verdict.failure.code === 'MCPGW_E_HTTP_UNAUTHORIZED') sendJsonRpcError(res, verdict.failure, challenge);
     else sendError(res, verdict.failure);
-    return false;
+    return undefined;
   }
   if (verdict.cors) for (const name in verdict.cors) res.setHeader(name, verdict.cors[name]!);
-  return true;
+  return verdict;
 }
 
 /** GET /healthz and /readyz: the same answers as the h3 routes gave. */

@@ -1,15 +1,15 @@
-import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { isInitializeRequest } from '@modelcontextprotocol/client';
 import type { Code } from '../errors/codes.js';
 import { McpgwError } from '../errors/error.js';
-import type { ClientSession } from '../gateway/session.js';
+import { clientInfoOf, negotiatedVersion, type ClientSession } from '../gateway/session.js';
+import { credentialDigest, isRefusal, type SessionIds } from '../gateway/session-id.js';
 import { readBody } from './body.js';
 import { checkPost, checkProtocolVersion, header, protocolVersionOf } from './request-checks.js';
 import { sendJsonRpcError } from './respond.js';
 import { SSE_KEEP_ALIVE_MS } from './sse.js';
 import { claimsModern, serveModern, type ModernHost } from './modern.js';
-import { SessionTransport } from './transport.js';
+import { isGetStreamEvent, SessionTransport } from './transport.js';
 
 /** What the MCP endpoint needs of the gateway runtime. */
 export interface McpHost {
@@ -19,6 +19,8 @@ export interface McpHost {
   sessionStarted(session: ClientSession): Promise<void>;
   /** Room for one more 2025-era session on this profile (closing an idle one if needed); false when full. */
   admitSession(profile: string): Promise<boolean>;
+  /** Seals and opens session ids (the state a replica rebuilds a session from). */
+  readonly sessionIds: SessionIds;
   /** The 2026-07-28 side: stateless requests, served without a session. */
   readonly modern: Omit<ModernHost, 'keepAliveMs' | 'holdMs'>;
 }
@@ -29,6 +31,8 @@ export interface McpEndpointOptions {
   /** How long a POST's answer is held for JSON before it becomes a stream (default: keepAliveMs). */
   readonly holdMs?: number;
 }
+
+const RETRY = { 'retry-after': '5' };
 
 /** Request bodies over this are refused with 413 (SPEC section 4). */
 const MAX_BODY_BYTES = 4 * 1024 * 1024;
@@ -41,6 +45,8 @@ interface Entry {
    * session closes once it stops being valid (a token revoked by a reload keeps no stream open).
    */
   readonly credential: string | null;
+  /** gateway.sessionMaxAge after its initialize: then the id is refused on every replica. */
+  readonly expiresAt: number;
 }
 
 /**
@@ -50,6 +56,8 @@ interface Entry {
  */
 export class McpEndpoint {
   private readonly entries = new Map<string, Entry>();
+  /** Sessions being rebuilt from their sealed id, so that concurrent requests rebuild one. */
+  private readonly restoring = new Map<string, Promise<McpgwError | undefined>>();
   private readonly keepAliveMs: number;
   private readonly holdMs: number;
   private readonly modern: ModernHost;
@@ -63,7 +71,8 @@ export class McpEndpoint {
     this.modern = { ...host.modern, keepAliveMs: this.keepAliveMs, holdMs: this.holdMs };
   }
 
-  async handle(req: IncomingMessage, res: ServerResponse, profile: string): Promise<void> {
+  /** `identity`: the caller's, as the guard admitted it (owner, local, a user in team mode). */
+  async handle(req: IncomingMessage, res: ServerResponse, profile: string, identity = ''): Promise<void> {
     if (!this.host.hasProfile(profile)) {
       const names = this.host.profileNames();
       return refuse(res, 'MCPGW_E_HTTP_PROFILE', `no profile "${profile}"; profiles: ${names.length > 0 ? names.join(', ') : '(none)'}`);
@@ -83,21 +92,71 @@ export class McpEndpoint {
     if (req.method === 'POST' && claimsModern(req, body)) return serveModern(this.modern, req, res, profile, body);
     const sessionId = header(req, 'mcp-session-id');
     if (sessionId) {
-      const entry = this.entries.get(sessionId);
-      // Another credential's session is not found either: a session id is not a credential.
-      if (!entry || entry.session.profile !== profile || entry.session.closed || entry.credential !== (req.headers.authorization ?? null))
-        return refuse(res, 'MCPGW_E_HTTP_SESSION_NOT_FOUND', 'Session not found');
+      const entry = await this.find(sessionId, profile, req.headers.authorization ?? null, identity);
+      if (entry instanceof McpgwError)
+        return sendJsonRpcError(res, entry, entry.code === 'MCPGW_E_HTTP_TOO_MANY_SESSIONS' ? RETRY : undefined);
       entry.session.touch();
-      return this.inSession(entry, req, res, body);
+      return this.inSession(sessionId, entry, req, res, body);
     }
     const first = Array.isArray(body) ? (body.length === 1 ? body[0] : undefined) : body;
     if (req.method !== 'POST' || (first as { method?: unknown } | null | undefined)?.method !== 'initialize') {
       return refuse(res, 'MCPGW_E_HTTP_NO_SESSION', 'Bad Request: no valid Mcp-Session-Id header, and not an initialize request');
     }
-    return this.startSession(req, res, profile, body);
+    return this.startSession(req, res, profile, body, identity);
   }
 
-  private async inSession(entry: Entry, req: IncomingMessage, res: ServerResponse, body: unknown): Promise<void> {
+  /**
+   * The session of an id: held here, or rebuilt from the sealed id (another replica, or an
+   * earlier process with the same gateway.sessionKey, initialized it). Another profile's or
+   * another credential's session is not found either: a session id is not a credential.
+   */
+  private async find(id: string, profile: string, authorization: string | null, identity: string): Promise<Entry | McpgwError> {
+    if (!this.entries.has(id)) {
+      const key = `${id}\0${profile}\0${credentialDigest(authorization)}\0${identity}`;
+      let pending = this.restoring.get(key);
+      if (!pending) {
+        pending = this.restore(id, profile, authorization, identity).finally(() => this.restoring.delete(key));
+        this.restoring.set(key, pending);
+      }
+      const refused = await pending;
+      if (refused) return refused;
+    }
+    const entry = this.entries.get(id);
+    if (!entry || entry.session.profile !== profile || entry.session.closed || entry.credential !== authorization)
+      return new McpgwError('MCPGW_E_HTTP_SESSION_NOT_FOUND', 'Session not found');
+    if (entry.expiresAt <= Date.now()) {
+      await entry.session.close();
+      return new McpgwError('MCPGW_E_HTTP_SESSION_EXPIRED', 'Session not found: it has expired; initialize again');
+    }
+    return entry;
+  }
+
+  private async restore(id: string, profile: string, authorization: string | null, identity: string): Promise<McpgwError | undefined> {
+    const state = this.host.sessionIds.open(id, profile, authorization);
+    if (isRefusal(state)) return new McpgwError(state.code, state.message);
+    if (state.identity !== identity) return new McpgwError('MCPGW_E_HTTP_SESSION_NOT_FOUND', 'Session not found');
+    if (!(await this.host.admitSession(profile)))
+      return new McpgwError('MCPGW_E_HTTP_TOO_MANY_SESSIONS', 'Service Unavailable: too many open sessions; retry later');
+    if (this.entries.has(id)) return undefined;
+    const session = this.host.openSession(profile);
+    session.restore(state);
+    this.attach(id, session, authorization, state.expiresAt);
+    await this.host.sessionStarted(session);
+    return undefined;
+  }
+
+  private attach(id: string, session: ClientSession, credential: string | null, expiresAt: number): void {
+    const transport = new SessionTransport(id, this.keepAliveMs, this.holdMs);
+    transport.onclose = () => {
+      this.entries.delete(id);
+      void session.close();
+    };
+    session.connect(transport);
+    session.id = id;
+    this.entries.set(id, { session, transport, credential, expiresAt });
+  }
+
+  private async inSession(id: string, entry: Entry, req: IncomingMessage, res: ServerResponse, body: unknown): Promise<void> {
     switch (req.method) {
       case 'POST': {
         const post = checkPost(req, body);
@@ -108,10 +167,12 @@ export class McpEndpoint {
         return entry.transport.post(res, post.messages, post.requestIds, post.batch, protocolVersionOf(req));
       }
       case 'GET':
-        return this.openStream(entry.transport, req, res);
+        return this.openStream(entry, req, res);
       case 'DELETE': {
         const refusal = checkProtocolVersion(req);
         if (refusal) return sendJsonRpcError(res, refusal);
+        // Other replicas cannot hear of it: there the id opens until it expires (README).
+        this.host.sessionIds.revoke(id, entry.expiresAt);
         await entry.session.close();
         res.writeHead(200).end();
         return;
@@ -122,14 +183,17 @@ export class McpEndpoint {
   }
 
   /** GET: the session's standalone stream, or a broken stream resumed with Last-Event-ID. */
-  private openStream(transport: SessionTransport, req: IncomingMessage, res: ServerResponse): void {
+  private openStream({ transport, session }: Entry, req: IncomingMessage, res: ServerResponse): void {
     if (!header(req, 'accept')?.includes('text/event-stream')) {
       return refuse(res, 'MCPGW_E_HTTP_NOT_ACCEPTABLE', 'Not Acceptable: Client must accept text/event-stream');
     }
     const refusal = checkProtocolVersion(req);
     if (refusal) return sendJsonRpcError(res, refusal);
     const lastEventId = header(req, 'last-event-id');
-    if (lastEventId) {
+    // A session taken up here lost the events of the replica its stream was on: the GET stream
+    // starts again (what was sent meanwhile is gone) rather than refusing the client.
+    const reopen = lastEventId && session.restored && isGetStreamEvent(lastEventId) && !transport.knows(lastEventId);
+    if (lastEventId && !reopen) {
       if (!transport.resume(res, lastEventId))
         refuse(res, 'MCPGW_E_HTTP_LAST_EVENT_ID', 'Bad Request: unknown Last-Event-ID (not an event of this session, or no longer kept)');
     } else if (!transport.openGet(res, protocolVersionOf(req))) {
@@ -138,7 +202,7 @@ export class McpEndpoint {
   }
 
   /** An initialize POST without a session: checked first, so a refused one leaves no session behind. */
-  private async startSession(req: IncomingMessage, res: ServerResponse, profile: string, body: unknown): Promise<void> {
+  private async startSession(req: IncomingMessage, res: ServerResponse, profile: string, body: unknown, identity: string): Promise<void> {
     const post = checkPost(req, body);
     if (post instanceof McpgwError) return sendJsonRpcError(res, post);
     if (post.messages.length > 1)
@@ -148,23 +212,22 @@ export class McpEndpoint {
     const init = post.initialize;
     if (!init || !isInitializeRequest(init)) return refuse(res, 'MCPGW_E_HTTP_INITIALIZE', 'Invalid Request: malformed initialize request');
     if (!(await this.host.admitSession(profile))) {
-      return refuse(res, 'MCPGW_E_HTTP_TOO_MANY_SESSIONS', 'Service Unavailable: too many open sessions; retry later', {
-        'retry-after': '5',
-      });
+      return refuse(res, 'MCPGW_E_HTTP_TOO_MANY_SESSIONS', 'Service Unavailable: too many open sessions; retry later', RETRY);
     }
+    const credential = req.headers.authorization ?? null;
+    const { id, expiresAt } = this.host.sessionIds.issue({
+      profile,
+      protocolVersion: negotiatedVersion(init.params),
+      capabilities: init.params.capabilities,
+      ...(clientInfoOf(init.params) ? { clientInfo: clientInfoOf(init.params) } : {}),
+      identity,
+      credential: credentialDigest(credential),
+    });
     const session = this.host.openSession(profile);
-    const id = randomUUID();
-    const transport = new SessionTransport(id, this.keepAliveMs, this.holdMs);
-    transport.onclose = () => {
-      this.entries.delete(id);
-      void session.close();
-    };
-    session.connect(transport);
-    session.id = id;
-    this.entries.set(id, { session, transport, credential: req.headers.authorization ?? null });
+    this.attach(id, session, credential, expiresAt);
     await this.host.sessionStarted(session);
     if (session.closed) return refuse(res, 'MCPGW_E_HTTP_SESSION_NOT_FOUND', 'Session not found');
-    transport.post(res, post.messages, post.requestIds, post.batch, init.params.protocolVersion);
+    this.entries.get(id)!.transport.post(res, post.messages, post.requestIds, post.batch, init.params.protocolVersion);
   }
 
   /**

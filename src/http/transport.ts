@@ -11,6 +11,11 @@ import { SseStream } from './sse.js';
 const GET_STREAM = '_GET_stream';
 const DONE = Promise.resolve();
 
+/** Whether an event id is one of a GET stream's (the ids are `<stream>#<seq>`). */
+export function isGetStreamEvent(eventId: string): boolean {
+  return eventId.startsWith(`${GET_STREAM}#`);
+}
+
 /** Protocol versions from which a client takes SEP-1699 priming events (empty data). */
 function takesPriming(protocolVersion: string): boolean {
   return protocolVersion >= '2025-11-25';
@@ -95,6 +100,11 @@ export class SessionTransport implements Channel, ExchangeOwner {
       );
     });
     return { fresh: messages.filter((m) => !dupes.has(m)), ids: [...taken], refused };
+  }
+
+  /** Whether this session's store still holds the event. */
+  knows(eventId: string): boolean {
+    return this.events.streamOf(eventId) !== undefined;
   }
 
   /** Opens the GET stream; false when one is open already (409: one per session). */

@@ -17,6 +17,8 @@ const GATEWAY: GatewaySpec = {
   allowUnauthenticatedNetwork: false,
   logLevel: 'info',
   sessionIdleTimeoutMs: 30 * 60_000,
+  previousSessionKeys: [],
+  sessionMaxAgeMs: 24 * 3_600_000,
   maxSessions: 1000,
   maxSessionsPerProfile: 250,
   shutdownGraceMs: 10_000,

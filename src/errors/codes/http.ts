@@ -58,6 +58,24 @@ export const HTTP = {
     jsonrpc: -32001,
     doc: 'The Mcp-Session-Id names no open session of this profile (closed, timed out, or the daemon restarted).',
   },
+  MCPGW_E_HTTP_SESSION_INVALID: {
+    exit: 1,
+    http: 404,
+    jsonrpc: -32001,
+    doc: 'The Mcp-Session-Id is not one the gateway issued: truncated, altered or made up (a sealed id opens only intact).',
+  },
+  MCPGW_E_HTTP_SESSION_KEY: {
+    exit: 1,
+    http: 404,
+    jsonrpc: -32001,
+    doc: 'The Mcp-Session-Id was sealed with a session key this gateway has neither as gateway.sessionKey nor in previousSessionKeys.',
+  },
+  MCPGW_E_HTTP_SESSION_EXPIRED: {
+    exit: 1,
+    http: 404,
+    jsonrpc: -32001,
+    doc: 'The Mcp-Session-Id is older than gateway.sessionMaxAge; it is refused on every replica.',
+  },
   MCPGW_E_HTTP_INITIALIZE: {
     exit: 1,
     http: 400,
