@@ -111,7 +111,9 @@ export class Daemon {
    * it (the banner, the log) they are the plain links.
    */
   status(forCaller = false): StatusJson {
-    return buildStatus(this.gateway, this.configStatus, (name) => this.authStatus(name, forCaller));
+    const status = buildStatus(this.gateway, this.configStatus, (name) => this.authStatus(name, forCaller));
+    const store = this.oauth?.storeState();
+    return store ? { ...status, store } : status;
   }
 
   private authStatus(name: string, forCaller: boolean): AuthStatus | undefined {
@@ -130,6 +132,7 @@ export class Daemon {
     const { OAuthService } = await import('./auth/oauth-service.js');
     this.oauth ??= new OAuthService({
       dataDir: model.gateway.dataDir,
+      store: model.gateway.store,
       publicUrl: model.gateway.publicUrl,
       clientMetadataUrl: model.gateway.clientMetadataUrl,
       env: this.options.env ?? process.env,
@@ -182,7 +185,8 @@ export class Daemon {
         },
         settings: () => this.model.gateway,
         status: () => this.status(true),
-        waiting: () => this.gateway.waiting(),
+        // The store counts only while not one token can be served (SPEC section 11).
+        waiting: () => [...this.gateway.waiting(), ...(this.oauth?.storeBlocksReadiness() ? ['store'] : [])],
         extraRoutes: async (app) => {
           const { registerOAuthRoutes } = await import('./http/oauth-routes.js');
           registerOAuthRoutes(app, () => this.oauth, this.log.child('http'));

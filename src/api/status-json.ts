@@ -85,4 +85,13 @@ export interface StatusJson {
   readonly config: ConfigStatus;
   readonly servers: Record<string, ServerStatusJson>;
   readonly profiles: Record<string, ProfileStatusJson>;
+  /**
+   * The token store, once an OAuth server needs it (SPEC section 11): `error` while it cannot
+   * be read or written (a database lost: tokens held keep being used), with why.
+   */
+  readonly store?: {
+    readonly type: 'file' | 'postgres';
+    readonly state: 'ok' | 'error';
+    readonly lastError: { readonly code: string; readonly message: string; readonly at: string } | null;
+  };
 }

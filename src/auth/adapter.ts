@@ -1,8 +1,9 @@
 import { readFile } from 'node:fs/promises';
 import type { Adapter } from 'lowdb';
+import { McpgwError } from '../errors/error.js';
 import { corrupt, deriveStoreKey, newStoreKey, parseEnvelope, sameKdf, seal, unseal, type StoreKey } from './crypto.js';
 import { ioError, writeFileAtomic, type WriteHooks } from './file.js';
-import type { StoreData } from './types.js';
+import { DATA_VERSION, type StoreData } from './types.js';
 
 /**
  * lowdb's adapter for the encrypted store. Ours rather than lowdb's JSONFile/DataFile: those
@@ -53,5 +54,19 @@ function parseStoreData(plaintext: string, file: string): StoreData {
   if (typeof data !== 'object' || data === null || typeof servers !== 'object' || servers === null || Array.isArray(servers)) {
     throw corrupt(file, 'its decrypted contents have no "servers" object');
   }
+  const version = (data as { version?: unknown }).version;
+  if (version !== undefined && (typeof version !== 'number' || version > DATA_VERSION)) {
+    throw new McpgwError(
+      'MCPGW_E_STORE_VERSION',
+      `the token store ${file} holds data version ${JSON.stringify(version)}; this mcpgw reads up to version ${DATA_VERSION}`,
+      {
+        hint: `it was written by a newer mcpgw: upgrade mcpgw (the file is left untouched), or move ${file} away and log in again`,
+        details: { file, version },
+      },
+    );
+  }
+  const users = (data as { users?: unknown }).users;
+  if (users !== undefined && (typeof users !== 'object' || users === null || Array.isArray(users)))
+    throw corrupt(file, 'its decrypted "users" is not an object');
   return data as StoreData;
 }

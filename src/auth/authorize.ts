@@ -7,7 +7,12 @@ import { DiscoveryCache, type Discovered, type FetchLike } from './discovery.js'
 import { beginAuthorization, configurationFor, finishAuthorization, issuerProblem, obtainClient, withOfflineAccess } from './oauth-flow.js';
 import { PendingAuthorizations } from './pending.js';
 import type { ServerEntry } from './types.js';
-import type { EntryWriter } from './writer.js';
+
+/** The entries of the identity an authorization is for (src/store/), by server. */
+export interface EntryView {
+  get(server: string): ServerEntry | undefined;
+  set(server: string, entry: ServerEntry | undefined): Promise<void>;
+}
 
 /**
  * Authorizing a server (SPEC sections 4 and 5): /oauth/start -> the authorization server ->
@@ -53,7 +58,7 @@ export interface AuthorizeContext {
   };
   readonly redirectUri: string;
   /** The writer of the open store; throws the store's problem (no key, wrong key...). */
-  writer(): Promise<EntryWriter>;
+  writer(): Promise<EntryView>;
   entry(server: string): ServerEntry | undefined;
   /** The server has an authorization that works as far as we know (never replaced unasked). */
   authorizedNow(server: string): boolean;

@@ -192,3 +192,50 @@ function isBase64(v: unknown, min: number, max: number): v is string {
   const bytes = Buffer.from(v, 'base64');
   return bytes.toString('base64') === v && bytes.length >= min && bytes.length <= max;
 }
+
+/**
+ * One value sealed for a database row (issue 16): `m1.<iv>.<tag>.<data>` in base64url, under the
+ * same key and cipher as the file. The row's identity (`context`: its table and primary key)
+ * is the additional data, so a sealed value copied into another row (another user's, another
+ * server's) fails authentication instead of being used there.
+ */
+export function sealValue(plaintext: string, key: StoreKey, context: string): string {
+  const iv = randomBytes(12);
+  const cipher = createCipheriv(CIPHER, key.enc, iv);
+  cipher.setAAD(Buffer.from(context, 'utf8'));
+  const data = Buffer.concat([cipher.update(plaintext, 'utf8'), cipher.final()]);
+  return ['m1', iv, cipher.getAuthTag(), data].map((p) => (typeof p === 'string' ? p : p.toString('base64url'))).join('.');
+}
+
+/** The plaintext of sealValue's result, or undefined when it fails authentication or has another shape. */
+export function unsealValue(sealed: string, key: StoreKey, context: string): string | undefined {
+  const [version, iv, tag, data, extra] = sealed.split('.');
+  if (version !== 'm1' || iv === undefined || tag === undefined || data === undefined || extra !== undefined) return undefined;
+  try {
+    const decipher = createDecipheriv(CIPHER, key.enc, Buffer.from(iv, 'base64url'));
+    decipher.setAAD(Buffer.from(context, 'utf8'));
+    decipher.setAuthTag(Buffer.from(tag, 'base64url'));
+    return Buffer.concat([decipher.update(Buffer.from(data, 'base64url')), decipher.final()]).toString('utf8');
+  } catch {
+    return undefined;
+  }
+}
+
+/** Whether `check` (base64, as stored) is this key's check value. */
+export function checkMatches(key: StoreKey, check: string): boolean {
+  const stored = Buffer.from(check, 'base64');
+  return stored.length === key.check.length && timingSafeEqual(stored, key.check);
+}
+
+/** The kdf parameters as stored outside a file envelope (the database's meta row); undefined if invalid. */
+export function parseKdf(text: string): KdfParams | undefined {
+  try {
+    const kdf = JSON.parse(text) as Partial<KdfParams>;
+    const { N, r, p, salt } = kdf;
+    if (kdf.name !== 'scrypt' || !isInt(N) || N < 2 ** 10 || (N & (N - 1)) !== 0 || !isInt(r) || r < 1 || r > 32) return undefined;
+    if (!isInt(p) || p < 1 || p > 16 || 128 * N * r > MAX_SCRYPT_MEMORY || !isBase64(salt, 16, 64)) return undefined;
+    return { name: 'scrypt', N, r, p, salt };
+  } catch {
+    return undefined;
+  }
+}

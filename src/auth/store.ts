@@ -1,16 +1,24 @@
+import { readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { Low } from 'lowdb';
 import { McpgwError } from '../errors/error.js';
 import { EncryptedFileAdapter } from './adapter.js';
-import { ensurePrivateDir, removeStaleTemps, type WriteHooks } from './file.js';
+import { ensurePrivateDir, ioError, removeStaleTemps, writeFileAtomic, type WriteHooks } from './file.js';
 import { MIN_KEY_LENGTH } from './key.js';
 import { acquireLock, type StoreLock } from './lock.js';
-import { LOCK_FILE, STORE_FILE, type ServerEntry, type StoreData } from './types.js';
+import { DATA_VERSION, LOCK_FILE, OWNER_IDENTITIES, STORE_FILE, V1_BACKUP_FILE, type ServerEntry, type StoreData } from './types.js';
 
 export type { ClientRegistration, ServerEntry, StoreData, TokenSet } from './types.js';
 export { inspectStore, type EntrySummary, type StoreHealth } from './inspect.js';
 
-export { LOCK_FILE, STORE_FILE } from './types.js';
+export { DATA_VERSION, LOCK_FILE, OWNER_IDENTITIES, STORE_FILE, V1_BACKUP_FILE } from './types.js';
+
+/** One stored entry with whose it is (`owner` for the slot `local` and `owner` share). */
+export interface OwnedEntry {
+  readonly identity: string;
+  readonly server: string;
+  readonly entry: ServerEntry;
+}
 export interface OpenOptions {
   dataDir: string;
   /** The encryption key, as resolveEncryptionKey returns it. */
@@ -79,17 +87,33 @@ export class TokenStore {
       const adapter = new EncryptedFileAdapter(path, key, options.hooks);
       const db = new Low<StoreData>(adapter, emptyData());
       await db.read();
-      return new TokenStore(path, readOnly, db, adapter, lock);
+      const store = new TokenStore(path, readOnly, db, adapter, lock);
+      if (lock && db.data.version === undefined && Object.keys(db.data.servers).length > 0) await store.migrateV1();
+      return store;
     } catch (err) {
       await lock?.release();
       throw err;
     }
   }
 
-  /** A copy of the server's record; changing it changes nothing stored. */
+  /** A copy of the server's record (the owner's); changing it changes nothing stored. */
   get(server: string): ServerEntry | undefined {
-    const servers = this.db.data.servers;
+    return this.getFor('owner', server);
+  }
+
+  /** A copy of `identity`'s record of `server`. */
+  getFor(identity: string, server: string): ServerEntry | undefined {
+    const servers = this.slot(this.db.data, identity) ?? {};
     return Object.hasOwn(servers, server) ? structuredClone(servers[server]) : undefined;
+  }
+
+  /** Every record with its identity. */
+  listAll(): OwnedEntry[] {
+    const { servers, users = {} } = this.db.data;
+    const out: OwnedEntry[] = Object.entries(servers).map(([server, entry]) => ({ identity: 'owner', server, entry }));
+    for (const [identity, own] of Object.entries(users))
+      for (const [server, entry] of Object.entries(own)) out.push({ identity, server, entry });
+    return structuredClone(out);
   }
 
   /** A copy of every record, by server name. */
@@ -104,14 +128,20 @@ export class TokenStore {
    * unchanged and the promise rejects.
    */
   update(server: string, fn: (entry: ServerEntry | undefined) => ServerEntry | undefined): Promise<void> {
+    return this.updateFor('owner', server, fn);
+  }
+
+  /** update() of `identity`'s record of `server` (`local` and `owner` share one). */
+  updateFor(identity: string, server: string, fn: (entry: ServerEntry | undefined) => ServerEntry | undefined): Promise<void> {
     if (this.closing) return Promise.reject(misuse(`update(${server}) after close()`));
     if (this.readOnly) return Promise.reject(misuse(`update(${server}) on a store opened with lock: false (read-only)`));
-    if (server === '' || server === '__proto__') return Promise.reject(misuse(`update() with the server name ${JSON.stringify(server)}`));
+    for (const name of [server, identity])
+      if (name === '' || name === '__proto__') return Promise.reject(misuse(`update() with the name ${JSON.stringify(name)}`));
     return this.enqueue(async () => {
       if (this.failure) throw this.failure;
       const before = this.db.data;
-      const next = fn(this.get(server));
-      const servers = { ...before.servers };
+      const next = fn(this.getFor(identity, server));
+      const servers = { ...this.slot(before, identity) };
       if (next === undefined) {
         if (!Object.hasOwn(servers, server)) return;
         delete servers[server];
@@ -119,14 +149,43 @@ export class TokenStore {
         // Through JSON, so memory holds exactly what a reopen would read (no undefined keys).
         servers[server] = JSON.parse(JSON.stringify(next)) as ServerEntry;
       }
-      this.db.data = { ...before, servers };
-      try {
-        await this.db.write();
-      } catch (err) {
-        this.db.data = before;
-        throw err;
-      }
+      await this.commit(OWNER_IDENTITIES.includes(identity) ? { ...before, servers } : withUser(before, identity, servers));
     });
+  }
+
+  /**
+   * A version 1 file (no data version): a copy is kept as oauth-store.v1-backup.json (an
+   * older mcpgw can be put back with it), then the file is written again as version 2. Its
+   * entries stay in `servers`, the slot of `local`/`owner` (SPEC section 10).
+   */
+  private async migrateV1(): Promise<void> {
+    let backup = join(dirname(this.path), V1_BACKUP_FILE);
+    const original = await readFile(this.path, 'utf8').catch((err) => Promise.reject(ioError(`cannot read ${this.path}`, err)));
+    if (
+      await readFile(backup).then(
+        () => true,
+        () => false,
+      )
+    )
+      backup = backup.replace(/\.json$/, `.${Date.now()}.json`);
+    await writeFileAtomic(backup, original);
+    await this.enqueue(() => this.commit({ ...this.db.data }));
+  }
+
+  private async commit(next: StoreData): Promise<void> {
+    const before = this.db.data;
+    this.db.data = { ...next, version: DATA_VERSION };
+    try {
+      await this.db.write();
+    } catch (err) {
+      this.db.data = before;
+      throw err;
+    }
+  }
+
+  private slot(data: StoreData, identity: string): Record<string, ServerEntry> | undefined {
+    if (OWNER_IDENTITIES.includes(identity)) return data.servers;
+    return data.users && Object.hasOwn(data.users, identity) ? data.users[identity] : undefined;
   }
 
   /**
@@ -161,6 +220,13 @@ export class TokenStore {
     this.queue = run.catch(() => undefined);
     return run;
   }
+}
+
+function withUser(data: StoreData, identity: string, servers: Record<string, ServerEntry>): StoreData {
+  const users = { ...data.users };
+  if (Object.keys(servers).length === 0) delete users[identity];
+  else users[identity] = servers;
+  return { ...data, users };
 }
 
 function misuse(what: string): McpgwError {

@@ -40,6 +40,21 @@ export interface ServerEntry {
   updatedAt: number;
 }
 
+/**
+ * The decrypted document. Version 2 (issue 16) keys entries by identity: `servers` holds the
+ * entries of the machine's own identity (`local` without inbound auth, `owner` with bearer
+ * tokens: one person, so one slot, and a version 1 file's entries become theirs), `users`
+ * those of named users. A version 1 document has no `version` and only `servers`.
+ */
 export interface StoreData {
+  version?: number;
   servers: Record<string, ServerEntry>;
+  users?: Record<string, Record<string, ServerEntry>>;
 }
+
+/** The document version this mcpgw writes; a newer one is refused (MCPGW_E_STORE_VERSION). */
+export const DATA_VERSION = 2;
+/** Where opening a version 1 store keeps a copy of it, next to the store. */
+export const V1_BACKUP_FILE = 'oauth-store.v1-backup.json';
+/** The identities stored in `servers` (SPEC section 10: existing entries become theirs). */
+export const OWNER_IDENTITIES: readonly string[] = ['local', 'owner'];

@@ -1,7 +1,14 @@
 import { McpgwError } from '../errors/error.js';
 import type { Logger } from '../log.js';
-import type { TokenStore } from './store.js';
 import type { ServerEntry } from './types.js';
+
+/** Where the entries go: the file store or the database (src/store/). */
+export interface EntryTarget {
+  read(identity: string, server: string): ServerEntry | undefined;
+  write(identity: string, server: string, entry: ServerEntry | undefined): Promise<void>;
+  /** What to do when writes fail (the hint of MCPGW_E_STORE_UNSAVED). */
+  readonly unsavedHint: string;
+}
 
 /**
  * The daemon's writes of server entries to the token store, and what could not be written
@@ -20,6 +27,8 @@ export interface UnsavedState {
 }
 
 interface Unsaved {
+  identity: string;
+  server: string;
   entry: ServerEntry | undefined;
   version: number;
   since?: number;
@@ -38,25 +47,28 @@ export class EntryWriter {
   private closed = false;
 
   constructor(
-    private readonly store: TokenStore,
+    private readonly target: EntryTarget,
     private readonly log: Logger,
     private readonly retry = { firstMs: RETRY_FIRST_MS, maxMs: RETRY_MAX_MS },
   ) {}
 
   /** The newest entry of `server`: one not written yet if there is one (undefined: deleted), else the store's. */
-  get(server: string): ServerEntry | undefined {
-    const u = this.unsaved.get(server);
+  get(identity: string, server: string): ServerEntry | undefined {
+    const u = this.unsaved.get(keyOf(identity, server));
     if (u) return u.entry === undefined ? undefined : structuredClone(u.entry);
-    return this.store.get(server);
+    return this.target.read(identity, server);
   }
 
   /**
    * Replaces the entry (undefined deletes it): in memory at once, on disk when a write
    * succeeds. Resolves after the first write attempt; never rejects for a failed write.
    */
-  async set(server: string, entry: ServerEntry | undefined): Promise<void> {
-    const previous = this.unsaved.get(server);
+  async set(identity: string, server: string, entry: ServerEntry | undefined): Promise<void> {
+    const key = keyOf(identity, server);
+    const previous = this.unsaved.get(key);
     const u: Unsaved = {
+      identity,
+      server,
       entry: entry === undefined ? undefined : (JSON.parse(JSON.stringify(entry)) as ServerEntry),
       version: ++this.version,
       since: previous?.since,
@@ -65,13 +77,13 @@ export class EntryWriter {
       timer: previous?.timer,
       delayMs: previous?.delayMs ?? this.retry.firstMs,
     };
-    this.unsaved.set(server, u);
-    await this.write(server, u);
+    this.unsaved.set(key, u);
+    await this.write(key, u);
   }
 
   /** Why `server`'s newest entry is not on disk yet; undefined when it is. */
-  state(server: string): UnsavedState | undefined {
-    const u = this.unsaved.get(server);
+  state(identity: string, server: string): UnsavedState | undefined {
+    const u = this.unsaved.get(keyOf(identity, server));
     return u?.error && u.since !== undefined ? { since: u.since, attempts: u.attempts, error: u.error } : undefined;
   }
 
@@ -79,33 +91,34 @@ export class EntryWriter {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    for (const [server, u] of [...this.unsaved]) {
+    for (const [key, u] of [...this.unsaved]) {
       clearTimeout(u.timer);
-      await this.write(server, u);
-      if (this.unsaved.get(server) === u)
+      await this.write(key, u);
+      const server = u.server;
+      if (this.unsaved.get(key) === u)
         this.log.error(
           `the newest tokens of "${server}" could not be written to the token store before stopping (${u.error?.message}); after a restart it may need a new authorization`,
-          { server, code: 'MCPGW_E_STORE_UNSAVED' },
+          { server, identity: u.identity, code: 'MCPGW_E_STORE_UNSAVED' },
         );
     }
   }
 
-  private async write(server: string, u: Unsaved): Promise<void> {
-    const entry = u.entry;
+  private async write(key: string, u: Unsaved): Promise<void> {
     try {
-      await this.store.update(server, () => entry);
+      await this.target.write(u.identity, u.server, u.entry);
     } catch (err) {
-      if (this.unsaved.get(server) !== u) return; // a newer set() took over
-      this.failed(server, u, err);
+      if (this.unsaved.get(key) !== u) return; // a newer set() took over
+      this.failed(key, u, err);
       return;
     }
-    if (this.unsaved.get(server) !== u) return;
+    if (this.unsaved.get(key) !== u) return;
     clearTimeout(u.timer);
-    this.unsaved.delete(server);
-    if (u.error) this.log.info('the token store is written again', { server, failedWrites: u.attempts });
+    this.unsaved.delete(key);
+    if (u.error) this.log.info('the token store is written again', { server: u.server, failedWrites: u.attempts });
   }
 
-  private failed(server: string, u: Unsaved, err: unknown): void {
+  private failed(key: string, u: Unsaved, err: unknown): void {
+    const server = u.server;
     const cause = err instanceof McpgwError ? err.message : String((err as Error)?.message ?? err);
     const first = u.error === undefined;
     u.attempts++;
@@ -114,7 +127,7 @@ export class EntryWriter {
       'MCPGW_E_STORE_UNSAVED',
       `the token store cannot be written (${cause}); the new tokens are kept in memory and the write is retried`,
       {
-        hint: 'make the data dir writable again (gateway.dataDir): mcpgw retries on its own',
+        hint: this.target.unsavedHint,
         cause: err,
       },
     );
@@ -125,9 +138,11 @@ export class EntryWriter {
     clearTimeout(u.timer);
     u.timer = setTimeout(() => {
       u.timer = undefined;
-      if (this.unsaved.get(server) === u && !this.closed) void this.write(server, u);
+      if (this.unsaved.get(key) === u && !this.closed) void this.write(key, u);
     }, u.delayMs);
     u.timer.unref();
     u.delayMs = Math.min(u.delayMs * 2, this.retry.maxMs);
   }
 }
+
+const keyOf = (identity: string, server: string) => `${identity}\n${server}`;

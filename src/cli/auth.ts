@@ -93,6 +93,7 @@ async function loginStandalone(ctx: CommandContext, model: ConfigModel, server: 
   const log = createLogger('auth');
   const service = new OAuthService({
     dataDir: model.gateway.dataDir,
+    store: model.gateway.store,
     publicUrl: model.gateway.publicUrl,
     clientMetadataUrl: model.gateway.clientMetadataUrl,
     env: ctx.env,
@@ -278,6 +279,7 @@ export async function runAuthLogout(ctx: CommandContext, server: string, options
   } else {
     const service = new OAuthService({
       dataDir: model.gateway.dataDir,
+      store: model.gateway.store,
       publicUrl: model.gateway.publicUrl,
       env: ctx.env,
       log: createLogger('auth'),

@@ -1,6 +1,7 @@
 import type { Code } from '../errors/codes.js';
 import type { McpgwGatewayConfiguration, Server } from './schema.gen.js';
 import type { PathSegment } from './source.js';
+import { checkStore } from './checks-store.js';
 
 /** A problem found by a check, located by config path (load.ts adds file positions). */
 export interface CheckIssue {
@@ -60,6 +61,7 @@ export function checkConfig(doc: McpgwGatewayConfiguration, asWritten: McpgwGate
     ...checkProfileNames(doc),
     ...checkProfiles(doc, servers),
     ...checkGateway(doc),
+    ...checkStore(doc.gateway?.store, asWritten.gateway?.store?.url),
   ];
 }
 

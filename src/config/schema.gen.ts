@@ -70,6 +70,19 @@ export interface McpgwGatewayConfiguration {
       clientMetadataUrl?: string;
     };
     /**
+     * Where tokens and client registrations are kept: the encrypted file <dataDir>/oauth-store.json (type file, the default) or PostgreSQL (type postgres), shared by replicas. Changing it needs a restart.
+     */
+    store?: {
+      /**
+       * file (the default) or postgres.
+       */
+      type: 'file' | 'postgres';
+      /**
+       * postgres: a libpq URL (postgresql://user:password@host:port/database), usually "$<env:DATABASE_URL>". The role needs only to own its database.
+       */
+      url?: string;
+    };
+    /**
      * Least severe log level written. Applies live on reload.
      */
     logLevel?: 'debug' | 'info' | 'warn' | 'error';

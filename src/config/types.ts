@@ -94,7 +94,11 @@ export interface GatewaySpec {
   readonly maxSessions: number;
   readonly maxSessionsPerProfile: number;
   readonly shutdownGraceMs: number;
+  /** Where tokens and registrations are kept (issue 16; absent: file); `url` is a secret (it may hold a password). */
+  readonly store?: StoreSpec;
 }
+
+export type StoreSpec = { readonly type: 'file' } | { readonly type: 'postgres'; readonly url: string };
 
 export interface ConfigModel {
   /** Absolute path of the config file. */

@@ -57,6 +57,37 @@ export const STORE = {
     jsonrpc: -32603,
     doc: 'The token store is readable by other users (not 0600), or its data dir is (not 0700).',
   },
+  MCPGW_E_STORE_DB: {
+    exit: 1,
+    http: 503,
+    jsonrpc: -32603,
+    doc: 'The PostgreSQL store (gateway.store) cannot be reached: the server is down, the URL points elsewhere, or the connection was lost. Tokens already held keep being used; mcpgw reconnects on its own.',
+  },
+  MCPGW_E_STORE_DB_URL: {
+    exit: 1,
+    http: 503,
+    jsonrpc: -32603,
+    doc: 'gateway.store.url (from a template) is not a postgresql:// URL; its value is never shown, as it may hold a password.',
+  },
+  MCPGW_E_STORE_DB_AUTH: {
+    exit: 1,
+    http: 503,
+    jsonrpc: -32603,
+    doc: 'The PostgreSQL server refused the login of gateway.store.url: wrong user or password, or no such database.',
+  },
+  MCPGW_E_STORE_DB_RIGHTS: {
+    exit: 1,
+    http: 503,
+    jsonrpc: -32603,
+    doc: 'The database role of gateway.store.url lacks a right the store needs (create its tables, read and write them); it needs only to own its database.',
+  },
+  MCPGW_E_STORE_SCHEMA: {
+    exit: 1,
+    http: 503,
+    jsonrpc: -32603,
+    doc: 'The database holds a schema version newer than this mcpgw knows (a newer replica created it); it is left untouched.',
+  },
   MCPGW_I_KEY_OK: doctor('The OAuth encryption key is set and long enough.'),
   MCPGW_I_STORE_OK: doctor('The token store is readable, decryptable and private (or not created yet, in a writable place).'),
+  MCPGW_I_STORE_DB_OK: doctor('The PostgreSQL store is reachable, its schema is current and the encryption key matches its check value.'),
 } as const satisfies Record<string, CodeInfo>;
