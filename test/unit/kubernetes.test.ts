@@ -190,21 +190,17 @@ test('secrets are files from the Secret, the ConfigMap a folder mount; the image
 /** gateway.yaml as a pod sees it: the Secret's files in a temp folder instead of /etc/mcpgw/secrets. */
 function podConfig(transform: (doc: Obj) => void = () => undefined): { text: string; cleanup: () => void } {
   const dir = mkdtempSync(join(tmpdir(), 'mcpgw-k8s-'));
-  for (const key of Object.keys(secret.stringData)) writeFileSync(join(dir, key), `${key}-value-0123456789abcdef0123456789abcdef\n`);
+  for (const key of Object.keys(secret.stringData)) {
+    // The store URL is checked for its scheme; every other Secret value is an opaque key.
+    const value = key === 'database-url' ? 'postgresql://mcpgw:pw@mcpgw-postgres:5432/mcpgw' : `${key}-value-0123456789abcdef0123456789abcdef`;
+    writeFileSync(join(dir, key), `${value}\n`);
+  }
   const doc = parse(configMap.data['gateway.yaml'].replaceAll('/etc/mcpgw/secrets', dir)) as Obj;
   transform(doc);
   return { text: stringify(doc), cleanup: () => rmSync(dir, { recursive: true, force: true }) };
 }
 
-// Pending: gateway.store, sessionKey and previousSessionKeys are added to the schema by the
-// store work of issue 16. Until then the first test checks the rest of the file, and the
-// second (which checks all of it) skips; it runs by itself once the schema has the keys.
-const SCHEMA = JSON.parse(readFileSync(join(ROOT, 'schema/gateway.schema.json'), 'utf8')) as Obj;
-const STORE_PENDING =
-  !SCHEMA.properties.gateway.properties.store && 'pending: gateway.store and gateway.sessionKey come with the store work of issue 16';
-const PENDING = ['store', 'sessionKey', 'previousSessionKeys'];
-
-test('the ConfigMap’s gateway.yaml loads as in a pod (without the keys still to come)', () => {
+test('the ConfigMap’s gateway.yaml loads as in a pod, store and session key included', () => {
   const text: string = configMap.data['gateway.yaml'];
   const doc = parse(text) as Obj;
   assert.deepEqual(doc.gateway.store, { type: 'postgres', url: '$<file:/etc/mcpgw/secrets/database-url>' });
@@ -212,7 +208,7 @@ test('the ConfigMap’s gateway.yaml loads as in a pod (without the keys still t
   assert.equal(doc.gateway.listen, `0.0.0.0:${container.ports[0].containerPort}`);
   assert.equal(new URL(doc.gateway.publicUrl).host, one('Ingress', 'mcpgw').spec.rules[0].host, 'publicUrl is the Ingress host');
 
-  const { text: resolved, cleanup } = podConfig((d) => PENDING.forEach((k) => delete d.gateway[k]));
+  const { text: resolved, cleanup } = podConfig();
   try {
     const result = loadConfig('/config/gateway.yaml', { text: resolved, env: {} });
     assert.deepEqual(
@@ -221,26 +217,8 @@ test('the ConfigMap’s gateway.yaml loads as in a pod (without the keys still t
     );
     assert.ok(result.model);
     // validate --no-secrets, as a CI without the Secret runs it.
-    const offline = loadConfig('/config/gateway.yaml', {
-      text: stringify({ ...doc, gateway: omit(doc.gateway, PENDING) }),
-      noSecrets: true,
-      env: {},
-    });
+    const offline = loadConfig('/config/gateway.yaml', { text, noSecrets: true, env: {} });
     assert.ok(offline.model, JSON.stringify(offline.findings));
-  } finally {
-    cleanup();
-  }
-});
-
-test('the ConfigMap’s gateway.yaml loads as in a pod, store and session key included', { skip: STORE_PENDING }, () => {
-  const { text, cleanup } = podConfig();
-  try {
-    const result = loadConfig('/config/gateway.yaml', { text, env: {} });
-    assert.deepEqual(
-      result.findings.filter((f) => f.severity === 'error').map((f) => `${f.path}: ${f.message}`),
-      [],
-    );
-    assert.ok(loadConfig('/config/gateway.yaml', { text: configMap.data['gateway.yaml'], noSecrets: true, env: {} }).model);
   } finally {
     cleanup();
   }
@@ -261,7 +239,3 @@ test('the evaluation PostgreSQL is marked as such, and its role and URL agree wi
   assert.equal(pgEnv.get('MCPGW_DB_PASSWORD')!.valueFrom.secretKeyRef.name, one('Secret', 'mcpgw-postgres').metadata.name);
   assert.match(readFileSync(join(DIR, 'README.md'), 'utf8'), /CloudNativePG/);
 });
-
-function omit(obj: Obj, keys: string[]): Obj {
-  return Object.fromEntries(Object.entries(obj).filter(([k]) => !keys.includes(k)));
-}
