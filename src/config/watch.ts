@@ -29,6 +29,8 @@ export class ConfigWatcher {
   private entries = new Set<string>();
   private dirs = new Set<string>();
   private timer?: NodeJS.Timeout;
+  /** The files and what they looked like when the caller last read them (from setFiles). */
+  private loaded?: { paths: readonly string[]; signatures: Signatures };
   private ready = false;
   private closed = false;
 
@@ -45,6 +47,7 @@ export class ConfigWatcher {
    */
   async setFiles(paths: readonly string[], loaded?: Signatures): Promise<void> {
     if (this.closed) return;
+    this.loaded = loaded && { paths, signatures: loaded };
     this.entries = new Set(paths.flatMap((p) => resolutionPaths(resolve(p))));
     const dirs = new Set([...this.entries].map((f) => dirname(f)));
     const same = this.watcher && dirs.size === this.dirs.size && [...dirs].every((d) => this.dirs.has(d));
@@ -81,7 +84,13 @@ export class ConfigWatcher {
   private changed(path: string): void {
     if (this.closed || !this.ready || !this.entries.has(resolve(path))) return;
     clearTimeout(this.timer);
-    this.timer = setTimeout(() => this.onChange(`${basename(path)} changed`), this.options.debounceMs ?? 100);
+    this.timer = setTimeout(() => {
+      // One edit can be reported twice: by the check in setFiles and by a watcher that was
+      // starting when it happened (a polling watcher's first stat came before the edit).
+      // Nothing changed since the caller's last read means no reload.
+      if (this.loaded && sameSignatures(this.loaded.signatures, signatures(this.loaded.paths))) return;
+      this.onChange(`${basename(path)} changed`);
+    }, this.options.debounceMs ?? 100);
   }
 
   async close(): Promise<void> {
