@@ -41,9 +41,25 @@ export interface DiscoverOptions {
 export async function discover(serverUrl: string, options: DiscoverOptions = {}): Promise<Discovered> {
   const server = new URL(serverUrl);
   assertSecure(server, 'the MCP server', options.allowInsecureHttp);
-  let info: Awaited<ReturnType<typeof discoverOAuthServerInfo>>;
+  const info = await fetchServerInfo(server, options);
+  const prm = info.resourceMetadata as (Record<string, unknown> & { resource?: string; scopes_supported?: string[] }) | undefined;
+  if (prm) await assertResourceIsServer(server, prm);
+  const authorizationServer = new URL(info.authorizationServerUrl);
+  assertSecure(authorizationServer, 'the authorization server', options.allowInsecureHttp);
+  const metadata = info.authorizationServerMetadata as Discovered['asMetadata'] | undefined;
+  if (metadata) checkAsMetadata(metadata, options);
+  return {
+    resource: prm?.resource ?? canonicalResource(server),
+    authorizationServer: authorizationServer.href,
+    asMetadata: metadata ?? fallbackMetadata(authorizationServer),
+    scopesSupported: prm?.scopes_supported,
+    fallback: metadata === undefined,
+  };
+}
+
+async function fetchServerInfo(server: URL, options: DiscoverOptions): Promise<Awaited<ReturnType<typeof discoverOAuthServerInfo>>> {
   try {
-    info = await discoverOAuthServerInfo(server, {
+    return await discoverOAuthServerInfo(server, {
       resourceMetadataUrl: options.resourceMetadataUrl ? new URL(options.resourceMetadataUrl) : undefined,
       fetchFn: options.fetch,
     });
@@ -60,49 +76,33 @@ export async function discover(serverUrl: string, options: DiscoverOptions = {})
       cause: err,
     });
   }
-  const prm = info.resourceMetadata as (Record<string, unknown> & { resource?: string; scopes_supported?: string[] }) | undefined;
-  if (prm) {
-    // Throws when the metadata names another resource than this server (a confused deputy).
-    try {
-      await selectResourceURL(server, {} as OAuthClientProvider, prm as never);
-    } catch (err) {
-      throw new McpgwError(
-        'MCPGW_E_OAUTH_DISCOVERY',
-        `the protected resource metadata is for ${String(prm.resource)}, not ${server.href}`,
-        {
-          hint: 'the server advertises metadata of another resource; check the url',
-          cause: err,
-        },
-      );
-    }
+}
+
+/** Metadata that names another resource than this server would make us a confused deputy. */
+async function assertResourceIsServer(server: URL, prm: Record<string, unknown>): Promise<void> {
+  try {
+    await selectResourceURL(server, {} as OAuthClientProvider, prm as never);
+  } catch (err) {
+    throw new McpgwError('MCPGW_E_OAUTH_DISCOVERY', `the protected resource metadata is for ${String(prm.resource)}, not ${server.href}`, {
+      hint: 'the server advertises metadata of another resource; check the url',
+      cause: err,
+    });
   }
-  const authorizationServer = new URL(info.authorizationServerUrl);
-  assertSecure(authorizationServer, 'the authorization server', options.allowInsecureHttp);
-  const metadata = info.authorizationServerMetadata as Discovered['asMetadata'] | undefined;
-  const asMetadata = metadata ?? fallbackMetadata(authorizationServer);
-  if (metadata) {
-    const methods = (metadata.code_challenge_methods_supported as string[] | undefined) ?? [];
-    if (!methods.includes('S256')) {
-      throw new McpgwError(
-        'MCPGW_E_OAUTH_NO_PKCE',
-        `the authorization server ${metadata.issuer} does not advertise PKCE S256 (code_challenge_methods_supported: ${methods.length ? methods.join(', ') : 'absent'})`,
-        {
-          hint: 'MCP requires PKCE with S256; the server must list it in its metadata',
-        },
-      );
-    }
-    for (const key of ['authorization_endpoint', 'token_endpoint', 'registration_endpoint'] as const) {
-      if (typeof metadata[key] === 'string')
-        assertSecure(new URL(metadata[key] as string), `the ${key.replace('_', ' ')}`, options.allowInsecureHttp);
-    }
+}
+
+function checkAsMetadata(metadata: Discovered['asMetadata'], options: DiscoverOptions): void {
+  const methods = (metadata.code_challenge_methods_supported as string[] | undefined) ?? [];
+  if (!methods.includes('S256')) {
+    throw new McpgwError(
+      'MCPGW_E_OAUTH_NO_PKCE',
+      `the authorization server ${metadata.issuer} does not advertise PKCE S256 (code_challenge_methods_supported: ${methods.length ? methods.join(', ') : 'absent'})`,
+      { hint: 'MCP requires PKCE with S256; the server must list it in its metadata' },
+    );
   }
-  return {
-    resource: prm?.resource ?? canonicalResource(server),
-    authorizationServer: authorizationServer.href,
-    asMetadata,
-    scopesSupported: prm?.scopes_supported,
-    fallback: metadata === undefined,
-  };
+  for (const key of ['authorization_endpoint', 'token_endpoint', 'registration_endpoint'] as const) {
+    if (typeof metadata[key] === 'string')
+      assertSecure(new URL(metadata[key] as string), `the ${key.replace('_', ' ')}`, options.allowInsecureHttp);
+  }
 }
 
 /** 2025-03-26: no metadata anywhere means the default endpoints at the server's origin. */

@@ -53,43 +53,8 @@ export function clientMetadata(redirectUri: string, clientId?: string): Record<s
 export async function obtainClient(d: Discovered, options: ClientOptions): Promise<ClientRegistration> {
   const as = d.asMetadata;
   const now = Date.now();
-  if (options.configured) {
-    const { clientId, clientSecret } = options.configured;
-    // Pre-registered credentials belong to the authorization server they were issued by (MCP
-    // authorization 2026-07-28, "Authorization Server Binding": credentials are keyed by
-    // issuer; when the server's metadata names another one, surface an error rather than
-    // silently trying them there).
-    const used = options.usedWith;
-    if (used?.client.method === 'preregistered' && used.client.clientId === clientId && used.issuer !== as.issuer) {
-      throw new McpgwError(
-        'MCPGW_E_OAUTH_REGISTRATION',
-        `auth.clientId ${clientId} was registered with the authorization server ${used.issuer}, but the server now names ${as.issuer}`,
-        {
-          hint: `register a client with ${as.issuer} and set auth.clientId (and clientSecret); if it is the same authorization server under a new name, run: mcpgw auth logout <server> --forget-client`,
-        },
-      );
-    }
-    const supported = (as.token_endpoint_auth_methods_supported as string[] | undefined) ?? [];
-    const method = clientSecret ? selectClientAuthMethod({ client_id: clientId, client_secret: clientSecret }, supported) : 'none';
-    return {
-      clientId,
-      clientSecret,
-      tokenEndpointAuthMethod: method,
-      redirectUri: options.redirectUri,
-      method: 'preregistered',
-      registeredAt: now,
-    };
-  }
-  const existing = options.existing;
-  if (
-    existing &&
-    existing.method !== 'preregistered' &&
-    existing.redirectUri === options.redirectUri &&
-    (!existing.clientSecretExpiresAt || existing.clientSecretExpiresAt > now + 60_000) &&
-    (existing.method !== 'cimd' || existing.clientId === options.clientMetadataUrl)
-  ) {
-    return existing;
-  }
+  if (options.configured) return preregistered(as, options.configured, options, now);
+  if (options.existing && stillFits(options.existing, options, now)) return options.existing;
   if (as.client_id_metadata_document_supported === true && options.clientMetadataUrl) {
     return {
       clientId: options.clientMetadataUrl,
@@ -99,38 +64,7 @@ export async function obtainClient(d: Discovered, options: ClientOptions): Promi
       registeredAt: now,
     };
   }
-  if (typeof as.registration_endpoint === 'string') {
-    try {
-      // No `scope` in the registration (RFC 7591 makes it optional). The scopes of an MCP
-      // server are often the resource server's, not ones the AS lists itself, and an AS may
-      // refuse them at registration (oidc-provider: invalid_client_metadata); one that accepts
-      // them limits the client to them, and the registration is reused, so a later step-up to
-      // more scopes would be refused. Scopes go in each authorization request instead.
-      const info = await registerClient(d.authorizationServer, {
-        metadata: as as never,
-        clientMetadata: clientMetadata(options.redirectUri) as never,
-        fetchFn: options.fetch,
-      });
-      return {
-        clientId: info.client_id,
-        clientSecret: info.client_secret,
-        clientSecretExpiresAt: info.client_secret_expires_at ? info.client_secret_expires_at * 1000 : undefined,
-        tokenEndpointAuthMethod: info.token_endpoint_auth_method ?? (info.client_secret ? 'client_secret_basic' : 'none'),
-        redirectUri: options.redirectUri,
-        method: 'dynamic',
-        registeredAt: now,
-      };
-    } catch (err) {
-      throw new McpgwError(
-        'MCPGW_E_OAUTH_REGISTRATION',
-        `dynamic client registration at ${as.registration_endpoint} failed: ${(err as Error).message}`,
-        {
-          hint: 'register a client with the provider and set auth.clientId (and clientSecret)',
-          cause: err,
-        },
-      );
-    }
-  }
+  if (typeof as.registration_endpoint === 'string') return registerDynamic(d, options, now);
   throw new McpgwError(
     'MCPGW_E_OAUTH_REGISTRATION',
     `no way to get a client at ${as.issuer}: no dynamic registration${as.client_id_metadata_document_supported ? ' and no gateway.oauth.clientMetadataUrl' : ''}`,
@@ -140,6 +74,83 @@ export async function obtainClient(d: Discovered, options: ClientOptions): Promi
         : 'register a client with the provider (redirect URI: <publicUrl>/oauth/callback) and set auth.clientId',
     },
   );
+}
+
+function preregistered(
+  as: Discovered['asMetadata'],
+  configured: NonNullable<ClientOptions['configured']>,
+  options: ClientOptions,
+  now: number,
+): ClientRegistration {
+  const { clientId, clientSecret } = configured;
+  // Pre-registered credentials belong to the authorization server they were issued by (MCP
+  // authorization 2026-07-28, "Authorization Server Binding": credentials are keyed by
+  // issuer; when the server's metadata names another one, surface an error rather than
+  // silently trying them there).
+  const used = options.usedWith;
+  if (used?.client.method === 'preregistered' && used.client.clientId === clientId && used.issuer !== as.issuer) {
+    throw new McpgwError(
+      'MCPGW_E_OAUTH_REGISTRATION',
+      `auth.clientId ${clientId} was registered with the authorization server ${used.issuer}, but the server now names ${as.issuer}`,
+      {
+        hint: `register a client with ${as.issuer} and set auth.clientId (and clientSecret); if it is the same authorization server under a new name, run: mcpgw auth logout <server> --forget-client`,
+      },
+    );
+  }
+  const supported = (as.token_endpoint_auth_methods_supported as string[] | undefined) ?? [];
+  const method = clientSecret ? selectClientAuthMethod({ client_id: clientId, client_secret: clientSecret }, supported) : 'none';
+  return {
+    clientId,
+    clientSecret,
+    tokenEndpointAuthMethod: method,
+    redirectUri: options.redirectUri,
+    method: 'preregistered',
+    registeredAt: now,
+  };
+}
+
+/** A stored registration serves again while its redirect URI, secret and kind still fit. */
+function stillFits(existing: ClientRegistration, options: ClientOptions, now: number): boolean {
+  return (
+    existing.method !== 'preregistered' &&
+    existing.redirectUri === options.redirectUri &&
+    (!existing.clientSecretExpiresAt || existing.clientSecretExpiresAt > now + 60_000) &&
+    (existing.method !== 'cimd' || existing.clientId === options.clientMetadataUrl)
+  );
+}
+
+async function registerDynamic(d: Discovered, options: ClientOptions, now: number): Promise<ClientRegistration> {
+  const as = d.asMetadata;
+  try {
+    // No `scope` in the registration (RFC 7591 makes it optional). The scopes of an MCP
+    // server are often the resource server's, not ones the AS lists itself, and an AS may
+    // refuse them at registration (oidc-provider: invalid_client_metadata); one that accepts
+    // them limits the client to them, and the registration is reused, so a later step-up to
+    // more scopes would be refused. Scopes go in each authorization request instead.
+    const info = await registerClient(d.authorizationServer, {
+      metadata: as as never,
+      clientMetadata: clientMetadata(options.redirectUri) as never,
+      fetchFn: options.fetch,
+    });
+    return {
+      clientId: info.client_id,
+      clientSecret: info.client_secret,
+      clientSecretExpiresAt: info.client_secret_expires_at ? info.client_secret_expires_at * 1000 : undefined,
+      tokenEndpointAuthMethod: info.token_endpoint_auth_method ?? (info.client_secret ? 'client_secret_basic' : 'none'),
+      redirectUri: options.redirectUri,
+      method: 'dynamic',
+      registeredAt: now,
+    };
+  } catch (err) {
+    throw new McpgwError(
+      'MCPGW_E_OAUTH_REGISTRATION',
+      `dynamic client registration at ${as.registration_endpoint} failed: ${(err as Error).message}`,
+      {
+        hint: 'register a client with the provider and set auth.clientId (and clientSecret)',
+        cause: err,
+      },
+    );
+  }
 }
 
 /** openid-client's view of the AS and our client, built offline from stored metadata. */

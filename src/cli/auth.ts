@@ -9,7 +9,7 @@ import { inspectStore } from '../auth/store.js';
 import { loadConfig, requireModel } from '../config/load.js';
 import type { ConfigModel, ServerSpec } from '../config/types.js';
 import { McpgwError } from '../errors/error.js';
-import { registerOAuthRoutes } from '../http/oauth-routes.js';
+import { registerOAuthRoutes, type OAuthRoutesHost } from '../http/oauth-routes.js';
 import { createLogger } from '../log.js';
 import { displayPath, out, type CommandContext } from './command-context.js';
 import { daemonJson, daemonRefusal, findDaemon, type DaemonClient } from '../client/daemon-client.js';
@@ -87,9 +87,11 @@ async function loginThroughDaemon(
   });
 }
 
+type Outcome = { ok: boolean; message?: string };
+
 async function loginStandalone(ctx: CommandContext, model: ConfigModel, server: string, options: { browser?: boolean }): Promise<number> {
-  let settle!: (result: { ok: boolean; message?: string }) => void;
-  const outcome = new Promise<{ ok: boolean; message?: string }>((resolve) => (settle = resolve));
+  let settle!: (result: Outcome) => void;
+  const outcome = new Promise<Outcome>((resolve) => (settle = resolve));
   const log = createLogger('auth');
   const service = new OAuthService({
     dataDir: model.gateway.dataDir,
@@ -108,29 +110,7 @@ async function loginStandalone(ctx: CommandContext, model: ConfigModel, server: 
     // The browser opens this command's own /oauth/start (there it gets the cookie the
     // callback checks); a ticket when inbound auth is on: whoever else reaches the port
     // meanwhile cannot start one.
-    registerOAuthRoutes(
-      app,
-      () => ({
-        publicUrl: service.publicUrl,
-        identityRequired: () => service.identityRequired(),
-        start: (name, request) =>
-          service.start(name, request).catch((err: unknown) => {
-            if (name === server) settle({ ok: false, message: (err as Error).message });
-            throw err;
-          }),
-        logout: (name, forget) => service.logout(name, forget),
-        loginUrl: (name, identity) => service.loginUrl(name, identity),
-        link: (name, identity, o) => service.link(name, identity, o),
-        checkLink: (ticket, name) => service.checkLink(ticket, name),
-        redeemLink: (ticket, name) => service.redeemLink(ticket, name),
-        callback: async (query, browser) => {
-          const result = await service.callback(query, browser);
-          if (!result.ok && result.server) settle({ ok: false, message: result.message });
-          return result;
-        },
-      }),
-      log,
-    );
+    registerOAuthRoutes(app, () => routesSettling(service, server, settle), log);
     http.on('request', toNodeHandler(app));
     await listenForCallback(http, model);
     const url = service.loginUrl(server, service.identityRequired() ? 'owner' : 'local');
@@ -148,6 +128,29 @@ async function loginStandalone(ctx: CommandContext, model: ConfigModel, server: 
     await closeGracefully(http);
     await service.close();
   }
+}
+
+/** The daemon's OAuth routes over this command's service; a failure for `server` ends the wait. */
+function routesSettling(service: OAuthService, server: string, settle: (result: Outcome) => void): OAuthRoutesHost {
+  return {
+    publicUrl: service.publicUrl,
+    identityRequired: () => service.identityRequired(),
+    start: (name, request) =>
+      service.start(name, request).catch((err: unknown) => {
+        if (name === server) settle({ ok: false, message: (err as Error).message });
+        throw err;
+      }),
+    logout: (name, forget) => service.logout(name, forget),
+    loginUrl: (name, identity) => service.loginUrl(name, identity),
+    link: (name, identity, o) => service.link(name, identity, o),
+    checkLink: (ticket, name) => service.checkLink(ticket, name),
+    redeemLink: (ticket, name) => service.redeemLink(ticket, name),
+    callback: async (query, browser) => {
+      const result = await service.callback(query, browser);
+      if (!result.ok && result.server) settle({ ok: false, message: result.message });
+      return result;
+    },
+  };
 }
 
 /** The callback is served where the daemon would serve it: the redirect URI is <publicUrl>/oauth/callback. */

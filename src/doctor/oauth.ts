@@ -83,69 +83,45 @@ export async function checkToken(ctx: DoctorContext, spec: ServerSpec): Promise<
   const entry = health.entries.find((e) => e.server === spec.name);
   const login = `run: mcpgw auth login ${spec.name} (or, while the daemon runs, open ${ctx.model!.gateway.publicUrl}/oauth/start/${encodeURIComponent(spec.name)})`;
   const where = at(ctx, spec.name, 'auth');
-  const now = Date.now();
-  if (!entry?.hasAccessToken) {
-    return [
-      {
-        code: 'MCPGW_E_OAUTH_NOT_AUTHORIZED',
-        severity: 'error',
-        message: 'needs authorization: no token is stored yet',
-        hint: login,
-        ...where,
-      },
-    ];
-  }
+  const problem = (code: CheckResult['code'], message: string, hint = login): CheckResult => ({ code, severity: 'error', message, hint, ...where });
+  if (!entry?.hasAccessToken) return [problem('MCPGW_E_OAUTH_NOT_AUTHORIZED', 'needs authorization: no token is stored yet')];
   if (entry.serverUrl !== spec.transport.url) {
     return [
-      {
-        code: 'MCPGW_E_OAUTH_NOT_AUTHORIZED',
-        severity: 'error',
-        message: `needs authorization: the stored token was issued for ${entry.serverUrl}, not the current url`,
-        hint: login,
-        ...where,
-      },
+      problem(
+        'MCPGW_E_OAUTH_NOT_AUTHORIZED',
+        `needs authorization: the stored token was issued for ${entry.serverUrl}, not the current url`,
+      ),
     ];
   }
+  const now = Date.now();
   const refresh = entry.hasRefreshToken;
   if (entry.expiresAt !== undefined && entry.expiresAt <= now) {
-    if (refresh) {
+    if (!refresh) {
       return [
-        {
-          code: 'MCPGW_I_OAUTH_REFRESHABLE',
-          severity: 'info',
-          message: `the access token expired ${ago(now - entry.expiresAt)} ago; the gateway refreshes it with the stored refresh token on next use`,
-        },
+        problem(
+          'MCPGW_E_OAUTH_EXPIRED',
+          `the access token expired ${ago(now - entry.expiresAt)} ago (${iso(entry.expiresAt)}) and there is no refresh token`,
+        ),
       ];
     }
-    return [
-      {
-        code: 'MCPGW_E_OAUTH_EXPIRED',
-        severity: 'error',
-        message: `the access token expired ${ago(now - entry.expiresAt)} ago (${iso(entry.expiresAt)}) and there is no refresh token`,
-        hint: login,
-        ...where,
-      },
-    ];
+    const message = `the access token expired ${ago(now - entry.expiresAt)} ago; the gateway refreshes it with the stored refresh token on next use`;
+    return [{ code: 'MCPGW_I_OAUTH_REFRESHABLE', severity: 'info', message }];
   }
   if (entry.expiresAt !== undefined && !refresh && entry.expiresAt - now < EXPIRING_MS) {
     return [
       {
-        code: 'MCPGW_W_OAUTH_TOKEN_EXPIRING',
+        ...problem(
+          'MCPGW_W_OAUTH_TOKEN_EXPIRING',
+          `the access token expires in ${ago(entry.expiresAt - now)} and cannot be refreshed (no refresh token)`,
+        ),
         severity: 'warning',
-        message: `the access token expires in ${ago(entry.expiresAt - now)} and cannot be refreshed (no refresh token)`,
         hint: `authorize again when it does: mcpgw auth login ${spec.name}`,
-        ...where,
       },
     ];
   }
   const until = entry.expiresAt === undefined ? 'with no expiry given' : `until ${iso(entry.expiresAt)}`;
-  return [
-    {
-      code: 'MCPGW_I_OAUTH_TOKEN_VALID',
-      severity: 'info',
-      message: `authorized: the access token is valid ${until}${refresh ? ' (refresh token stored)' : ''}`,
-    },
-  ];
+  const message = `authorized: the access token is valid ${until}${refresh ? ' (refresh token stored)' : ''}`;
+  return [{ code: 'MCPGW_I_OAUTH_TOKEN_VALID', severity: 'info', message }];
 }
 
 function iso(ms: number): string {

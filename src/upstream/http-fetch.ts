@@ -134,7 +134,17 @@ export const nodeFetch: FetchLike = (input, init = {}) => {
       headers,
       agent: secure ? agents.https : agents.http,
     });
-    const onAbort = () => req.destroy(abortError(signal!));
+    let answer: IncomingMessage | undefined;
+    // req.destroy(error) hands the error on to the socket, and a socket that is not yet (or no
+    // longer) the request's has no 'error' listener: an uncaught exception that ended the
+    // process (doctor closing a probe while a retried GET waited for its socket). So the
+    // request is destroyed without one; the caller and the body's reader get the abort.
+    const onAbort = () => {
+      const err = abortError(signal!);
+      answer?.destroy(err);
+      req.destroy();
+      reject(err);
+    };
     signal?.addEventListener('abort', onAbort, { once: true });
     // The listener stays until the answer ends (an abort then ends its stream too).
     const done = () => signal?.removeEventListener('abort', onAbort);
@@ -144,6 +154,7 @@ export const nodeFetch: FetchLike = (input, init = {}) => {
       reject(err);
     });
     req.once('response', (res) => {
+      answer = res;
       res.once('close', done);
       resolve(new NodeResponse(res, url.href) as unknown as Response);
     });

@@ -19,12 +19,8 @@ const MAX_FUNCTION_LINES = 60;
  * `FILE NAME` for a function.
  */
 const PENDING = new Set<string>([
-  'src/auth/oauth-flow.ts obtainClient',
   'src/http/oauth-routes.ts registerOAuthRoutes',
-  'src/doctor/oauth.ts checkToken',
-  'src/auth/discovery.ts discover',
   'src/auth/authorize.ts start',
-  'src/cli/auth.ts loginStandalone',
 ]);
 
 /** A function's name as the code says it: its own, or the variable or property it is assigned to. */
