@@ -83,7 +83,13 @@ export async function checkToken(ctx: DoctorContext, spec: ServerSpec): Promise<
   const entry = health.entries.find((e) => e.server === spec.name);
   const login = `run: mcpgw auth login ${spec.name} (or, while the daemon runs, open ${ctx.model!.gateway.publicUrl}/oauth/start/${encodeURIComponent(spec.name)})`;
   const where = at(ctx, spec.name, 'auth');
-  const problem = (code: CheckResult['code'], message: string, hint = login): CheckResult => ({ code, severity: 'error', message, hint, ...where });
+  const problem = (code: CheckResult['code'], message: string, hint = login): CheckResult => ({
+    code,
+    severity: 'error',
+    message,
+    hint,
+    ...where,
+  });
   if (!entry?.hasAccessToken) return [problem('MCPGW_E_OAUTH_NOT_AUTHORIZED', 'needs authorization: no token is stored yet')];
   if (entry.serverUrl !== spec.transport.url) {
     return [

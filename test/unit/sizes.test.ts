@@ -18,10 +18,7 @@ const MAX_FUNCTION_LINES = 60;
  * is split, and a stale entry fails too, so the list only shrinks. `FILE` for a file,
  * `FILE NAME` for a function.
  */
-const PENDING = new Set<string>([
-  'src/http/oauth-routes.ts registerOAuthRoutes',
-  'src/auth/authorize.ts start',
-]);
+const PENDING = new Set<string>(['src/http/oauth-routes.ts registerOAuthRoutes', 'src/auth/authorize.ts start']);
 
 /** A function's name as the code says it: its own, or the variable or property it is assigned to. */
 function nameOf(node: ts.FunctionLikeDeclaration): string {
