@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import type { Adapter } from 'lowdb';
 import { McpgwError } from '../errors/error.js';
 import { corrupt, deriveStoreKey, newStoreKey, parseEnvelope, sameKdf, seal, unseal, type StoreKey } from './crypto.js';
-import { ioError, writeFileAtomic, type WriteHooks } from './file.js';
+import { ioError, writeFileAtomic, type WriteHooks } from './private-file.js';
 import { DATA_VERSION, type StoreData } from './types.js';
 
 /**

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { McpgwError, type Finding } from '../errors/error.js';
 import { EncryptedFileAdapter } from './adapter.js';
 import { parseEnvelope } from './crypto.js';
-import { ioError } from './file.js';
+import { ioError } from './private-file.js';
 import { readLock } from './lock.js';
 import { LOCK_FILE, STORE_FILE, type ServerEntry } from './types.js';
 

@@ -3,7 +3,7 @@ import { open, readFile, stat, unlink } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { McpgwError } from '../errors/error.js';
-import { ioError } from './file.js';
+import { ioError } from './private-file.js';
 
 /**
  * One writer per token store (SPEC section 5): `<dataDir>/oauth-store.lock`, created with 'wx'

@@ -3,7 +3,7 @@ import { dirname, join } from 'node:path';
 import { Low } from 'lowdb';
 import { McpgwError } from '../errors/error.js';
 import { EncryptedFileAdapter } from './adapter.js';
-import { ensurePrivateDir, ioError, removeStaleTemps, writeFileAtomic, type WriteHooks } from './file.js';
+import { ensurePrivateDir, ioError, removeStaleTemps, writeFileAtomic, type WriteHooks } from './private-file.js';
 import { MIN_KEY_LENGTH } from './key.js';
 import { acquireLock, type StoreLock } from './lock.js';
 import { DATA_VERSION, LOCK_FILE, OWNER_IDENTITIES, STORE_FILE, V1_BACKUP_FILE, type ServerEntry, type StoreData } from './types.js';

@@ -8,7 +8,7 @@ import { loadConfig } from '../config/load.js';
 import { McpgwError } from '../errors/error.js';
 import { renderFindingText } from '../errors/render.js';
 import { mergeServers, type MergeGroup } from '../import/merge.js';
-import { isValidServerName } from '../import/names.js';
+import { isValidServerName } from '../import/naming.js';
 import { existingServersOf, planImport, type ExistingServer, type ImportPlan, type Variable } from '../import/plan.js';
 import { displayOf, readSource, sourcesFor, type Host } from '../import/sources.js';
 import type { SourceResult } from '../import/types.js';

@@ -1,6 +1,6 @@
 import { checkDaemon } from './daemon-view.js';
 import { checkCallback, checkConfig, checkExposure, checkGit, checkKey, checkStore } from './gateway-checks.js';
-import { checkCollisions } from './names.js';
+import { checkCollisions } from './collisions.js';
 import { checkDiscovery, checkToken } from './oauth.js';
 import { probeServer } from './probe.js';
 import { checkArgs, checkCommand, checkServerExposure, checkTools } from './server-checks.js';

@@ -3,7 +3,7 @@ import { dirname, relative } from 'node:path';
 import { isLoopbackHost } from '../config/checks.js';
 import type { DoctorContext } from './context.js';
 import { gitStatusOf } from './gitignore.js';
-import { isLiteralSecret } from './secrets.js';
+import { isLiteralSecret } from './exposed-secrets.js';
 import type { CheckResult } from './types.js';
 
 /** Gateway-wide checks that need no network: config, key, store, git, exposure, callback. */

@@ -6,7 +6,7 @@ import { findCommand } from './command.js';
 import type { DoctorContext } from './context.js';
 import { literalSecret } from './gateway-checks.js';
 import { probeServer } from './probe.js';
-import { findArgSecrets, isLiteralSecret, looksSecretName } from './secrets.js';
+import { findArgSecrets, isLiteralSecret, looksSecretName } from './exposed-secrets.js';
 import { at } from './where.js';
 import type { CheckResult } from './types.js';
 

@@ -2,7 +2,7 @@ import { isAbsolute, resolve } from 'node:path';
 import { formatPath, type PathSegment } from '../config/source.js';
 import { McpgwError, type Finding } from '../errors/error.js';
 import { toParts, type PlaceholderContext } from './placeholders.js';
-import { protect, type SecretHint } from './secrets.js';
+import { protect, type SecretHint } from './credential-values.js';
 import type { Part, SourceFile, Value } from './types.js';
 
 /**

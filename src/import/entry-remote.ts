@@ -1,5 +1,5 @@
 import { ENV_NAME, isObject, merge, type EntryFields } from './entry-fields.js';
-import { envLabel, isCredentialName, protect } from './secrets.js';
+import { envLabel, isCredentialName, protect } from './credential-values.js';
 import type { Candidate, Part, Value } from './types.js';
 
 /**

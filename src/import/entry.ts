@@ -1,6 +1,6 @@
 import { describe, EntryFields, ENV_NAME, type Dialect, type EntryContext } from './entry-fields.js';
 import { remoteFields } from './entry-remote.js';
-import { envLabel, type SecretHint } from './secrets.js';
+import { envLabel, type SecretHint } from './credential-values.js';
 import type { Candidate, Value } from './types.js';
 
 /**

@@ -1,6 +1,6 @@
 import { isAbsolute, relative, resolve } from 'node:path';
 import type { Finding } from '../errors/error.js';
-import { envName, secretCandidates, uniqueName, validServerName, VariableNames } from './names.js';
+import { envName, secretCandidates, uniqueName, validServerName, VariableNames } from './naming.js';
 import type { Candidate, Part, SourceResult, Value } from './types.js';
 
 /**

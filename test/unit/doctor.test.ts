@@ -6,7 +6,7 @@ import { parseChallenge, classifyNetworkError, explainTls } from '../../src/doct
 import { isIgnoredBy, parseIgnore } from '../../src/doctor/gitignore.js';
 import { renderText, wrap } from '../../src/doctor/report-text.js';
 import { buildCatalog } from '../../src/gateway/catalog.js';
-import { findArgSecrets, templateLabels } from '../../src/doctor/secrets.js';
+import { findArgSecrets, templateLabels } from '../../src/doctor/exposed-secrets.js';
 import type { DoctorReport } from '../../src/doctor/types.js';
 
 describe('secrets in args', () => {

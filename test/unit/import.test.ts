@@ -12,9 +12,9 @@ import { runImport } from '../../src/cli/import.js';
 import type { CommandContext } from '../../src/cli/command-context.js';
 import { McpgwError } from '../../src/errors/error.js';
 import { mergeServers } from '../../src/import/merge.js';
-import { uniqueName, validServerName, VariableNames, secretCandidates } from '../../src/import/names.js';
+import { uniqueName, validServerName, VariableNames, secretCandidates } from '../../src/import/naming.js';
 import { toParts } from '../../src/import/placeholders.js';
-import { isCredentialName, protect, tokenRanges } from '../../src/import/secrets.js';
+import { isCredentialName, protect, tokenRanges } from '../../src/import/credential-values.js';
 import { clientFiles } from '../../src/import/sources.js';
 import { envLine, readEnvFile, writeAtomic } from '../../src/import/write.js';
 
