@@ -1,3 +1,4 @@
+import { parseDbUrl } from './db-url.js';
 import type { CheckIssue } from './checks.js';
 import type { McpgwGatewayConfiguration } from './schema.gen.js';
 
@@ -6,15 +7,9 @@ import type { McpgwGatewayConfiguration } from './schema.gen.js';
  * URL from a template is a secret checked when the store opens (MCPGW_E_STORE_DB_URL), so
  * validate --no-secrets and a config read elsewhere than its pod agree.
  */
-export function checkStore(store: NonNullable<McpgwGatewayConfiguration['gateway']>['store'], written: string | undefined): CheckIssue[] {
-  if (store?.type !== 'postgres' || (store.url !== undefined && written?.includes('$<'))) return [];
-  let ok = false;
-  try {
-    ok = ['postgres:', 'postgresql:'].includes(new URL(store.url ?? '').protocol);
-  } catch {
-    ok = false;
-  }
-  if (ok) return [];
+export function checkStore(store: NonNullable<McpgwGatewayConfiguration['gateway']>['store'], fromTemplate: boolean): CheckIssue[] {
+  if (store?.type !== 'postgres' || (store.url !== undefined && fromTemplate)) return [];
+  if (store.url !== undefined && parseDbUrl(store.url)) return [];
   return [
     {
       code: 'MCPGW_E_CONFIG_URL',

@@ -52,16 +52,20 @@ type Servers = NonNullable<McpgwGatewayConfiguration['servers']>;
 /**
  * The rules a schema cannot express (issue 2, SPEC sections 2 and 4), one function per part of
  * the document. `asWritten` is the resolved document before schema defaults were applied, to
- * tell keys the user wrote.
+ * tell keys the user wrote; `templated` has the paths of values that came from a template.
  */
-export function checkConfig(doc: McpgwGatewayConfiguration, asWritten: McpgwGatewayConfiguration): CheckIssue[] {
+export function checkConfig(
+  doc: McpgwGatewayConfiguration,
+  asWritten: McpgwGatewayConfiguration,
+  templated: ReadonlyMap<string, string> = new Map(),
+): CheckIssue[] {
   const servers = isRecord(doc.servers) ? (doc.servers as Servers) : {};
   return [
     ...Object.entries(servers).flatMap(([name, server]) => (isRecord(server) ? checkServer(name, server, asWritten.servers?.[name]) : [])),
     ...checkProfileNames(doc),
     ...checkProfiles(doc, servers),
     ...checkGateway(doc),
-    ...checkStore(doc.gateway?.store, asWritten.gateway?.store?.url),
+    ...checkStore(doc.gateway?.store, templated.has('gateway.store.url')),
   ];
 }
 

@@ -73,7 +73,7 @@ export function loadConfig(path: string, options: LoadOptions = {}): LoadResult 
   const doc = structuredClone(tree.value) as McpgwGatewayConfiguration;
   const schemaFindings = validateSchema(doc, source, tree.unresolved);
   findings.push(...schemaFindings);
-  for (const issue of crossCheck(doc, asWritten)) {
+  for (const issue of crossCheck(doc, asWritten, tree.templated)) {
     if (tree.unresolved.has(formatPath(issue.path))) continue;
     findings.push({ code: issue.code, severity: issue.severity, message: issue.message, hint: issue.hint, ...at(issue.path, issue.key) });
   }
@@ -115,9 +115,13 @@ function redactFindings(findings: Finding[], secrets: readonly Secret[]): void {
  * The cross-checks assume the schema's shapes; on a document with schema errors they still
  * run (all problems at once), and a shape they cannot walk just ends them early.
  */
-function crossCheck(doc: McpgwGatewayConfiguration, asWritten: McpgwGatewayConfiguration): CheckIssue[] {
+function crossCheck(
+  doc: McpgwGatewayConfiguration,
+  asWritten: McpgwGatewayConfiguration,
+  templated: ReadonlyMap<string, string>,
+): CheckIssue[] {
   try {
-    return checkConfig(doc, asWritten);
+    return checkConfig(doc, asWritten, templated);
   } catch {
     return [];
   }

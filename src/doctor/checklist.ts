@@ -1,3 +1,4 @@
+import { checkDatabase } from './database.js';
 import { checkDaemon } from './daemon-view.js';
 import { checkCallback, checkConfig, checkExposure, checkGit, checkKey, checkStore } from './gateway-checks.js';
 import { checkCollisions } from './collisions.js';
@@ -23,6 +24,13 @@ export const CHECKS: readonly Check[] = [
   },
   { id: 'key', title: 'OAuth encryption key', scope: 'gateway', run: checkKey },
   { id: 'store', title: 'data dir and token store: writable, decryptable, private', scope: 'gateway', run: checkStore },
+  {
+    id: 'database',
+    title: 'PostgreSQL store: reachable, schema version, key check value',
+    scope: 'gateway',
+    live: true,
+    run: checkDatabase,
+  },
   { id: 'git', title: 'data dir ignored by git', scope: 'gateway', run: checkGit },
   { id: 'exposure', title: 'insecure gateway settings, secrets written in the file', scope: 'gateway', run: checkExposure },
   { id: 'callback', title: 'publicUrl (OAuth callback) vs listen', scope: 'gateway', run: checkCallback },

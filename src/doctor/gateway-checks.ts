@@ -46,6 +46,8 @@ export function checkKey(ctx: DoctorContext): CheckResult[] {
 }
 
 export async function checkStore(ctx: DoctorContext): Promise<CheckResult[]> {
+  // The database backend has a check of its own (doctor/database.ts); its tokens are not in the file.
+  if (ctx.model?.gateway.store?.type === 'postgres') return [];
   const health = await ctx.store();
   if (!health || (ctx.oauthServers.length === 0 && !health.file.exists)) return [];
   const where = ctx.raw(['gateway', 'dataDir']) !== undefined ? ctx.at(['gateway', 'dataDir']) : {};

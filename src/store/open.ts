@@ -1,4 +1,5 @@
 import { resolveEncryptionKey } from '../auth/key.js';
+import { parseDbUrl } from '../config/db-url.js';
 import type { StoreSpec } from '../config/types.js';
 import { McpgwError } from '../errors/error.js';
 import type { Logger } from '../log.js';
@@ -22,6 +23,17 @@ export async function openEntryStore(options: {
   const key = resolveEncryptionKey(options.env);
   if (key.problem || !key.key) return { problem: key.problem ?? new McpgwError('MCPGW_E_KEY_MISSING', 'OAUTH_ENCRYPTION_KEY is not set') };
   try {
+    if (options.spec?.type === 'postgres' && !parseDbUrl(options.spec.url))
+      return {
+        problem: new McpgwError(
+          'MCPGW_E_STORE_DB_URL',
+          'gateway.store.url is not a postgresql:// URL (its value is not shown: it may hold a password)',
+          {
+            hint: 'set it (usually DATABASE_URL) to postgresql://USER:PASSWORD@HOST:5432/DATABASE',
+            details: { transient: false },
+          },
+        ),
+      };
     if (options.spec?.type === 'postgres')
       return { store: await PgEntryStore.open({ url: options.spec.url, key: key.key, log: options.log }) };
     return { store: await FileEntryStore.open({ dataDir: options.dataDir, key: key.key, log: options.log }) };
@@ -30,13 +42,5 @@ export async function openEntryStore(options: {
       problem:
         err instanceof McpgwError ? err : new McpgwError('MCPGW_E_STORE_CORRUPT', `cannot open the token store: ${(err as Error).message}`),
     };
-  }
-}
-
-function isPostgresUrl(url: string): boolean {
-  try {
-    return ['postgres:', 'postgresql:'].includes(new URL(url).protocol);
-  } catch {
-    return false;
   }
 }

@@ -1,15 +1,11 @@
+import { parseDbUrl } from '../config/db-url.js';
 import { McpgwError } from '../errors/error.js';
 
-/** Where the database is, for messages: host, port and database, never the user's password. */
+/** Where the database is, for messages: user, host, port and database, never the password. */
 export function describeUrl(url: string): string {
-  try {
-    const u = new URL(url);
-    const host = u.hostname || u.searchParams.get('host') || 'localhost';
-    const port = u.port || u.searchParams.get('port') || '5432';
-    return `${decodeURIComponent(u.username) || '(default user)'}@${host}:${port}/${decodeURIComponent(u.pathname.slice(1)) || '(default db)'}`;
-  } catch {
-    return '(an unparsable URL)';
-  }
+  const u = parseDbUrl(url);
+  if (!u) return '(an unparsable URL)';
+  return `${u.user || '(default user)'}@${u.host}:${u.port}/${u.database || '(default db)'}`;
 }
 
 const UNREACHABLE = new Set(['ECONNREFUSED', 'ENOENT', 'ENOTFOUND', 'EAI_AGAIN', 'ETIMEDOUT', 'ECONNRESET', 'EPIPE', 'EHOSTUNREACH']);

@@ -3,6 +3,7 @@
 // authorization from /oauth/start through the authorization server back to /oauth/callback.
 import type { TestContext } from 'node:test';
 import { startHttpFixture } from './gateway.js';
+import { startRelay, type Relay } from './ports.js';
 
 const AS_FILE = '../oauth/authorization-server.ts';
 const PROTECTED_FILE = '../oauth/protected-server.ts';
@@ -94,6 +95,28 @@ export async function startProtectedServer(
       await response.body?.cancel();
     },
   };
+}
+
+/**
+ * The usual OAuth upstream, started at once: the authorization server, a protected server
+ * `secure` with the given tools trusting it, and a relay the gateway's listen port can name
+ * before the gateway listens (the redirect URI is built from it).
+ */
+export async function startOAuthUpstream(
+  t: TestContext,
+  options: { accessTtl?: number; tools?: string } = {},
+): Promise<{ as: AuthorizationServer; secure: ProtectedServer; relay: Relay }> {
+  const starting = startAuthorizationServer(t, { accessTtl: options.accessTtl });
+  const [as, secure, relay] = await Promise.all([
+    starting,
+    startProtectedServer(
+      t,
+      starting.then((a) => a.issuer),
+      ['--name', 'secure', '--tools', options.tools ?? 'echo'],
+    ),
+    startRelay(t),
+  ]);
+  return { as, secure, relay };
 }
 
 export interface BrowserResult {
