@@ -17,7 +17,13 @@ export class ServiceStore {
   private opening?: Promise<void>;
 
   constructor(
-    private readonly options: () => { store?: StoreSpec; dataDir: string; env: Readonly<Record<string, string | undefined>>; log: Logger },
+    private readonly options: () => {
+      store?: StoreSpec;
+      dataDir: string;
+      env: Readonly<Record<string, string | undefined>>;
+      log: Logger;
+      onAuthorized: (server: string) => void;
+    },
   ) {}
 
   open(): Promise<void> {
@@ -25,8 +31,11 @@ export class ServiceStore {
     this.opening ??= (async () => {
       const { store: spec, dataDir, env, log } = this.options();
       const opened = await openEntryStore({ spec, dataDir, env, log });
-      if ('store' in opened) this.store = opened.store;
-      else {
+      if ('store' in opened) {
+        this.store = opened.store;
+        // A login on another replica: connect as after one here.
+        opened.store.onLoginElsewhere((_identity, server) => this.options().onAuthorized(server));
+      } else {
         this.openProblem = { error: opened.problem, at: new Date().toISOString() };
         log.error(`OAuth servers cannot start: ${opened.problem.message}`, { hint: opened.problem.hint });
       }

@@ -34,6 +34,9 @@ export class FileEntryStore implements EntryStore {
     return new FileEntryStore(await TokenStore.open({ dataDir: options.dataDir, key: options.key }), options.log);
   }
 
+  /** One process: every login happens here. */
+  onLoginElsewhere(): void {}
+
   get(identity: string, server: string): ServerEntry | undefined {
     return this.writer.get(storeIdentity(identity), server);
   }

@@ -37,6 +37,7 @@ export class PgEntryStore implements EntryStore {
   private retryMs = RETRY_FIRST_MS;
   private connecting?: Promise<void>;
   private closed = false;
+  private loginListener?: (identity: string, server: string) => void;
 
   private constructor(
     private readonly url: string,
@@ -115,6 +116,10 @@ export class PgEntryStore implements EntryStore {
     }
   }
 
+  onLoginElsewhere(listener: (identity: string, server: string) => void): void {
+    this.loginListener = listener;
+  }
+
   unsaved(identity: string, server: string): UnsavedState | undefined {
     return this.writer.state(storeIdentity(identity), server);
   }
@@ -159,8 +164,11 @@ export class PgEntryStore implements EntryStore {
       this.key = await prepare(client, this.secret, this.where);
       await client.query(`LISTEN ${CHANNEL}`);
       client.on('notification', (m) => void this.changed(m.payload));
+      const before = this.loaded;
       this.loaded = await loadEntries(client, this.key);
       if (this.closed) return void (await client.end());
+      // Logins on other replicas while this one was cut off (or had never connected).
+      for (const [k, entry] of this.loaded.entries) if (entry.tokens && !before?.entries.get(k)?.tokens) this.announce(k);
       this.listener = client;
       this.retryMs = RETRY_FIRST_MS;
       if (this.loaded.unreadable.size > 0) {
@@ -200,11 +208,20 @@ export class PgEntryStore implements EntryStore {
       if (change.identity === undefined) this.loaded = await loadEntries(this.pool, this.key);
       else {
         const fresh = await loadEntries(this.pool, this.key, { identity: change.identity, server: change.server });
-        this.cache(entryKey(change.identity, change.server), fresh.entries.get(entryKey(change.identity, change.server)));
+        const k = entryKey(change.identity, change.server);
+        const had = Boolean(this.loaded?.entries.get(k)?.tokens);
+        this.cache(k, fresh.entries.get(k));
+        if (!had && fresh.entries.get(k)?.tokens) this.announce(k);
       }
     } catch (err) {
       this.fail(dbError(err, this.url, 're-read a changed entry'));
     }
+  }
+
+  /** A login elsewhere (see onLoginElsewhere). */
+  private announce(k: string): void {
+    const [identity, server] = k.split('\n') as [string, string];
+    this.loginListener?.(identity, server);
   }
 
   private async persist(identity: string, server: string, entry: ServerEntry | undefined): Promise<void> {

@@ -38,6 +38,11 @@ export interface EntryStore {
    * Rejects (MCPGW_E_STORE_DB) when the lock cannot be taken.
    */
   exclusive<T>(identity: string, server: string, fn: (entry: ServerEntry | undefined) => Promise<Decision<T>>): Promise<T>;
+  /**
+   * `listener(identity, server)` when another replica stored tokens for an entry that had none
+   * here (a login there), so an upstream waiting for them connects now. One listener.
+   */
+  onLoginElsewhere(listener: (identity: string, server: string) => void): void;
   /** Why the newest entry is not stored yet. */
   unsaved(identity: string, server: string): UnsavedState | undefined;
   state(): StoreState;

@@ -27,6 +27,8 @@ export interface AsStats {
   authorizations: { scope?: string; resource?: string | string[]; clientId: string }[];
   codeGrants: number;
   refreshGrants: number;
+  /** When each refresh grant was answered (ms since the epoch), in order. */
+  refreshedAt: number[];
   rotations: number;
   tokenErrors: Record<string, number>;
   denied: number;
