@@ -18,6 +18,8 @@ function settings(changes: Partial<GatewaySpec> = {}): GatewaySpec {
     publicUrl: 'http://localhost:8750',
     dataDir: '/srv/mcpgw/.mcpgw',
     bearerTokens: [],
+    users: [],
+    audit: { kind: 'off' },
     allowedHosts: [],
     allowedOrigins: [],
     allowUnauthenticatedNetwork: false,
