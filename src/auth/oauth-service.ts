@@ -1,5 +1,6 @@
 import { extractWWWAuthenticateParams } from '@modelcontextprotocol/client';
 import type { ServerSpec } from '../config/types.js';
+import type { AuditSink } from '../audit/types.js';
 import { McpgwError } from '../errors/error.js';
 import type { Logger } from '../log.js';
 import type { AuthProvider, AuthStatus } from '../upstream/types.js';
@@ -35,6 +36,8 @@ export interface OAuthServiceOptions {
    * the links handed to callers carry a ticket (auth/links.ts). Default: no.
    */
   readonly identityRequired?: () => boolean;
+  /** The audit log: authorizations, refresh failures and logouts (SPEC section 10). */
+  readonly audit?: AuditSink;
 }
 
 export type { CallbackResult, StartRequest } from './authorize.js';
@@ -139,13 +142,13 @@ export class OAuthService {
   }
 
   /**
-   * The /oauth/start link of `server`. With `forCaller` (it is handed to a caller who proved
-   * their identity: /status, the status page, the needs-auth error of a call) and inbound auth
+   * The /oauth/start link of `server`. With `forCaller`, the name of a caller who proved their
+   * identity (/status, the status page, the needs-auth error of a call), and inbound auth
    * configured, it carries a single-use ticket for that caller, so a browser without the token
    * can use it. Never logged: a ticket is a credential until it is used or expires.
    */
-  authorizationUrl(server: string, forCaller = false): string {
-    if (forCaller && this.identityRequired()) return this.link(server, 'owner');
+  authorizationUrl(server: string, forCaller?: string): string {
+    if (forCaller !== undefined && this.identityRequired()) return this.link(server, forCaller);
     return `${this.options.publicUrl}/oauth/start/${encodeURIComponent(server)}`;
   }
 
@@ -195,7 +198,7 @@ export class OAuthService {
     return entry;
   }
 
-  status(server: string, forCaller = false): AuthStatus {
+  status(server: string, forCaller?: string): AuthStatus {
     const authorizationUrl = this.authorizationUrl(server, forCaller);
     const login = this.logins.get(server) ?? {};
     const unsaved = this.writer?.state(server);
@@ -251,7 +254,8 @@ export class OAuthService {
       // The upstream's needs-auth error (-32011) takes data.authorizationUrl from here, so the
       // link is there even while a token is stored: the server may refuse it (revoked, or a 403
       // insufficient_scope before this status knew) and the caller must still get the link.
-      status: () => ({ ...this.status(server, true), authorizationUrl: this.authorizationUrl(server, true) }),
+      // Without an identity (a status read outside any call) the link is the owner's, as before team mode.
+      status: (identity = 'owner') => ({ ...this.status(server, identity), authorizationUrl: this.authorizationUrl(server, identity) }),
     };
   }
 
@@ -345,6 +349,12 @@ export class OAuthService {
         });
         return tokens;
       } catch (err) {
+        this.options.audit?.({
+          server,
+          method: 'oauth/refresh',
+          outcome: isInvalidGrant(err) ? 'needs_auth' : 'error',
+          errorCode: err instanceof McpgwError ? err.code : null,
+        });
         if (isInvalidGrant(err)) {
           const now = this.entry(server);
           if (now?.tokens?.refreshToken !== sent) return this.superseded(server, now);
@@ -421,7 +431,7 @@ export class OAuthService {
   }
 
   /** Forgets a server's tokens (and with forgetClient its registered client). */
-  async logout(server: string, forgetClient = false): Promise<boolean> {
+  async logout(server: string, forgetClient = false, identity?: string): Promise<boolean> {
     await this.openStore();
     if (this.storeProblem) throw this.storeProblem;
     const e = this.writer!.get(server);
@@ -430,6 +440,7 @@ export class OAuthService {
     this.stepUps.delete(server);
     this.challenges.delete(server);
     this.refused.delete(server);
+    this.options.audit?.({ identity: identity ?? null, server, method: 'oauth/logout', outcome: 'ok' });
     return had;
   }
 

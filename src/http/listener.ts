@@ -29,8 +29,18 @@ export function createListener(
       void app(req, res);
       return;
     }
+    serveMcp(req, res, path, profile).catch((err: Error) => {
+      // A client that went away mid-request is not a fault of ours.
+      if (req.destroyed && (err as NodeJS.ErrnoException).code === 'ECONNRESET') return;
+      log.error(`request failed: ${err.message}`, { path, stack: err.stack });
+      // Opaque to the client (an unknown error is a bug); the stack is in the log.
+      if (!res.headersSent) sendError(res, err);
+      else res.destroy();
+    });
+  };
+  const serveMcp = async (req: IncomingMessage, res: ServerResponse, path: string, profile: string): Promise<void> => {
     const headers = req.headers;
-    const verdict = admit(
+    const verdict = await admit(
       {
         path,
         method: req.method ?? 'GET',
@@ -45,22 +55,18 @@ export function createListener(
       return;
     }
     if (verdict.kind === 'deny') {
+      // A refused credential is an audit event; a request without one is a client's first
+      // step of signing in (it reads the challenge), not an attempt.
+      if (verdict.presented) host.audit?.({ profile, outcome: 'denied', errorCode: verdict.failure.code });
       // A client of the MCP endpoint parses JSON-RPC: the 401 is one; Host/Origin refusals
       // keep the plain error body of every other path.
-      if (verdict.failure.code === 'MCPGW_E_HTTP_UNAUTHORIZED')
-        sendJsonRpcError(res, verdict.failure, verdict.challenge ? { 'www-authenticate': verdict.challenge } : {});
-      else sendError(res, verdict.failure);
+      const challenge: Record<string, string> = verdict.challenge ? { 'www-authenticate': verdict.challenge } : {};
+      if (verdict.failure.code === 'MCPGW_E_HTTP_HOST' || verdict.failure.code === 'MCPGW_E_HTTP_ORIGIN') sendError(res, verdict.failure);
+      else sendJsonRpcError(res, verdict.failure, challenge);
       return;
     }
     if (verdict.cors) for (const name in verdict.cors) res.setHeader(name, verdict.cors[name]!);
-    mcp.handle(req, res, profile).catch((err: Error) => {
-      // A client that went away mid-request is not a fault of ours.
-      if (req.destroyed && (err as NodeJS.ErrnoException).code === 'ECONNRESET') return;
-      log.error(`request failed: ${err.message}`, { path, stack: err.stack });
-      // Opaque to the client (an unknown error is a bug); the stack is in the log.
-      if (!res.headersSent) sendError(res, err);
-      else res.destroy();
-    });
+    await mcp.handle(req, res, profile, verdict.identity!);
   };
   return { listener, mcp };
 }

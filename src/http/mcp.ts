@@ -3,7 +3,9 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { isInitializeRequest } from '@modelcontextprotocol/client';
 import type { Code } from '../errors/codes.js';
 import { McpgwError } from '../errors/error.js';
+import type { AuditSink } from '../audit/types.js';
 import type { ClientSession } from '../gateway/session.js';
+import type { Identity } from '../identity/types.js';
 import { readBody } from './body.js';
 import { checkPost, checkProtocolVersion, header, protocolVersionOf } from './request-checks.js';
 import { sendJsonRpcError } from './respond.js';
@@ -14,8 +16,13 @@ import { SessionTransport } from './transport.js';
 /** What the MCP endpoint needs of the gateway runtime. */
 export interface McpHost {
   hasProfile(name: string): boolean;
-  profileNames(): string[];
-  openSession(profile: string): ClientSession;
+  /** The profiles there are; with `identity`, those it may use. */
+  profileNames(identity?: Identity): string[];
+  /** Whether `identity` may use the profile (profiles.NAME.access, SPEC section 10). */
+  mayUse(profile: string, identity: Identity): boolean;
+  openSession(profile: string, identity: Identity): ClientSession;
+  /** The audit log, where one is configured. */
+  readonly audit?: AuditSink;
   sessionStarted(session: ClientSession): Promise<void>;
   /** Room for one more 2025-era session on this profile (closing an idle one if needed); false when full. */
   admitSession(profile: string): Promise<boolean>;
@@ -41,6 +48,16 @@ interface Entry {
    * session closes once it stops being valid (a token revoked by a reload keeps no stream open).
    */
   readonly credential: string | null;
+  /**
+   * Who opened it. An OIDC client refreshes its access token during a session, so its
+   * requests must come from the same identity rather than with the same header.
+   */
+  readonly identity: Identity;
+}
+
+function sameCaller(entry: Entry, req: IncomingMessage, identity: Identity): boolean {
+  if (entry.identity.via === 'oidc') return identity.via === 'oidc' && identity.name === entry.identity.name;
+  return entry.credential === (req.headers.authorization ?? null);
 }
 
 /**
@@ -63,10 +80,14 @@ export class McpEndpoint {
     this.modern = { ...host.modern, keepAliveMs: this.keepAliveMs, holdMs: this.holdMs };
   }
 
-  async handle(req: IncomingMessage, res: ServerResponse, profile: string): Promise<void> {
+  async handle(req: IncomingMessage, res: ServerResponse, profile: string, identity: Identity): Promise<void> {
     if (!this.host.hasProfile(profile)) {
-      const names = this.host.profileNames();
+      const names = this.host.profileNames(identity);
       return refuse(res, 'MCPGW_E_HTTP_PROFILE', `no profile "${profile}"; profiles: ${names.length > 0 ? names.join(', ') : '(none)'}`);
+    }
+    if (!this.host.mayUse(profile, identity)) {
+      this.host.audit?.({ identity: identity.name, profile, outcome: 'denied', errorCode: 'MCPGW_E_HTTP_FORBIDDEN' });
+      return refuse(res, 'MCPGW_E_HTTP_FORBIDDEN', `${identity.name} may not use profile "${profile}" (profiles.${profile}.access)`);
     }
     let body: unknown;
     if (req.method === 'POST') {
@@ -80,12 +101,12 @@ export class McpEndpoint {
     }
     // A request carrying a 2026-07-28 envelope is stateless whatever else it carries (an
     // Mcp-Session-Id is ignored: the revision has no sessions).
-    if (req.method === 'POST' && claimsModern(req, body)) return serveModern(this.modern, req, res, profile, body);
+    if (req.method === 'POST' && claimsModern(req, body)) return serveModern(this.modern, req, res, profile, body, identity);
     const sessionId = header(req, 'mcp-session-id');
     if (sessionId) {
       const entry = this.entries.get(sessionId);
       // Another credential's session is not found either: a session id is not a credential.
-      if (!entry || entry.session.profile !== profile || entry.session.closed || entry.credential !== (req.headers.authorization ?? null))
+      if (!entry || entry.session.profile !== profile || entry.session.closed || !sameCaller(entry, req, identity))
         return refuse(res, 'MCPGW_E_HTTP_SESSION_NOT_FOUND', 'Session not found');
       entry.session.touch();
       return this.inSession(entry, req, res, body);
@@ -94,7 +115,7 @@ export class McpEndpoint {
     if (req.method !== 'POST' || (first as { method?: unknown } | null | undefined)?.method !== 'initialize') {
       return refuse(res, 'MCPGW_E_HTTP_NO_SESSION', 'Bad Request: no valid Mcp-Session-Id header, and not an initialize request');
     }
-    return this.startSession(req, res, profile, body);
+    return this.startSession(req, res, profile, body, identity);
   }
 
   private async inSession(entry: Entry, req: IncomingMessage, res: ServerResponse, body: unknown): Promise<void> {
@@ -138,7 +159,7 @@ export class McpEndpoint {
   }
 
   /** An initialize POST without a session: checked first, so a refused one leaves no session behind. */
-  private async startSession(req: IncomingMessage, res: ServerResponse, profile: string, body: unknown): Promise<void> {
+  private async startSession(req: IncomingMessage, res: ServerResponse, profile: string, body: unknown, identity: Identity): Promise<void> {
     const post = checkPost(req, body);
     if (post instanceof McpgwError) return sendJsonRpcError(res, post);
     if (post.messages.length > 1)
@@ -152,7 +173,7 @@ export class McpEndpoint {
         'retry-after': '5',
       });
     }
-    const session = this.host.openSession(profile);
+    const session = this.host.openSession(profile, identity);
     const id = randomUUID();
     const transport = new SessionTransport(id, this.keepAliveMs, this.holdMs);
     transport.onclose = () => {
@@ -161,7 +182,7 @@ export class McpEndpoint {
     };
     session.connect(transport);
     session.id = id;
-    this.entries.set(id, { session, transport, credential: req.headers.authorization ?? null });
+    this.entries.set(id, { session, transport, credential: req.headers.authorization ?? null, identity });
     await this.host.sessionStarted(session);
     if (session.closed) return refuse(res, 'MCPGW_E_HTTP_SESSION_NOT_FOUND', 'Session not found');
     transport.post(res, post.messages, post.requestIds, post.batch, init.params.protocolVersion);
@@ -171,8 +192,8 @@ export class McpEndpoint {
    * After a reload: sessions opened with a credential that is no longer accepted close, and
    * with them their open streams (SPEC section 4: a revoked token keeps nothing open).
    */
-  async revalidate(stillValid: (authorization: string | null) => boolean): Promise<void> {
-    const revoked = [...this.entries.values()].filter((e) => !stillValid(e.credential));
+  async revalidate(stillValid: (authorization: string | null, identity: Identity, profile: string) => boolean): Promise<void> {
+    const revoked = [...this.entries.values()].filter((e) => !stillValid(e.credential, e.identity, e.session.profile));
     await Promise.allSettled(revoked.map((e) => e.session.close()));
   }
 
