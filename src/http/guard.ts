@@ -153,7 +153,7 @@ export async function admit(req: RequestFacts, gw: GatewaySpec): Promise<Admissi
   const origin = req.origin;
   const cors =
     origin && gw.allowedOrigins.includes(origin)
-      ? { 'access-control-allow-origin': origin, 'access-control-expose-headers': 'mcp-session-id, www-authenticate', vary: 'origin' }
+      ? { 'access-control-allow-origin': origin, 'access-control-expose-headers': 'mcp-session-id', vary: 'origin' }
       : undefined;
   if (req.method === 'OPTIONS' && cors) {
     return {

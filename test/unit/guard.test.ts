@@ -350,7 +350,7 @@ describe('admit: what a decision carries', () => {
     assert.deepEqual(a, {
       kind: 'pass',
       cors: { 'access-control-allow-origin': 'https://app.example', 'access-control-expose-headers': 'mcp-session-id', vary: 'origin' },
-      identity: 'local',
+      identity: { name: 'local', groups: [], admin: true, via: 'none' },
     });
   });
 
