@@ -1,3 +1,4 @@
+import { runHashToken } from './cli/hash-token.js';
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError, Option } from 'commander';
 import { configPathFrom, displayPath, type CommandContext } from './cli/command-context.js';
@@ -143,6 +144,11 @@ function addAuthCommands(auth: Command, setExit: SetExit): void {
     .command('client-metadata')
     .description('print the Client ID Metadata Document to host at gateway.oauth.clientMetadataUrl')
     .action((_options: unknown, command: Command) => setExit(runAuthClientMetadata(contextOf(command))));
+  auth
+    .command('hash-token')
+    .description('print the sha256: form of a token read on stdin (or of a new random one) for gateway.auth.users')
+    .option('--generate', 'make a random token (printed once on stderr) instead of reading stdin')
+    .action((options: { generate?: boolean }) => setExit(runHashToken(options)));
   for (const sub of auth.commands) sub.exitOverride().showHelpAfterError(`(run "mcpgw auth ${sub.name()} --help" for usage)`);
 }
 

@@ -1,4 +1,4 @@
-import { createWriteStream, mkdirSync, renameSync, statSync, type WriteStream } from 'node:fs';
+import { createWriteStream, mkdirSync, openSync, renameSync, statSync, type WriteStream } from 'node:fs';
 import { dirname } from 'node:path';
 import type { AuditSpec } from '../config/types.js';
 import type { Logger } from '../log.js';
@@ -74,7 +74,8 @@ export class AuditLog {
     } catch {
       this.size = 0;
     }
-    this.stream = createWriteStream(path, { flags: 'a', mode: 0o600 });
+    // Opened here, not by the stream (which opens later): a rotation must find the file.
+    this.stream = createWriteStream('', { fd: openSync(path, 'a', 0o600) });
     this.stream.on('error', (err) => this.log.warn(`the audit log cannot be written: ${err.message}`));
     return this.stream;
   }

@@ -1,6 +1,7 @@
 import type { Code } from '../errors/codes.js';
 import type { McpgwGatewayConfiguration, Server } from './schema.gen.js';
 import type { PathSegment } from './source.js';
+import { checkTeam } from './team-checks.js';
 
 /** A problem found by a check, located by config path (load.ts adds file positions). */
 export interface CheckIssue {
@@ -180,7 +181,7 @@ export function checkConfig(doc: McpgwGatewayConfiguration, asWritten: McpgwGate
     }
   }
 
-  issues.push(...checkGateway(doc));
+  issues.push(...checkGateway(doc), ...checkTeam(doc));
   return issues;
 }
 
@@ -267,7 +268,8 @@ function checkGateway(doc: McpgwGatewayConfiguration): CheckIssue[] {
       });
     }
   }
-  if (listen && !isLoopbackHost(listen.host) && (gw.auth?.bearerTokens ?? []).length === 0 && !gw.allowUnauthenticatedNetwork) {
+  const inbound = (gw.auth?.bearerTokens ?? []).length > 0 || Object.keys(gw.auth?.users ?? {}).length > 0 || gw.auth?.oidc !== undefined;
+  if (listen && !isLoopbackHost(listen.host) && !inbound && !gw.allowUnauthenticatedNetwork) {
     issues.push({
       code: 'MCPGW_E_CONFIG_INSECURE',
       severity: 'error',
