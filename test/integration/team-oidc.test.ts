@@ -17,17 +17,15 @@ test('OIDC access tokens: checked for signature, iss, aud, exp and scopes', asyn
   const http = createServer((req, res) => {
     const issuer = `http://127.0.0.1:${(http.address() as AddressInfo).port}`;
     if (req.url === '/.well-known/oauth-authorization-server' || req.url === '/.well-known/openid-configuration')
-      return void res
-        .writeHead(200, { 'content-type': 'application/json' })
-        .end(
-          JSON.stringify({
-            issuer,
-            authorization_endpoint: `${issuer}/auth`,
-            token_endpoint: `${issuer}/token`,
-            jwks_uri: `${issuer}/jwks`,
-            response_types_supported: ['code'],
-          }),
-        );
+      return void res.writeHead(200, { 'content-type': 'application/json' }).end(
+        JSON.stringify({
+          issuer,
+          authorization_endpoint: `${issuer}/auth`,
+          token_endpoint: `${issuer}/token`,
+          jwks_uri: `${issuer}/jwks`,
+          response_types_supported: ['code'],
+        }),
+      );
     if (req.url === '/jwks') return void res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ keys: [jwk] }));
     res.writeHead(404).end();
   });
