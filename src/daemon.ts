@@ -13,7 +13,12 @@ import { SessionIds } from './gateway/session-id.js';
 import { Gateway } from './gateway/runtime.js';
 import type { ConfigStatus, StatusJson } from './api/status-json.js';
 import { buildStatus } from './gateway/status.js';
+import { AuditLog } from './audit/log.js';
+import type { AuditSpec, ProfileSpec } from './config/types.js';
 import { identify } from './http/guard.js';
+import { mayUse } from './identity/access.js';
+import { inboundAuth } from './identity/tokens.js';
+import type { Identity } from './identity/types.js';
 import { createListener } from './http/listener.js';
 import type { McpEndpoint, McpEndpointOptions } from './http/mcp.js';
 import { configureLog, createLogger, setLogSecrets, type Logger } from './log.js';
@@ -48,6 +53,7 @@ export class Daemon {
   private reloading: Promise<void> = Promise.resolve();
   private watcher?: ConfigWatcher;
   private oauth?: OAuthService;
+  private auditLog?: AuditLog;
   private closing?: Promise<void>;
   /** gateway.sessionKey's subkeys: session ids and requestState open on every replica that has it. */
   private keys?: Keyring;
@@ -110,13 +116,14 @@ export class Daemon {
    * status page), so its authorization links may carry a single-use ticket for them; without
    * it (the banner, the log) they are the plain links.
    */
-  status(forCaller = false): StatusJson {
-    const status = buildStatus(this.gateway, this.configStatus, (name) => this.authStatus(name, forCaller));
+  status(forCaller?: Identity): StatusJson {
+    const visible = forCaller ? (profile: ProfileSpec) => mayUse(profile, forCaller) : () => true;
+    const status = buildStatus(this.gateway, this.configStatus, (name) => this.authStatus(name, forCaller?.name), visible);
     const store = this.oauth?.storeState();
     return store ? { ...status, store } : status;
   }
 
-  private authStatus(name: string, forCaller: boolean): AuthStatus | undefined {
+  private authStatus(name: string, forCaller: string | undefined): AuthStatus | undefined {
     const spec = this.model.servers.find((s) => s.name === name);
     if (spec?.auth.type === 'apiKey') return { type: 'apiKey', status: 'authorized' };
     if (spec?.auth.type === 'oauth') return this.oauth?.status(name, forCaller) ?? { type: 'oauth', status: 'needs_authorization' };
@@ -138,8 +145,9 @@ export class Daemon {
       env: this.options.env ?? process.env,
       log: this.log.child('oauth'),
       onAuthorized: (server) => this.gateway.retryServer(server),
-      // Live: bearerTokens apply on reload.
-      identityRequired: () => this.model.gateway.bearerTokens.length > 0,
+      // Live: bearerTokens and users apply on reload.
+      identityRequired: () => inboundAuth(this.model.gateway),
+      audit: (event) => this.gateway.audit?.(event),
     });
     // publicUrl (the redirect URI) needs a restart, like listen: only the metadata URL follows reloads.
     await this.oauth.setServers(model.servers, { clientMetadataUrl: model.gateway.clientMetadataUrl });
@@ -148,6 +156,7 @@ export class Daemon {
   private accept(model: ConfigModel, generation: number): void {
     this.model = model;
     this.keys = Keyring.update(this.keys, model.gateway.sessionKey, model.gateway.previousSessionKeys);
+    this.syncAudit(model.gateway.audit);
     configureLog({ level: model.gateway.logLevel });
     setLogSecrets(model.secrets);
     const restartNeeded = this.configStatus?.restartNeeded ?? false;
@@ -160,6 +169,15 @@ export class Daemon {
     };
   }
 
+  /** gateway.audit applies live: a new destination closes the old log (flushing it). */
+  private syncAudit(spec: AuditSpec): void {
+    if (this.auditLog && JSON.stringify(this.auditLog.spec) === JSON.stringify(spec)) return;
+    void this.auditLog?.close();
+    this.auditLog = spec.kind === 'off' ? undefined : new AuditLog(spec, this.log.child('audit'));
+    const auditLog = this.auditLog;
+    this.gateway.audit = auditLog ? (event) => auditLog.record(event) : undefined;
+  }
+
   private authFor(spec: ServerSpec): AuthProvider | undefined {
     if (spec.auth.type === 'apiKey') {
       const { header, value } = spec.auth;
@@ -169,12 +187,23 @@ export class Daemon {
     return undefined;
   }
 
+  private mayUse(profile: string, identity: Identity): boolean {
+    const spec = this.model.profiles.find((p) => p.name === profile);
+    return spec !== undefined && mayUse(spec, identity);
+  }
+
+  private visibleProfiles(identity?: Identity): string[] {
+    return this.gateway.profileNames().filter((p) => !identity || this.mayUse(p, identity));
+  }
+
   private async listen(): Promise<void> {
     const { listener, mcp } = createListener(
       {
         hasProfile: (name) => this.gateway.hasProfile(name),
-        profileNames: () => this.gateway.profileNames(),
-        openSession: (profile) => this.gateway.openSession(profile),
+        profileNames: (identity) => this.visibleProfiles(identity),
+        mayUse: (profile, identity) => this.mayUse(profile, identity),
+        openSession: (profile, identity) => this.gateway.openSession(profile, identity),
+        audit: (event) => this.gateway.audit?.(event),
         sessionStarted: (session) => this.gateway.sessionStarted(session),
         admitSession: (profile) => this.gateway.admitSession(profile),
         sessionIds: this.sessionIds,
@@ -184,7 +213,7 @@ export class Daemon {
           tools: (profile) => this.gateway.statelessScope(profile).catalog().tools,
         },
         settings: () => this.model.gateway,
-        status: () => this.status(true),
+        status: (identity) => this.status(identity),
         // The store counts only while not one token can be served (SPEC section 11).
         waiting: () => [...this.gateway.waiting(), ...(this.oauth?.storeBlocksReadiness() ? ['store'] : [])],
         extraRoutes: async (app) => {
@@ -263,7 +292,13 @@ export class Daemon {
     this.accept(result.model, this.configStatus.generation + (summary.changed ? 1 : 0));
     this.configStatus = { ...this.configStatus, restartNeeded };
     const gw = result.model.gateway;
-    await this.mcp?.revalidate((authorization) => identify(authorization, gw, false) !== undefined);
+    // OIDC sessions are checked on each request (the token expires, the identity stays); a
+    // static credential removed by the reload closes its sessions, and so does lost access.
+    await this.mcp?.revalidate(
+      (authorization, identity, profile) =>
+        (identity.via === 'oidc' ? gw.oidc !== undefined : identify(authorization, gw, false)?.name === identity.name) &&
+        this.mayUse(profile, identity),
+    );
     if (summary.restartNeeded.length > 0) {
       this.log.warn(`${summary.restartNeeded.join(', ')} changed: restart mcpgw to apply (the rest is applied)`);
     }
@@ -290,6 +325,7 @@ export class Daemon {
       await this.mcp?.closeAll();
       await this.gateway.close();
       await this.oauth?.close();
+      await this.auditLog?.close();
       server?.closeAllConnections();
       this.log.info('stopped');
     })();

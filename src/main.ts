@@ -162,6 +162,11 @@ function addAuthCommands(auth: Command, setExit: SetExit): void {
       const context = contextOf(command);
       setExit(authCommands().then((m) => m.runAuthClientMetadata(context)));
     });
+  auth
+    .command('hash-token')
+    .description('print the sha256: form of a token read on stdin (or of a new random one) for gateway.auth.users')
+    .option('--generate', 'make a random token (printed once on stderr) instead of reading stdin')
+    .action((options: { generate?: boolean }) => setExit(import('./cli/hash-token.js').then((m) => m.runHashToken(options))));
   for (const sub of auth.commands) sub.exitOverride().showHelpAfterError(`(run "mcpgw auth ${sub.name()} --help" for usage)`);
 }
 

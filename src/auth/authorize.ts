@@ -1,6 +1,7 @@
 import { timingSafeEqual } from 'node:crypto';
 import { extractWWWAuthenticateParams } from '@modelcontextprotocol/client';
 import type { ServerSpec } from '../config/types.js';
+import type { AuditSink } from '../audit/types.js';
 import { McpgwError } from '../errors/error.js';
 import type { Logger } from '../log.js';
 import { DiscoveryCache, type Discovered, type FetchLike } from './discovery.js';
@@ -55,6 +56,7 @@ export interface AuthorizeContext {
     readonly fetch?: FetchLike;
     readonly log: Logger;
     readonly onAuthorized: (server: string) => void;
+    readonly audit?: AuditSink;
   };
   readonly redirectUri: string;
   /** The writer of the open store; throws the store's problem (no key, wrong key...). */
@@ -256,16 +258,24 @@ export class Authorizations {
         identity: pending.identity,
         expiresAt: tokens.expiresAt ? new Date(tokens.expiresAt).toISOString() : undefined,
       });
+      this.ctx.options().audit?.({ identity: pending.identity, server: pending.server, method: 'oauth/authorize', outcome: 'ok' });
       this.ctx.options().onAuthorized(pending.server);
       return { ok: true, server: pending.server };
     } catch (err) {
       const message = err instanceof McpgwError ? err.message : `the code exchange failed: ${(err as Error).message}`;
-      return this.failed(pending.server, 502, message);
+      return this.failed(pending.server, 502, message, err instanceof McpgwError ? err.code : undefined, pending.identity);
     }
   }
 
-  private failed(server: string, status: 400 | 403 | 409 | 502, message: string, code?: string): CallbackResult {
+  private failed(server: string, status: 400 | 403 | 409 | 502, message: string, code?: string, identity?: string): CallbackResult {
     this.ctx.noteFailure(server, message);
+    this.ctx.options().audit?.({
+      identity: identity ?? null,
+      server,
+      method: 'oauth/authorize',
+      outcome: status === 502 ? 'error' : 'denied',
+      errorCode: code ?? null,
+    });
     this.ctx.options().log.warn(`authorization failed: ${message}`, { server, ...(code ? { code } : {}) });
     return { ok: false, status, server, message };
   }

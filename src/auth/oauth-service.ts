@@ -1,12 +1,13 @@
 import { extractWWWAuthenticateParams } from '@modelcontextprotocol/client';
 import type { ServerSpec, StoreSpec } from '../config/types.js';
+import type { AuditSink } from '../audit/types.js';
 import { McpgwError } from '../errors/error.js';
 import type { Logger } from '../log.js';
 import type { StoreState } from '../store/open.js';
 import type { AuthProvider, AuthStatus } from '../upstream/types.js';
 import { Authorizations, type CallbackResult, type Challenge, type OAuthServerSpec, type StartRequest } from './authorize.js';
 import type { FetchLike } from './discovery.js';
-import { AuthorizationLinks, type LinkGrant } from './links.js';
+import { AuthorizationLinks } from './links.js';
 import { refreshDue, refreshOnce, storeUnavailable } from './refresh.js';
 import { authStatus } from './service-status.js';
 import { ServiceStore } from './service-store.js';
@@ -41,6 +42,8 @@ export interface OAuthServiceOptions {
    * the links handed to callers carry a ticket (auth/links.ts). Default: no.
    */
   readonly identityRequired?: () => boolean;
+  /** The audit log: authorizations, refresh failures and logouts (SPEC section 10). */
+  readonly audit?: AuditSink;
 }
 
 export type { CallbackResult, StartRequest } from './authorize.js';
@@ -51,7 +54,8 @@ const SELF = 'owner';
 export class OAuthService {
   private specs = new Map<string, ServerSpec>();
   private readonly stores = new ServiceStore(() => this.options);
-  private readonly links = new AuthorizationLinks();
+  /** The authorization links (check, redeem: auth/links.ts). */
+  readonly links = new AuthorizationLinks();
   /** The access token a server last refused (401/403): while it is the current one, the authorization is not valid. */
   private readonly refused = new Map<string, string | undefined>();
   private readonly challenges = new Map<string, Challenge>();
@@ -104,13 +108,13 @@ export class OAuthService {
   }
 
   /**
-   * The /oauth/start link of `server`. With `forCaller` (it is handed to a caller who proved
-   * their identity: /status, the status page, the needs-auth error of a call) and inbound auth
+   * The /oauth/start link of `server`. With `forCaller`, the name of a caller who proved their
+   * identity (/status, the status page, the needs-auth error of a call), and inbound auth
    * configured, it carries a single-use ticket for that caller, so a browser without the token
    * can use it. Never logged: a ticket is a credential until it is used or expires.
    */
-  authorizationUrl(server: string, forCaller = false): string {
-    if (forCaller && this.identityRequired()) return this.link(server, 'owner');
+  authorizationUrl(server: string, forCaller?: string): string {
+    if (forCaller !== undefined && this.identityRequired()) return this.link(server, forCaller);
     return `${this.options.publicUrl}/oauth/start/${encodeURIComponent(server)}`;
   }
 
@@ -133,16 +137,6 @@ export class OAuthService {
     return this.options.identityRequired?.() ?? false;
   }
 
-  /** What an authorization link grants, without spending it. Throws MCPGW_E_OAUTH_LINK. */
-  checkLink(ticket: string, server: string): LinkGrant {
-    return this.links.check(ticket, server);
-  }
-
-  /** What an authorization link grants; spends it. Throws MCPGW_E_OAUTH_LINK. */
-  redeemLink(ticket: string, server: string): LinkGrant {
-    return this.links.redeem(ticket, server);
-  }
-
   /** Authorizations started and not finished (bounded per server). */
   pendingCount(server?: string): number {
     return this.flows.pendingCount(server);
@@ -156,7 +150,7 @@ export class OAuthService {
     return entry;
   }
 
-  status(server: string, forCaller = false): AuthStatus {
+  status(server: string, forCaller?: string): AuthStatus {
     const tokens = this.entry(server)?.tokens;
     return authStatus({
       authorizationUrl: this.authorizationUrl(server, forCaller),
@@ -199,7 +193,8 @@ export class OAuthService {
       // The upstream's needs-auth error (-32011) takes data.authorizationUrl from here, so the
       // link is there even while a token is stored: the server may refuse it (revoked, or a 403
       // insufficient_scope before this status knew) and the caller must still get the link.
-      status: () => ({ ...this.status(server, true), authorizationUrl: this.authorizationUrl(server, true) }),
+      // Without an identity (a status read outside any call) the link is the owner's, as before team mode.
+      status: (identity = 'owner') => ({ ...this.status(server, identity), authorizationUrl: this.authorizationUrl(server, identity) }),
     };
   }
 
@@ -280,7 +275,8 @@ export class OAuthService {
       if (!held?.refreshToken || !store) throw this.needsAuth(server, 'no refresh token');
       if (rejectedToken && held.accessToken !== rejectedToken) return held;
       const { fetch, log } = this.options;
-      const ctx = { store, identity: SELF, fetch, log, needsAuth: (s: string, why: string) => this.needsAuth(s, why) };
+      const { audit } = this.options;
+      const ctx = { store, identity: SELF, fetch, log, audit, needsAuth: (s: string, why: string) => this.needsAuth(s, why) };
       return refreshOnce(ctx, server, held, rejectedToken !== undefined);
     })().finally(() => this.refreshing.delete(server));
     this.refreshing.set(server, job);
@@ -315,7 +311,7 @@ export class OAuthService {
   }
 
   /** Forgets a server's tokens (and with forgetClient its registered client). */
-  async logout(server: string, forgetClient = false): Promise<boolean> {
+  async logout(server: string, forgetClient = false, identity?: string): Promise<boolean> {
     await this.stores.open();
     const problem = this.stores.problem();
     if (problem) throw problem;
@@ -327,6 +323,7 @@ export class OAuthService {
     this.stepUps.delete(server);
     this.challenges.delete(server);
     this.refused.delete(server);
+    this.options.audit?.({ identity: identity ?? null, server, method: 'oauth/logout', outcome: 'ok' });
     return had;
   }
 

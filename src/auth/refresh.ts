@@ -1,4 +1,5 @@
 import { McpgwError } from '../errors/error.js';
+import type { AuditSink } from '../audit/types.js';
 import type { Logger } from '../log.js';
 import type { Decision, EntryStore } from '../store/types.js';
 import type { FetchLike } from './discovery.js';
@@ -17,12 +18,37 @@ export interface RefreshContext {
   readonly identity: string;
   readonly fetch?: FetchLike;
   readonly log: Logger;
+  /** A failed refresh is an audit event (SPEC section 10). */
+  readonly audit?: AuditSink;
   needsAuth(server: string, why: string): McpgwError;
 }
 
 /** `held`: the tokens the caller has (and would have sent); `rejected`: the server refused their access token. */
 export async function refreshOnce(ctx: RefreshContext, server: string, held: TokenSet, rejected: boolean): Promise<TokenSet> {
-  const outcome = await ctx.store.exclusive(ctx.identity, server, async (fresh): Promise<Outcome> => {
+  let outcome: TokenSet | McpgwError;
+  try {
+    outcome = await exclusiveRefresh(ctx, server, held, rejected);
+  } catch (err) {
+    outcome = err as McpgwError;
+    if (!(err instanceof McpgwError)) {
+      ctx.audit?.({ identity: ctx.identity, server, method: 'oauth/refresh', outcome: 'error', errorCode: null });
+      throw err;
+    }
+  }
+  if (!(outcome instanceof McpgwError)) return outcome;
+  const needsAuth = outcome.code === 'MCPGW_E_SERVER_NEEDS_AUTH';
+  ctx.audit?.({
+    identity: ctx.identity,
+    server,
+    method: 'oauth/refresh',
+    outcome: needsAuth ? 'needs_auth' : 'error',
+    errorCode: outcome.code,
+  });
+  throw outcome;
+}
+
+function exclusiveRefresh(ctx: RefreshContext, server: string, held: TokenSet, rejected: boolean): Promise<TokenSet | McpgwError> {
+  return ctx.store.exclusive(ctx.identity, server, async (fresh): Promise<Outcome> => {
     const tokens = fresh?.tokens;
     if (tokens && tokens.refreshToken !== held.refreshToken) {
       ctx.log.info('the token was refreshed elsewhere (another replica, or a new login); using its result', { server });
@@ -32,8 +58,6 @@ export async function refreshOnce(ctx: RefreshContext, server: string, held: Tok
     if (rejected && tokens.accessToken !== held.accessToken) return { result: tokens };
     return send(ctx, server, fresh, tokens);
   });
-  if (outcome instanceof McpgwError) throw outcome;
-  return outcome;
 }
 
 type Outcome = Decision<TokenSet | McpgwError>;

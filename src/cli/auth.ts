@@ -143,8 +143,7 @@ function routesSettling(service: OAuthService, server: string, settle: (result: 
     logout: (name, forget) => service.logout(name, forget),
     loginUrl: (name, identity) => service.loginUrl(name, identity),
     link: (name, identity, o) => service.link(name, identity, o),
-    checkLink: (ticket, name) => service.checkLink(ticket, name),
-    redeemLink: (ticket, name) => service.redeemLink(ticket, name),
+    links: service.links,
     callback: async (query, browser) => {
       const result = await service.callback(query, browser);
       if (!result.ok && result.server) settle({ ok: false, message: result.message });

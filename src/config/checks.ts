@@ -2,6 +2,7 @@ import type { Code } from '../errors/codes.js';
 import type { McpgwGatewayConfiguration, Server } from './schema.gen.js';
 import type { PathSegment } from './source.js';
 import { checkStore } from './checks-store.js';
+import { checkTeam } from './team-checks.js';
 
 /** A problem found by a check, located by config path (load.ts adds file positions). */
 export interface CheckIssue {
@@ -66,6 +67,7 @@ export function checkConfig(
     ...checkProfiles(doc, servers),
     ...checkGateway(doc),
     ...checkStore(doc.gateway?.store, templated.has('gateway.store.url')),
+    ...checkTeam(doc),
   ];
 }
 
@@ -293,7 +295,8 @@ function checkGateway(doc: McpgwGatewayConfiguration): CheckIssue[] {
       });
     }
   }
-  if (listen && !isLoopbackHost(listen.host) && (gw.auth?.bearerTokens ?? []).length === 0 && !gw.allowUnauthenticatedNetwork) {
+  const inbound = (gw.auth?.bearerTokens ?? []).length > 0 || Object.keys(gw.auth?.users ?? {}).length > 0 || gw.auth?.oidc !== undefined;
+  if (listen && !isLoopbackHost(listen.host) && !inbound && !gw.allowUnauthenticatedNetwork) {
     issues.push({
       code: 'MCPGW_E_CONFIG_INSECURE',
       severity: 'error',

@@ -5,7 +5,8 @@ import { effectivePrefix, isLoopbackHost, parseListen, profileMembers } from './
 import { parseDuration } from './duration.js';
 import type { McpgwGatewayConfiguration, Server } from './schema.gen.js';
 import type { Secret } from './templates.js';
-import type { AuthSpec, ConfigModel, FilterSpec, GatewaySpec, ServerSpec } from './types.js';
+import { normalizeAccess, normalizeAudit, normalizeOidc, normalizeUsers } from './team.js';
+import type { AuthSpec, ConfigModel, FilterSpec, GatewaySpec, ProfileSpec, ServerSpec } from './types.js';
 
 export interface NormalizeInput {
   readonly file: string;
@@ -30,6 +31,7 @@ export function normalize(input: NormalizeInput): ConfigModel {
     servers: p.servers,
     tools: filterOf(p.implicit ? undefined : doc.profiles?.[p.name]?.tools),
     implicit: p.implicit,
+    ...(p.implicit ? {} : withAccess(normalizeAccess(doc.profiles?.[p.name]))),
   }));
   const digest = createHash('sha256').update(input.sourceText).update('\0').update(JSON.stringify(doc)).digest('hex');
   return deepFreeze({
@@ -50,11 +52,16 @@ function normalizeGateway(doc: McpgwGatewayConfiguration, dir: string, env: Norm
   const listen = parseListen(gw.listen ?? '127.0.0.1:8750')!;
   // An empty variable counts as unset (as for templates), not as "the config folder".
   const dataDir = gw.dataDir ?? (env.MCPGW_DATA_DIR || env.STATE_DIRECTORY?.split(':')[0] || '.mcpgw');
+  const absoluteDataDir = isAbsolute(dataDir) ? dataDir : resolve(dir, dataDir);
+  const oidc = normalizeOidc(gw);
   return {
     listen,
     publicUrl: (gw.publicUrl ?? defaultPublicUrl(listen)).replace(/\/+$/, ''),
-    dataDir: isAbsolute(dataDir) ? dataDir : resolve(dir, dataDir),
+    dataDir: absoluteDataDir,
     bearerTokens: gw.auth?.bearerTokens ?? [],
+    users: normalizeUsers(gw),
+    ...(oidc ? { oidc } : {}),
+    audit: normalizeAudit(gw, dir, absoluteDataDir),
     allowedHosts: gw.allowedHosts ?? [],
     allowedOrigins: gw.allowedOrigins ?? [],
     allowUnauthenticatedNetwork: gw.allowUnauthenticatedNetwork ?? false,
@@ -131,6 +138,10 @@ function normalizeAuth(s: Server): AuthSpec {
     ...(auth.scopes !== undefined ? { scopes: auth.scopes } : {}),
     allowInsecureHttp: auth.allowInsecureHttp ?? false,
   };
+}
+
+function withAccess(access: ProfileSpec['access']): Pick<ProfileSpec, 'access'> {
+  return access ? { access } : {};
 }
 
 function filterOf(f: { allow?: string[]; deny?: string[] } | undefined): FilterSpec {

@@ -2,7 +2,12 @@ import { formatPath, type PathSegment } from './source.js';
 import { resolveTemplate, type Secret, type TemplateContext, type TemplateProblem } from './templates.js';
 
 /** Values the SPEC says are not secrets even when they come from a template. */
-const PUBLIC_PATHS = [/^gateway\.(listen|publicUrl|dataDir)$/, /^servers\.[^.]+\.(command|cwd|url)$/];
+const PUBLIC_PATHS = [
+  /^gateway\.(listen|publicUrl|dataDir)$/,
+  /^gateway\.auth\.oidc\.issuer$/,
+  /^gateway\.audit\.file$/,
+  /^servers\.[^.]+\.(command|cwd|url)$/,
+];
 
 export interface TemplateIssue {
   readonly path: readonly PathSegment[];

@@ -34,15 +34,46 @@ export interface McpgwGatewayConfiguration {
      */
     dataDir?: string;
     /**
-     * Authentication that MCP clients must present to the gateway.
+     * Authentication that MCP clients must present to the gateway (SPEC sections 4 and 10).
      */
     auth?: {
       /**
-       * Accepted bearer tokens: /mcp*, /status and / then need 'Authorization: Bearer <token>'. Use templates ($<env:MCPGW_TOKEN>) rather than literal tokens. Applies live on reload.
+       * Accepted bearer tokens, all of them the identity 'owner': /mcp*, /status and / then need 'Authorization: Bearer <token>'. Use templates ($<env:MCPGW_TOKEN>) rather than literal tokens. Applies live on reload.
        *
        * Items: One accepted token.
        */
       bearerTokens?: string[];
+      /**
+       * Named identities (team mode), each with its own bearer tokens. Applies live on reload.
+       */
+      users?: {
+        [k: string]: User | undefined;
+      };
+      /**
+       * MCP clients sign in at this identity provider: the gateway is an OAuth 2.1 protected resource that accepts its JWT access tokens. Needs a restart to change the issuer.
+       */
+      oidc?: {
+        /**
+         * The issuer URL of the identity provider (its metadata is discovered from it); https, or http on a loopback host.
+         */
+        issuer: string;
+        /**
+         * The access token claim that names the user.
+         */
+        userClaim?: string;
+        /**
+         * The access token claim that lists the user's groups (an array, or a space- or comma-separated string); absent: no groups from the token.
+         */
+        groupsClaim?: string;
+        /**
+         * Scopes every access token must carry; advertised in the protected resource metadata.
+         */
+        scopes?: string[];
+        /**
+         * Accept a plain-http issuer that is not on a loopback host (insecure: tokens and keys travel in clear; doctor warns).
+         */
+        allowInsecureHttp?: boolean;
+      };
     };
     /**
      * Extra Host header names accepted, besides loopback names, the listen host and the publicUrl host (needed when listening beyond loopback). Applies live on reload.
@@ -87,6 +118,17 @@ export interface McpgwGatewayConfiguration {
      */
     logLevel?: 'debug' | 'info' | 'warn' | 'error';
     /**
+     * The audit log: one JSON line per tool call, prompt get, resource read and authorization event. Default: on (to <dataDir>/audit.jsonl) when gateway.auth.users or gateway.auth.oidc is configured, off otherwise. Needs a restart to change.
+     */
+    audit?:
+      | boolean
+      | {
+          /**
+           * Where the lines go: a path (relative to the config folder; rotated by size) or "-" for standard output. Default: <dataDir>/audit.jsonl.
+           */
+          file?: string;
+        };
+    /**
      * A client session with no request for this long is closed.
      */
     sessionIdleTimeout?: string;
@@ -129,6 +171,23 @@ export interface McpgwGatewayConfiguration {
   profiles?: {
     [k: string]: Profile | undefined;
   };
+}
+/**
+ * One named identity.
+ */
+export interface User {
+  /**
+   * Its bearer tokens: templates ($<env:ALICE_MCPGW_TOKEN>) or "sha256:<64 lowercase hex>" hashes (mcpgw auth hash-token prints one), so the file can live in git.
+   */
+  tokens?: string[];
+  /**
+   * Groups the user belongs to (profile access lists name them).
+   */
+  groups?: string[];
+  /**
+   * An administrator (sees everyone's authorizations once per-user upstream tokens arrive).
+   */
+  admin?: boolean;
 }
 /**
  * An upstream MCP server: a local process (command) or a remote service (url).
@@ -297,6 +356,19 @@ export interface Profile {
    */
   servers: Name[];
   tools?: Filter1;
+  /**
+   * Who may use this profile (team mode). Absent: every identified caller.
+   */
+  access?: {
+    /**
+     * Identity names allowed (users, OIDC user names, owner, local).
+     */
+    users?: string[];
+    /**
+     * Groups allowed (from users.NAME.groups or the OIDC groups claim).
+     */
+    groups?: string[];
+  };
 }
 /**
  * Which tools to expose, by globs on the exposed names (prefix__name).

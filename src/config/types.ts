@@ -71,7 +71,35 @@ export interface ProfileSpec {
   readonly tools: FilterSpec;
   /** The implicit 'default' profile of a file without profiles:. */
   readonly implicit: boolean;
+  /** Who may use it (team mode, SPEC section 10); absent: every identified caller. */
+  readonly access?: AccessSpec;
 }
+
+export interface AccessSpec {
+  readonly users: readonly string[];
+  readonly groups: readonly string[];
+}
+
+/** A named identity of gateway.auth.users. */
+export interface UserSpec {
+  readonly name: string;
+  /** Lowercase hex SHA-256 of each accepted token (templates are hashed at load). */
+  readonly tokenHashes: readonly string[];
+  readonly groups: readonly string[];
+  readonly admin: boolean;
+}
+
+export interface OidcSpec {
+  /** As written, without a trailing slash. */
+  readonly issuer: string;
+  readonly userClaim: string;
+  readonly groupsClaim?: string;
+  readonly scopes: readonly string[];
+  readonly allowInsecureHttp: boolean;
+}
+
+/** Where the audit log goes: off, a file (absolute; rotated), or standard output. */
+export type AuditSpec = { readonly kind: 'off' } | { readonly kind: 'file'; readonly path: string } | { readonly kind: 'stdout' };
 
 export interface GatewaySpec {
   readonly listen: { readonly host: string; readonly port: number };
@@ -80,6 +108,10 @@ export interface GatewaySpec {
   /** Absolute. */
   readonly dataDir: string;
   readonly bearerTokens: readonly string[];
+  /** Team mode (SPEC section 10): named users and an identity provider. */
+  readonly users: readonly UserSpec[];
+  readonly oidc?: OidcSpec;
+  readonly audit: AuditSpec;
   readonly allowedHosts: readonly string[];
   readonly allowedOrigins: readonly string[];
   readonly allowUnauthenticatedNetwork: boolean;

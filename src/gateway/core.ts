@@ -1,5 +1,7 @@
 import type { ClientCapabilities, LoggingLevel } from '@modelcontextprotocol/client';
+import type { AuditSink } from '../audit/types.js';
 import { McpgwError } from '../errors/error.js';
+import type { Identity } from '../identity/types.js';
 import type { Caller, Result, Upstream } from '../upstream/types.js';
 import { notRunning, routeCompletion, routeName, routeUri, type RouteResult } from './router.js';
 import type { Scope } from './scope.js';
@@ -13,6 +15,11 @@ import type { Scope } from './scope.js';
 
 export interface RequestContext {
   readonly scope: Scope;
+  readonly profile: string;
+  /** Who is calling (SPEC section 10): both eras carry it. */
+  readonly identity: Identity;
+  /** The audit log: tool calls, prompt gets and resource reads are recorded, refused ones too. */
+  readonly audit?: AuditSink;
   /** Answers what a server asks during a call (sampling, elicitation, roots). */
   readonly caller: Caller;
   readonly clientCapabilities: ClientCapabilities;
@@ -50,11 +57,11 @@ export async function handle(method: string, params: Record<string, unknown>, ct
     case 'resources/templates/list':
       return { resourceTemplates: catalog.resourceTemplates };
     case 'tools/call':
-      return relayRoute(routeName('tool', params, catalog, ctx.scope.memberViews()), method, ctx);
+      return audited(routeName('tool', params, catalog, ctx.scope.memberViews()), method, params, ctx);
     case 'prompts/get':
-      return relayRoute(routeName('prompt', params, catalog, ctx.scope.memberViews()), method, ctx);
+      return audited(routeName('prompt', params, catalog, ctx.scope.memberViews()), method, params, ctx);
     case 'resources/read':
-      return relayRoute(routeUri(params, catalog, readyWithResources(ctx.scope)), method, ctx);
+      return audited(routeUri(params, catalog, readyWithResources(ctx.scope)), method, params, ctx);
     case 'completion/complete':
       return relayRoute(routeCompletion(params, catalog, ctx.scope.memberViews()), method, ctx);
     default:
@@ -70,23 +77,53 @@ function readyWithResources(scope: Scope): string[] {
 }
 
 /** The upstream of a routed request, ready, or the error that explains why not. */
-function readyUpstream(scope: Scope, server: string): Upstream {
+function readyUpstream(scope: Scope, server: string, identity: string): Upstream {
   const upstream = scope.upstream(server);
   if (!upstream) throw notRunning(server);
-  if (upstream.state !== 'ready') throw upstream.unavailableError();
+  if (upstream.state !== 'ready') throw upstream.unavailableError(identity);
   return upstream;
+}
+
+/** relayRoute, with one audit line for the call however it ends (never its arguments or result). */
+async function audited(route: RouteResult, method: string, params: Record<string, unknown>, ctx: RequestContext): Promise<Result> {
+  const audit = ctx.audit;
+  if (!audit) return relayRoute(route, method, ctx);
+  const started = performance.now();
+  const line = {
+    identity: ctx.identity.name,
+    profile: ctx.profile,
+    server: route.kind === 'error' ? null : route.server,
+    method,
+    name: String((method === 'resources/read' ? params.uri : params.name) ?? ''),
+  };
+  try {
+    const result = await relayRoute(route, method, ctx);
+    audit({ ...line, durationMs: Math.round(performance.now() - started), outcome: result.isError === true ? 'error' : 'ok' });
+    return result;
+  } catch (err) {
+    const code = err instanceof McpgwError ? err.code : null;
+    const outcome = code === 'MCPGW_E_SERVER_NEEDS_AUTH' ? 'needs_auth' : 'error';
+    audit({ ...line, durationMs: Math.round(performance.now() - started), outcome, errorCode: code ?? errorCodeOf(err) });
+    throw err;
+  }
+}
+
+/** An upstream's own JSON-RPC error keeps its numeric code, as text. */
+function errorCodeOf(err: unknown): string | null {
+  const code = (err as { code?: unknown } | null)?.code;
+  return typeof code === 'number' || typeof code === 'string' ? String(code) : null;
 }
 
 async function relayRoute(route: RouteResult, method: string, ctx: RequestContext): Promise<Result> {
   if (route.kind === 'error') throw route.error;
   if (route.kind === 'blame') {
     const blamed = ctx.scope.upstream(route.server);
-    throw blamed ? blamed.unavailableError() : notRunning(route.server);
+    throw blamed ? blamed.unavailableError(ctx.identity.name) : notRunning(route.server);
   }
   if (ctx.expectServer !== undefined && ctx.expectServer !== route.server) {
     throw new McpgwError('MCPGW_E_MCP_INVALID_PARAMS', 'requestState was issued for another request');
   }
-  return relay(readyUpstream(ctx.scope, route.server), method, route.params, ctx);
+  return relay(readyUpstream(ctx.scope, route.server, ctx.identity.name), method, route.params, ctx);
 }
 
 /** params without the envelope keys of the previous hop. */
@@ -108,6 +145,7 @@ async function relay(upstream: Upstream, method: string, params: Record<string, 
   const token = (params._meta as { progressToken?: string | number } | undefined)?.progressToken;
   const options = {
     signal: ctx.signal,
+    identity: ctx.identity.name,
     caller: ctx.caller,
     clientCapabilities: ctx.clientCapabilities,
     logLevel: ctx.logLevel,

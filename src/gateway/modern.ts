@@ -6,6 +6,7 @@ import {
   type RequestId,
 } from '@modelcontextprotocol/client';
 import { McpgwError } from '../errors/error.js';
+import { identityKey, type Identity } from '../identity/types.js';
 import type { ListKind, Result } from '../upstream/types.js';
 import { handle, type RequestContext } from './core.js';
 import { SERVER_CAPABILITIES, SUPPORTED_VERSIONS } from './protocol.js';
@@ -27,6 +28,8 @@ import type { Watcher } from './watchers.js';
 /** A validated 2026-07-28 request, as http/ hands it over. */
 export interface ModernRequest {
   readonly profile: string;
+  /** Who is calling (the guard's identity, SPEC section 10). */
+  readonly identity: Identity;
   readonly id: RequestId;
   readonly method: string;
   readonly params: Record<string, unknown>;
@@ -125,6 +128,9 @@ export class ModernServer {
   private context(req: ModernRequest, scope: Scope, overrides: Partial<RequestContext> = {}): RequestContext {
     return {
       scope,
+      profile: req.profile,
+      identity: req.identity,
+      ...(this.gateway.audit ? { audit: this.gateway.audit } : {}),
       caller: overrides.caller ?? {
         label: `request ${String(req.id)}`,
         ask: () => Promise.reject(new McpgwError('MCPGW_E_SESSION_ATTRIBUTION', 'no call to attach the request to')),
@@ -141,7 +147,7 @@ export class ModernServer {
   /** tools/call, prompts/get, resources/read: the calls a server may interrupt for input. */
   private async call(req: ModernRequest, scope: Scope): Promise<Result> {
     const target = targetOf(req.method, req.params);
-    const expect = { profile: req.profile, method: req.method, target, identity: '' };
+    const expect = { profile: req.profile, method: req.method, target, identity: identityKey(req.identity) };
     let state: SealedState | undefined;
     if (req.params.requestState !== undefined) {
       const opened = this.sealer.open(req.params.requestState, expect);

@@ -1,5 +1,7 @@
 import type { ConfigModel, ServerSpec } from '../config/types.js';
+import type { AuditSink } from '../audit/types.js';
 import { McpgwError } from '../errors/error.js';
+import type { Identity } from '../identity/types.js';
 import type { Logger } from '../log.js';
 import { createUpstream } from '../upstream/connection.js';
 import { UpstreamPool } from '../upstream/pool.js';
@@ -34,6 +36,8 @@ export class Gateway implements SessionHost, ScopeHost {
   readonly log: Logger;
   model?: ConfigModel;
   generation = 0;
+  /** The audit log (daemon.ts sets it from gateway.audit); undefined when off. */
+  audit?: AuditSink;
   private servers = new Map<string, Upstream>();
   private profiles = new Map<string, ProfileView>();
   private readonly pool: UpstreamPool;
@@ -141,11 +145,12 @@ export class Gateway implements SessionHost, ScopeHost {
   }
 
   /** A new 2025-era session on a profile; the HTTP layer connects its channel. */
-  openSession(profile: string): ClientSession {
+  openSession(profile: string, identity: Identity): ClientSession {
     if (!this.profiles.has(profile)) throw new McpgwError('MCPGW_E_HTTP_PROFILE', `no profile "${profile}"`);
     return new ClientSession(
       this,
       profile,
+      identity,
       (session) => new Scope(this, profile, (member, start) => this.sessions.own(session, member, start)),
     );
   }

@@ -24,7 +24,7 @@ export interface SealedState {
   /** The waiting call and the round of its requests (`wait`): a token is good for one retry. */
   readonly waitId?: string;
   readonly round?: number;
-  /** Who may present it: the identity of the caller (team mode), '' when there is one identity. */
+  /** Who may present it: the caller's identity as `via:name` (SPEC section 10). */
   readonly identity: string;
 }
 

@@ -18,9 +18,12 @@ export interface SessionState {
   readonly protocolVersion: string;
   readonly capabilities: ClientCapabilities;
   readonly clientInfo?: { readonly name: string; readonly version: string };
-  /** Who opened it: `owner`, `local`, or a user's name in team mode. */
+  /** Who opened it, as identity/types.ts identityKey: `bearerTokens:owner`, `none:local`, `users:alice`, `oidc:bob`. */
   readonly identity: string;
-  /** Digest of the Authorization header that opened it: only that header may continue it. */
+  /**
+   * Digest of the Authorization header that opened it: only that header may continue it. ''
+   * for an OIDC identity, whose access token changes during the session: only the identity binds it.
+   */
   readonly credential: string;
   /** Milliseconds since the epoch; `expiresAt` is issuedAt + gateway.sessionMaxAge. */
   readonly issuedAt: number;
@@ -90,8 +93,11 @@ export class SessionIds {
     return this.keys().seal('session', JSON.stringify({ ...wire, c: { sampling, elicitation, roots }, i: undefined }));
   }
 
-  /** The state of an id this gateway (or a replica with its key) issued, for this profile and credential. */
-  open(id: string, profile: string, authorization: string | null, now = Date.now()): SessionState | Refusal {
+  /**
+   * The state of an id this gateway (or a replica with its key) issued, for this profile,
+   * identity (identityKey) and credential.
+   */
+  open(id: string, caller: { profile: string; authorization: string | null; identity: string }, now = Date.now()): SessionState | Refusal {
     const opened = this.keys().open('session', id);
     if ('error' in opened) {
       if (opened.error === 'unknown-key')
@@ -107,8 +113,9 @@ export class SessionIds {
     } catch {
       return { code: 'MCPGW_E_HTTP_SESSION_INVALID', message: 'Session not found: the Mcp-Session-Id is not one this gateway issued' };
     }
-    // Another profile's or another credential's session is "not found" (an id is not a credential).
-    if (wire.p !== profile || wire.a !== credentialDigest(authorization) || this.revoked.has(id)) return NOT_FOUND;
+    // Another profile's, identity's or credential's session is "not found" (an id is not a credential).
+    const bound = wire.a === '' ? wire.u.startsWith('oidc:') : wire.a === credentialDigest(caller.authorization);
+    if (wire.p !== caller.profile || wire.u !== caller.identity || !bound || this.revoked.has(id)) return NOT_FOUND;
     if (!(wire.x > now)) return { code: 'MCPGW_E_HTTP_SESSION_EXPIRED', message: 'Session not found: it has expired; initialize again' };
     return {
       profile: wire.p,

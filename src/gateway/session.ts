@@ -1,5 +1,7 @@
 import { type ClientCapabilities, type JSONRPCMessage, type LoggingLevel, type RequestId } from '@modelcontextprotocol/client';
+import type { AuditSink } from '../audit/types.js';
 import { McpgwError } from '../errors/error.js';
+import type { Identity } from '../identity/types.js';
 import type { Logger } from '../log.js';
 import type { Caller, Result, ServerRequest, Upstream } from '../upstream/types.js';
 import { handle, type RequestContext } from './core.js';
@@ -27,6 +29,7 @@ export interface Channel {
 /** What a session needs from the runtime (gateway/runtime.ts). */
 export interface SessionHost {
   readonly version: string;
+  readonly audit?: AuditSink;
   readonly log: Logger;
   instructionsFor(profile: string): string | undefined;
   subscribe(session: ClientSession, uri: string): Promise<void>;
@@ -70,6 +73,8 @@ export class ClientSession implements Caller {
   constructor(
     private readonly host: SessionHost,
     readonly profile: string,
+    /** Who opened the session (SPEC section 10); every request on it is theirs. */
+    readonly identity: Identity,
     makeScope: (session: ClientSession) => Scope,
   ) {
     this.label = 'session';
@@ -231,6 +236,9 @@ export class ClientSession implements Caller {
     const traceparent = (params._meta as { traceparent?: unknown } | undefined)?.traceparent;
     return {
       scope: this.scope,
+      profile: this.profile,
+      identity: this.identity,
+      ...(this.host.audit ? { audit: this.host.audit } : {}),
       caller: this.callerFor(id),
       clientCapabilities: this.capabilities,
       signal,

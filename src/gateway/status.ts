@@ -1,9 +1,15 @@
 import type { ConfigStatus, ServerStatusJson, StatusJson } from '../api/status-json.js';
+import type { ProfileSpec } from '../config/types.js';
 import type { AuthStatus } from '../upstream/types.js';
 import type { Gateway } from './runtime.js';
 
 /** /status (SPEC section 4): no secret appears here, only names, states and counts. */
-export function buildStatus(gateway: Gateway, config: ConfigStatus, authStatus: (server: string) => AuthStatus | undefined): StatusJson {
+export function buildStatus(
+  gateway: Gateway,
+  config: ConfigStatus,
+  authStatus: (server: string) => AuthStatus | undefined,
+  visible: (profile: ProfileSpec) => boolean = () => true,
+): StatusJson {
   const model = gateway.model!;
   const servers: Record<string, ServerStatusJson> = {};
   for (const spec of model.servers) {
@@ -27,6 +33,8 @@ export function buildStatus(gateway: Gateway, config: ConfigStatus, authStatus: 
   }
   const profiles: StatusJson['profiles'] = {};
   for (const profile of model.profiles) {
+    // An identity never learns of a profile it may not use (SPEC section 10).
+    if (!visible(profile)) continue;
     const catalog = gateway.profileCatalog(profile.name);
     profiles[profile.name] = {
       url: `${model.gateway.publicUrl}/mcp/${profile.name}`,

@@ -2,6 +2,8 @@ import { H3, type H3Event } from 'h3';
 import type { StatusJson } from '../api/status-json.js';
 import type { GatewaySpec } from '../config/types.js';
 import { McpgwError } from '../errors/error.js';
+import { endpointOfMetadataPath, protectedResourceMetadata } from '../identity/resource.js';
+import type { Identity } from '../identity/types.js';
 import type { Logger } from '../log.js';
 import { admit } from './guard.js';
 import type { McpHost } from './mcp.js';
@@ -12,7 +14,8 @@ import { errorResponse, jsonResponse } from './respond.js';
 export interface AppHost extends McpHost {
   /** The live gateway settings (bearer tokens, allowed hosts and origins apply on reload). */
   settings(): GatewaySpec;
-  status(): StatusJson;
+  /** /status; with the caller's identity, only the profiles it may use and links bound to it. */
+  status(identity?: Identity): StatusJson;
   /** Servers still starting; empty when ready. */
   waiting(): string[];
   /** Extra routes (OAuth) registered by other modules, which may load them first. */
@@ -39,9 +42,9 @@ export async function createApp(host: AppHost, log: Logger): Promise<H3> {
     },
   });
 
-  app.use((event: H3Event) => {
+  app.use(async (event: H3Event) => {
     const headers = event.req.headers;
-    const verdict = admit(
+    const verdict = await admit(
       {
         path: event.url.pathname,
         method: event.req.method,
@@ -65,11 +68,11 @@ export async function createApp(host: AppHost, log: Logger): Promise<H3> {
     const waiting = host.waiting();
     return jsonResponse(waiting.length === 0 ? 200 : 503, { status: waiting.length === 0 ? 'ready' : 'starting', waiting });
   });
-  app.get('/status', () => jsonResponse(200, host.status()));
+  app.get('/status', (event) => jsonResponse(200, host.status(event.context.identity as Identity | undefined)));
   app.get(
     '/',
-    () =>
-      new Response(renderStatusPage(host.status()), {
+    (event) =>
+      new Response(renderStatusPage(host.status(event.context.identity as Identity | undefined)), {
         headers: {
           'content-type': 'text/html; charset=utf-8',
           'cache-control': 'no-store',
@@ -78,6 +81,22 @@ export async function createApp(host: AppHost, log: Logger): Promise<H3> {
         },
       }),
   );
+  registerResourceMetadata(app, host);
   await host.extraRoutes?.(app);
   return app;
+}
+
+/**
+ * RFC 9728 metadata of each MCP endpoint (gateway.auth.oidc): public, a client reads it from
+ * the 401's resource_metadata before it signs in.
+ */
+function registerResourceMetadata(app: H3, host: AppHost): void {
+  app.get('/.well-known/oauth-protected-resource/**', (event) => {
+    const gw = host.settings();
+    const endpoint = gw.oidc ? endpointOfMetadataPath(gw, event.url.pathname) : undefined;
+    const profile = endpoint === '/mcp' ? 'default' : endpoint ? decodeURIComponent(endpoint.slice(5)) : undefined;
+    if (!endpoint || !profile || !host.hasProfile(profile))
+      return errorResponse(new McpgwError('MCPGW_E_HTTP_NOT_FOUND', `no protected resource metadata at ${event.url.pathname}`));
+    return jsonResponse(200, protectedResourceMetadata(gw, endpoint));
+  });
 }

@@ -1,7 +1,10 @@
-import { timingSafeEqual } from 'node:crypto';
 import { isLoopbackHost } from '../config/checks.js';
 import type { GatewaySpec } from '../config/types.js';
 import { McpgwError } from '../errors/error.js';
+import { TokenRefusal } from '../identity/refusal.js';
+import { bearerChallenge, resourceUrl } from '../identity/resource.js';
+import { inboundAuth, matchToken } from '../identity/tokens.js';
+import { LOCAL, OWNER, type Identity } from '../identity/types.js';
 
 /**
  * The checks every request passes before anything else (SPEC section 4, security): Host
@@ -57,39 +60,53 @@ export function checkOrigin(origin: string | null, gw: GatewaySpec): McpgwError 
   return new McpgwError('MCPGW_E_HTTP_ORIGIN', `Origin "${origin}" is not allowed; add it to gateway.allowedOrigins if this is intended`);
 }
 
-function sameSecret(a: string, b: string): boolean {
-  const x = Buffer.from(a);
-  const y = Buffer.from(b);
-  return x.length === y.length && timingSafeEqual(x, y);
+function presentedToken(authorization: string | null, allowBasic: boolean): { token: string; bearer: boolean } | undefined {
+  if (!authorization) return undefined;
+  const [scheme, value = ''] = authorization.trim().split(/\s+/, 2);
+  if (scheme?.toLowerCase() === 'bearer') return { token: value, bearer: true };
+  if (allowBasic && scheme?.toLowerCase() === 'basic') {
+    const decoded = Buffer.from(value, 'base64').toString('utf8');
+    return { token: decoded.slice(decoded.indexOf(':') + 1), bearer: false };
+  }
+  return undefined;
 }
 
 /**
- * Who the caller is (SPEC sections 4 and 10): 'owner' for one of gateway.auth.bearerTokens
- * (Bearer <token>; with allowBasic also Basic auth with the token as password, for browsers),
- * 'local' when no inbound auth is configured (whoever reaches the port), undefined otherwise.
+ * Who the caller is by a static credential (SPEC sections 4 and 10): `owner` for one of
+ * gateway.auth.bearerTokens, the user of a gateway.auth.users token (Bearer <token>; with
+ * allowBasic also Basic auth with the token as password, for browsers), `local` when no
+ * inbound auth is configured (whoever reaches the port), undefined otherwise.
  */
-export function identify(authorization: string | null, gw: GatewaySpec, allowBasic: boolean): string | undefined {
-  if (gw.bearerTokens.length === 0) return 'local';
-  if (!authorization) return undefined;
-  const [scheme, value = ''] = authorization.trim().split(/\s+/, 2);
-  let presented: string | undefined;
-  if (scheme?.toLowerCase() === 'bearer') presented = value;
-  else if (allowBasic && scheme?.toLowerCase() === 'basic') {
-    const decoded = Buffer.from(value, 'base64').toString('utf8');
-    presented = decoded.slice(decoded.indexOf(':') + 1);
-  }
-  if (presented === undefined) return undefined;
-  let ok = false;
-  // Compare with every token, so the time taken does not say which one nearly matched.
-  for (const token of gw.bearerTokens) ok = sameSecret(presented, token) || ok;
-  return ok ? 'owner' : undefined;
+export function identify(authorization: string | null, gw: GatewaySpec, allowBasic: boolean): Identity | undefined {
+  if (!inboundAuth(gw)) return LOCAL;
+  const presented = presentedToken(authorization, allowBasic);
+  return presented ? matchToken(presented.token, gw) : undefined;
 }
 
-function unauthorized(): McpgwError {
-  return new McpgwError(
-    'MCPGW_E_HTTP_UNAUTHORIZED',
-    'missing or invalid Authorization: send "Authorization: Bearer <token>" with a token from gateway.auth.bearerTokens',
-  );
+/** Like identify, and OIDC access tokens for `audience` (a resource URL, or publicUrl for any of them). */
+export async function identifyCaller(
+  authorization: string | null,
+  gw: GatewaySpec,
+  allowBasic: boolean,
+  audience: string,
+): Promise<Identity | TokenRefusal | undefined> {
+  if (!inboundAuth(gw)) return LOCAL;
+  const presented = presentedToken(authorization, allowBasic);
+  if (!presented) return undefined;
+  const known = matchToken(presented.token, gw);
+  if (known || !gw.oidc || !presented.bearer || presented.token.split('.').length !== 3) return known;
+  // jose and the issuer's discovery load with the first JWT (README: Loading on demand).
+  const { verifierFor } = await (oidc ??= import('../identity/oidc.js'));
+  return verifierFor(gw.oidc).verify(presented.token, audience, gw);
+}
+
+let oidc: Promise<typeof import('../identity/oidc.js')> | undefined;
+
+function unauthorized(gw: GatewaySpec, why?: string): McpgwError {
+  const how = gw.oidc
+    ? 'sign in at the identity provider (gateway.auth.oidc) or send a token of gateway.auth.users or bearerTokens'
+    : 'send "Authorization: Bearer <token>" with a token from gateway.auth.bearerTokens or gateway.auth.users';
+  return new McpgwError('MCPGW_E_HTTP_UNAUTHORIZED', why ? `${why}; ${how}` : `missing or invalid Authorization: ${how}`);
 }
 
 /** What the guard needs of a request; header values as the server received them. */
@@ -108,22 +125,25 @@ export interface RequestFacts {
 export type Admission =
   /**
    * Go on; with `cors` headers to add to the answer when the Origin is in allowedOrigins, and
-   * the caller's `identity` where the path needs one (see identify; absent on open paths and
-   * on /oauth/start with a ticket, which the route checks).
+   * the caller's `identity` where the path needs one (absent on open paths and on /oauth/start
+   * with a ticket, which the route checks).
    */
-  | { readonly kind: 'pass'; readonly cors?: Readonly<Record<string, string>>; readonly identity?: string }
+  | { readonly kind: 'pass'; readonly cors?: Readonly<Record<string, string>>; readonly identity?: Identity }
   /** A CORS preflight of an allowed origin: answer 204 with these headers. */
   | { readonly kind: 'preflight'; readonly headers: Readonly<Record<string, string>> }
   /**
-   * Refused with MCPGW_E_HTTP_HOST or MCPGW_E_HTTP_ORIGIN (403) or MCPGW_E_HTTP_UNAUTHORIZED
-   * (401): the status comes from the registry. `challenge` is the WWW-Authenticate of a 401.
+   * Refused with MCPGW_E_HTTP_HOST or MCPGW_E_HTTP_ORIGIN (403), MCPGW_E_HTTP_UNAUTHORIZED
+   * (401), MCPGW_E_HTTP_INSUFFICIENT_SCOPE (403) or MCPGW_E_OIDC_UNAVAILABLE (503): the status
+   * comes from the registry. `challenge` is the WWW-Authenticate; `presented`: the request
+   * carried a credential (that was refused), for the audit log.
    */
-  | { readonly kind: 'deny'; readonly failure: McpgwError; readonly challenge?: string };
+  | { readonly kind: 'deny'; readonly failure: McpgwError; readonly challenge?: string; readonly presented?: boolean };
 
 const OPEN_PATHS = new Set(['/healthz', '/readyz']);
 const PASS: Admission = { kind: 'pass' };
-const PASS_OWNER: Admission = { kind: 'pass', identity: 'owner' };
-const PASS_LOCAL: Admission = { kind: 'pass', identity: 'local' };
+const PASS_OWNER: Admission = { kind: 'pass', identity: OWNER };
+const PASS_LOCAL: Admission = { kind: 'pass', identity: LOCAL };
+const BROWSER_CHALLENGE = 'Basic realm="mcpgw", Bearer realm="mcpgw"';
 const CORS_ALLOW_HEADERS =
   'content-type, authorization, mcp-session-id, mcp-protocol-version, last-event-id, mcp-method, mcp-name, traceparent, tracestate';
 
@@ -141,10 +161,10 @@ function allowHeaders(requested: string | null | undefined): string {
 
 /**
  * The guard of every path, in SPEC section 4's order: Host and Origin (except the health
- * probes), the CORS preflight, then bearer auth where the path needs it. One decision for
- * both listeners' shapes: http/app.ts (h3) and http/listener.ts (the MCP paths on node:http).
+ * probes), the CORS preflight, then the caller's identity where the path needs one. One
+ * decision for both listeners' shapes: http/app.ts (h3) and http/listener.ts (the MCP paths).
  */
-export function admit(req: RequestFacts, gw: GatewaySpec): Admission {
+export async function admit(req: RequestFacts, gw: GatewaySpec): Promise<Admission> {
   const path = req.path;
   if (OPEN_PATHS.has(path)) return PASS;
   const denied = checkHost(req.host, gw) ?? checkOrigin(req.origin, gw);
@@ -165,31 +185,39 @@ export function admit(req: RequestFacts, gw: GatewaySpec): Admission {
       },
     };
   }
-  const pass = (identity?: string): Admission => {
+  const pass = (identity?: Identity): Admission => {
     if (cors) return identity ? { kind: 'pass', cors, identity } : { kind: 'pass', cors };
     // Constants for the common answers: this runs for every MCP request.
-    return identity === 'owner' ? PASS_OWNER : identity === 'local' ? PASS_LOCAL : identity ? { kind: 'pass', identity } : PASS;
+    return identity === OWNER ? PASS_OWNER : identity === LOCAL ? PASS_LOCAL : identity ? { kind: 'pass', identity } : PASS;
   };
   // The OAuth redirect target: the authorization server sends the browser there, without our
-  // token; the state and the browser's cookie are its proof (auth/oauth-service.ts).
-  if (path === '/oauth/callback') return pass();
+  // token; the state and the browser's cookie are its proof (auth/oauth-service.ts). The
+  // protected resource metadata is public (RFC 9728): a client reads it before it signs in.
+  if (path === '/oauth/callback' || path.startsWith('/.well-known/oauth-protected-resource')) return pass();
+  const mcp = path === '/mcp' || path.startsWith('/mcp/');
   // Starting an authorization needs the caller's identity (SPEC section 4): anyone who could
   // start one could attach their own upstream account to the gateway. A browser proves it
   // with Basic auth (as on the status page) or brings a link minted for an identified caller.
   // The refusal names no server.
-  if (path.startsWith('/oauth/start/')) {
-    const identity = identify(req.authorization, gw, true);
-    if (identity) return pass(identity);
-    if (req.ticket) return pass();
-    return { kind: 'deny', failure: unauthorized(), challenge: 'Basic realm="mcpgw", Bearer realm="mcpgw"' };
+  const browser = path === '/' || path === '/status' || path.startsWith('/oauth/start/');
+  const found = await identifyCaller(req.authorization, gw, browser, mcp ? resourceUrl(gw, path) : gw.publicUrl);
+  if (found && !(found instanceof TokenRefusal)) return pass(found);
+  if (!found && path.startsWith('/oauth/start/') && req.ticket) return pass();
+  const presented = req.authorization !== null;
+  if (found instanceof TokenRefusal) {
+    const challenge =
+      mcp && found.oauthError ? bearerChallenge(gw, path, { code: found.oauthError, description: found.error.message }) : undefined;
+    return { kind: 'deny', failure: found.error, presented, ...(challenge ? { challenge } : {}) };
   }
-  const browserPath = path === '/' || path === '/status';
-  const identity = identify(req.authorization, gw, browserPath);
-  if (!identity)
-    return {
-      kind: 'deny',
-      failure: unauthorized(),
-      challenge: browserPath ? 'Basic realm="mcpgw", Bearer realm="mcpgw"' : 'Bearer realm="mcpgw"',
-    };
-  return pass(identity);
+  const failure = unauthorized(gw, presented ? 'the credential matches no user or token' : undefined);
+  return {
+    kind: 'deny',
+    failure,
+    presented,
+    challenge: mcp
+      ? bearerChallenge(gw, path, presented && gw.oidc ? { code: 'invalid_token', description: failure.message } : undefined)
+      : browser
+        ? BROWSER_CHALLENGE
+        : 'Bearer realm="mcpgw"',
+  };
 }

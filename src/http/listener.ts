@@ -1,6 +1,7 @@
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
 import type { Logger } from '../log.js';
 import type { AppHost } from './app.js';
+import type { Identity } from '../identity/types.js';
 import { admit } from './guard.js';
 import { McpEndpoint, type McpEndpointOptions } from './mcp.js';
 import { sendError, sendJson, sendJsonRpcError } from './respond.js';
@@ -46,9 +47,7 @@ export function createListener(
       void toApp(req, res);
       return;
     }
-    const admitted = guarded(host, req, res, path, true);
-    if (!admitted) return;
-    mcp.handle(req, res, profile, admitted.identity).catch((err: Error) => {
+    serveMcp(req, res, path, profile).catch((err: Error) => {
       // A client that went away mid-request is not a fault of ours.
       if (req.destroyed && (err as NodeJS.ErrnoException).code === 'ECONNRESET') return;
       log.error(`request failed: ${err.message}`, { path, stack: err.stack });
@@ -57,25 +56,30 @@ export function createListener(
       else res.destroy();
     });
   };
+  const serveMcp = async (req: IncomingMessage, res: ServerResponse, path: string, profile: string): Promise<void> => {
+    const admitted = await guarded(host, req, res, path, profile);
+    if (admitted) await mcp.handle(req, res, profile, admitted.identity!);
+  };
   return { listener, mcp };
 }
 
 /**
- * The guard (guard.ts) on node:http: true when the request may go on (its CORS headers set);
- * else the preflight or refusal is written. `jsonRpc`: the MCP endpoint's clients parse
- * JSON-RPC, so its 401 is one; every other refusal is the plain error body.
+ * The guard (guard.ts) on node:http: the caller (undefined on open paths) when the request may
+ * go on, its CORS headers set; else the preflight or refusal is written and the answer is
+ * undefined. `mcpProfile`: the request is the MCP endpoint's, whose clients parse JSON-RPC, so
+ * its refusals are JSON-RPC errors (Host and Origin refusals keep the plain error body of
+ * every other path), and a refused credential is an audit event there.
  */
-/** The guard's verdict answered where it refuses (undefined); else who the caller is. */
-function guarded(
+async function guarded(
   host: AppHost,
   req: IncomingMessage,
   res: ServerResponse,
   path: string,
-  jsonRpc: boolean,
+  mcpProfile?: string,
   ticket = false,
-): { identity?: string } | undefined {
+): Promise<{ identity?: Identity } | undefined> {
   const headers = req.headers;
-  const verdict = admit(
+  const verdict = await admit(
     {
       path,
       method: req.method ?? 'GET',
@@ -92,10 +96,15 @@ function guarded(
     return undefined;
   }
   if (verdict.kind === 'deny') {
+    // A request without a credential is a client's first step of signing in (it reads the
+    // challenge), not an attempt.
+    if (mcpProfile !== undefined && verdict.presented)
+      host.audit?.({ profile: mcpProfile, outcome: 'denied', errorCode: verdict.failure.code });
     const challenge: Record<string, string> = verdict.challenge ? { 'www-authenticate': verdict.challenge } : {};
-    if (!jsonRpc) sendError(res, verdict.failure, challenge);
-    else if (verdict.failure.code === 'MCPGW_E_HTTP_UNAUTHORIZED') sendJsonRpcError(res, verdict.failure, challenge);
-    else sendError(res, verdict.failure);
+    const plain =
+      mcpProfile === undefined || verdict.failure.code === 'MCPGW_E_HTTP_HOST' || verdict.failure.code === 'MCPGW_E_HTTP_ORIGIN';
+    if (plain) sendError(res, verdict.failure, challenge);
+    else sendJsonRpcError(res, verdict.failure, challenge);
     return undefined;
   }
   if (verdict.cors) for (const name in verdict.cors) res.setHeader(name, verdict.cors[name]!);
@@ -103,10 +112,10 @@ function guarded(
 }
 
 /** GET /healthz and /readyz: the same answers as the h3 routes gave. */
-function probe(host: AppHost, req: IncomingMessage, res: ServerResponse, path: string, query: number): void {
+async function probe(host: AppHost, req: IncomingMessage, res: ServerResponse, path: string, query: number): Promise<void> {
   const url = req.url ?? '/';
   const ticket = query !== -1 && new URLSearchParams(url.slice(query + 1)).has('ticket');
-  if (!guarded(host, req, res, path, false, ticket)) return;
+  if (!(await guarded(host, req, res, path, undefined, ticket))) return;
   if (path === '/healthz') return sendJson(res, 200, { status: 'ok' });
   const waiting = host.waiting();
   sendJson(res, waiting.length === 0 ? 200 : 503, { status: waiting.length === 0 ? 'ready' : 'starting', waiting });

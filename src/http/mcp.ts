@@ -2,8 +2,10 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { isInitializeRequest } from '@modelcontextprotocol/client';
 import type { Code } from '../errors/codes.js';
 import { McpgwError } from '../errors/error.js';
+import type { AuditSink } from '../audit/types.js';
 import { clientInfoOf, negotiatedVersion, type ClientSession } from '../gateway/session.js';
 import { credentialDigest, isRefusal, type SessionIds } from '../gateway/session-id.js';
+import { identityKey, type Identity } from '../identity/types.js';
 import { readBody } from './body.js';
 import { checkPost, checkProtocolVersion, header, protocolVersionOf } from './request-checks.js';
 import { sendJsonRpcError } from './respond.js';
@@ -14,8 +16,13 @@ import { isGetStreamEvent, SessionTransport } from './transport.js';
 /** What the MCP endpoint needs of the gateway runtime. */
 export interface McpHost {
   hasProfile(name: string): boolean;
-  profileNames(): string[];
-  openSession(profile: string): ClientSession;
+  /** The profiles there are; with `identity`, those it may use. */
+  profileNames(identity?: Identity): string[];
+  /** Whether `identity` may use the profile (profiles.NAME.access, SPEC section 10). */
+  mayUse(profile: string, identity: Identity): boolean;
+  openSession(profile: string, identity: Identity): ClientSession;
+  /** The audit log, where one is configured. */
+  readonly audit?: AuditSink;
   sessionStarted(session: ClientSession): Promise<void>;
   /** Room for one more 2025-era session on this profile (closing an idle one if needed); false when full. */
   admitSession(profile: string): Promise<boolean>;
@@ -47,6 +54,16 @@ interface Entry {
   readonly credential: string | null;
   /** gateway.sessionMaxAge after its initialize: then the id is refused on every replica. */
   readonly expiresAt: number;
+  /**
+   * Who opened it. An OIDC client refreshes its access token during a session, so its
+   * requests must come from the same identity rather than with the same header.
+   */
+  readonly identity: Identity;
+}
+
+function sameCaller(entry: Entry, authorization: string | null, identity: Identity): boolean {
+  if (entry.identity.via === 'oidc') return identity.via === 'oidc' && identity.name === entry.identity.name;
+  return entry.credential === authorization && identityKey(entry.identity) === identityKey(identity);
 }
 
 /**
@@ -72,10 +89,14 @@ export class McpEndpoint {
   }
 
   /** `identity`: the caller's, as the guard admitted it (owner, local, a user in team mode). */
-  async handle(req: IncomingMessage, res: ServerResponse, profile: string, identity = ''): Promise<void> {
+  async handle(req: IncomingMessage, res: ServerResponse, profile: string, identity: Identity): Promise<void> {
     if (!this.host.hasProfile(profile)) {
-      const names = this.host.profileNames();
+      const names = this.host.profileNames(identity);
       return refuse(res, 'MCPGW_E_HTTP_PROFILE', `no profile "${profile}"; profiles: ${names.length > 0 ? names.join(', ') : '(none)'}`);
+    }
+    if (!this.host.mayUse(profile, identity)) {
+      this.host.audit?.({ identity: identity.name, profile, outcome: 'denied', errorCode: 'MCPGW_E_HTTP_FORBIDDEN' });
+      return refuse(res, 'MCPGW_E_HTTP_FORBIDDEN', `${identity.name} may not use profile "${profile}" (profiles.${profile}.access)`);
     }
     let body: unknown;
     if (req.method === 'POST') {
@@ -89,7 +110,7 @@ export class McpEndpoint {
     }
     // A request carrying a 2026-07-28 envelope is stateless whatever else it carries (an
     // Mcp-Session-Id is ignored: the revision has no sessions).
-    if (req.method === 'POST' && claimsModern(req, body)) return serveModern(this.modern, req, res, profile, body);
+    if (req.method === 'POST' && claimsModern(req, body)) return serveModern(this.modern, req, res, profile, body, identity);
     const sessionId = header(req, 'mcp-session-id');
     if (sessionId) {
       const entry = await this.find(sessionId, profile, req.headers.authorization ?? null, identity);
@@ -110,9 +131,9 @@ export class McpEndpoint {
    * earlier process with the same gateway.sessionKey, initialized it). Another profile's or
    * another credential's session is not found either: a session id is not a credential.
    */
-  private async find(id: string, profile: string, authorization: string | null, identity: string): Promise<Entry | McpgwError> {
+  private async find(id: string, profile: string, authorization: string | null, identity: Identity): Promise<Entry | McpgwError> {
     if (!this.entries.has(id)) {
-      const key = `${id}\0${profile}\0${credentialDigest(authorization)}\0${identity}`;
+      const key = `${id}\0${profile}\0${credentialDigest(authorization)}\0${identityKey(identity)}`;
       let pending = this.restoring.get(key);
       if (!pending) {
         pending = this.restore(id, profile, authorization, identity).finally(() => this.restoring.delete(key));
@@ -122,7 +143,7 @@ export class McpEndpoint {
       if (refused) return refused;
     }
     const entry = this.entries.get(id);
-    if (!entry || entry.session.profile !== profile || entry.session.closed || entry.credential !== authorization)
+    if (!entry || entry.session.profile !== profile || entry.session.closed || !sameCaller(entry, authorization, identity))
       return new McpgwError('MCPGW_E_HTTP_SESSION_NOT_FOUND', 'Session not found');
     if (entry.expiresAt <= Date.now()) {
       await entry.session.close();
@@ -131,21 +152,21 @@ export class McpEndpoint {
     return entry;
   }
 
-  private async restore(id: string, profile: string, authorization: string | null, identity: string): Promise<McpgwError | undefined> {
-    const state = this.host.sessionIds.open(id, profile, authorization);
+  private async restore(id: string, profile: string, authorization: string | null, identity: Identity): Promise<McpgwError | undefined> {
+    const state = this.host.sessionIds.open(id, { profile, authorization, identity: identityKey(identity) });
     if (isRefusal(state)) return new McpgwError(state.code, state.message);
-    if (state.identity !== identity) return new McpgwError('MCPGW_E_HTTP_SESSION_NOT_FOUND', 'Session not found');
     if (!(await this.host.admitSession(profile)))
       return new McpgwError('MCPGW_E_HTTP_TOO_MANY_SESSIONS', 'Service Unavailable: too many open sessions; retry later');
     if (this.entries.has(id)) return undefined;
-    const session = this.host.openSession(profile);
+    // The caller as the guard admitted it now (groups and admin as configured today).
+    const session = this.host.openSession(profile, identity);
     session.restore(state);
-    this.attach(id, session, authorization, state.expiresAt);
+    this.attach(id, session, authorization, state.expiresAt, identity);
     await this.host.sessionStarted(session);
     return undefined;
   }
 
-  private attach(id: string, session: ClientSession, credential: string | null, expiresAt: number): void {
+  private attach(id: string, session: ClientSession, credential: string | null, expiresAt: number, identity: Identity): void {
     const transport = new SessionTransport(id, this.keepAliveMs, this.holdMs);
     transport.onclose = () => {
       this.entries.delete(id);
@@ -153,7 +174,7 @@ export class McpEndpoint {
     };
     session.connect(transport);
     session.id = id;
-    this.entries.set(id, { session, transport, credential, expiresAt });
+    this.entries.set(id, { session, transport, credential, expiresAt, identity });
   }
 
   private async inSession(id: string, entry: Entry, req: IncomingMessage, res: ServerResponse, body: unknown): Promise<void> {
@@ -202,7 +223,7 @@ export class McpEndpoint {
   }
 
   /** An initialize POST without a session: checked first, so a refused one leaves no session behind. */
-  private async startSession(req: IncomingMessage, res: ServerResponse, profile: string, body: unknown, identity: string): Promise<void> {
+  private async startSession(req: IncomingMessage, res: ServerResponse, profile: string, body: unknown, identity: Identity): Promise<void> {
     const post = checkPost(req, body);
     if (post instanceof McpgwError) return sendJsonRpcError(res, post);
     if (post.messages.length > 1)
@@ -220,11 +241,12 @@ export class McpEndpoint {
       protocolVersion: negotiatedVersion(init.params),
       capabilities: init.params.capabilities,
       ...(clientInfoOf(init.params) ? { clientInfo: clientInfoOf(init.params) } : {}),
-      identity,
-      credential: credentialDigest(credential),
+      identity: identityKey(identity),
+      // An OIDC session outlives its first access token: it is bound to the identity alone.
+      credential: identity.via === 'oidc' ? '' : credentialDigest(credential),
     });
-    const session = this.host.openSession(profile);
-    this.attach(id, session, credential, expiresAt);
+    const session = this.host.openSession(profile, identity);
+    this.attach(id, session, credential, expiresAt, identity);
     await this.host.sessionStarted(session);
     if (session.closed) return refuse(res, 'MCPGW_E_HTTP_SESSION_NOT_FOUND', 'Session not found');
     this.entries.get(id)!.transport.post(res, post.messages, post.requestIds, post.batch, init.params.protocolVersion);
@@ -234,8 +256,8 @@ export class McpEndpoint {
    * After a reload: sessions opened with a credential that is no longer accepted close, and
    * with them their open streams (SPEC section 4: a revoked token keeps nothing open).
    */
-  async revalidate(stillValid: (authorization: string | null) => boolean): Promise<void> {
-    const revoked = [...this.entries.values()].filter((e) => !stillValid(e.credential));
+  async revalidate(stillValid: (authorization: string | null, identity: Identity, profile: string) => boolean): Promise<void> {
+    const revoked = [...this.entries.values()].filter((e) => !stillValid(e.credential, e.identity, e.session.profile));
     await Promise.allSettled(revoked.map((e) => e.session.close()));
   }
 

@@ -13,6 +13,7 @@ import { McpgwError } from '../errors/error.js';
 import type { ModernRequest, ModernServer } from '../gateway/modern.js';
 import { SUPPORTED_VERSIONS } from '../gateway/protocol.js';
 import { isInternal, modernStatus, wireError } from '../gateway/wire-error.js';
+import type { Identity } from '../identity/types.js';
 import type { Logger } from '../log.js';
 import { decodeHeaderValue } from '../upstream/headers.js';
 import { header } from './request-checks.js';
@@ -94,6 +95,7 @@ export async function serveModern(
   res: ServerResponse,
   profile: string,
   body: unknown,
+  identity: Identity,
 ): Promise<void> {
   const outcome = (await classify())({
     httpMethod: 'POST',
@@ -125,6 +127,7 @@ export async function serveModern(
   if (refusal) return refuse(res, message.id, refusal, codeInfo(refusal.code).http);
   await answer(host, res, {
     profile,
+    identity,
     id: message.id,
     method: message.method,
     params,

@@ -1,9 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import { getRouterParam, type H3, type H3Event } from 'h3';
-import type { LinkGrant } from '../auth/links.js';
+import type { AuthorizationLinks, LinkGrant } from '../auth/links.js';
 import type { CallbackResult, StartRequest } from '../auth/oauth-service.js';
 import { McpgwError } from '../errors/error.js';
 import { httpStatusOf } from '../errors/render.js';
+import type { Identity } from '../identity/types.js';
 import type { Logger } from '../log.js';
 import { errorResponse, jsonResponse } from './respond.js';
 
@@ -15,13 +16,13 @@ export interface OAuthRoutesHost {
   identityRequired(): boolean;
   start(server: string, request: StartRequest): Promise<URL>;
   callback(query: URLSearchParams, browser?: string): Promise<CallbackResult>;
-  logout(server: string, forgetClient: boolean): Promise<boolean>;
+  logout(server: string, forgetClient: boolean, identity?: string): Promise<boolean>;
   /** A link for `identity` to authorize `server` again (`mcpgw auth login`). */
   loginUrl(server: string, identity: string): string;
   /** A single-use link for `identity` (inbound auth only). */
   link(server: string, identity: string, options: { reauthorize: boolean }): string;
-  checkLink(ticket: string, server: string): LinkGrant;
-  redeemLink(ticket: string, server: string): LinkGrant;
+  /** What a ticket grants (check), and spending it (redeem); both throw MCPGW_E_OAUTH_LINK. */
+  readonly links: Pick<AuthorizationLinks, 'check' | 'redeem'>;
 }
 
 /**
@@ -54,11 +55,11 @@ export function registerOAuthRoutes(app: H3, host: () => OAuthRoutesHost | undef
     try {
       if (ticket !== null) {
         // GET only shows what the link is for: a link preview or an agent fetching it spends nothing.
-        if (method === 'GET') return confirmPage(oauth, server, oauth.checkLink(ticket, server), ticket);
-        const grant = oauth.redeemLink(ticket, server);
+        if (method === 'GET') return confirmPage(oauth, server, oauth.links.check(ticket, server), ticket);
+        const grant = oauth.links.redeem(ticket, server);
         return await begin(event, oauth, server, { identity: grant.identity, reauthorize: grant.reauthorize }, 303);
       }
-      const identity = (event.context.identity as string | undefined) ?? (oauth.identityRequired() ? undefined : 'local');
+      const identity = (event.context.identity as Identity | undefined)?.name ?? (oauth.identityRequired() ? undefined : 'local');
       // The guard refuses this before (bearerTokens); a server of its own (mcpgw auth login) has no guard.
       if (!identity) return page(401, 'Authorization needs a link', 'Open the link mcpgw gave you, or sign in on the status page.');
       const reauthorize = query.get('reauthorize') === '1';
@@ -105,7 +106,10 @@ export function registerOAuthRoutes(app: H3, host: () => OAuthRoutesHost | undef
     if (!oauth) return errorResponse(unknownServer(server));
     const forgetClient = event.url.searchParams.get('forgetClient') === 'true';
     try {
-      return jsonResponse(200, { server, loggedOut: await oauth.logout(server, forgetClient) });
+      return jsonResponse(200, {
+        server,
+        loggedOut: await oauth.logout(server, forgetClient, (event.context.identity as Identity | undefined)?.name),
+      });
     } catch (err) {
       if (!(err instanceof McpgwError)) logUnknown(log, event, err);
       return errorResponse(err);
@@ -118,7 +122,7 @@ export function registerOAuthRoutes(app: H3, host: () => OAuthRoutesHost | undef
     const oauth = host();
     if (!oauth) return errorResponse(unknownServer(server));
     try {
-      return jsonResponse(200, { server, url: oauth.loginUrl(server, (event.context.identity as string | undefined) ?? 'local') });
+      return jsonResponse(200, { server, url: oauth.loginUrl(server, (event.context.identity as Identity | undefined)?.name ?? 'local') });
     } catch (err) {
       if (!(err instanceof McpgwError)) logUnknown(log, event, err);
       return errorResponse(err);

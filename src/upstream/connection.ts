@@ -104,7 +104,7 @@ export class Connection implements Upstream {
       try {
         return await this.requestOnce(method, params, options);
       } catch (err) {
-        if (this.lostAuthorization(err)) throw this.unavailableError();
+        if (this.lostAuthorization(err)) throw this.unavailableError(options.identity);
         if (!(this.era === 'legacy' && httpStatusOf(err) === 404 && this.state === 'ready')) throw err;
         await this.reinitialize();
         return await this.requestOnce(method, params, options);
@@ -116,7 +116,7 @@ export class Connection implements Upstream {
 
   private requestOnce(method: string, params: Record<string, unknown> | undefined, options: CallOptions): Promise<Result> {
     const client = this.client;
-    if (!client || this.state !== 'ready') throw this.unavailableError();
+    if (!client || this.state !== 'ready') throw this.unavailableError(options.identity);
     const { params: sent, headers } = outgoingParams(this.era ?? 'legacy', this.spec, method, params, options, this.lists.tools);
     return sendCall(client, this.spec, this.progress, method, sent, { signal: options.signal, onprogress: options.onprogress, headers });
   }
@@ -143,8 +143,8 @@ export class Connection implements Upstream {
     return this.calls.all();
   }
 
-  unavailableError(): McpgwError {
-    return unavailableError(this.name, this.state, this.lastError, this.options.auth?.status?.().authorizationUrl);
+  unavailableError(identity?: string): McpgwError {
+    return unavailableError(this.name, this.state, this.lastError, this.options.auth?.status?.(identity).authorizationUrl);
   }
 
   retryNow(): void {

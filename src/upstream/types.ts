@@ -93,6 +93,8 @@ export interface Caller {
 
 export interface CallOptions {
   readonly signal?: AbortSignal;
+  /** The caller's identity name: a needs-authorization error carries a link bound to it. */
+  readonly identity?: string;
   /** Progress notifications of this call; their arrival restarts its timeout. */
   readonly onprogress?: (progress: Record<string, unknown>) => void;
   /** Log messages a modern server sends for this call (only when `logLevel` is set). */
@@ -152,7 +154,8 @@ export interface Upstream {
   callsInFlight(): readonly CallOptions[];
 
   /** The error a call gets while this upstream is not ready. */
-  unavailableError(): McpgwError;
+  /** Why it cannot take a call; a needs-auth link is bound to `identity` (the caller's name). */
+  unavailableError(identity?: string): McpgwError;
   status(): UpstreamStatus;
 }
 
@@ -170,7 +173,7 @@ export interface AuthProvider {
    */
   onRejected?(response: Response): Promise<boolean>;
   /** Auth state for /status; absent for auth none. */
-  status?(): AuthStatus;
+  status?(identity?: string): AuthStatus;
 }
 
 export interface AuthStatus {

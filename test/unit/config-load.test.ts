@@ -41,6 +41,8 @@ describe('defaults', () => {
       publicUrl: 'http://localhost:8750',
       dataDir: join(m.dir, '.mcpgw'),
       bearerTokens: [],
+      users: [],
+      audit: { kind: 'off' },
       allowedHosts: [],
       allowedOrigins: [],
       allowUnauthenticatedNetwork: false,

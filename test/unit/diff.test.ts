@@ -12,6 +12,8 @@ const GATEWAY: GatewaySpec = {
   publicUrl: 'http://localhost:8750',
   dataDir: '/srv/mcpgw/.mcpgw',
   bearerTokens: [],
+  users: [],
+  audit: { kind: 'off' },
   allowedHosts: [],
   allowedOrigins: [],
   allowUnauthenticatedNetwork: false,

@@ -18,6 +18,8 @@ function settings(changes: Partial<GatewaySpec> = {}): GatewaySpec {
     publicUrl: 'http://localhost:8750',
     dataDir: '/srv/mcpgw/.mcpgw',
     bearerTokens: [],
+    users: [],
+    audit: { kind: 'off' },
     allowedHosts: [],
     allowedOrigins: [],
     allowUnauthenticatedNetwork: false,
@@ -305,8 +307,8 @@ for (const [group, cases] of [
 ] as const) {
   describe(`admit: ${group}`, () => {
     for (const c of cases) {
-      test(c.rule, () => {
-        const verdict = verdictOf(admit(request(c.req), c.gw ?? settings()));
+      test(c.rule, async () => {
+        const verdict = verdictOf(await admit(request(c.req), c.gw ?? settings()));
         assert.equal(verdict, c.verdict);
         if (verdict in STATUS) assert.equal(CODES[verdict as Code].http, STATUS[verdict as Code], `the HTTP status of ${verdict}`);
       });
@@ -315,47 +317,50 @@ for (const [group, cases] of [
 }
 
 describe('admit: what a decision carries', () => {
-  test('a 401 challenges Bearer; on / and /status also Basic, so a browser asks for the password', () => {
-    const challenge = (path: string) => {
-      const a = admit(request({ path, method: 'GET' }), withTokens());
+  test('a 401 challenges Bearer; on / and /status also Basic, so a browser asks for the password', async () => {
+    const challenge = async (path: string) => {
+      const a = await admit(request({ path, method: 'GET' }), withTokens());
       return a.kind === 'deny' ? a.challenge : undefined;
     };
-    assert.equal(challenge('/mcp'), 'Bearer realm="mcpgw"');
-    assert.equal(challenge('/'), 'Basic realm="mcpgw", Bearer realm="mcpgw"');
-    assert.equal(challenge('/status'), 'Basic realm="mcpgw", Bearer realm="mcpgw"');
-    assert.equal(challenge('/oauth/start/github'), 'Basic realm="mcpgw", Bearer realm="mcpgw"');
+    assert.equal(await challenge('/mcp'), 'Bearer realm="mcpgw"');
+    assert.equal(await challenge('/'), 'Basic realm="mcpgw", Bearer realm="mcpgw"');
+    assert.equal(await challenge('/status'), 'Basic realm="mcpgw", Bearer realm="mcpgw"');
+    assert.equal(await challenge('/oauth/start/github'), 'Basic realm="mcpgw", Bearer realm="mcpgw"');
   });
 
-  test('a pass carries who the caller is: owner with a bearer token, local without inbound auth (team mode adds users)', () => {
-    const who = (a: Admission) => (a.kind === 'pass' ? a.identity : a.kind);
-    assert.equal(who(admit(request({ authorization: `Bearer ${TOKEN}` }), withTokens())), 'owner');
-    assert.equal(who(admit(request({ path: '/', method: 'GET', authorization: basic('x', TOKEN) }), withTokens())), 'owner');
-    assert.equal(who(admit(request(), settings())), 'local');
-    assert.equal(who(admit(request({ path: '/oauth/start/github', method: 'GET', ticket: true }), withTokens())), undefined);
-    assert.equal(who(admit(request({ path: '/oauth/callback', method: 'GET' }), withTokens())), undefined);
+  test('a pass carries who the caller is: owner with a bearer token, local without inbound auth (team mode adds users)', async () => {
+    const who = (a: Admission) => (a.kind === 'pass' ? a.identity?.name : a.kind);
+    assert.equal(who(await admit(request({ authorization: `Bearer ${TOKEN}` }), withTokens())), 'owner');
+    assert.equal(who(await admit(request({ path: '/', method: 'GET', authorization: basic('x', TOKEN) }), withTokens())), 'owner');
+    assert.equal(who(await admit(request(), settings())), 'local');
+    assert.equal(who(await admit(request({ path: '/oauth/start/github', method: 'GET', ticket: true }), withTokens())), undefined);
+    assert.equal(who(await admit(request({ path: '/oauth/callback', method: 'GET' }), withTokens())), undefined);
   });
 
-  test('a 403 carries no challenge and names what to allow', () => {
-    const a = admit(request({ host: 'evil.example' }), settings());
+  test('a 403 carries no challenge and names what to allow', async () => {
+    const a = await admit(request({ host: 'evil.example' }), settings());
     assert.equal(a.kind, 'deny');
     if (a.kind !== 'deny') return;
     assert.equal(a.challenge, undefined);
     assert.match(a.failure.message, /Host "evil\.example".*gateway\.allowedHosts/);
-    const o = admit(request({ origin: 'https://evil.example' }), settings());
+    const o = await admit(request({ origin: 'https://evil.example' }), settings());
     assert.ok(o.kind === 'deny' && /Origin "https:\/\/evil\.example".*gateway\.allowedOrigins/.test(o.failure.message));
   });
 
-  test('CORS headers name the origin, expose Mcp-Session-Id and vary by Origin', () => {
-    const a = admit(request({ origin: 'https://app.example' }), settings({ allowedOrigins: ['https://app.example'] }));
+  test('CORS headers name the origin, expose Mcp-Session-Id and vary by Origin', async () => {
+    const a = await admit(request({ origin: 'https://app.example' }), settings({ allowedOrigins: ['https://app.example'] }));
     assert.deepEqual(a, {
       kind: 'pass',
       cors: { 'access-control-allow-origin': 'https://app.example', 'access-control-expose-headers': 'mcp-session-id', vary: 'origin' },
-      identity: 'local',
+      identity: { name: 'local', groups: [], admin: true, via: 'none' },
     });
   });
 
-  test('a preflight allows the MCP methods and headers for ten minutes', () => {
-    const a = admit(request({ method: 'OPTIONS', origin: 'https://app.example' }), settings({ allowedOrigins: ['https://app.example'] }));
+  test('a preflight allows the MCP methods and headers for ten minutes', async () => {
+    const a = await admit(
+      request({ method: 'OPTIONS', origin: 'https://app.example' }),
+      settings({ allowedOrigins: ['https://app.example'] }),
+    );
     assert.equal(a.kind, 'preflight');
     if (a.kind !== 'preflight') return;
     assert.equal(a.headers['access-control-allow-origin'], 'https://app.example');
@@ -376,8 +381,8 @@ describe('admit: what a decision carries', () => {
     assert.equal(a.headers['access-control-max-age'], '600');
   });
 
-  test("a preflight allows the Mcp-Param-* headers it asks for (a 2026-07-28 tool's x-mcp-header), nothing else it asks for", () => {
-    const a = admit(
+  test("a preflight allows the Mcp-Param-* headers it asks for (a 2026-07-28 tool's x-mcp-header), nothing else it asks for", async () => {
+    const a = await admit(
       request({
         method: 'OPTIONS',
         origin: 'https://app.example',
@@ -394,9 +399,9 @@ describe('admit: what a decision carries', () => {
     assert.ok(!headers.includes('x-evil'));
   });
 
-  test('settings apply live: a new settings object with a new allowedHosts is used at once', () => {
+  test('settings apply live: a new settings object with a new allowedHosts is used at once', async () => {
     const req = request({ host: 'new.lan' });
-    assert.equal(verdictOf(admit(req, settings())), 'MCPGW_E_HTTP_HOST');
-    assert.equal(verdictOf(admit(req, settings({ allowedHosts: ['new.lan'] }))), 'pass');
+    assert.equal(verdictOf(await admit(req, settings())), 'MCPGW_E_HTTP_HOST');
+    assert.equal(verdictOf(await admit(req, settings({ allowedHosts: ['new.lan'] }))), 'pass');
   });
 });

@@ -2,6 +2,7 @@
 import { type CodeInfo, config, doctor } from './info.js';
 
 export const CONFIG = {
+  MCPGW_E_CONFIG_TOKEN_HASH: config('A token of gateway.auth.users starts with "sha256:" but is not followed by 64 lowercase hex digits.'),
   MCPGW_E_CONFIG_INVALID: config('The config file has errors, so run, auth or connect cannot go on; the findings above it say where.'),
   MCPGW_E_CONFIG_READ: config('The config file cannot be read: missing, a folder, unreadable, too large, or not text.'),
   MCPGW_E_CONFIG_EMPTY: config('The config file is empty.'),
