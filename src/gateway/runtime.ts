@@ -1,6 +1,7 @@
 import type { ConfigModel, ServerSpec } from '../config/types.js';
 import { McpgwError } from '../errors/error.js';
 import type { Logger } from '../log.js';
+import { NO_OBSERVER, type Observer } from '../observe/observer.js';
 import { createUpstream } from '../upstream/connection.js';
 import { UpstreamPool } from '../upstream/pool.js';
 import type { AuthProvider, Caller, ListKind, Upstream, UpstreamEvent } from '../upstream/types.js';
@@ -19,6 +20,8 @@ export interface GatewayOptions {
   readonly log: Logger;
   /** The auth provider of an HTTP server (daemon.ts wires auth/ in); undefined for none. */
   readonly authFor: (spec: ServerSpec) => AuthProvider | undefined;
+  /** Metrics and traces (observe/); none by default. */
+  readonly observer?: Observer;
 }
 
 /**
@@ -32,6 +35,7 @@ export class Gateway implements SessionHost, ScopeHost {
   readonly version: string;
   readonly startedAt = new Date();
   readonly log: Logger;
+  readonly observer: Observer;
   model?: ConfigModel;
   generation = 0;
   private servers = new Map<string, Upstream>();
@@ -49,6 +53,7 @@ export class Gateway implements SessionHost, ScopeHost {
   constructor(private readonly options: GatewayOptions) {
     this.version = options.version;
     this.log = options.log;
+    this.observer = options.observer ?? NO_OBSERVER;
     this.pool = new UpstreamPool((spec) => this.createUpstream(spec));
     this.sessions = new Sessions(this, this.log);
     this.stateless = new StatelessUpstreams((spec) => this.createUpstream(spec));
@@ -62,6 +67,7 @@ export class Gateway implements SessionHost, ScopeHost {
       owner,
       log: this.log.child('upstream'),
       version: this.version,
+      observer: this.observer,
       auth: spec.transport.kind === 'http' ? this.options.authFor(spec) : undefined,
     });
     this.listeners.set(
@@ -242,6 +248,7 @@ export class Gateway implements SessionHost, ScopeHost {
   sessionClosed(session: ClientSession): void {
     const watcher = this.sessions.watcherOf(session);
     if (!this.sessions.closed(session)) return;
+    this.observer.sessionClosed(session.profile, session.protocolVersion, session.openedAt);
     if (watcher) for (const [upstream, uri] of this.watchers.remove(watcher)) void upstream.unsubscribe(uri).catch(() => undefined);
     this.pushLevels();
     this.log.debug('session closed', { profile: session.profile, session: session.id });

@@ -4,6 +4,7 @@ import type { Code } from '../errors/codes.js';
 import { McpgwError } from '../errors/error.js';
 import { clientInfoOf, negotiatedVersion, type ClientSession } from '../gateway/session.js';
 import { credentialDigest, isRefusal, type SessionIds } from '../gateway/session-id.js';
+import { noteHeaderTraceparent } from '../observe/observer.js';
 import { readBody } from './body.js';
 import { checkPost, checkProtocolVersion, header, protocolVersionOf } from './request-checks.js';
 import { sendJsonRpcError } from './respond.js';
@@ -164,6 +165,7 @@ export class McpEndpoint {
         if (post.initialize) return refuse(res, 'MCPGW_E_HTTP_INITIALIZE', 'Invalid Request: Server already initialized');
         const refusal = checkProtocolVersion(req);
         if (refusal) return sendJsonRpcError(res, refusal);
+        noteHeaderTraceparent(post.messages, req.headers.traceparent);
         return entry.transport.post(res, post.messages, post.requestIds, post.batch, protocolVersionOf(req));
       }
       case 'GET':

@@ -2,6 +2,7 @@ import type { Client, LoggingLevel, PriorDiscovery, Transport } from '@modelcont
 import type { ServerSpec } from '../config/types.js';
 import { McpgwError } from '../errors/error.js';
 import { redact, type Logger } from '../log.js';
+import { measured, NO_OBSERVER } from '../observe/observer.js';
 import { Backoff, DEFAULT_BACKOFF, type BackoffOptions } from './backoff.js';
 import { ProgressRoutes, sendCall } from './call.js';
 import type { ClientSink } from './client.js';
@@ -98,16 +99,23 @@ export class Connection implements Upstream {
     return snapshot(this, this.since, (this.transport as { pid?: number } | undefined)?.pid);
   }
 
-  async request(method: string, params: Record<string, unknown> | undefined, options: CallOptions = {}): Promise<Result> {
+  request(method: string, params: Record<string, unknown> | undefined, options: CallOptions = {}): Promise<Result> {
+    const traceparent = options.traceparent;
+    const op = (this.options.observer ?? NO_OBSERVER).clientOperation({ method, params, traceparent, server: this.name, transport: this.spec.transport.kind });
+    return measured(op, (next) => this.requestWith(method, params, options, next === traceparent ? options : { ...options, traceparent: next }));
+  }
+
+  /** `sent`: the options with the trace context of the gateway's client span. */
+  private async requestWith(method: string, params: Record<string, unknown> | undefined, options: CallOptions, sent: CallOptions): Promise<Result> {
     const done = this.calls.begin(options);
     try {
       try {
-        return await this.requestOnce(method, params, options);
+        return await this.requestOnce(method, params, sent);
       } catch (err) {
         if (this.lostAuthorization(err)) throw this.unavailableError();
         if (!(this.era === 'legacy' && httpStatusOf(err) === 404 && this.state === 'ready')) throw err;
         await this.reinitialize();
-        return await this.requestOnce(method, params, options);
+        return await this.requestOnce(method, params, sent);
       }
     } finally {
       done();
@@ -259,12 +267,8 @@ export class Connection implements Upstream {
       this.backoff.succeeded();
       const counts = { tools: lists.tools.length, prompts: lists.prompts.length, resources: lists.resources.length };
       const restarted = this.restarts > 0 ? { restarts: this.restarts } : {};
-      this.options.log.info(this.restarts > 0 ? 'server restarted' : 'server ready', {
-        server: this.name,
-        protocol: this.protocolVersion,
-        ...counts,
-        ...restarted,
-      });
+      const message = this.restarts > 0 ? 'server restarted' : 'server ready';
+      this.options.log.info(message, { server: this.name, protocol: this.protocolVersion, ...counts, ...restarted });
       this.setState('ready', null);
       this.watch.restart(client);
     } catch (err) {
