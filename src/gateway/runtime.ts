@@ -20,8 +20,7 @@ export interface GatewayOptions {
   readonly log: Logger;
   /** The auth provider of an HTTP server (daemon.ts wires auth/ in); undefined for none. */
   readonly authFor: (spec: ServerSpec) => AuthProvider | undefined;
-  /** Metrics and traces (observe/); none by default. */
-  readonly observer?: Observer;
+  readonly observer?: Observer; // metrics and traces (observe/); none by default
 }
 
 /**
@@ -43,7 +42,7 @@ export class Gateway implements SessionHost, ScopeHost {
   private readonly pool: UpstreamPool;
   private readonly listeners = new Map<Upstream, () => void>();
   private readonly watchers = new Watchers();
-  private readonly sessions: Sessions;
+  readonly sessions: Sessions;
   private readonly stateless: StatelessUpstreams;
   private readonly levels: LogLevels;
   /** One scope per profile for 2026-07-28 requests (its catalog is cached like a session's). */
@@ -129,7 +128,6 @@ export class Gateway implements SessionHost, ScopeHost {
   }
 
   // ---- what http/ and the status views use -------------------------------------------
-
   profileNames(): string[] {
     return [...this.profiles.keys()];
   }
@@ -217,7 +215,6 @@ export class Gateway implements SessionHost, ScopeHost {
   }
 
   // ---- SessionHost ------------------------------------------------------------------
-
   instructionsFor(profile: string): string | undefined {
     const view = this.profiles.get(profile);
     if (!view) return undefined;
@@ -260,7 +257,6 @@ export class Gateway implements SessionHost, ScopeHost {
   }
 
   // ---- upstream events --------------------------------------------------------------
-
   private onUpstreamEvent(upstream: Upstream, event: UpstreamEvent, owner?: ClientSession): void {
     if (event.type === 'notification') {
       if (event.method === 'notifications/resources/updated') this.watchers.resourceUpdated(upstream, event.params);
@@ -300,7 +296,6 @@ export class Gateway implements SessionHost, ScopeHost {
   }
 
   // ---- views for /status and readiness --------------------------------------------
-
   /** Connect a server's upstreams now (after a login): shared, session-owned and stateless ones. */
   retryServer(name: string): void {
     this.servers.get(name)?.retryNow();

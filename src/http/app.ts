@@ -13,6 +13,8 @@ export interface AppHost extends McpHost {
   /** The live gateway settings (bearer tokens, allowed hosts and origins apply on reload). */
   settings(): GatewaySpec;
   status(): StatusJson;
+  /** The Prometheus exposition (observe/metrics.ts); undefined when gateway.metrics.enabled is false. */
+  metrics?(): Promise<{ contentType: string; text: string }> | undefined;
   /** Servers still starting; empty when ready. */
   waiting(): string[];
   /** Extra routes (OAuth) registered by other modules, which may load them first. */

@@ -161,7 +161,8 @@ export class PromMetrics implements MetricsSink {
       registers,
       collect() {
         this.reset();
-        for (const [server, s] of Object.entries(read().servers)) for (const state of STATES) this.set({ server, state }, s.state === state ? 1 : 0);
+        for (const [server, s] of Object.entries(read().servers))
+          for (const state of STATES) this.set({ server, state }, s.state === state ? 1 : 0);
       },
     });
     new Gauge({

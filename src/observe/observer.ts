@@ -58,6 +58,9 @@ export interface TraceSink {
   shutdown(): Promise<void>;
 }
 
+/** What auth/ reports (the daemon's Observer). */
+export type OAuthObserver = Pick<Observer, 'oauthRefresh' | 'oauthFailure'>;
+
 export type ReloadOutcome = 'applied' | 'unchanged' | 'rejected' | 'failed';
 
 const TRACEPARENT = /^(?!ff)[0-9a-f]{2}-(?!0{32})[0-9a-f]{32}-(?!0{16})[0-9a-f]{16}-[0-9a-f]{2}$/;
@@ -155,7 +158,10 @@ class Measured implements Operation {
 }
 
 /** Runs `call` as `op`, with the trace context the next hop gets; ends `op` with its result or error. */
-export async function measured<T extends { isError?: unknown }>(op: Operation, call: (traceparent: string | undefined) => Promise<T>): Promise<T> {
+export async function measured<T extends { isError?: unknown }>(
+  op: Operation,
+  call: (traceparent: string | undefined) => Promise<T>,
+): Promise<T> {
   let result: T;
   try {
     result = await call(op.traceparent);
@@ -165,6 +171,20 @@ export async function measured<T extends { isError?: unknown }>(op: Operation, c
   }
   op.end(undefined, result);
   return result;
+}
+
+/**
+ * A request to an upstream as a CLIENT operation; `send` gets `options` with the trace context
+ * the upstream is to see (the client span's, or the caller's when not tracing).
+ */
+export function clientCall<O extends { readonly traceparent?: string }, T extends { isError?: unknown }>(
+  observer: Observer | undefined,
+  start: OperationStart,
+  options: O,
+  send: (sent: O) => Promise<T>,
+): Promise<T> {
+  const op = (observer ?? NO_OBSERVER).clientOperation(start);
+  return measured(op, (next) => send(next === options.traceparent ? options : { ...options, traceparent: next }));
 }
 
 /**

@@ -1,5 +1,15 @@
-import { ROOT_CONTEXT, SpanKind, SpanStatusCode, trace, type Attributes, type Span, type Tracer } from '@opentelemetry/api';
-import { W3CTraceContextPropagator, defaultTextMapGetter, defaultTextMapSetter } from '@opentelemetry/core';
+import {
+  ROOT_CONTEXT,
+  SpanKind,
+  SpanStatusCode,
+  defaultTextMapGetter,
+  defaultTextMapSetter,
+  trace,
+  type Attributes,
+  type Span,
+  type Tracer,
+} from '@opentelemetry/api';
+import { W3CTraceContextPropagator } from '@opentelemetry/core';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { BasicTracerProvider, BatchSpanProcessor, ConsoleSpanExporter, type SpanExporter } from '@opentelemetry/sdk-trace-base';
 import { ATTR_ERROR_TYPE, ATTR_SERVICE_NAME, ATTR_SERVICE_VERSION } from '@opentelemetry/semantic-conventions';
@@ -30,7 +40,9 @@ export async function createTracing(options: TracingOptions): Promise<TraceSink>
       [ATTR_SERVICE_NAME]: options.env.OTEL_SERVICE_NAME || 'mcpgw',
       [ATTR_SERVICE_VERSION]: options.version,
     }),
-    spanProcessors: exporters.map((e) => new BatchSpanProcessor(e, Number.isFinite(delay) && delay > 0 ? { scheduledDelayMillis: delay } : {})),
+    spanProcessors: exporters.map(
+      (e) => new BatchSpanProcessor(e, Number.isFinite(delay) && delay > 0 ? { scheduledDelayMillis: delay } : {}),
+    ),
   });
   return new Tracing(provider.getTracer('mcpgw', options.version), provider);
 }
@@ -54,7 +66,8 @@ async function otlpExporter({ env, warn }: TracingOptions): Promise<SpanExporter
   const protocol = env.OTEL_EXPORTER_OTLP_TRACES_PROTOCOL || env.OTEL_EXPORTER_OTLP_PROTOCOL || 'http/protobuf';
   const config = url ? { url } : {};
   if (protocol === 'http/json') return new (await import('@opentelemetry/exporter-trace-otlp-http')).OTLPTraceExporter(config);
-  if (protocol !== 'http/protobuf') warn(`tracing: OTLP protocol "${protocol}" is not supported (http/protobuf, http/json); using http/protobuf`);
+  if (protocol !== 'http/protobuf')
+    warn(`tracing: OTLP protocol "${protocol}" is not supported (http/protobuf, http/json); using http/protobuf`);
   return new (await import('@opentelemetry/exporter-trace-otlp-proto')).OTLPTraceExporter(config);
 }
 

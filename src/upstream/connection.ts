@@ -2,7 +2,7 @@ import type { Client, LoggingLevel, PriorDiscovery, Transport } from '@modelcont
 import type { ServerSpec } from '../config/types.js';
 import { McpgwError } from '../errors/error.js';
 import { redact, type Logger } from '../log.js';
-import { measured, NO_OBSERVER } from '../observe/observer.js';
+import { clientCall } from '../observe/observer.js';
 import { Backoff, DEFAULT_BACKOFF, type BackoffOptions } from './backoff.js';
 import { ProgressRoutes, sendCall } from './call.js';
 import type { ClientSink } from './client.js';
@@ -30,6 +30,8 @@ import type {
 } from './types.js';
 
 const ALL_KINDS: readonly ListKind[] = ['tools', 'prompts', 'resources'];
+
+type Params = Record<string, unknown>;
 
 /** A live connection to one upstream MCP server, in whichever era it speaks (see types.ts). */
 export class Connection implements Upstream {
@@ -100,13 +102,12 @@ export class Connection implements Upstream {
   }
 
   request(method: string, params: Record<string, unknown> | undefined, options: CallOptions = {}): Promise<Result> {
-    const traceparent = options.traceparent;
-    const op = (this.options.observer ?? NO_OBSERVER).clientOperation({ method, params, traceparent, server: this.name, transport: this.spec.transport.kind });
-    return measured(op, (next) => this.requestWith(method, params, options, next === traceparent ? options : { ...options, traceparent: next }));
+    const start = { method, params, traceparent: options.traceparent, server: this.name, transport: this.spec.transport.kind };
+    return clientCall(this.options.observer, start, options, (sent) => this.requestWith(method, params, options, sent));
   }
 
   /** `sent`: the options with the trace context of the gateway's client span. */
-  private async requestWith(method: string, params: Record<string, unknown> | undefined, options: CallOptions, sent: CallOptions): Promise<Result> {
+  private async requestWith(method: string, params: Params | undefined, options: CallOptions, sent: CallOptions): Promise<Result> {
     const done = this.calls.begin(options);
     try {
       try {
@@ -287,10 +288,8 @@ export class Connection implements Upstream {
     this.prior = this.era === 'modern' && discover ? { kind: 'modern', discover } : { kind: 'legacy' };
   }
 
-  /**
-   * An HTTP server that restarted forgets our session (404): initialize a new one without
-   * leaving `ready`, so the caller can retry once (SPEC section 5). Concurrent callers share it.
-   */
+  // An HTTP server that restarted forgets our session (404): initialize a new one without
+  // leaving `ready`, so the caller can retry once (SPEC section 5). Concurrent callers share it.
   private reinitialize(): Promise<void> {
     this.reinit ??= (async () => {
       const attempt = this.attempt;

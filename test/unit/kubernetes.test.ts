@@ -192,7 +192,8 @@ function podConfig(transform: (doc: Obj) => void = () => undefined): { text: str
   const dir = mkdtempSync(join(tmpdir(), 'mcpgw-k8s-'));
   for (const key of Object.keys(secret.stringData)) {
     // The store URL is checked for its scheme; every other Secret value is an opaque key.
-    const value = key === 'database-url' ? 'postgresql://mcpgw:pw@mcpgw-postgres:5432/mcpgw' : `${key}-value-0123456789abcdef0123456789abcdef`;
+    const value =
+      key === 'database-url' ? 'postgresql://mcpgw:pw@mcpgw-postgres:5432/mcpgw' : `${key}-value-0123456789abcdef0123456789abcdef`;
     writeFileSync(join(dir, key), `${value}\n`);
   }
   const doc = parse(configMap.data['gateway.yaml'].replaceAll('/etc/mcpgw/secrets', dir)) as Obj;
