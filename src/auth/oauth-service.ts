@@ -238,7 +238,8 @@ export class OAuthService {
       const spec = this.specs.get(server);
       if (spec?.transport.kind === 'http') this.flows.refused(spec.transport.url);
       const scope = response.status === 403 && challenge.error === 'insufficient_scope';
-      this.options.observer?.oauthFailure(server, scope ? 'insufficient_scope' : 'rejected');
+      // Without a token the server only says so: that is needing an authorization, not a refused token.
+      this.options.observer?.oauthFailure(server, !tokens ? 'needs_authorization' : scope ? 'insufficient_scope' : 'rejected');
     }
     if (response.status === 403 && challenge.error === 'insufficient_scope') {
       this.stepUps.refused(server, tokens?.accessToken, challenge.scope, this.options.log);
