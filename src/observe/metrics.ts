@@ -94,6 +94,7 @@ export class PromMetrics implements MetricsSink {
       registers,
     });
     this.gauges();
+    this.daemonGauges();
   }
 
   /** The exposition text; the daemon's state is read once per scrape. */
@@ -149,11 +150,10 @@ export class PromMetrics implements MetricsSink {
     this.reloads.inc({ outcome });
   }
 
-  /** The series read from the daemon's state at scrape time. */
+  /** The series read from the daemon's state at scrape time: upstreams and their OAuth. */
   private gauges(): void {
     const registers = [this.registry];
     const read = () => this.snapshot ?? this.source.status();
-    const source = this.source;
     new Gauge({
       name: 'mcpgw_upstream_state',
       help: 'The state of each upstream server: 1 for its current state, 0 for the others.',
@@ -201,6 +201,13 @@ export class PromMetrics implements MetricsSink {
         }
       },
     });
+  }
+
+  /** The daemon's own series: sessions, config, build. */
+  private daemonGauges(): void {
+    const registers = [this.registry];
+    const read = () => this.snapshot ?? this.source.status();
+    const source = this.source;
     new Gauge({
       name: 'mcpgw_sessions_open',
       help: 'Open 2025-era client sessions, by profile and protocol revision.',
