@@ -23,6 +23,9 @@ import { createListener } from './http/listener.js';
 import type { McpEndpoint, McpEndpointOptions } from './http/mcp.js';
 import { configureLog, createLogger, setLogSecrets, type Logger } from './log.js';
 import type { OAuthService } from './auth/oauth-service.js';
+import type { PromMetrics } from './observe/metrics.js';
+import { Observer } from './observe/observer.js';
+import { loadMetrics, loadTracing } from './observe/start.js';
 import type { AuthProvider, AuthStatus } from './upstream/types.js';
 
 export interface DaemonOptions {
@@ -45,6 +48,8 @@ export interface DaemonOptions {
 export class Daemon {
   readonly log: Logger;
   readonly gateway: Gateway;
+  readonly observer = new Observer();
+  private metrics?: PromMetrics;
   private readonly modern: ModernServer;
   private http?: HttpServer;
   private mcp?: McpEndpoint;
@@ -64,7 +69,7 @@ export class Daemon {
 
   private constructor(private readonly options: DaemonOptions) {
     this.log = createLogger('mcpgw');
-    this.gateway = new Gateway({ version: options.version, log: this.log, authFor: (spec) => this.authFor(spec) });
+    this.gateway = new Gateway({ version: options.version, log: this.log, authFor: (spec) => this.authFor(spec), observer: this.observer });
     this.modern = new ModernServer(this.gateway, options.version, new StateSealer(() => this.keys!));
   }
 
@@ -76,6 +81,7 @@ export class Daemon {
     const daemon = new Daemon(options);
     for (const warning of result.findings) daemon.log.warn(renderFindingText(warning).replace('\n', ' '));
     daemon.accept(model, 1);
+    await daemon.observe(model);
     await daemon.syncOAuth(model);
     await daemon.gateway.apply(model);
     try {
@@ -130,6 +136,15 @@ export class Daemon {
     return undefined;
   }
 
+  /** Metrics and traces (SPEC section 12), each loaded only when wanted (observe/start.ts). */
+  private async observe(model: ConfigModel): Promise<void> {
+    const warn = (message: string) => this.log.warn(message);
+    const sessions = () => this.gateway.sessions.all();
+    if (model.gateway.metrics.enabled)
+      this.observer.metrics = this.metrics = await loadMetrics({ status: () => this.status(), sessions, warn });
+    this.observer.tracer = await loadTracing(this.options.env ?? process.env, this.options.version, warn);
+  }
+
   /** The OAuth service exists once an OAuth server is configured; it owns the token store. */
   private async syncOAuth(model: ConfigModel): Promise<void> {
     const wanted = model.servers.some((s) => s.enabled && s.auth.type === 'oauth');
@@ -145,6 +160,7 @@ export class Daemon {
       env: this.options.env ?? process.env,
       log: this.log.child('oauth'),
       onAuthorized: (server) => this.gateway.retryServer(server),
+      observer: this.observer,
       // Live: bearerTokens and users apply on reload.
       identityRequired: () => inboundAuth(this.model.gateway),
       audit: (event) => this.gateway.audit?.(event),
@@ -214,6 +230,7 @@ export class Daemon {
         },
         settings: () => this.model.gateway,
         status: (identity) => this.status(identity),
+        metrics: () => this.metrics?.text().then((text) => ({ contentType: this.metrics!.contentType, text })),
         // The store counts only while not one token can be served (SPEC section 11).
         waiting: () => [...this.gateway.waiting(), ...(this.oauth?.storeBlocksReadiness() ? ['store'] : [])],
         extraRoutes: async (app) => {
@@ -260,6 +277,7 @@ export class Daemon {
     this.reloading = this.reloading
       .then(() => this.reloadNow(reason))
       .catch((err) => {
+        this.observer.configReload('failed');
         this.log.error(`reload failed: ${(err as Error).message}`);
       });
     return this.reloading;
@@ -279,12 +297,12 @@ export class Daemon {
         );
       }
       this.configStatus = { ...this.configStatus, lastError: toLastError(first) };
-      return;
+      return this.observer.configReload('rejected');
     }
     this.lastRejected = undefined;
     if (result.model.digest === this.model.digest) {
       this.configStatus = { ...this.configStatus, loadedAt: new Date().toISOString(), lastError: null };
-      return;
+      return this.observer.configReload('unchanged');
     }
     await this.syncOAuth(result.model);
     const summary = await this.gateway.apply(result.model);
@@ -302,6 +320,7 @@ export class Daemon {
     if (summary.restartNeeded.length > 0) {
       this.log.warn(`${summary.restartNeeded.join(', ')} changed: restart mcpgw to apply (the rest is applied)`);
     }
+    this.observer.configReload('applied');
     this.log.info(`config reloaded (${reason}): ${describeChanges(summary)}`, { generation: this.configStatus.generation });
   }
 
@@ -326,6 +345,7 @@ export class Daemon {
       await this.gateway.close();
       await this.oauth?.close();
       await this.auditLog?.close();
+      await this.observer.close();
       server?.closeAllConnections();
       this.log.info('stopped');
     })();

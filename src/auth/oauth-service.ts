@@ -7,8 +7,8 @@ import type { StoreState } from '../store/open.js';
 import type { AuthProvider, AuthStatus } from '../upstream/types.js';
 import { Authorizations, type CallbackResult, type Challenge, type OAuthServerSpec, type StartRequest } from './authorize.js';
 import type { FetchLike } from './discovery.js';
-import { AuthorizationLinks } from './links.js';
-import { refreshDue, refreshOnce, storeUnavailable } from './refresh.js';
+import { AuthorizationLinks, type LinkGrant } from './links.js';
+import { refreshDue, refreshOnce, storeUnavailable, type RefreshContext } from './refresh.js';
 import { authStatus } from './service-status.js';
 import { ServiceStore } from './service-store.js';
 import { StepUps } from './step-ups.js';
@@ -35,11 +35,11 @@ export interface OAuthServiceOptions {
   readonly log: Logger;
   /** A server got tokens (a login finished): its upstream should connect now. */
   readonly onAuthorized: (server: string) => void;
+  readonly observer?: RefreshContext['observer']; // counts refreshes and failures (observe/)
   readonly fetch?: FetchLike;
   /**
-   * Whether starting an authorization needs the caller's identity (inbound auth is
-   * configured: gateway.auth.bearerTokens); read live, as bearerTokens apply on reload. Then
-   * the links handed to callers carry a ticket (auth/links.ts). Default: no.
+   * Whether starting an authorization needs the caller's identity (gateway.auth.bearerTokens,
+   * read live). Then the links handed to callers carry a ticket (auth/links.ts). Default: no.
    */
   readonly identityRequired?: () => boolean;
   /** The audit log: authorizations, refresh failures and logouts (SPEC section 10). */
@@ -181,6 +181,7 @@ export class OAuthService {
 
   private noteLogin(server: string, failure?: string): void {
     const at = new Date().toISOString();
+    if (failure) this.options.observer?.oauthFailure(server, 'login_failed');
     const previous = this.logins.get(server) ?? {};
     this.logins.set(server, failure ? { ...previous, lastFailure: { message: failure, at } } : { ...previous, authorizedAt: at });
   }
@@ -231,6 +232,9 @@ export class OAuthService {
       this.refused.set(server, tokens?.accessToken);
       const spec = this.specs.get(server);
       if (spec?.transport.kind === 'http') this.flows.refused(spec.transport.url);
+      const scope = response.status === 403 && challenge.error === 'insufficient_scope';
+      // Without a token the server only says so: that is needing an authorization, not a refused token.
+      this.options.observer?.oauthFailure(server, !tokens ? 'needs_authorization' : scope ? 'insufficient_scope' : 'rejected');
     }
     if (response.status === 403 && challenge.error === 'insufficient_scope') {
       this.stepUps.refused(server, tokens?.accessToken, challenge.scope, this.options.log);
@@ -274,9 +278,8 @@ export class OAuthService {
       const store = this.stores.store;
       if (!held?.refreshToken || !store) throw this.needsAuth(server, 'no refresh token');
       if (rejectedToken && held.accessToken !== rejectedToken) return held;
-      const { fetch, log } = this.options;
-      const { audit } = this.options;
-      const ctx = { store, identity: SELF, fetch, log, audit, needsAuth: (s: string, why: string) => this.needsAuth(s, why) };
+      const { fetch, log, audit, observer } = this.options;
+      const ctx = { store, identity: SELF, fetch, log, audit, observer, needsAuth: (s: string, why: string) => this.needsAuth(s, why) };
       return refreshOnce(ctx, server, held, rejectedToken !== undefined);
     })().finally(() => this.refreshing.delete(server));
     this.refreshing.set(server, job);
@@ -284,16 +287,14 @@ export class OAuthService {
   }
 
   private needsAuth(server: string, why: string): McpgwError {
+    this.options.observer?.oauthFailure(server, 'needs_authorization');
     return new McpgwError('MCPGW_E_SERVER_NEEDS_AUTH', `server "${server}" needs authorization: ${why}`, {
       hint: `open ${this.authorizationUrl(server)}, or run: mcpgw auth login ${server}`,
       details: { authorizationUrl: this.authorizationUrl(server) },
     });
   }
 
-  /**
-   * Starts an authorization for `request.identity` in the browser `request.browser`; returns
-   * the authorization server URL to open (auth/authorize.ts).
-   */
+  /** Starts an authorization for `request.identity` in the browser `request.browser`; returns the URL to open (auth/authorize.ts). */
   async start(server: string, request: StartRequest): Promise<URL> {
     const spec = oauthSpec(this.specs, server);
     try {

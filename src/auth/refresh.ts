@@ -1,6 +1,7 @@
 import { McpgwError } from '../errors/error.js';
 import type { AuditSink } from '../audit/types.js';
 import type { Logger } from '../log.js';
+import type { OAuthObserver } from '../observe/observer.js';
 import type { Decision, EntryStore } from '../store/types.js';
 import type { FetchLike } from './discovery.js';
 import { configurationFor, isInvalidGrant, refreshTokens } from './oauth-flow.js';
@@ -20,6 +21,7 @@ export interface RefreshContext {
   readonly log: Logger;
   /** A failed refresh is an audit event (SPEC section 10). */
   readonly audit?: AuditSink;
+  readonly observer?: OAuthObserver;
   needsAuth(server: string, why: string): McpgwError;
 }
 
@@ -66,7 +68,11 @@ async function send(ctx: RefreshContext, server: string, fresh: ServerEntry, tok
   const sent = tokens.refreshToken;
   const config = configurationFor(fresh.asMetadata ?? {}, fresh.client!, ctx.fetch);
   try {
-    const next = await refreshTokens(config, tokens, fresh.resource);
+    const next = await refreshTokens(config, tokens, fresh.resource).catch((err: unknown) => {
+      ctx.observer?.oauthRefresh(server, isInvalidGrant(err) ? 'invalid_grant' : 'error');
+      throw err;
+    });
+    ctx.observer?.oauthRefresh(server, 'success');
     // A logout or a new login here while the request was out wins over its result.
     const now = ctx.store.get(ctx.identity, server);
     if (!now || now.tokens?.refreshToken !== sent) return { result: superseded(ctx, server, now) };

@@ -74,6 +74,7 @@ function normalizeGateway(doc: McpgwGatewayConfiguration, dir: string, env: Norm
     maxSessions: gw.maxSessions ?? 1000,
     maxSessionsPerProfile: gw.maxSessionsPerProfile ?? 250,
     shutdownGraceMs: parseDuration(gw.shutdownGracePeriod ?? '10s'),
+    metrics: { enabled: gw.metrics?.enabled ?? true, auth: gw.metrics?.auth ?? true },
     // Absent unless configured: the file store is the default (and the model of most files stays as it was).
     ...(gw.store ? { store: gw.store.type === 'postgres' ? { type: 'postgres', url: gw.store.url! } : { type: 'file' } } : {}),
   };

@@ -114,6 +114,19 @@ export interface McpgwGatewayConfiguration {
       url?: string;
     };
     /**
+     * The Prometheus endpoint GET /metrics.
+     */
+    metrics?: {
+      /**
+       * Serve GET /metrics (prom-client is loaded only then). Needs a restart.
+       */
+      enabled?: boolean;
+      /**
+       * Weakens security when false: /metrics answers without the bearer token and without the Host and Origin checks, for a scraper on a private network. Applies live on reload.
+       */
+      auth?: boolean;
+    };
+    /**
      * Least severe log level written. Applies live on reload.
      */
     logLevel?: 'debug' | 'info' | 'warn' | 'error';

@@ -126,6 +126,8 @@ export interface GatewaySpec {
   readonly maxSessions: number;
   readonly maxSessionsPerProfile: number;
   readonly shutdownGraceMs: number;
+  /** GET /metrics (SPEC section 12): served when enabled (restart), bearer-protected unless auth is false (live). */
+  readonly metrics: { readonly enabled: boolean; readonly auth: boolean };
   /** Where tokens and registrations are kept (issue 16; absent: file); `url` is a secret (it may hold a password). */
   readonly store?: StoreSpec;
 }

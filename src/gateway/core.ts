@@ -27,6 +27,8 @@ export interface RequestContext {
   /** A modern server sends log messages for the call at or above this level. */
   readonly logLevel?: LoggingLevel;
   readonly traceparent?: string;
+  /** Told which upstream server the request goes to (the `server` of its metrics, observe/). */
+  readonly routed?: (server: string) => void;
   /** A notification related to this request (progress, log messages): it travels on the request's stream. */
   notify(method: string, params: Record<string, unknown>): void;
   /**
@@ -142,6 +144,7 @@ function forwardable(params: Record<string, unknown>): Record<string, unknown> {
 }
 
 async function relay(upstream: Upstream, method: string, params: Record<string, unknown>, ctx: RequestContext): Promise<Result> {
+  ctx.routed?.(upstream.name);
   const token = (params._meta as { progressToken?: string | number } | undefined)?.progressToken;
   const options = {
     signal: ctx.signal,

@@ -7,6 +7,7 @@ import {
 } from '@modelcontextprotocol/client';
 import { McpgwError } from '../errors/error.js';
 import { identityKey, type Identity } from '../identity/types.js';
+import { measured } from '../observe/observer.js';
 import type { ListKind, Result } from '../upstream/types.js';
 import { handle, type RequestContext } from './core.js';
 import { SERVER_CAPABILITIES, SUPPORTED_VERSIONS } from './protocol.js';
@@ -36,6 +37,8 @@ export interface ModernRequest {
   readonly clientCapabilities: ClientCapabilities;
   readonly logLevel?: LoggingLevel;
   readonly traceparent?: string;
+  /** Told which upstream server the request goes to (observe/). */
+  readonly routed?: (server: string) => void;
   /** Aborted when the client goes away before the answer (2026-07-28: that is cancellation). */
   readonly signal: AbortSignal;
   /** A notification related to the request (progress, log messages): the answer becomes SSE. */
@@ -102,8 +105,10 @@ export class ModernServer {
 
   async handle(req: ModernRequest): Promise<Result> {
     this.running++;
+    const start = { method: req.method, profile: req.profile, protocolVersion: '2026-07-28', requestId: req.id, params: req.params };
+    const op = this.gateway.observer.serverOperation({ ...start, traceparent: req.traceparent });
     try {
-      return await this.answer(req);
+      return await measured(op, (traceparent) => this.answer({ ...req, traceparent, routed: op.routed }));
     } finally {
       this.running--;
     }
@@ -139,6 +144,7 @@ export class ModernServer {
       signal: req.signal,
       ...(req.logLevel ? { logLevel: req.logLevel } : {}),
       ...(req.traceparent ? { traceparent: req.traceparent } : {}),
+      ...(req.routed ? { routed: req.routed } : {}),
       notify: (method, params) => req.notify(method, params),
       ...overrides,
     };

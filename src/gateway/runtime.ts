@@ -3,6 +3,7 @@ import type { AuditSink } from '../audit/types.js';
 import { McpgwError } from '../errors/error.js';
 import type { Identity } from '../identity/types.js';
 import type { Logger } from '../log.js';
+import { NO_OBSERVER, type Observer } from '../observe/observer.js';
 import { createUpstream } from '../upstream/connection.js';
 import { UpstreamPool } from '../upstream/pool.js';
 import type { AuthProvider, Caller, ListKind, Upstream, UpstreamEvent } from '../upstream/types.js';
@@ -21,6 +22,7 @@ export interface GatewayOptions {
   readonly log: Logger;
   /** The auth provider of an HTTP server (daemon.ts wires auth/ in); undefined for none. */
   readonly authFor: (spec: ServerSpec) => AuthProvider | undefined;
+  readonly observer?: Observer; // metrics and traces (observe/); none by default
 }
 
 /**
@@ -34,6 +36,7 @@ export class Gateway implements SessionHost, ScopeHost {
   readonly version: string;
   readonly startedAt = new Date();
   readonly log: Logger;
+  readonly observer: Observer;
   model?: ConfigModel;
   generation = 0;
   /** The audit log (daemon.ts sets it from gateway.audit); undefined when off. */
@@ -43,7 +46,7 @@ export class Gateway implements SessionHost, ScopeHost {
   private readonly pool: UpstreamPool;
   private readonly listeners = new Map<Upstream, () => void>();
   private readonly watchers = new Watchers();
-  private readonly sessions: Sessions;
+  readonly sessions: Sessions;
   private readonly stateless: StatelessUpstreams;
   private readonly levels: LogLevels;
   /** One scope per profile for 2026-07-28 requests (its catalog is cached like a session's). */
@@ -53,6 +56,7 @@ export class Gateway implements SessionHost, ScopeHost {
   constructor(private readonly options: GatewayOptions) {
     this.version = options.version;
     this.log = options.log;
+    this.observer = options.observer ?? NO_OBSERVER;
     this.pool = new UpstreamPool((spec) => this.createUpstream(spec));
     this.sessions = new Sessions(this, this.log);
     this.stateless = new StatelessUpstreams((spec) => this.createUpstream(spec));
@@ -66,6 +70,7 @@ export class Gateway implements SessionHost, ScopeHost {
       owner,
       log: this.log.child('upstream'),
       version: this.version,
+      observer: this.observer,
       auth: spec.transport.kind === 'http' ? this.options.authFor(spec) : undefined,
     });
     this.listeners.set(
@@ -127,7 +132,6 @@ export class Gateway implements SessionHost, ScopeHost {
   }
 
   // ---- what http/ and the status views use -------------------------------------------
-
   profileNames(): string[] {
     return [...this.profiles.keys()];
   }
@@ -216,7 +220,6 @@ export class Gateway implements SessionHost, ScopeHost {
   }
 
   // ---- SessionHost ------------------------------------------------------------------
-
   instructionsFor(profile: string): string | undefined {
     const view = this.profiles.get(profile);
     if (!view) return undefined;
@@ -247,6 +250,7 @@ export class Gateway implements SessionHost, ScopeHost {
   sessionClosed(session: ClientSession): void {
     const watcher = this.sessions.watcherOf(session);
     if (!this.sessions.closed(session)) return;
+    this.observer.sessionClosed(session.profile, session.protocolVersion, session.openedAt);
     if (watcher) for (const [upstream, uri] of this.watchers.remove(watcher)) void upstream.unsubscribe(uri).catch(() => undefined);
     this.pushLevels();
     this.log.debug('session closed', { profile: session.profile, session: session.id });
@@ -258,7 +262,6 @@ export class Gateway implements SessionHost, ScopeHost {
   }
 
   // ---- upstream events --------------------------------------------------------------
-
   private onUpstreamEvent(upstream: Upstream, event: UpstreamEvent, owner?: ClientSession): void {
     if (event.type === 'notification') {
       if (event.method === 'notifications/resources/updated') this.watchers.resourceUpdated(upstream, event.params);
@@ -298,7 +301,6 @@ export class Gateway implements SessionHost, ScopeHost {
   }
 
   // ---- views for /status and readiness --------------------------------------------
-
   /** Connect a server's upstreams now (after a login): shared, session-owned and stateless ones. */
   retryServer(name: string): void {
     this.servers.get(name)?.retryNow();

@@ -3,6 +3,7 @@ import type { AuditSink } from '../audit/types.js';
 import { McpgwError } from '../errors/error.js';
 import type { Identity } from '../identity/types.js';
 import type { Logger } from '../log.js';
+import { headerTraceparent, measured, type Observer } from '../observe/observer.js';
 import type { Caller, Result, ServerRequest, Upstream } from '../upstream/types.js';
 import { handle, type RequestContext } from './core.js';
 import { REPLICA_ID } from './replica.js';
@@ -31,6 +32,7 @@ export interface SessionHost {
   readonly version: string;
   readonly audit?: AuditSink;
   readonly log: Logger;
+  readonly observer: Observer;
   instructionsFor(profile: string): string | undefined;
   subscribe(session: ClientSession, uri: string): Promise<void>;
   unsubscribe(session: ClientSession, uri: string): Promise<void>;
@@ -190,7 +192,7 @@ export class ClientSession implements Caller {
     const controller = new AbortController();
     this.handling.set(id, controller);
     try {
-      const result = await this.dispatch(id, method, params, controller.signal);
+      const result = await this.observed(id, method, params, controller.signal);
       if (!controller.signal.aborted) await this.reply(id, { result });
     } catch (err) {
       if (controller.signal.aborted) return; // a cancelled request gets no answer (MCP cancellation)
@@ -205,7 +207,22 @@ export class ClientSession implements Caller {
     return (this.channel?.send({ jsonrpc: '2.0', id, ...body } as JSONRPCMessage) ?? Promise.resolve()).catch(() => undefined);
   }
 
-  private async dispatch(id: RequestId, method: string, params: Record<string, unknown>, signal: AbortSignal): Promise<Result> {
+  /** The request as an operation of the observer (observe/): its metrics and SERVER span. */
+  private observed(id: RequestId, method: string, params: Record<string, unknown>, signal: AbortSignal): Promise<Result> {
+    const traceparent = (params._meta as { traceparent?: unknown } | undefined)?.traceparent ?? headerTraceparent(params);
+    const start = { method, params, profile: this.profile, protocolVersion: this.protocolVersion, sessionId: this.id, requestId: id };
+    const op = this.host.observer.serverOperation({ ...start, traceparent: traceparent as string | undefined });
+    return measured(op, (next) => this.dispatch(id, method, params, signal, next, op.routed));
+  }
+
+  private async dispatch(
+    id: RequestId,
+    method: string,
+    params: Record<string, unknown>,
+    signal: AbortSignal,
+    traceparent?: string,
+    routed?: (server: string) => void,
+  ): Promise<Result> {
     switch (method) {
       case 'initialize':
         return this.initialize(params);
@@ -228,12 +245,11 @@ export class ClientSession implements Caller {
         return {};
       }
       default:
-        return handle(method, params, this.contextFor(id, params, signal));
+        return handle(method, params, { ...this.contextFor(id, signal, traceparent), ...(routed ? { routed } : {}) });
     }
   }
 
-  private contextFor(id: RequestId, params: Record<string, unknown>, signal: AbortSignal): RequestContext {
-    const traceparent = (params._meta as { traceparent?: unknown } | undefined)?.traceparent;
+  private contextFor(id: RequestId, signal: AbortSignal, traceparent: string | undefined): RequestContext {
     return {
       scope: this.scope,
       profile: this.profile,
@@ -243,7 +259,7 @@ export class ClientSession implements Caller {
       clientCapabilities: this.capabilities,
       signal,
       logLevel: this.logLevel,
-      ...(typeof traceparent === 'string' ? { traceparent } : {}),
+      ...(traceparent ? { traceparent } : {}),
       notify: (method, notification) => {
         if (method !== 'notifications/message' || this.wantsLevel(String(notification.level ?? 'info')))
           this.notify(method, notification, id);

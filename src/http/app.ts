@@ -16,6 +16,8 @@ export interface AppHost extends McpHost {
   settings(): GatewaySpec;
   /** /status; with the caller's identity, only the profiles it may use and links bound to it. */
   status(identity?: Identity): StatusJson;
+  /** The Prometheus exposition (observe/metrics.ts); undefined when gateway.metrics.enabled is false. */
+  metrics?(): Promise<{ contentType: string; text: string }> | undefined;
   /** Servers still starting; empty when ready. */
   waiting(): string[];
   /** Extra routes (OAuth) registered by other modules, which may load them first. */

@@ -166,7 +166,7 @@ function allowHeaders(requested: string | null | undefined): string {
  */
 export async function admit(req: RequestFacts, gw: GatewaySpec): Promise<Admission> {
   const path = req.path;
-  if (OPEN_PATHS.has(path)) return PASS;
+  if (OPEN_PATHS.has(path) || (path === '/metrics' && !gw.metrics.auth)) return PASS;
   const denied = checkHost(req.host, gw) ?? checkOrigin(req.origin, gw);
   if (denied) return { kind: 'deny', failure: denied };
   const origin = req.origin;

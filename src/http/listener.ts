@@ -1,4 +1,5 @@
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
+import { McpgwError } from '../errors/error.js';
 import type { Logger } from '../log.js';
 import type { AppHost } from './app.js';
 import type { Identity } from '../identity/types.js';
@@ -44,6 +45,7 @@ export function createListener(
     const profile = mcpProfile(path);
     if (profile === undefined) {
       if (req.method === 'GET' && (path === '/healthz' || path === '/readyz')) return void probe(host, req, res, path, query);
+      if (req.method === 'GET' && path === '/metrics') return void scrape(host, req, res, log);
       void toApp(req, res);
       return;
     }
@@ -119,6 +121,21 @@ async function probe(host: AppHost, req: IncomingMessage, res: ServerResponse, p
   if (path === '/healthz') return sendJson(res, 200, { status: 'ok' });
   const waiting = host.waiting();
   sendJson(res, waiting.length === 0 ? 200 : 503, { status: waiting.length === 0 ? 'ready' : 'starting', waiting });
+}
+
+/** GET /metrics on node:http (a scrape every few seconds need not load h3); 404 when metrics are off. */
+async function scrape(host: AppHost, req: IncomingMessage, res: ServerResponse, log: Logger): Promise<void> {
+  if (!(await guarded(host, req, res, '/metrics'))) return;
+  const exposition = host.metrics?.();
+  if (!exposition)
+    return sendError(res, new McpgwError('MCPGW_E_HTTP_NOT_FOUND', 'no route for /metrics (gateway.metrics.enabled is false)'));
+  try {
+    const { contentType, text } = await exposition;
+    res.writeHead(200, { 'content-type': contentType, 'cache-control': 'no-store' }).end(text);
+  } catch (err) {
+    log.error(`metrics failed: ${(err as Error).message}`, { stack: (err as Error).stack });
+    if (!res.headersSent) sendError(res, err as Error);
+  }
 }
 
 /** The profile of an MCP endpoint path (`/mcp` is `default`), or undefined for any other path. */

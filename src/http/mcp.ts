@@ -6,6 +6,7 @@ import type { AuditSink } from '../audit/types.js';
 import { clientInfoOf, negotiatedVersion, type ClientSession } from '../gateway/session.js';
 import { credentialDigest, isRefusal, type SessionIds } from '../gateway/session-id.js';
 import { identityKey, type Identity } from '../identity/types.js';
+import { noteHeaderTraceparent } from '../observe/observer.js';
 import { readBody } from './body.js';
 import { checkPost, checkProtocolVersion, header, protocolVersionOf } from './request-checks.js';
 import { sendJsonRpcError } from './respond.js';
@@ -185,6 +186,7 @@ export class McpEndpoint {
         if (post.initialize) return refuse(res, 'MCPGW_E_HTTP_INITIALIZE', 'Invalid Request: Server already initialized');
         const refusal = checkProtocolVersion(req);
         if (refusal) return sendJsonRpcError(res, refusal);
+        noteHeaderTraceparent(post.messages, req.headers.traceparent);
         return entry.transport.post(res, post.messages, post.requestIds, post.batch, protocolVersionOf(req));
       }
       case 'GET':

@@ -2,6 +2,7 @@ import type { Client, LoggingLevel, PriorDiscovery, Transport } from '@modelcont
 import type { ServerSpec } from '../config/types.js';
 import { McpgwError } from '../errors/error.js';
 import { redact, type Logger } from '../log.js';
+import { clientCall } from '../observe/observer.js';
 import { Backoff, DEFAULT_BACKOFF, type BackoffOptions } from './backoff.js';
 import { ProgressRoutes, sendCall } from './call.js';
 import type { ClientSink } from './client.js';
@@ -29,6 +30,8 @@ import type {
 } from './types.js';
 
 const ALL_KINDS: readonly ListKind[] = ['tools', 'prompts', 'resources'];
+
+type Params = Record<string, unknown>;
 
 /** A live connection to one upstream MCP server, in whichever era it speaks (see types.ts). */
 export class Connection implements Upstream {
@@ -98,16 +101,22 @@ export class Connection implements Upstream {
     return snapshot(this, this.since, (this.transport as { pid?: number } | undefined)?.pid);
   }
 
-  async request(method: string, params: Record<string, unknown> | undefined, options: CallOptions = {}): Promise<Result> {
+  request(method: string, params: Record<string, unknown> | undefined, options: CallOptions = {}): Promise<Result> {
+    const start = { method, params, traceparent: options.traceparent, server: this.name, transport: this.spec.transport.kind };
+    return clientCall(this.options.observer, start, options, (sent) => this.requestWith(method, params, options, sent));
+  }
+
+  /** `sent`: the options with the trace context of the gateway's client span. */
+  private async requestWith(method: string, params: Params | undefined, options: CallOptions, sent: CallOptions): Promise<Result> {
     const done = this.calls.begin(options);
     try {
       try {
-        return await this.requestOnce(method, params, options);
+        return await this.requestOnce(method, params, sent);
       } catch (err) {
         if (this.lostAuthorization(err)) throw this.unavailableError(options.identity);
         if (!(this.era === 'legacy' && httpStatusOf(err) === 404 && this.state === 'ready')) throw err;
         await this.reinitialize();
-        return await this.requestOnce(method, params, options);
+        return await this.requestOnce(method, params, sent);
       }
     } finally {
       done();
@@ -259,12 +268,8 @@ export class Connection implements Upstream {
       this.backoff.succeeded();
       const counts = { tools: lists.tools.length, prompts: lists.prompts.length, resources: lists.resources.length };
       const restarted = this.restarts > 0 ? { restarts: this.restarts } : {};
-      this.options.log.info(this.restarts > 0 ? 'server restarted' : 'server ready', {
-        server: this.name,
-        protocol: this.protocolVersion,
-        ...counts,
-        ...restarted,
-      });
+      const message = this.restarts > 0 ? 'server restarted' : 'server ready';
+      this.options.log.info(message, { server: this.name, protocol: this.protocolVersion, ...counts, ...restarted });
       this.setState('ready', null);
       this.watch.restart(client);
     } catch (err) {
@@ -283,10 +288,8 @@ export class Connection implements Upstream {
     this.prior = this.era === 'modern' && discover ? { kind: 'modern', discover } : { kind: 'legacy' };
   }
 
-  /**
-   * An HTTP server that restarted forgets our session (404): initialize a new one without
-   * leaving `ready`, so the caller can retry once (SPEC section 5). Concurrent callers share it.
-   */
+  // An HTTP server that restarted forgets our session (404): initialize a new one without
+  // leaving `ready`, so the caller can retry once (SPEC section 5). Concurrent callers share it.
   private reinitialize(): Promise<void> {
     this.reinit ??= (async () => {
       const attempt = this.attempt;

@@ -8,7 +8,8 @@ import type { CallOptions, Era } from './types.js';
  * What a call sends in each era. A modern server gets the downstream caller's capabilities
  * and log level in the request's `_meta` (the SDK adds the version and client info, and
  * keys given here win), and over HTTP the Mcp-Param-* headers of the tool's annotated
- * parameters. Both eras get the caller's `traceparent` (SEP-414).
+ * parameters. Both eras get the caller's `traceparent` (SEP-414), and over HTTP also its
+ * `traceparent` header (W3C Trace Context), for proxies and servers that read only that.
  */
 export function outgoingParams(
   era: Era,
@@ -28,7 +29,9 @@ export function outgoingParams(
     Object.keys(extra).length === 0
       ? params
       : { ...params, _meta: { ...(params?._meta as Record<string, unknown> | undefined), ...extra } };
-  if (era !== 'modern' || method !== 'tools/call' || spec.transport.kind !== 'http') return { params: withMeta };
+  const trace = options.traceparent && spec.transport.kind === 'http' ? { traceparent: options.traceparent } : undefined;
+  if (era !== 'modern' || method !== 'tools/call' || spec.transport.kind !== 'http') return { params: withMeta, headers: trace };
   const tool = tools.find((t) => t.name === params?.name);
-  return { params: withMeta, headers: paramHeaders(tool, params?.arguments) };
+  const headers = paramHeaders(tool, params?.arguments);
+  return { params: withMeta, headers: trace ? { ...headers, ...trace } : headers };
 }

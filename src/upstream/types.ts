@@ -10,6 +10,7 @@ import type {
 import type { ServerSpec } from '../config/types.js';
 import type { Code } from '../errors/codes.js';
 import type { McpgwError } from '../errors/error.js';
+import type { Observer } from '../observe/observer.js';
 
 /**
  * What the rest of the gateway sees of an upstream server (gateway/ and doctor/ depend on
@@ -220,4 +221,6 @@ export interface UpstreamOptions {
   readonly auth?: AuthProvider;
   /** With isolation: session, the client session that owns it: it answers requests no call explains. */
   readonly owner?: Caller;
+  /** Measures and traces each request (observe/); none by default. */
+  readonly observer?: Observer;
 }

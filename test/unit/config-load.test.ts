@@ -54,6 +54,7 @@ describe('defaults', () => {
       maxSessions: 1000,
       maxSessionsPerProfile: 250,
       shutdownGraceMs: 10_000,
+      metrics: { enabled: true, auth: true },
     });
     assert.deepEqual(m.servers, []);
     assert.deepEqual(m.profiles, [{ name: 'default', servers: [], tools: { deny: [] }, implicit: true }]);

@@ -24,6 +24,7 @@ const GATEWAY: GatewaySpec = {
   maxSessions: 1000,
   maxSessionsPerProfile: 250,
   shutdownGraceMs: 10_000,
+  metrics: { enabled: true, auth: true },
 };
 
 /** A stdio server whose fingerprint is `fp-<name>` unless given. */

@@ -30,6 +30,7 @@ function settings(changes: Partial<GatewaySpec> = {}): GatewaySpec {
     maxSessions: 1000,
     maxSessionsPerProfile: 250,
     shutdownGraceMs: 10_000,
+    metrics: { enabled: true, auth: true },
     ...changes,
   };
 }

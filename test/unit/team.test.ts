@@ -39,6 +39,7 @@ function gateway(changes: Partial<GatewaySpec> = {}): GatewaySpec {
     maxSessions: 1,
     maxSessionsPerProfile: 1,
     shutdownGraceMs: 1,
+    metrics: { enabled: true, auth: true },
     ...changes,
   };
 }
