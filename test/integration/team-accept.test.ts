@@ -30,7 +30,7 @@ test('alice and bob sign in with SDK clients; group access; the audit log', { sk
         audit: { file: 'audit.jsonl' },
       },
       servers: { tools: { url: tools.url } },
-      profiles: { eng: { servers: ['tools'], access: { groups: ['eng'] } } },
+      profiles: { default: { servers: ['tools'] }, eng: { servers: ['tools'], access: { groups: ['eng'] } } },
     },
     { relay },
   );
@@ -48,7 +48,11 @@ test('alice and bob sign in with SDK clients; group access; the audit log', { sk
 
   const aliceEng = await signInWithSdk(t, `${base}/mcp/eng`, 'alice');
   assert.equal(await callText(aliceEng.client, tool, { text: 'eng' }), 'eng');
-  await assert.rejects(signInWithSdk(t, `${base}/mcp/eng`, 'bob'), /403/);
+  await assert.rejects(signInWithSdk(t, `${base}/mcp/eng`, 'bob'), (err: { code?: number; message?: string }) => {
+    assert.equal(err.code, 403, err.message);
+    assert.match(err.message ?? '', /bob may not use profile "eng"/);
+    return true;
+  });
   assert.equal(alice.provider.authorizations[0]!.searchParams.get('resource'), `${base}/mcp`);
 
   await gw.close();
