@@ -50,7 +50,7 @@ test('alice and bob sign in with SDK clients; group access; the audit log', { sk
   assert.equal(await callText(aliceEng.client, tool, { text: 'eng' }), 'eng');
   await assert.rejects(signInWithSdk(t, `${base}/mcp/eng`, 'bob'), (err: { code?: number; message?: string }) => {
     assert.equal(err.code, 403, err.message);
-    assert.match(err.message ?? '', /bob may not use profile "eng"/);
+    assert.match(err.message ?? '', /bob may not use profile \\?"eng/);
     return true;
   });
   assert.equal(alice.provider.authorizations[0]!.searchParams.get('resource'), `${base}/mcp`);
