@@ -37,6 +37,8 @@ export interface AsStats {
   metadataRequests: number;
   /** Token requests held by hold() so far. */
   held: number;
+  /** Each login of the interaction step: who, for which client. */
+  logins: { accountId: string; clientId: string }[];
 }
 
 export interface ProtectedServer {
@@ -54,9 +56,26 @@ export interface ProtectedStats {
   rejected: { missing: number; invalid: number; expired: number; insufficientScope: number; revoked: number };
 }
 
+export interface AuthorizationServerOptions {
+  accessTtl?: number;
+  /** The resource servers' scopes (default "mcp:tools mcp:admin"). */
+  scopes?: string;
+  /** Only these accounts exist, name -> groups (carried in access tokens as `groups`). */
+  accounts?: Record<string, string[]>;
+}
+
 /** The oidc-provider authorization server (on a port of its own); access tokens live `accessTtl` seconds. */
-export async function startAuthorizationServer(t: TestContext, options: { accessTtl?: number } = {}): Promise<AuthorizationServer> {
-  const { port } = await startHttpFixture(t, ['--access-ttl', String(options.accessTtl ?? 3)], AS_FILE);
+export async function startAuthorizationServer(t: TestContext, options: AuthorizationServerOptions = {}): Promise<AuthorizationServer> {
+  const args = ['--access-ttl', String(options.accessTtl ?? 3)];
+  if (options.scopes) args.push('--scopes', options.scopes);
+  if (options.accounts)
+    args.push(
+      '--accounts',
+      Object.entries(options.accounts)
+        .map(([name, groups]) => `${name}:${groups.join('+')}`)
+        .join(','),
+    );
+  const { port } = await startHttpFixture(t, args, AS_FILE);
   const issuer = `http://127.0.0.1:${port}`;
   const post = async (path: string) => {
     const response = await fetch(`${issuer}${path}`, { method: 'POST' });
@@ -131,6 +150,16 @@ export interface BrowserResult {
 }
 
 export type CookieJar = Map<string, Map<string, string>>;
+
+/**
+ * A fresh browser whose user logs in as `account` at each of `issuers` (the authorization
+ * server fixture reads its `fixture-user` cookie), for flows whose authorization URL the test
+ * does not build itself (the gateway's /oauth/start links). Passing another user's jar is how a
+ * test forwards a link to the wrong person.
+ */
+export function browserOf(account: string, ...issuers: string[]): CookieJar {
+  return new Map(issuers.map((issuer) => [new URL(issuer).origin, new Map([['fixture-user', encodeURIComponent(account)]])]));
+}
 
 export interface BrowserOptions {
   /** Ends it before requesting a URL it matches, returning that URL as the last visited. */
