@@ -2,8 +2,8 @@ import { createServer, type Server as HttpServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { loadConfig, requireModel } from './config/load.js';
 import { ConfigWatcher, signatures } from './config/watch.js';
-import type { ConfigModel, ServerSpec } from './config/types.js';
-import { McpgwError, type Finding } from './errors/error.js';
+import type { AuditSpec, ConfigModel, ProfileSpec, ServerSpec } from './config/types.js';
+import { McpgwError } from './errors/error.js';
 import { renderFindingText } from './errors/render.js';
 import { describeChanges } from './gateway/diff.js';
 import { Keyring } from './gateway/keys.js';
@@ -12,9 +12,8 @@ import { StateSealer } from './gateway/seal.js';
 import { SessionIds } from './gateway/session-id.js';
 import { Gateway } from './gateway/runtime.js';
 import type { ConfigStatus, StatusJson } from './api/status-json.js';
-import { buildStatus } from './gateway/status.js';
-import { AuditLog } from './audit/log.js';
-import type { AuditSpec, ProfileSpec } from './config/types.js';
+import { buildStatus, configError } from './gateway/status.js';
+import { replaceAuditLog, type AuditLog } from './audit/log.js';
 import { identify } from './http/guard.js';
 import { mayUse } from './identity/access.js';
 import { inboundAuth } from './identity/tokens.js';
@@ -185,12 +184,8 @@ export class Daemon {
     };
   }
 
-  /** gateway.audit applies live: a new destination closes the old log (flushing it). */
   private syncAudit(spec: AuditSpec): void {
-    if (this.auditLog && JSON.stringify(this.auditLog.spec) === JSON.stringify(spec)) return;
-    void this.auditLog?.close();
-    this.auditLog = spec.kind === 'off' ? undefined : new AuditLog(spec, this.log.child('audit'));
-    const auditLog = this.auditLog;
+    const auditLog = (this.auditLog = replaceAuditLog(this.auditLog, spec, this.log.child('audit')));
     this.gateway.audit = auditLog ? (event) => auditLog.record(event) : undefined;
   }
 
@@ -296,7 +291,7 @@ export class Daemon {
           `config rejected (${reason}), still serving generation ${this.configStatus.generation}: ${renderFindingText(first).replace('\n', ' ')}${result.findings.length > 1 ? ` (+${result.findings.length - 1} more)` : ''}`,
         );
       }
-      this.configStatus = { ...this.configStatus, lastError: toLastError(first) };
+      this.configStatus = { ...this.configStatus, lastError: configError(first) };
       return this.observer.configReload('rejected');
     }
     this.lastRejected = undefined;
@@ -351,8 +346,4 @@ export class Daemon {
     })();
     return this.closing;
   }
-}
-
-function toLastError(f: Finding): ConfigStatus['lastError'] {
-  return { message: f.message, file: f.file, line: f.line, column: f.column, at: new Date().toISOString() };
 }

@@ -104,3 +104,10 @@ export class AuditLog {
     if (stream) await new Promise<void>((resolve) => stream.end(resolve));
   }
 }
+
+/** gateway.audit applies live: the same destination keeps its log; a new one closes the old (flushing it). */
+export function replaceAuditLog(current: AuditLog | undefined, spec: AuditSpec, log: Logger): AuditLog | undefined {
+  if (current && JSON.stringify(current.spec) === JSON.stringify(spec)) return current;
+  void current?.close();
+  return spec.kind === 'off' ? undefined : new AuditLog(spec, log);
+}

@@ -324,11 +324,6 @@ export class Gateway implements SessionHost, ScopeHost {
     return new Scope(this, name).catalog();
   }
 
-  /** The open 2025-era sessions (for /status and tests). */
-  openSessions(): readonly ClientSession[] {
-    return this.sessions.all();
-  }
-
   sessionCount(profile?: string): number {
     return this.sessions.count(profile);
   }

@@ -1,5 +1,6 @@
 import type { ConfigStatus, ServerStatusJson, StatusJson } from '../api/status-json.js';
 import type { ProfileSpec } from '../config/types.js';
+import type { Finding } from '../errors/error.js';
 import type { AuthStatus } from '../upstream/types.js';
 import type { Gateway } from './runtime.js';
 
@@ -46,4 +47,9 @@ export function buildStatus(
     };
   }
   return { version: gateway.version, startedAt: gateway.startedAt.toISOString(), config, servers, profiles };
+}
+
+/** A refused reload as /status shows it. */
+export function configError(f: Finding): ConfigStatus['lastError'] {
+  return { message: f.message, file: f.file, line: f.line, column: f.column, at: new Date().toISOString() };
 }

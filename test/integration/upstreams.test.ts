@@ -68,7 +68,7 @@ test('isolation: session gives each client session its own upstream, stopped wit
   assert.equal((ra.structuredContent as { model: string }).model, 'a');
   assert.equal((rb.structuredContent as { model: string }).model, 'b');
 
-  const groups = gw.daemon.gateway.openSessions().map((s) => s.own.get('own')!.status().pid!);
+  const groups = gw.daemon.gateway.sessions.all().map((s) => s.own.get('own')!.status().pid!);
   assert.equal(new Set(groups).size, 2);
   // Client.close() only drops the connection; DELETE ends the session.
   await (b.transport as StreamableHTTPClientTransport).terminateSession();
