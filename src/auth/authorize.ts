@@ -7,6 +7,7 @@ import type { Logger } from '../log.js';
 import { DiscoveryCache, type Discovered, type FetchLike } from './discovery.js';
 import { beginAuthorization, configurationFor, finishAuthorization, issuerProblem, obtainClient, withOfflineAccess } from './oauth-flow.js';
 import { PendingAuthorizations } from './pending.js';
+import type { ClientRegistration } from './store.js';
 import type { ServerEntry } from './types.js';
 
 /** The entries of the identity an authorization is for (src/store/), by server. */
@@ -95,43 +96,28 @@ export class Authorizations {
     );
   }
 
+  /** The server refused a token: what discovery found for it may be stale (a new authorization server). */
+  refused(url: string): void {
+    this.discovery.forget(url);
+  }
+
   /**
    * Starts an authorization for `request.identity` in the browser `request.browser`:
    * discovery (cached), client, PKCE; returns the authorization server URL to open. Refuses
    * (MCPGW_E_OAUTH_REPLACE) while a valid authorization exists, unless the caller asked to
    * replace it.
    */
-  /** The server refused a token: what discovery found for it may be stale (a new authorization server). */
-  refused(url: string): void {
-    this.discovery.forget(url);
-  }
-
   async start(server: string, spec: OAuthServerSpec, request: StartRequest): Promise<URL> {
     const writer = await this.ctx.writer();
     if (!request.reauthorize && this.ctx.authorizedNow(server)) throw this.alreadyAuthorized(server);
     const limit = this.ctx.stepUpLimit(server);
     if (limit) throw limit;
     const url = spec.transport.url;
-    const auth = spec.auth as Extract<ServerSpec['auth'], { type: 'oauth' }>;
-    let challenge = this.ctx.challenges.get(server);
-    if (!challenge) challenge = await this.probe(server, url);
-    const discovered = await this.discovery.discover(url, {
-      resourceMetadataUrl: challenge?.resourceMetadataUrl,
-      fetch: this.ctx.options().fetch,
-      allowInsecureHttp: auth.allowInsecureHttp,
-    });
+    const discovered = await this.discover(server, spec);
     const selected = this.selectScope(server, spec, discovered);
-    const scope = auth.scopes?.length ? selected : withOfflineAccess(selected, discovered.asMetadata);
+    const scope = oauthOf(spec).scopes?.length ? selected : withOfflineAccess(selected, discovered.asMetadata);
     const previous = writer.get(server);
-    const sameServer = previous?.serverUrl === url && previous.issuer === discovered.asMetadata.issuer;
-    const client = await obtainClient(discovered, {
-      configured: auth.clientId ? { clientId: auth.clientId, clientSecret: auth.clientSecret } : undefined,
-      clientMetadataUrl: this.ctx.options().clientMetadataUrl,
-      redirectUri: this.ctx.redirectUri,
-      existing: sameServer ? previous?.client : undefined,
-      usedWith: previous?.serverUrl === url && previous.client ? { issuer: previous.issuer, client: previous.client } : undefined,
-      fetch: this.ctx.options().fetch,
-    });
+    const client = await this.clientFor(spec, discovered, previous);
     const config = configurationFor(discovered.asMetadata, client, this.ctx.options().fetch);
     const begun = await beginAuthorization(config, { redirectUri: this.ctx.redirectUri, scope, resource: discovered.resource });
     this.pending.add({
@@ -153,20 +139,35 @@ export class Authorizations {
       browser: request.browser,
       reauthorize: request.reauthorize === true,
     });
-    // A dynamic registration is kept even if the user never comes back: re-registering on
-    // every attempt would litter the provider with clients.
-    if (client.method === 'dynamic' && previous?.client?.clientId !== client.clientId) {
-      const e = writer.get(server);
-      await writer.set(server, {
-        ...(e ?? { serverUrl: url, issuer: discovered.asMetadata.issuer, resource: discovered.resource, updatedAt: Date.now() }),
-        serverUrl: url,
-        issuer: discovered.asMetadata.issuer,
-        client,
-        updatedAt: Date.now(),
-      });
-    }
+    await keepRegistration(writer, server, url, discovered, client, previous);
     this.ctx.options().log.info('authorization started', { server, client: client.method, scope, identity: request.identity });
     return begun.url;
+  }
+
+  /** Discovery (cached), from the resource_metadata of the server's 401 challenge when it gives one. */
+  private async discover(server: string, spec: OAuthServerSpec): Promise<Discovered> {
+    const url = spec.transport.url;
+    const challenge = this.ctx.challenges.get(server) ?? (await this.probe(server, url));
+    return this.discovery.discover(url, {
+      resourceMetadataUrl: challenge?.resourceMetadataUrl,
+      fetch: this.ctx.options().fetch,
+      allowInsecureHttp: oauthOf(spec).allowInsecureHttp,
+    });
+  }
+
+  /** The configured client, else the one registered with this server and issuer before, else a new one. */
+  private clientFor(spec: OAuthServerSpec, discovered: Discovered, previous: ServerEntry | undefined): Promise<ClientRegistration> {
+    const auth = oauthOf(spec);
+    const url = spec.transport.url;
+    const sameServer = previous?.serverUrl === url && previous.issuer === discovered.asMetadata.issuer;
+    return obtainClient(discovered, {
+      configured: auth.clientId ? { clientId: auth.clientId, clientSecret: auth.clientSecret } : undefined,
+      clientMetadataUrl: this.ctx.options().clientMetadataUrl,
+      redirectUri: this.ctx.redirectUri,
+      existing: sameServer ? previous?.client : undefined,
+      usedWith: previous?.serverUrl === url && previous.client ? { issuer: previous.issuer, client: previous.client } : undefined,
+      fetch: this.ctx.options().fetch,
+    });
   }
 
   /** Scopes: config, else the challenge's (plus what was granted before, for a step-up), else scopes_supported. */
@@ -285,4 +286,32 @@ function sameNonce(a: string, b: string): boolean {
   const x = Buffer.from(a);
   const y = Buffer.from(b);
   return x.length === y.length && timingSafeEqual(x, y);
+}
+
+function oauthOf(spec: OAuthServerSpec): Extract<ServerSpec['auth'], { type: 'oauth' }> {
+  return spec.auth as Extract<ServerSpec['auth'], { type: 'oauth' }>;
+}
+
+/**
+ * A dynamic registration is kept even if the user never comes back: re-registering on every
+ * attempt would litter the provider with clients.
+ */
+async function keepRegistration(
+  writer: EntryView,
+  server: string,
+  url: string,
+  discovered: Discovered,
+  client: ClientRegistration,
+  previous: ServerEntry | undefined,
+): Promise<void> {
+  if (client.method !== 'dynamic' || previous?.client?.clientId === client.clientId) return;
+  const issuer = discovered.asMetadata.issuer;
+  const e = writer.get(server);
+  await writer.set(server, {
+    ...(e ?? { serverUrl: url, issuer, resource: discovered.resource, updatedAt: Date.now() }),
+    serverUrl: url,
+    issuer,
+    client,
+    updatedAt: Date.now(),
+  });
 }

@@ -46,88 +46,100 @@ const COOKIE_MAX_AGE_S = 10 * 60;
  * requires the bearer token there.
  */
 export function registerOAuthRoutes(app: H3, host: () => OAuthRoutesHost | undefined, log: Logger): void {
-  const start = async (event: H3Event, method: 'GET' | 'POST') => {
-    const server = decodeURIComponent(getRouterParam(event, 'server') ?? '');
-    const oauth = host();
-    if (!oauth) return page(httpStatusOf(unknownServer(server)), 'Not an OAuth server', `No OAuth server is configured as "${server}".`);
-    const query = event.url.searchParams;
-    const ticket = query.get('ticket');
-    try {
-      if (ticket !== null) {
-        // GET only shows what the link is for: a link preview or an agent fetching it spends nothing.
-        if (method === 'GET') return confirmPage(oauth, server, oauth.links.check(ticket, server), ticket);
-        const grant = oauth.links.redeem(ticket, server);
-        return await begin(event, oauth, server, { identity: grant.identity, reauthorize: grant.reauthorize }, 303);
-      }
-      const identity = (event.context.identity as Identity | undefined)?.name ?? (oauth.identityRequired() ? undefined : 'local');
-      // The guard refuses this before (bearerTokens); a server of its own (mcpgw auth login) has no guard.
-      if (!identity) return page(401, 'Authorization needs a link', 'Open the link mcpgw gave you, or sign in on the status page.');
-      const reauthorize = query.get('reauthorize') === '1';
-      // The cookie goes to the host the browser asked; the callback comes to publicUrl. Move
-      // to publicUrl first (once: behind a proxy that rewrites Host they never agree).
-      if (method === 'GET' && !sameHost(event.req.headers.get('host'), oauth.publicUrl) && query.get('hop') !== '1') {
-        const target = new URL(`${oauth.publicUrl}/oauth/start/${encodeURIComponent(server)}`);
-        if (oauth.identityRequired()) target.searchParams.set('ticket', oauth.link(server, identity, { reauthorize }));
-        else {
-          if (reauthorize) target.searchParams.set('reauthorize', '1');
-          target.searchParams.set('hop', '1');
-        }
-        return new Response(null, { status: 302, headers: { location: target.href, 'cache-control': 'no-store' } });
-      }
-      return await begin(event, oauth, server, { identity, reauthorize }, method === 'GET' ? 302 : 303);
-    } catch (err) {
-      // The page's status is the error's registered one (404 for an unknown server, 403 for a
-      // bad link, 409 for an authorization that would replace a valid one, 502 for the
-      // authorization server's failures); an unknown error is opaque, its stack logged.
-      if (!(err instanceof McpgwError)) logUnknown(log, event, err);
-      const e = err instanceof McpgwError ? err : undefined;
-      return page(httpStatusOf(err), 'Authorization could not start', `${e?.message ?? 'internal error'}${e?.hint ? ` (${e.hint})` : ''}`);
-    }
-  };
-  app.get('/oauth/start/:server', (event: H3Event) => start(event, 'GET'));
-  app.post('/oauth/start/:server', (event: H3Event) => start(event, 'POST'));
-  app.get('/oauth/callback', async (event: H3Event) => {
-    const oauth = host();
-    if (!oauth)
-      return page(
-        httpStatusOf(new McpgwError('MCPGW_E_OAUTH_STATE', 'no OAuth server')),
-        'Authorization failed',
-        'No OAuth server is configured.',
-      );
-    // The failure statuses (400, 403, 409, 502) still come from auth/oauth-service.ts's CallbackResult.
-    const result = await oauth.callback(event.url.searchParams, browserNonce(event));
-    if (result.ok)
-      return page(200, `Authorized ${result.server}`, `mcpgw is now authorized for "${result.server}". You can close this window.`);
-    return page(result.status, result.server ? `Authorization of ${result.server} failed` : 'Authorization failed', result.message);
-  });
-  app.post('/oauth/logout/:server', async (event: H3Event) => {
-    const server = decodeURIComponent(getRouterParam(event, 'server') ?? '');
-    const oauth = host();
-    if (!oauth) return errorResponse(unknownServer(server));
-    const forgetClient = event.url.searchParams.get('forgetClient') === 'true';
-    try {
-      return jsonResponse(200, {
-        server,
-        loggedOut: await oauth.logout(server, forgetClient, (event.context.identity as Identity | undefined)?.name),
-      });
-    } catch (err) {
-      if (!(err instanceof McpgwError)) logUnknown(log, event, err);
-      return errorResponse(err);
-    }
-  });
+  app.get('/oauth/start/:server', (event: H3Event) => startRoute(event, 'GET', host(), log));
+  app.post('/oauth/start/:server', (event: H3Event) => startRoute(event, 'POST', host(), log));
+  app.get('/oauth/callback', (event: H3Event) => callbackRoute(event, host()));
+  app.post('/oauth/logout/:server', (event: H3Event) =>
+    forServer(event, host(), log, async (oauth, server, identity) => ({
+      server,
+      loggedOut: await oauth.logout(server, event.url.searchParams.get('forgetClient') === 'true', identity),
+    })),
+  );
   // `mcpgw auth login` through the daemon: the link to print, which the user's browser opens
   // (the browser must start the authorization itself, to get its cookie).
-  app.post('/oauth/link/:server', (event: H3Event) => {
-    const server = decodeURIComponent(getRouterParam(event, 'server') ?? '');
-    const oauth = host();
-    if (!oauth) return errorResponse(unknownServer(server));
-    try {
-      return jsonResponse(200, { server, url: oauth.loginUrl(server, (event.context.identity as Identity | undefined)?.name ?? 'local') });
-    } catch (err) {
-      if (!(err instanceof McpgwError)) logUnknown(log, event, err);
-      return errorResponse(err);
+  app.post('/oauth/link/:server', (event: H3Event) =>
+    forServer(event, host(), log, (oauth, server, identity) => ({ server, url: oauth.loginUrl(server, identity ?? 'local') })),
+  );
+}
+
+function serverParam(event: H3Event): string {
+  return decodeURIComponent(getRouterParam(event, 'server') ?? '');
+}
+
+function identityName(event: H3Event): string | undefined {
+  return (event.context.identity as Identity | undefined)?.name;
+}
+
+/** The JSON routes of `mcpgw auth` (logout, link): `answer`'s value, or the error's registered status. */
+async function forServer(
+  event: H3Event,
+  oauth: OAuthRoutesHost | undefined,
+  log: Logger,
+  answer: (oauth: OAuthRoutesHost, server: string, identity: string | undefined) => unknown,
+): Promise<Response> {
+  const server = serverParam(event);
+  if (!oauth) return errorResponse(unknownServer(server));
+  try {
+    return jsonResponse(200, await answer(oauth, server, identityName(event)));
+  } catch (err) {
+    if (!(err instanceof McpgwError)) logUnknown(log, event, err);
+    return errorResponse(err);
+  }
+}
+
+async function startRoute(event: H3Event, method: 'GET' | 'POST', oauth: OAuthRoutesHost | undefined, log: Logger): Promise<Response> {
+  const server = serverParam(event);
+  if (!oauth) return page(httpStatusOf(unknownServer(server)), 'Not an OAuth server', `No OAuth server is configured as "${server}".`);
+  const query = event.url.searchParams;
+  const ticket = query.get('ticket');
+  try {
+    if (ticket !== null) {
+      // GET only shows what the link is for: a link preview or an agent fetching it spends nothing.
+      if (method === 'GET') return confirmPage(oauth, server, oauth.links.check(ticket, server), ticket);
+      const grant = oauth.links.redeem(ticket, server);
+      return await begin(event, oauth, server, { identity: grant.identity, reauthorize: grant.reauthorize }, 303);
     }
-  });
+    const identity = identityName(event) ?? (oauth.identityRequired() ? undefined : 'local');
+    // The guard refuses this before (bearerTokens); a server of its own (mcpgw auth login) has no guard.
+    if (!identity) return page(401, 'Authorization needs a link', 'Open the link mcpgw gave you, or sign in on the status page.');
+    const reauthorize = query.get('reauthorize') === '1';
+    // The cookie goes to the host the browser asked; the callback comes to publicUrl. Move
+    // to publicUrl first (once: behind a proxy that rewrites Host they never agree).
+    if (method === 'GET' && !sameHost(event.req.headers.get('host'), oauth.publicUrl) && query.get('hop') !== '1')
+      return hopToPublicUrl(oauth, server, identity, reauthorize);
+    return await begin(event, oauth, server, { identity, reauthorize }, method === 'GET' ? 302 : 303);
+  } catch (err) {
+    // The page's status is the error's registered one (404 for an unknown server, 403 for a
+    // bad link, 409 for an authorization that would replace a valid one, 502 for the
+    // authorization server's failures); an unknown error is opaque, its stack logged.
+    if (!(err instanceof McpgwError)) logUnknown(log, event, err);
+    const e = err instanceof McpgwError ? err : undefined;
+    return page(httpStatusOf(err), 'Authorization could not start', `${e?.message ?? 'internal error'}${e?.hint ? ` (${e.hint})` : ''}`);
+  }
+}
+
+function hopToPublicUrl(oauth: OAuthRoutesHost, server: string, identity: string, reauthorize: boolean): Response {
+  const target = new URL(`${oauth.publicUrl}/oauth/start/${encodeURIComponent(server)}`);
+  if (oauth.identityRequired()) target.searchParams.set('ticket', oauth.link(server, identity, { reauthorize }));
+  else {
+    if (reauthorize) target.searchParams.set('reauthorize', '1');
+    target.searchParams.set('hop', '1');
+  }
+  return new Response(null, { status: 302, headers: { location: target.href, 'cache-control': 'no-store' } });
+}
+
+async function callbackRoute(event: H3Event, oauth: OAuthRoutesHost | undefined): Promise<Response> {
+  if (!oauth)
+    return page(
+      httpStatusOf(new McpgwError('MCPGW_E_OAUTH_STATE', 'no OAuth server')),
+      'Authorization failed',
+      'No OAuth server is configured.',
+    );
+  // The failure statuses (400, 403, 409, 502) still come from auth/oauth-service.ts's CallbackResult.
+  const result = await oauth.callback(event.url.searchParams, browserNonce(event));
+  if (result.ok)
+    return page(200, `Authorized ${result.server}`, `mcpgw is now authorized for "${result.server}". You can close this window.`);
+  return page(result.status, result.server ? `Authorization of ${result.server} failed` : 'Authorization failed', result.message);
 }
 
 async function begin(
