@@ -10,7 +10,7 @@
 import { copyFileSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PROFILE_UPSTREAM, ROUNDS, S, median, round1, round3 } from './common.js';
+import { PROFILE_CLIENT, PROFILE_UPSTREAM, ROUNDS, S, median, round1, round3 } from './common.js';
 import { closeAll, concurrent, openSessions, rawRequest, sequential, withSessions, type Era, type Session } from './client.js';
 import { fixtureServer, startGateway, startHttpFixture, type HttpFixture, type RunningGateway } from './gateway.js';
 import { summarizeProfile, type ProfileSummary } from './profile.js';
@@ -220,26 +220,36 @@ export type CallsResult = Awaited<ReturnType<typeof callsBench>>;
  */
 export async function profileBench(
   stamp: string,
-): Promise<ProfileSummary & { file: string; upstream: string; callsPerSecond: number; cpuMs: number }> {
+): Promise<ProfileSummary & { file: string; upstream: string; client: string; callsPerSecond: number; cpuMs: number }> {
   // One profile per thread (tsx's loader hooks run in a worker); the main thread's has thread id 0.
   const dir = mkdtempSync(join(tmpdir(), 'mcpgw-bench-prof-'));
-  const upstream = PROFILE_UPSTREAM === 'http' ? await startHttpFixture() : undefined;
+  const upstream = PROFILE_UPSTREAM === 'stdio' ? undefined : await startHttpFixture(0, { modern: PROFILE_UPSTREAM === 'modern' });
   try {
-    const gw = await startGateway(gatewayConfig(upstream?.url), { nodeArgs: ['--cpu-prof', `--cpu-prof-dir=${dir}`] });
+    const config = gatewayConfig(upstream?.url, PROFILE_UPSTREAM === 'modern' ? '2026-07-28' : undefined);
+    const gw = await startGateway(config, { nodeArgs: ['--cpu-prof', `--cpu-prof-dir=${dir}`] });
     let window: [number, number];
     let callsPerSecond: number;
     let cpu: number;
     try {
       const url = `${gw.url}/mcp`;
-      await warmup(url, 'fx__echo');
-      ({ window, callsPerSecond, cpu } = await withSessions(url, S.sessions, async (ss) => {
-        // process.hrtime() and V8's profile timestamps are both CLOCK_MONOTONIC (µs here).
-        const from = Number(process.hrtime.bigint() / 1000n);
-        const cpu0 = cpuMs(gw.proc.pid);
-        const { perSecond } = await concurrent(ss, 'fx__echo', S.inflight, S.profileMs);
-        const cpu1 = cpuMs(gw.proc.pid);
-        return { window: [from, Number(process.hrtime.bigint() / 1000n)] as [number, number], callsPerSecond: perSecond, cpu: cpu1 - cpu0 };
-      }));
+      await warmup(url, 'fx__echo', PROFILE_CLIENT);
+      ({ window, callsPerSecond, cpu } = await withSessions(
+        url,
+        S.sessions,
+        async (ss) => {
+          // process.hrtime() and V8's profile timestamps are both CLOCK_MONOTONIC (µs here).
+          const from = Number(process.hrtime.bigint() / 1000n);
+          const cpu0 = cpuMs(gw.proc.pid);
+          const { perSecond } = await concurrent(ss, 'fx__echo', S.inflight, S.profileMs);
+          const cpu1 = cpuMs(gw.proc.pid);
+          return {
+            window: [from, Number(process.hrtime.bigint() / 1000n)] as [number, number],
+            callsPerSecond: perSecond,
+            cpu: cpu1 - cpu0,
+          };
+        },
+        PROFILE_CLIENT,
+      ));
     } finally {
       await gw.stop(); // SIGTERM: a clean exit writes the profiles
     }
@@ -250,6 +260,7 @@ export async function profileBench(
     return {
       file,
       upstream: PROFILE_UPSTREAM,
+      client: PROFILE_CLIENT,
       callsPerSecond: round1(callsPerSecond),
       cpuMs: cpu,
       ...summarizeProfile(join(ROOT, file), ...window),

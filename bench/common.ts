@@ -3,14 +3,21 @@ import { parseArgs } from 'node:util';
 
 const { values } = parseArgs({
   allowPositionals: true,
-  options: { rounds: { type: 'string', default: '3' }, only: { type: 'string' }, 'profile-upstream': { type: 'string', default: 'stdio' } },
+  options: {
+    rounds: { type: 'string', default: '3' },
+    only: { type: 'string' },
+    'profile-upstream': { type: 'string', default: 'stdio' },
+    'profile-client': { type: 'string', default: 'legacy' },
+  },
 });
 
 /** Rounds of each measure; figures are medians over them. */
 export const ROUNDS = Math.max(1, Number(values.rounds) || 3);
 export const PARTS = ['calls', 'start', 'rss', 'reload', 'profile'] as const;
 /** Which upstream the `profile` part puts behind the profiled gateway: stdio (the fixture) or http (the HTTP fixture). */
-export const PROFILE_UPSTREAM = values['profile-upstream'] === 'http' ? 'http' : 'stdio';
+export const PROFILE_UPSTREAM = (['http', 'modern'] as const).find((u) => u === values['profile-upstream']) ?? 'stdio';
+/** Which client era drives the profiled gateway: legacy (a 2025-11-25 session) or modern (2026-07-28, stateless). */
+export const PROFILE_CLIENT: 'legacy' | 'modern' = values['profile-client'] === 'modern' ? 'modern' : 'legacy';
 export const want = (part: (typeof PARTS)[number]) => !values.only || values.only.split(',').includes(part);
 
 /** Every loop's bounds (count and time). */

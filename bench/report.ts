@@ -9,7 +9,7 @@ export interface Results {
   start?: Awaited<ReturnType<typeof startBench>>;
   rss?: Awaited<ReturnType<typeof rssBench>>;
   reload?: Awaited<ReturnType<typeof reloadBench>>;
-  profile?: ProfileSummary & { file: string; upstream: string; callsPerSecond: number; cpuMs: number };
+  profile?: ProfileSummary & { file: string; upstream: string; client?: string; callsPerSecond: number; cpuMs: number };
 }
 
 export type Row = [measure: string, value: string, target: string, met: string];
@@ -117,7 +117,7 @@ export function markdownTable(table: Row[]): string {
 export function profileText(p: NonNullable<Results['profile']>): string {
   const pct = (x: number) => `${x.toFixed(1).padStart(5)}%`;
   const lines = [
-    `gateway CPU profile, ${p.upstream} upstream, concurrent phase (${p.callsPerSecond} calls/s): sampled ${p.busyMs} ms busy and ${p.idleMs} ms idle; /proc says ${p.cpuMs} ms of CPU${p.windowed ? '' : ' (WHOLE profile: the window could not be applied)'}`,
+    `gateway CPU profile, ${p.client ?? 'legacy'} client, ${p.upstream} upstream, concurrent phase (${p.callsPerSecond} calls/s): sampled ${p.busyMs} ms busy and ${p.idleMs} ms idle; /proc says ${p.cpuMs} ms of CPU${p.windowed ? '' : ' (WHOLE profile: the window could not be applied)'}`,
     `  (the sampler counts as busy the main thread's time runnable but waiting for a core; /proc counts every thread, GC helpers included; ${p.file})`,
     'top self time:',
     ...p.top.slice(0, 15).map((t) => `  ${pct(t.pct)}  ${t.fn}  ${t.where}`),

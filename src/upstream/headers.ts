@@ -101,15 +101,25 @@ export function screenTools(tools: readonly Tool[], excluded: (tool: Tool, reaso
   });
 }
 
+/** Per input schema (a tool list's schemas are replaced, never edited): checked on every call of the tool. */
+const annotatedCache = new WeakMap<object, readonly Annotated[]>();
+
 /** The annotated parameters of a schema: the chain of `properties` keys to each, and its header name. */
-export function annotatedParams(schema: unknown, path: readonly string[] = []): Annotated[] {
+export function annotatedParams(schema: unknown): readonly Annotated[] {
+  if (!schema || typeof schema !== 'object') return [];
+  let found = annotatedCache.get(schema);
+  if (!found) annotatedCache.set(schema, (found = findAnnotated(schema, [])));
+  return found;
+}
+
+function findAnnotated(schema: unknown, path: readonly string[]): Annotated[] {
   const properties = (schema as { properties?: Record<string, unknown> } | undefined)?.properties;
   if (!properties || typeof properties !== 'object') return [];
   const found: Annotated[] = [];
   for (const [key, sub] of Object.entries(properties)) {
     const header = (sub as { 'x-mcp-header'?: unknown } | undefined)?.['x-mcp-header'];
     if (typeof header === 'string') found.push({ path: [...path, key], header });
-    found.push(...annotatedParams(sub, [...path, key]));
+    found.push(...findAnnotated(sub, [...path, key]));
   }
   return found;
 }
