@@ -167,7 +167,8 @@ test('two daemons started at the same moment on an empty database both come up, 
       env: { ...process.env, MCPGW_WATCH: 'off', MCPGW_DATA_DIR: join(dir, `data${i}`), OAUTH_ENCRYPTION_KEY: KEY, DATABASE_URL: db.url },
     }),
   );
-  const urls = await Promise.all(runs.map((r) => r.listening()));
+  // Two daemons starting together on a loaded machine (CI's 2 cores) can take long to listen.
+  const urls = await Promise.all(runs.map((r) => r.listening(60_000)));
   for (const url of urls) {
     const store = await waitFor(async () => {
       const status = (await (await fetch(`${url}/status`)).json()) as Record<string, any>;
