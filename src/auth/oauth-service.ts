@@ -3,7 +3,7 @@ import type { ServerSpec, StoreSpec } from '../config/types.js';
 import type { AuditSink } from '../audit/types.js';
 import { McpgwError } from '../errors/error.js';
 import type { Logger } from '../log.js';
-import type { StoreState } from '../store/open.js';
+import type { StoreState } from '../store/open-store.js';
 import type { AuthProvider, AuthStatus } from '../upstream/types.js';
 import { Authorizations, type CallbackResult, type Challenge, type OAuthServerSpec, type StartRequest } from './authorize.js';
 import type { FetchLike } from './discovery.js';

@@ -1,7 +1,7 @@
 import type { StoreSpec } from '../config/types.js';
 import type { McpgwError } from '../errors/error.js';
 import type { Logger } from '../log.js';
-import { openEntryStore, type EntryStore, type StoreState } from '../store/open.js';
+import { openEntryStore, type EntryStore, type StoreState } from '../store/open-store.js';
 import type { EntryView } from './authorize.js';
 import { blocksReadiness } from './service-status.js';
 import type { TokenSet } from './types.js';

@@ -2,7 +2,7 @@ import { checkDatabase } from './database.js';
 import { checkDaemon } from './daemon-view.js';
 import { checkCallback, checkConfig, checkExposure, checkGit, checkKey, checkStore } from './gateway-checks.js';
 import { checkCollisions } from './collisions.js';
-import { checkDiscovery, checkToken } from './oauth.js';
+import { checkDiscovery, checkToken } from './oauth-checks.js';
 import { probeServer } from './probe.js';
 import { checkArgs, checkCommand, checkServerExposure, checkTools } from './server-checks.js';
 import type { Check } from './types.js';
