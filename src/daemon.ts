@@ -13,7 +13,7 @@ import { SessionIds } from './gateway/session-id.js';
 import { Gateway } from './gateway/runtime.js';
 import type { ConfigStatus, StatusJson } from './api/status-json.js';
 import { buildStatus, configError } from './gateway/status.js';
-import { replaceAuditLog, type AuditLog } from './audit/log.js';
+import { replaceAuditLog, type AuditLog } from './audit/audit-log.js';
 import { identify } from './http/guard.js';
 import { mayUse } from './identity/access.js';
 import { inboundAuth } from './identity/tokens.js';

@@ -21,5 +21,5 @@ export interface AuditRecord {
 /** What a caller hands the log; the rest defaults to null (time: now, durationMs: 0). */
 export type AuditEvent = Partial<AuditRecord> & Pick<AuditRecord, 'outcome'>;
 
-/** Where records go (audit/log.ts); never blocks, never throws. */
+/** Where records go (audit/audit-log.ts); never blocks, never throws. */
 export type AuditSink = (event: AuditEvent) => void;

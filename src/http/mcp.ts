@@ -11,7 +11,7 @@ import { readBody } from './body.js';
 import { checkPost, checkProtocolVersion, header, protocolVersionOf } from './request-checks.js';
 import { sendJsonRpcError } from './respond.js';
 import { SSE_KEEP_ALIVE_MS } from './sse.js';
-import { claimsModern, serveModern, type ModernHost } from './modern.js';
+import { claimsModern, serveModern, type ModernHost } from './modern-endpoint.js';
 import { isGetStreamEvent, SessionTransport } from './transport.js';
 
 /** What the MCP endpoint needs of the gateway runtime. */
