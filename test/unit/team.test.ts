@@ -6,7 +6,7 @@ import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { AuditLog } from '../../src/audit/log.js';
+import { AuditLog } from '../../src/audit/audit-log.js';
 import { checkTeam } from '../../src/config/team-checks.js';
 import { hashToken } from '../../src/config/team.js';
 import type { GatewaySpec } from '../../src/config/types.js';
