@@ -110,10 +110,15 @@ export async function connect(
 }
 
 /** Waits until /readyz says every server has left `starting`, and returns /status. */
-export async function waitReady(url: string, servers: string[] = [], state = 'ready'): Promise<Record<string, any>> {
+export async function waitReady(
+  url: string,
+  servers: string[] = [],
+  state = 'ready',
+  headers: Record<string, string> = {},
+): Promise<Record<string, any>> {
   return waitFor(
     async () => {
-      const status = (await (await fetch(`${url}/status`)).json()) as Record<string, any>;
+      const status = (await (await fetch(`${url}/status`, { headers })).json()) as Record<string, any>;
       return servers.every((s) => status.servers[s]?.state === state) ? status : undefined;
     },
     `servers ${servers.join(', ')} to be ${state}`,

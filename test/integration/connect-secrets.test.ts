@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { test, type TestContext } from 'node:test';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
-import { fixtureServer, ROOT, startGateway, tempDir } from '../helpers/gateway.js';
+import { fixtureServer, ROOT, startGateway, tempDir, waitReady } from '../helpers/gateway.js';
 import { spawnMcpgw } from '../helpers/mcpgw.js';
 import { startRelay } from '../helpers/ports.js';
 
@@ -56,6 +56,8 @@ test('a config full of unset secrets: connect still reaches the daemon and calls
   const tokenFile = join(tempDir(t), 'token.txt');
   writeFileSync(tokenFile, `${TOKEN}\n`, { mode: 0o600 });
   const gw = await startGateway(t, config(relay.port, { bearerTokens: [`$<file:${tokenFile}>`] }), { env: SECRETS, relay });
+  // A call while alpha starts is -32010 by design; on a loaded machine it can still be starting.
+  await waitReady(gw.url, ['alpha'], 'ready', { authorization: `Bearer ${TOKEN}` });
   const client = await relayClient(t, gw.configPath, bareEnv());
   const result = await client.callTool({ name: 'alpha__echo', arguments: { text: 'no secrets here' } });
   assert.deepEqual(result.structuredContent, { text: 'no secrets here' });
@@ -66,6 +68,7 @@ test('a config full of unset secrets: connect still reaches the daemon and calls
 test('a token variable the relay lacks: a clear error naming it, else MCPGW_TOKEN', async (t) => {
   const relay = await startRelay(t);
   const gw = await startGateway(t, config(relay.port, { bearerTokens: ['$<env:GW_TOKEN>'] }), { env: SECRETS, relay });
+  await waitReady(gw.url, ['alpha'], 'ready', { authorization: `Bearer ${TOKEN}` });
 
   const refused = spawnMcpgw(t, ['connect', '-c', gw.configPath], { env: bareEnv() });
   assert.equal(await refused.exited, 1);
