@@ -25,7 +25,9 @@ const HTTP_CONNECT_MS = 15_000;
 /** Builds the frozen model from a schema-valid, checked document (defaults applied). */
 export function normalize(input: NormalizeInput): ConfigModel {
   const { doc, dir } = input;
-  const servers = Object.entries(doc.servers ?? {}).map(([name, s]) => normalizeServer(name, s!, dir));
+  // Team mode: several identities, so an OAuth server's tokens are each identity's own by default.
+  const team = Boolean(doc.gateway?.auth?.users || doc.gateway?.auth?.oidc);
+  const servers = Object.entries(doc.servers ?? {}).map(([name, s]) => normalizeServer(name, s!, dir, team));
   const profiles = profileMembers(doc).map((p) => ({
     name: p.name,
     servers: p.servers,
@@ -87,7 +89,7 @@ function defaultPublicUrl(listen: { host: string; port: number }): string {
   return `http://${host}:${listen.port}`;
 }
 
-function normalizeServer(name: string, s: Server, dir: string): ServerSpec {
+function normalizeServer(name: string, s: Server, dir: string, team: boolean): ServerSpec {
   const transport: ServerSpec['transport'] =
     s.command !== undefined
       ? {
@@ -104,7 +106,7 @@ function normalizeServer(name: string, s: Server, dir: string): ServerSpec {
           transport: s.transport ?? 'streamable-http',
           headers: Object.fromEntries(Object.entries(s.headers ?? {}).filter((e): e is [string, string] => e[1] !== undefined)),
         };
-  const auth = normalizeAuth(s);
+  const auth = normalizeAuth(s, team);
   const connectTimeoutMs = s.timeouts?.connect
     ? parseDuration(s.timeouts.connect)
     : transport.kind === 'stdio'
@@ -128,7 +130,7 @@ function normalizeServer(name: string, s: Server, dir: string): ServerSpec {
   };
 }
 
-function normalizeAuth(s: Server): AuthSpec {
+function normalizeAuth(s: Server, team: boolean): AuthSpec {
   const auth = s.auth;
   if (!auth || auth.type === 'none' || auth.type === undefined) return { type: 'none' };
   if (auth.type === 'apiKey') return { type: 'apiKey', header: auth.header ?? 'Authorization', value: auth.value };
@@ -138,6 +140,7 @@ function normalizeAuth(s: Server): AuthSpec {
     ...(auth.clientSecret !== undefined ? { clientSecret: auth.clientSecret } : {}),
     ...(auth.scopes !== undefined ? { scopes: auth.scopes } : {}),
     allowInsecureHttp: auth.allowInsecureHttp ?? false,
+    tokens: auth.tokens ?? (team ? 'perUser' : 'shared'),
   };
 }
 

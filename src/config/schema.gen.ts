@@ -342,6 +342,10 @@ export interface AuthOauth {
    * Weakens security: accept plain http for this server's MCP, metadata and authorization-server URLs on non-loopback hosts.
    */
   allowInsecureHttp?: boolean;
+  /**
+   * Whose authorization a call uses (team mode): perUser, each identity its own upstream account and connection; shared, one authorization (an admin's) for everyone. Default: perUser when gateway.auth.users or oidc is set, else shared.
+   */
+  tokens?: 'perUser' | 'shared';
 }
 /**
  * Which of the server's tools to expose, by globs on the upstream's own names.

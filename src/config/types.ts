@@ -43,7 +43,14 @@ export interface HttpSpec {
 export type AuthSpec =
   | { readonly type: 'none' }
   | Readonly<Required<Pick<AuthApiKey, 'type' | 'header' | 'value'>>>
-  | Readonly<Omit<AuthOauth, 'allowInsecureHttp' | 'scopes'> & { allowInsecureHttp: boolean; scopes?: readonly string[] }>;
+  | Readonly<
+      Omit<AuthOauth, 'allowInsecureHttp' | 'scopes' | 'tokens'> & {
+        allowInsecureHttp: boolean;
+        scopes?: readonly string[];
+        /** Resolved: perUser by default in team mode (users or oidc), else shared (SPEC section 10). */
+        tokens: NonNullable<AuthOauth['tokens']>;
+      }
+    >;
 
 export interface ServerSpec {
   readonly name: string;
