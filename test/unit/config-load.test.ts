@@ -216,7 +216,18 @@ describe('the model', () => {
     const m = model(
       'version: 1\nservers:\n  g:\n    url: https://g.example.com/mcp\n    auth: { type: oauth, clientId: "$<env:ID:->", clientSecret: "$<env:SECRET:->" }\n',
     );
-    assert.deepEqual(server(m, 'g').auth, { type: 'oauth', allowInsecureHttp: false });
+    assert.deepEqual(server(m, 'g').auth, { type: 'oauth', allowInsecureHttp: false, tokens: 'shared' });
+  });
+
+  test('auth.tokens: perUser by default with users or oidc, shared without; an explicit value wins', () => {
+    const servers =
+      '\nservers:\n  g: { url: https://g.example.com/mcp, auth: { type: oauth } }\n  s: { url: https://s.example.com/mcp, auth: { type: oauth, tokens: shared } }\n';
+    const users = 'version: 1\ngateway:\n  auth:\n    users:\n      alice: { tokens: ["sha256:' + 'a'.repeat(64) + '"] }' + servers;
+    const team = model(users);
+    assert.equal((server(team, 'g').auth as { tokens: string }).tokens, 'perUser');
+    assert.equal((server(team, 's').auth as { tokens: string }).tokens, 'shared');
+    const single = model('version: 1' + servers);
+    assert.equal((server(single, 'g').auth as { tokens: string }).tokens, 'shared');
   });
 });
 
