@@ -8,6 +8,7 @@ import { DiscoveryCache, type Discovered, type FetchLike } from './discovery.js'
 import { beginAuthorization, configurationFor, finishAuthorization, issuerProblem, obtainClient, withOfflineAccess } from './oauth-flow.js';
 import { PendingAuthorizations } from './pending.js';
 import type { ClientRegistration } from './store.js';
+import { SELF, slotKey } from './slots.js';
 import type { ServerEntry } from './types.js';
 
 /** The entries of the identity an authorization is for (src/store/), by server. */
@@ -56,22 +57,26 @@ export interface AuthorizeContext {
     readonly clientMetadataUrl?: string;
     readonly fetch?: FetchLike;
     readonly log: Logger;
-    readonly onAuthorized: (server: string) => void;
+    readonly onAuthorized: (server: string, identity: string) => void;
     readonly audit?: AuditSink;
   };
   readonly redirectUri: string;
-  /** The writer of the open store; throws the store's problem (no key, wrong key...). */
-  writer(): Promise<EntryView>;
-  entry(server: string): ServerEntry | undefined;
-  /** The server has an authorization that works as far as we know (never replaced unasked). */
-  authorizedNow(server: string): boolean;
+  /**
+   * The entries of one slot (auth/slots.ts: an identity's own with tokens: perUser, else the
+   * shared one) in the open store; throws the store's problem (no key, wrong key...).
+   */
+  writer(slot: string): Promise<EntryView>;
+  slotOf(server: string, identity: string): string;
+  entry(server: string, slot: string): ServerEntry | undefined;
+  /** The slot has an authorization that works as far as we know (never replaced unasked). */
+  authorizedNow(server: string, slot: string): boolean;
   /** The step-up limit error, once the server refused too many tokens for lack of scope. */
-  stepUpLimit(server: string): McpgwError | undefined;
-  /** The last 401/403 challenge of each server (resource_metadata, scope, error). */
+  stepUpLimit(server: string, slot: string): McpgwError | undefined;
+  /** The last 401/403 challenge of each slotKey(slot, server) (resource_metadata, scope, error). */
   readonly challenges: Map<string, Challenge>;
-  /** A login finished: forget the server's refusals and challenges, note the time. */
-  authorized(server: string): void;
-  noteFailure(server: string, message: string): void;
+  /** A login finished: forget the slot's refusals and challenges, note the time. */
+  authorized(server: string, slot: string): void;
+  noteFailure(server: string, slot: string, message: string): void;
   authorizationUrl(server: string): string;
 }
 
@@ -108,15 +113,19 @@ export class Authorizations {
    * replace it.
    */
   async start(server: string, spec: OAuthServerSpec, request: StartRequest): Promise<URL> {
-    const writer = await this.ctx.writer();
-    if (!request.reauthorize && this.ctx.authorizedNow(server)) throw this.alreadyAuthorized(server);
-    const limit = this.ctx.stepUpLimit(server);
+    const slot = this.ctx.slotOf(server, request.identity);
+    const writer = await this.ctx.writer(slot);
+    if (!request.reauthorize && this.ctx.authorizedNow(server, slot)) throw this.alreadyAuthorized(server);
+    const limit = this.ctx.stepUpLimit(server, slot);
     if (limit) throw limit;
     const url = spec.transport.url;
-    const discovered = await this.discover(server, spec);
-    const selected = this.selectScope(server, spec, discovered);
+    const discovered = await this.discover(server, slot, spec);
+    const selected = this.selectScope(server, slot, spec, discovered);
     const scope = oauthOf(spec).scopes?.length ? selected : withOfflineAccess(selected, discovered.asMetadata);
-    const previous = writer.get(server);
+    // Registrations are per server, not per user: a user's first authorization uses the
+    // client registered before (kept in the shared slot), rather than registering another.
+    const shared = slot === SELF ? writer : await this.ctx.writer(SELF);
+    const previous = writer.get(server)?.client ? writer.get(server) : shared.get(server);
     const client = await this.clientFor(spec, discovered, previous);
     const config = configurationFor(discovered.asMetadata, client, this.ctx.options().fetch);
     const begun = await beginAuthorization(config, { redirectUri: this.ctx.redirectUri, scope, resource: discovered.resource });
@@ -139,15 +148,15 @@ export class Authorizations {
       browser: request.browser,
       reauthorize: request.reauthorize === true,
     });
-    await keepRegistration(writer, server, url, discovered, client, previous);
+    await keepRegistration(shared, server, url, discovered, client, previous);
     this.ctx.options().log.info('authorization started', { server, client: client.method, scope, identity: request.identity });
     return begun.url;
   }
 
   /** Discovery (cached), from the resource_metadata of the server's 401 challenge when it gives one. */
-  private async discover(server: string, spec: OAuthServerSpec): Promise<Discovered> {
+  private async discover(server: string, slot: string, spec: OAuthServerSpec): Promise<Discovered> {
     const url = spec.transport.url;
-    const challenge = this.ctx.challenges.get(server) ?? (await this.probe(server, url));
+    const challenge = this.ctx.challenges.get(slotKey(slot, server)) ?? (await this.probe(slotKey(slot, server), url));
     return this.discovery.discover(url, {
       resourceMetadataUrl: challenge?.resourceMetadataUrl,
       fetch: this.ctx.options().fetch,
@@ -171,18 +180,18 @@ export class Authorizations {
   }
 
   /** Scopes: config, else the challenge's (plus what was granted before, for a step-up), else scopes_supported. */
-  private selectScope(server: string, spec: ServerSpec, discovered: Discovered): string | undefined {
+  private selectScope(server: string, slot: string, spec: ServerSpec, discovered: Discovered): string | undefined {
     if (spec.auth.type === 'oauth' && spec.auth.scopes?.length) return spec.auth.scopes.join(' ');
-    const challenged = this.ctx.challenges.get(server)?.scope;
+    const challenged = this.ctx.challenges.get(slotKey(slot, server))?.scope;
     if (challenged) {
-      const granted = this.ctx.entry(server)?.tokens?.scope?.split(' ') ?? [];
+      const granted = this.ctx.entry(server, slot)?.tokens?.scope?.split(' ') ?? [];
       return [...new Set([...granted, ...challenged.split(' ')])].filter(Boolean).join(' ');
     }
     return discovered.scopesSupported?.length ? discovered.scopesSupported.join(' ') : undefined;
   }
 
   /** An unauthenticated request, to read the server's 401 challenge (resource_metadata, scope). */
-  private async probe(server: string, url: string): Promise<{ resourceMetadataUrl?: string; scope?: string } | undefined> {
+  private async probe(challengeKey: string, url: string): Promise<{ resourceMetadataUrl?: string; scope?: string } | undefined> {
     try {
       const response = await (this.ctx.options().fetch ?? fetch)(url, {
         method: 'POST',
@@ -198,7 +207,7 @@ export class Authorizations {
       if (response.status !== 401 && response.status !== 403) return undefined;
       const challenge = extractWWWAuthenticateParams(response);
       const found = { resourceMetadataUrl: challenge.resourceMetadataUrl?.href, scope: challenge.scope, error: challenge.error };
-      this.ctx.challenges.set(server, found);
+      this.ctx.challenges.set(challengeKey, found);
       return found;
     } catch {
       return undefined;
@@ -215,12 +224,13 @@ export class Authorizations {
     const pending = state ? this.pending.take(state) : undefined;
     if (!state || !pending)
       return { ok: false, status: 400, message: 'unknown or already used authorization state; start the authorization again' };
-    if (pending.expiresAt < Date.now()) return this.failed(pending.server, 400, 'this authorization expired; start it again');
+    const slot = this.ctx.slotOf(pending.server, pending.identity);
+    if (pending.expiresAt < Date.now()) return this.failed(pending, 400, 'this authorization expired; start it again');
     // The state is bound to the browser that started it: a callback URL someone else made
     // (with their own account's code) and got this browser to open finds no cookie, or another.
     if (!browser || !sameNonce(browser, pending.browser)) {
       return this.failed(
-        pending.server,
+        pending,
         400,
         'this authorization was started in another browser (or its cookie is gone); start it again in this browser',
         'MCPGW_E_OAUTH_BROWSER',
@@ -228,21 +238,21 @@ export class Authorizations {
     }
     // RFC 9207 first: a response from another issuer is not acted on, and its error not shown.
     const wrongIssuer = issuerProblem(pending.entry.asMetadata ?? {}, query);
-    if (wrongIssuer) return this.failed(pending.server, 400, wrongIssuer);
+    if (wrongIssuer) return this.failed(pending, 400, wrongIssuer);
     const error = query.get('error');
     if (error) {
       const description = query.get('error_description');
       return this.failed(
-        pending.server,
+        pending,
         error === 'access_denied' ? 403 : 400,
         `the authorization server answered ${error}${description ? `: ${description}` : ''}`,
       );
     }
     // Checked again here (it may have changed since the start), and before the code is
     // redeemed: a valid authorization is replaced only when the caller asked for it.
-    if (!pending.reauthorize && this.ctx.authorizedNow(pending.server)) {
+    if (!pending.reauthorize && this.ctx.authorizedNow(pending.server, slot)) {
       const e = this.alreadyAuthorized(pending.server);
-      return this.failed(pending.server, 409, `${e.message} (${e.hint})`, e.code);
+      return this.failed(pending, 409, `${e.message} (${e.hint})`, e.code);
     }
     try {
       const callbackUrl = new URL(`${this.ctx.redirectUri}?${query.toString()}`);
@@ -252,26 +262,32 @@ export class Authorizations {
         verifier: pending.verifier,
         resource: pending.entry.resource,
       });
-      await (await this.ctx.writer()).set(pending.server, { ...pending.entry, tokens, updatedAt: Date.now() });
-      this.ctx.authorized(pending.server);
+      await (await this.ctx.writer(slot)).set(pending.server, { ...pending.entry, tokens, updatedAt: Date.now() });
+      this.ctx.authorized(pending.server, slot);
       this.ctx.options().log.info('authorized', {
         server: pending.server,
         identity: pending.identity,
         expiresAt: tokens.expiresAt ? new Date(tokens.expiresAt).toISOString() : undefined,
       });
       this.ctx.options().audit?.({ identity: pending.identity, server: pending.server, method: 'oauth/authorize', outcome: 'ok' });
-      this.ctx.options().onAuthorized(pending.server);
+      this.ctx.options().onAuthorized(pending.server, pending.identity);
       return { ok: true, server: pending.server };
     } catch (err) {
       const message = err instanceof McpgwError ? err.message : `the code exchange failed: ${(err as Error).message}`;
-      return this.failed(pending.server, 502, message, err instanceof McpgwError ? err.code : undefined, pending.identity);
+      return this.failed(pending, 502, message, err instanceof McpgwError ? err.code : undefined);
     }
   }
 
-  private failed(server: string, status: 400 | 403 | 409 | 502, message: string, code?: string, identity?: string): CallbackResult {
-    this.ctx.noteFailure(server, message);
+  private failed(
+    pending: { readonly server: string; readonly identity: string },
+    status: 400 | 403 | 409 | 502,
+    message: string,
+    code?: string,
+  ): CallbackResult {
+    const { server, identity } = pending;
+    this.ctx.noteFailure(server, this.ctx.slotOf(server, identity), message);
     this.ctx.options().audit?.({
-      identity: identity ?? null,
+      identity,
       server,
       method: 'oauth/authorize',
       outcome: status === 502 ? 'error' : 'denied',
@@ -314,4 +330,15 @@ async function keepRegistration(
     client,
     updatedAt: Date.now(),
   });
+}
+
+/** The spec of an enabled OAuth server, or MCPGW_E_OAUTH_UNKNOWN_SERVER (for identified callers only: it lists them). */
+export function oauthSpec(specs: ReadonlyMap<string, ServerSpec>, server: string): OAuthServerSpec {
+  const spec = specs.get(server);
+  if (!spec || spec.auth.type !== 'oauth' || spec.transport.kind !== 'http') {
+    throw new McpgwError('MCPGW_E_OAUTH_UNKNOWN_SERVER', `"${server}" is not an enabled OAuth server`, {
+      hint: `OAuth servers: ${[...specs.keys()].join(', ') || '(none)'}`,
+    });
+  }
+  return spec as OAuthServerSpec;
 }

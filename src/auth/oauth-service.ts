@@ -1,17 +1,15 @@
 import { extractWWWAuthenticateParams } from '@modelcontextprotocol/client';
-import type { ServerSpec, StoreSpec } from '../config/types.js';
-import type { AuditSink } from '../audit/types.js';
+import type { ServerSpec } from '../config/types.js';
 import { McpgwError } from '../errors/error.js';
-import type { Logger } from '../log.js';
 import type { StoreState } from '../store/open-store.js';
 import type { AuthProvider, AuthStatus } from '../upstream/types.js';
-import { Authorizations, type CallbackResult, type Challenge, type OAuthServerSpec, type StartRequest } from './authorize.js';
-import type { FetchLike } from './discovery.js';
-import { AuthorizationLinks, type LinkGrant } from './links.js';
-import { refreshDue, refreshOnce, storeUnavailable, type RefreshContext } from './refresh.js';
+import { Authorizations, oauthSpec, type CallbackResult, type StartRequest } from './authorize.js';
+import { AuthorizationLinks } from './links.js';
+import { refreshDue, refreshOnce, storeUnavailable } from './refresh.js';
 import { authStatus } from './service-status.js';
+import type { OAuthServiceOptions } from './service-options.js';
 import { ServiceStore } from './service-store.js';
-import { StepUps } from './step-ups.js';
+import { checkMayChange, SELF, SlotStates, slotKey, slotOf, type ChangeTarget } from './slots.js';
 import type { ServerEntry, TokenSet } from './types.js';
 
 export { refreshDue } from './refresh.js';
@@ -24,44 +22,18 @@ export { refreshDue } from './refresh.js';
  * /oauth/callback) and `mcpgw auth` call in.
  */
 
-export interface OAuthServiceOptions {
-  readonly dataDir: string;
-  /** gateway.store; default the file in dataDir. */
-  readonly store?: StoreSpec;
-  /** Base URL a browser uses; the redirect URI is <publicUrl>/oauth/callback. */
-  readonly publicUrl: string;
-  readonly clientMetadataUrl?: string;
-  readonly env: Readonly<Record<string, string | undefined>>;
-  readonly log: Logger;
-  /** A server got tokens (a login finished): its upstream should connect now. */
-  readonly onAuthorized: (server: string) => void;
-  readonly observer?: RefreshContext['observer']; // counts refreshes and failures (observe/)
-  readonly fetch?: FetchLike;
-  /**
-   * Whether starting an authorization needs the caller's identity (gateway.auth.bearerTokens,
-   * read live). Then the links handed to callers carry a ticket (auth/links.ts). Default: no.
-   */
-  readonly identityRequired?: () => boolean;
-  /** The audit log: authorizations, refresh failures and logouts (SPEC section 10). */
-  readonly audit?: AuditSink;
-}
+export type { OAuthServiceOptions } from './service-options.js';
 
 export type { CallbackResult, StartRequest } from './authorize.js';
 
-/** Whose entries the service uses: the machine's own identity (`local` and `owner` share it). */
-const SELF = 'owner';
+const key = slotKey;
 
 export class OAuthService {
   private specs = new Map<string, ServerSpec>();
   private readonly stores = new ServiceStore(() => this.options);
   /** The authorization links (check, redeem: auth/links.ts). */
   readonly links = new AuthorizationLinks();
-  /** The access token a server last refused (401/403): while it is the current one, the authorization is not valid. */
-  private readonly refused = new Map<string, string | undefined>();
-  private readonly challenges = new Map<string, Challenge>();
-  private readonly refreshing = new Map<string, Promise<TokenSet>>();
-  private readonly stepUps = new StepUps();
-  private readonly logins = new Map<string, { authorizedAt?: string; lastFailure?: { message: string; at: string } }>();
+  private readonly slots = new SlotStates();
   private options: OAuthServiceOptions;
 
   private readonly flows: Authorizations;
@@ -71,17 +43,17 @@ export class OAuthService {
     this.flows = new Authorizations({
       options: () => this.options,
       redirectUri: this.redirectUri,
-      writer: () => this.stores.view(SELF),
-      entry: (server) => this.entry(server),
-      authorizedNow: (server) => this.authorizedNow(server),
-      stepUpLimit: (server) => this.stepUps.limit(server),
-      challenges: this.challenges,
-      authorized: (server) => {
-        this.challenges.delete(server);
-        this.refused.delete(server);
-        this.noteLogin(server);
+      writer: (slot) => this.stores.view(slot),
+      slotOf: (server, identity) => this.slotOf(server, identity),
+      entry: (server, slot) => this.entry(server, slot),
+      authorizedNow: (server, slot) => this.authorizedNow(server, slot),
+      stepUpLimit: (server, slot) => this.slots.stepUps.limit(key(slot, server), server),
+      challenges: this.slots.challenges,
+      authorized: (server, slot) => {
+        this.slots.forgetRefusals(key(slot, server));
+        this.noteLogin(server, slot);
       },
-      noteFailure: (server, message) => this.noteLogin(server, message),
+      noteFailure: (server, slot, message) => this.noteLogin(server, slot, message),
       authorizationUrl: (server) => this.authorizationUrl(server),
     });
   }
@@ -100,7 +72,16 @@ export class OAuthService {
 
   /** /readyz: the store is in trouble and not one token can be served from memory. */
   storeBlocksReadiness(): boolean {
-    return this.specs.size > 0 && this.stores.blocksReadiness([...this.specs.keys()].map((s) => this.entry(s)?.tokens));
+    return this.specs.size > 0 && this.stores.blocksReadiness([...this.specs.keys()].map((s) => this.entry(s, SELF)?.tokens));
+  }
+
+  /** Whose entry a call of `identity` to `server` uses (auth/slots.ts). */
+  slotOf(server: string, identity?: string): string {
+    return slotOf(this.specs.get(server), identity);
+  }
+
+  private mayChange(server: string, actor: string, target: ChangeTarget): void {
+    checkMayChange(this.specs.get(server), server, actor, this.options.isAdmin?.(actor) ?? true, target);
   }
 
   get redirectUri(): string {
@@ -142,27 +123,28 @@ export class OAuthService {
     return this.flows.pendingCount(server);
   }
 
-  /** The stored entry, if it belongs to the server as configured now (a token only goes where it was issued). */
-  entry(server: string): ServerEntry | undefined {
+  /** The stored entry of a slot, if it belongs to the server as configured now (a token only goes where it was issued). */
+  entry(server: string, slot: string): ServerEntry | undefined {
     const spec = this.specs.get(server);
-    const entry = this.stores.store?.get(SELF, server);
+    const entry = this.stores.store?.get(slot, server);
     if (!spec || !entry || spec.transport.kind !== 'http' || entry.serverUrl !== spec.transport.url) return undefined;
     return entry;
   }
 
+  /** The authorization of `server` that calls of `forCaller` use (its own with perUser). */
   status(server: string, forCaller?: string): AuthStatus {
-    const tokens = this.entry(server)?.tokens;
+    const slot = this.slotOf(server, forCaller);
+    const k = key(slot, server);
+    const tokens = this.entry(server, slot)?.tokens;
     return authStatus({
       authorizationUrl: this.authorizationUrl(server, forCaller),
-      login: this.logins.get(server) ?? {},
-      unsaved: this.stores.store?.unsaved(SELF, server),
+      login: this.slots.logins.get(k) ?? {},
+      unsaved: this.stores.store?.unsaved(slot, server),
       problem: this.stores.problem() !== undefined,
       tokens,
       // A token the server refused for lack of scope (403 insufficient_scope), or refused with
       // nothing to refresh it with, needs a new authorization.
-      refusedForGood:
-        this.challenges.get(server)?.error === 'insufficient_scope' ||
-        (tokens !== undefined && this.refused.has(server) && this.refused.get(server) === tokens.accessToken && !tokens.refreshToken),
+      refusedForGood: this.slots.refusedForGood(k, tokens),
     });
   }
 
@@ -171,35 +153,41 @@ export class OAuthService {
    * beyond refresh, not the one the server last refused. Such an authorization is replaced
    * only when the caller asked for it (StartRequest.reauthorize).
    */
-  private authorizedNow(server: string): boolean {
+  private authorizedNow(server: string, slot: string): boolean {
     if (this.stores.problem()) return false;
-    const tokens = this.entry(server)?.tokens;
+    const tokens = this.entry(server, slot)?.tokens;
     if (!tokens) return false;
     if (tokens.expiresAt !== undefined && tokens.expiresAt <= Date.now() && !tokens.refreshToken) return false;
-    return !(this.refused.has(server) && this.refused.get(server) === tokens.accessToken);
+    return !this.slots.refusedNow(key(slot, server), tokens);
   }
 
-  private noteLogin(server: string, failure?: string): void {
+  private noteLogin(server: string, slot: string, failure?: string): void {
     const at = new Date().toISOString();
     if (failure) this.options.observer?.oauthFailure(server, 'login_failed');
-    const previous = this.logins.get(server) ?? {};
-    this.logins.set(server, failure ? { ...previous, lastFailure: { message: failure, at } } : { ...previous, authorizedAt: at });
+    this.slots.noteLogin(key(slot, server), at, failure);
   }
 
-  /** The AuthProvider an upstream connection of `server` uses. */
-  providerFor(server: string): AuthProvider {
+  /**
+   * The AuthProvider an upstream connection of `server` uses; with `tokens: perUser` the
+   * connection is `identity`'s own (gateway/) and only ever sends that identity's token.
+   */
+  providerFor(server: string, identity?: string): AuthProvider {
+    const slot = this.slotOf(server, identity);
     return {
-      headers: () => this.headers(server),
-      onRejected: (response) => this.rejected(server, response),
+      headers: () => this.headers(server, slot, identity),
+      onRejected: (response) => this.rejected(server, slot, response),
       // The upstream's needs-auth error (-32011) takes data.authorizationUrl from here, so the
       // link is there even while a token is stored: the server may refuse it (revoked, or a 403
       // insufficient_scope before this status knew) and the caller must still get the link.
       // Without an identity (a status read outside any call) the link is the owner's, as before team mode.
-      status: (identity = 'owner') => ({ ...this.status(server, identity), authorizationUrl: this.authorizationUrl(server, identity) }),
+      status: (caller = identity ?? 'owner') => ({
+        ...this.status(server, caller),
+        authorizationUrl: this.authorizationUrl(server, caller),
+      }),
     };
   }
 
-  private async headers(server: string): Promise<Record<string, string>> {
+  private async headers(server: string, slot: string, identity: string | undefined): Promise<Record<string, string>> {
     await this.stores.open();
     const p = this.stores.problem();
     if (p) {
@@ -207,29 +195,31 @@ export class OAuthService {
       // put the fix in it (restore the key, or move the store away), not just what went wrong.
       throw new McpgwError(p.code, p.hint ? `${p.message}; to fix: ${p.hint}` : p.message, { hint: p.hint, details: p.details, cause: p });
     }
-    const entry = this.entry(server);
+    const entry = this.entry(server, slot);
     const tokens = entry?.tokens;
     // No token yet: try without one; a 401 then marks the server needs_auth with its challenge.
     if (!entry || !tokens) return {};
     let current = tokens;
     if (refreshDue(tokens, entry.updatedAt)) {
-      if (tokens.refreshToken) current = await this.refreshOrKeep(server, tokens);
+      if (tokens.refreshToken) current = await this.refreshOrKeep(server, slot, tokens);
       // Without a refresh token, a token inside the margin is still good until it expires.
-      else if (tokens.expiresAt! <= Date.now()) throw this.needsAuth(server, 'the access token expired and there is no refresh token');
+      else if (tokens.expiresAt! <= Date.now())
+        throw this.needsAuth(server, 'the access token expired and there is no refresh token', identity);
     }
     return { authorization: `Bearer ${current.accessToken}` };
   }
 
-  private async rejected(server: string, response: Response): Promise<boolean> {
+  private async rejected(server: string, slot: string, response: Response): Promise<boolean> {
     const challenge = extractWWWAuthenticateParams(response);
-    this.challenges.set(server, {
+    const k = key(slot, server);
+    this.slots.challenges.set(k, {
       resourceMetadataUrl: challenge.resourceMetadataUrl?.href,
       scope: challenge.scope,
       error: challenge.error,
     });
-    const tokens = this.entry(server)?.tokens;
+    const tokens = this.entry(server, slot)?.tokens;
     if (response.status === 401 || response.status === 403) {
-      this.refused.set(server, tokens?.accessToken);
+      this.slots.refused.set(k, tokens?.accessToken);
       const spec = this.specs.get(server);
       if (spec?.transport.kind === 'http') this.flows.refused(spec.transport.url);
       const scope = response.status === 403 && challenge.error === 'insufficient_scope';
@@ -237,12 +227,12 @@ export class OAuthService {
       this.options.observer?.oauthFailure(server, !tokens ? 'needs_authorization' : scope ? 'insufficient_scope' : 'rejected');
     }
     if (response.status === 403 && challenge.error === 'insufficient_scope') {
-      this.stepUps.refused(server, tokens?.accessToken, challenge.scope, this.options.log);
+      this.slots.stepUps.refused(k, server, tokens?.accessToken, challenge.scope, this.options.log);
       return false;
     }
     if (response.status !== 401 || !tokens?.refreshToken) return false;
     try {
-      await this.refresh(server, tokens.accessToken);
+      await this.refresh(server, slot, tokens.accessToken);
       return true;
     } catch (err) {
       // The authorization server is down (not a refusal): fail this request with that error.
@@ -254,9 +244,9 @@ export class OAuthService {
   }
 
   /** A refresh before expiry that cannot reach the store (issue 16): the token held is still good until it expires. */
-  private async refreshOrKeep(server: string, tokens: TokenSet): Promise<TokenSet> {
+  private async refreshOrKeep(server: string, slot: string, tokens: TokenSet): Promise<TokenSet> {
     try {
-      return await this.refresh(server);
+      return await this.refresh(server, slot);
     } catch (err) {
       if (!storeUnavailable(err) || tokens.expiresAt === undefined || tokens.expiresAt <= Date.now()) throw err;
       return tokens;
@@ -270,38 +260,42 @@ export class OAuthService {
    * memory before the write (auth/writer.ts), so a rotated refresh token is never lost to a
    * failed write, and the one sent next is always the newest.
    */
-  private refresh(server: string, rejectedToken?: string): Promise<TokenSet> {
-    const running = this.refreshing.get(server);
+  private refresh(server: string, slot: string, rejectedToken?: string): Promise<TokenSet> {
+    const k = key(slot, server);
+    const running = this.slots.refreshing.get(k);
     if (running) return running;
     const job = (async () => {
-      const held = this.entry(server)?.tokens;
+      const held = this.entry(server, slot)?.tokens;
       const store = this.stores.store;
-      if (!held?.refreshToken || !store) throw this.needsAuth(server, 'no refresh token');
+      const needsAuth = (s: string, why: string) => this.needsAuth(s, why, slot === SELF ? undefined : slot);
+      if (!held?.refreshToken || !store) throw needsAuth(server, 'no refresh token');
       if (rejectedToken && held.accessToken !== rejectedToken) return held;
       const { fetch, log, audit, observer } = this.options;
-      const ctx = { store, identity: SELF, fetch, log, audit, observer, needsAuth: (s: string, why: string) => this.needsAuth(s, why) };
-      return refreshOnce(ctx, server, held, rejectedToken !== undefined);
-    })().finally(() => this.refreshing.delete(server));
-    this.refreshing.set(server, job);
+      return refreshOnce({ store, identity: slot, fetch, log, audit, observer, needsAuth }, server, held, rejectedToken !== undefined);
+    })().finally(() => this.slots.refreshing.delete(k));
+    this.slots.refreshing.set(k, job);
     return job;
   }
 
-  private needsAuth(server: string, why: string): McpgwError {
+  /** The error of a call that needs an authorization; its link is bound to the caller (`identity`). */
+  private needsAuth(server: string, why: string, identity?: string): McpgwError {
     this.options.observer?.oauthFailure(server, 'needs_authorization');
+    const url = this.authorizationUrl(server, identity);
     return new McpgwError('MCPGW_E_SERVER_NEEDS_AUTH', `server "${server}" needs authorization: ${why}`, {
-      hint: `open ${this.authorizationUrl(server)}, or run: mcpgw auth login ${server}`,
-      details: { authorizationUrl: this.authorizationUrl(server) },
+      hint: `open ${url}, or run: mcpgw auth login ${server}`,
+      details: { authorizationUrl: url },
     });
   }
 
   /** Starts an authorization for `request.identity` in the browser `request.browser`; returns the URL to open (auth/authorize.ts). */
   async start(server: string, request: StartRequest): Promise<URL> {
     const spec = oauthSpec(this.specs, server);
+    this.mayChange(server, request.identity, { user: request.identity });
     try {
       return await this.flows.start(server, spec, request);
     } catch (err) {
       // `mcpgw auth login` waits for this (through /status) as for a failed callback.
-      this.noteLogin(server, (err as Error).message);
+      this.noteLogin(server, this.slotOf(server, request.identity), (err as Error).message);
       throw err;
     }
   }
@@ -311,19 +305,23 @@ export class OAuthService {
     return this.flows.callback(query, browser);
   }
 
-  /** Forgets a server's tokens (and with forgetClient its registered client). */
-  async logout(server: string, forgetClient = false, identity?: string): Promise<boolean> {
+  /**
+   * Forgets the tokens `identity`'s calls to `server` use, or with `user` another identity's
+   * (admins); with forgetClient the registered client too (admins: every identity uses it).
+   */
+  async logout(server: string, forgetClient = false, identity?: string, user?: string): Promise<boolean> {
+    const actor = identity ?? SELF;
+    this.mayChange(server, actor, forgetClient ? 'client' : { user: user ?? actor });
     await this.stores.open();
     const problem = this.stores.problem();
     if (problem) throw problem;
     const store = this.stores.store!;
-    const e = store.get(SELF, server);
+    const slot = this.slotOf(server, user ?? actor);
+    const e = store.get(slot, server);
     const had = Boolean(e?.tokens || (forgetClient && e));
-    if (e) await store.set(SELF, server, forgetClient ? undefined : { ...e, tokens: undefined, updatedAt: Date.now() });
+    if (e) await store.set(slot, server, forgetClient ? undefined : { ...e, tokens: undefined, updatedAt: Date.now() });
     if (forgetClient) await store.forgetClient(server);
-    this.stepUps.delete(server);
-    this.challenges.delete(server);
-    this.refused.delete(server);
+    this.slots.forgetRefusals(key(slot, server), { stepUps: true });
     this.options.audit?.({ identity: identity ?? null, server, method: 'oauth/logout', outcome: 'ok' });
     return had;
   }
@@ -331,15 +329,4 @@ export class OAuthService {
   async close(): Promise<void> {
     await this.stores.close();
   }
-}
-
-/** The spec of an enabled OAuth server, or MCPGW_E_OAUTH_UNKNOWN_SERVER (for identified callers only: it lists them). */
-function oauthSpec(specs: ReadonlyMap<string, ServerSpec>, server: string): OAuthServerSpec {
-  const spec = specs.get(server);
-  if (!spec || spec.auth.type !== 'oauth' || spec.transport.kind !== 'http') {
-    throw new McpgwError('MCPGW_E_OAUTH_UNKNOWN_SERVER', `"${server}" is not an enabled OAuth server`, {
-      hint: `OAuth servers: ${[...specs.keys()].join(', ') || '(none)'}`,
-    });
-  }
-  return spec as OAuthServerSpec;
 }

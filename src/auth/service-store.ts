@@ -22,7 +22,7 @@ export class ServiceStore {
       dataDir: string;
       env: Readonly<Record<string, string | undefined>>;
       log: Logger;
-      onAuthorized: (server: string) => void;
+      onAuthorized: (server: string, identity: string) => void;
     },
   ) {}
 
@@ -34,7 +34,7 @@ export class ServiceStore {
       if ('store' in opened) {
         this.store = opened.store;
         // A login on another replica: connect as after one here.
-        opened.store.onLoginElsewhere((_identity, server) => this.options().onAuthorized(server));
+        opened.store.onLoginElsewhere((identity, server) => this.options().onAuthorized(server, identity));
       } else {
         this.openProblem = { error: opened.problem, at: new Date().toISOString() };
         log.error(`OAuth servers cannot start: ${opened.problem.message}`, { hint: opened.problem.hint });

@@ -15,11 +15,11 @@ export class StepUps {
    * Refusals of the same token count once: concurrent calls refused together are one
    * step-up, not several (three at once used to end step-ups before any was tried).
    */
-  refused(server: string, token: string | undefined, scope: string | undefined, log: Logger): void {
-    const previous = this.byServer.get(server);
+  refused(key: string, server: string, token: string | undefined, scope: string | undefined, log: Logger): void {
+    const previous = this.byServer.get(key);
     const recent = previous && Date.now() - previous.at < STEP_UP_WINDOW_MS;
     const n = recent ? previous.count + (token !== undefined && token === previous.token ? 0 : 1) : 1;
-    this.byServer.set(server, { count: n, at: Date.now(), token });
+    this.byServer.set(key, { count: n, at: Date.now(), token });
     log.warn(`server needs more scopes (${scope ?? 'unspecified'}); authorize again (step-up ${n} of ${MAX_STEP_UPS})`, { server });
   }
 
@@ -29,8 +29,8 @@ export class StepUps {
    * '>' a 4th one went out). The count is of refusals, so the first authorization plus 2
    * step-ups are tried, and the 3rd refusal ends it.
    */
-  limit(server: string): McpgwError | undefined {
-    const stepUps = this.byServer.get(server);
+  limit(key: string, server: string): McpgwError | undefined {
+    const stepUps = this.byServer.get(key);
     if (!stepUps || stepUps.count < MAX_STEP_UPS || Date.now() - stepUps.at >= STEP_UP_WINDOW_MS) return undefined;
     return new McpgwError(
       'MCPGW_E_OAUTH_SCOPE',

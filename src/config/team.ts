@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { isAbsolute, join, resolve } from 'node:path';
 import type { McpgwGatewayConfiguration, Profile } from './schema.gen.js';
-import type { AccessSpec, AuditSpec, OidcSpec, UserSpec } from './types.js';
+import type { AccessSpec, AuditSpec, OidcSpec, ServerSpec, UserSpec } from './types.js';
 
 /**
  * The team-mode part of the model (SPEC section 10): users with their token hashes, the
@@ -60,4 +60,9 @@ export function normalizeAccess(profile: Profile | undefined): AccessSpec | unde
   const access = profile?.access;
   if (!access) return undefined;
   return { users: access.users ?? [], groups: access.groups ?? [] };
+}
+
+/** An OAuth server whose calls each use the caller's own authorization and connection (SPEC section 10). */
+export function tokensPerUser(spec: Pick<ServerSpec, 'auth'>): boolean {
+  return spec.auth.type === 'oauth' && spec.auth.tokens === 'perUser';
 }

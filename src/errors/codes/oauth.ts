@@ -62,6 +62,12 @@ export const OAUTH = {
     jsonrpc: -32600,
     doc: 'The user or the authorization server denied the authorization (access_denied), or login timed out.',
   },
+  MCPGW_E_OAUTH_FORBIDDEN: {
+    exit: 1,
+    http: 403,
+    jsonrpc: -32600,
+    doc: 'A non-admin asked to authorize or revoke what other identities use: a tokens: shared server, another user\'s authorization, or the client registration (SPEC section 10).',
+  },
   MCPGW_E_OAUTH_LINK: {
     exit: 1,
     http: 403,
