@@ -2,7 +2,9 @@ import { checkDatabase } from './database.js';
 import { checkDaemon } from './daemon-view.js';
 import { checkCallback, checkConfig, checkExposure, checkGit, checkKey, checkStore } from './gateway-checks.js';
 import { checkCollisions } from './collisions.js';
+import { checkAccess, checkAudience, checkPerUser } from './identity-checks.js';
 import { checkDiscovery, checkToken } from './oauth-checks.js';
+import { checkOidc } from './oidc-checks.js';
 import { probeServer } from './probe.js';
 import { checkArgs, checkCommand, checkServerExposure, checkTools } from './server-checks.js';
 import type { Check } from './types.js';
@@ -34,6 +36,9 @@ export const CHECKS: readonly Check[] = [
   { id: 'git', title: 'data dir ignored by git', scope: 'gateway', run: checkGit },
   { id: 'exposure', title: 'insecure gateway settings, secrets written in the file', scope: 'gateway', run: checkExposure },
   { id: 'callback', title: 'publicUrl (OAuth callback) vs listen', scope: 'gateway', run: checkCallback },
+  { id: 'oidc', title: 'OIDC issuer: metadata, issuer, JWKS', scope: 'gateway', live: true, run: checkOidc },
+  { id: 'audience', title: 'the audience OIDC access tokens must carry', scope: 'gateway', run: checkAudience },
+  { id: 'access', title: 'profiles that no identity may use', scope: 'gateway', run: checkAccess },
   { id: 'collisions', title: 'names served by two members of a profile', scope: 'gateway', live: true, run: checkCollisions },
 
   { id: 'command', title: 'stdio command on PATH', scope: 'server', applies: (s) => s.transport.kind === 'stdio', run: checkCommand },
@@ -53,6 +58,13 @@ export const CHECKS: readonly Check[] = [
     live: true,
     applies: (s) => s.auth.type === 'oauth',
     run: checkDiscovery,
+  },
+  {
+    id: 'per-user',
+    title: 'perUser tokens with one identity',
+    scope: 'server',
+    applies: (s) => s.auth.type === 'oauth',
+    run: checkPerUser,
   },
   { id: 'oauth-token', title: 'stored OAuth token', scope: 'server', applies: (s) => s.auth.type === 'oauth', run: checkToken },
   { id: 'tools', title: 'zero tools, long or dropped names', scope: 'server', live: true, run: checkTools },

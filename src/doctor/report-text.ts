@@ -1,5 +1,5 @@
 import { formatLocation } from '../errors/render.js';
-import type { DoctorFinding, DoctorGroup, DoctorReport } from './types.js';
+import { NOTE_CODES, type DoctorFinding, type DoctorGroup, type DoctorReport } from './types.js';
 
 /**
  * doctor's text output: one block per group (gateway, then each server), one marker per
@@ -15,7 +15,6 @@ export interface RenderOptions {
 }
 
 const MARK = { error: 'error', warning: 'warn', info: 'ok' } as const;
-const NEUTRAL = /^MCPGW_I_(SERVER_DISABLED|OFFLINE|DAEMON_STOPPED)$/;
 const INDENT = 9;
 
 export function renderText(report: DoctorReport, options: RenderOptions = {}): string {
@@ -41,7 +40,7 @@ function title(g: DoctorGroup): string {
 }
 
 function renderFinding(f: DoctorFinding, width: number, show: (p: string) => string, c: Colors): string[] {
-  const neutral = NEUTRAL.test(f.code);
+  const neutral = NOTE_CODES.test(f.code);
   const mark = neutral ? 'info' : MARK[f.severity];
   const paint = f.severity === 'error' ? c.red : f.severity === 'warning' ? c.yellow : neutral ? c.cyan : c.green;
   const pad = ' '.repeat(INDENT);

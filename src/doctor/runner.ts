@@ -3,7 +3,7 @@ import { toFindings } from '../errors/render.js';
 import { CHECKS } from './checklist.js';
 import { DoctorContext, type DoctorOptions } from './context.js';
 import { daemonView } from './daemon-view.js';
-import type { Check, CheckResult, DoctorFinding, DoctorGroup, DoctorReport } from './types.js';
+import { NOTE_CODES, type Check, type CheckResult, type DoctorFinding, type DoctorGroup, type DoctorReport } from './types.js';
 
 /** Extra time a check gets past the live budget before the runner gives up on it. */
 const GRACE_MS = 3000;
@@ -43,7 +43,7 @@ export async function runDoctor(options: DoctorOptions, checks: readonly Check[]
     summary: {
       errors,
       warnings: findings.filter((f) => f.severity === 'warning').length,
-      passed: findings.filter((f) => f.severity === 'info' && PASSED.test(f.code)).length,
+      passed: findings.filter((f) => f.severity === 'info' && !NOTE_CODES.test(f.code)).length,
       durationMs: Date.now() - started,
     },
     daemon: await daemonSummary(ctx),
@@ -104,9 +104,6 @@ function daemonSummary(ctx: DoctorContext): Promise<DoctorReport['daemon']> {
     () => ({ running: false }),
   );
 }
-
-/** Info codes that report a passed check (the others only inform: disabled, offline, stopped). */
-const PASSED = /^MCPGW_I_(?!SERVER_DISABLED|OFFLINE|DAEMON_STOPPED)/;
 
 /** One check run: bounded in time; a throw becomes an internal finding, never a crash. */
 async function guard(

@@ -11,6 +11,12 @@ export interface DoctorFinding extends Finding {
   readonly check: string;
 }
 
+/**
+ * Info codes that only inform (shown as `info`, not counted as passed): what was not checked,
+ * a stopped daemon, the audience OIDC tokens need, a profile only OIDC users can reach.
+ */
+export const NOTE_CODES = /^MCPGW_I_(SERVER_DISABLED|OFFLINE|DAEMON_STOPPED|OIDC_AUDIENCE|PROFILE_OIDC_ONLY)$/;
+
 /** What a check returns: findings without group and check (the runner adds them). */
 export type CheckResult = Finding & { readonly group?: string };
 

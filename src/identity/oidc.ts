@@ -1,7 +1,7 @@
-import { discoverAuthorizationServerMetadata } from '@modelcontextprotocol/client';
 import { createRemoteJWKSet, errors as joseErrors, jwtVerify, type JWTPayload, type JWTVerifyGetKey } from 'jose';
 import type { GatewaySpec, OidcSpec } from '../config/types.js';
 import { McpgwError } from '../errors/error.js';
+import { discoverIssuer } from './issuer.js';
 import { userNamed } from './tokens.js';
 import { TokenRefusal } from './refusal.js';
 import type { Identity } from './types.js';
@@ -83,15 +83,9 @@ export class OidcVerifier {
 }
 
 async function discoverKeys(spec: OidcSpec): Promise<JWTVerifyGetKey> {
-  let metadata: Record<string, unknown> | undefined;
-  try {
-    metadata = await discoverAuthorizationServerMetadata(spec.issuer);
-  } catch (err) {
-    throw unavailable(`discovery of the issuer ${spec.issuer} failed: ${(err as Error).message}`);
-  }
-  if (!metadata) throw unavailable(`the issuer ${spec.issuer} publishes no OAuth or OpenID metadata`);
-  if (typeof metadata.jwks_uri !== 'string') throw unavailable(`the metadata of ${spec.issuer} has no jwks_uri`);
-  return createRemoteJWKSet(new URL(metadata.jwks_uri));
+  const found = await discoverIssuer(spec.issuer);
+  if (found.kind !== 'ok') throw unavailable(found.message);
+  return createRemoteJWKSet(new URL(found.jwksUri));
 }
 
 function unavailable(message: string): McpgwError {

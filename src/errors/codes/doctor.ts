@@ -1,4 +1,4 @@
-/** doctor's findings about servers, secrets and exposed names. */
+/** doctor's findings about servers, secrets, exposed names and team mode (SPEC section 10). */
 import { type CodeInfo, doctor } from './info.js';
 
 export const DOCTOR = {
@@ -33,4 +33,20 @@ export const DOCTOR = {
   MCPGW_W_NAME_DROPPED: doctor('Exposed tool names are over 128 characters and are dropped.'),
   MCPGW_W_TOOL_COLLISION: doctor('Two members of a profile expose the same name; the one listed later loses it.'),
   MCPGW_W_DOCTOR_TIMEOUT: doctor('A doctor check did not finish within its time limit.'),
+  MCPGW_E_OIDC_ISSUER: doctor(
+    'gateway.auth.oidc.issuer cannot be discovered: unreachable, no OAuth or OpenID metadata, or metadata naming another issuer.',
+  ),
+  MCPGW_E_OIDC_JWKS: doctor(
+    "The issuer's metadata has no jwks_uri, or jwks_uri does not answer with a JWK set: no access token can be checked.",
+  ),
+  MCPGW_I_OIDC_OK: doctor('The identity provider answers: its metadata names the configured issuer and its jwks_uri serves keys.'),
+  MCPGW_W_OIDC_AUDIENCE: doctor(
+    'oidc is configured without gateway.publicUrl on a listener beyond loopback: the audience tokens must carry is likely not the URL clients use.',
+  ),
+  MCPGW_I_OIDC_AUDIENCE: doctor('The resource URLs that OIDC access tokens must carry as aud (one per MCP endpoint).'),
+  MCPGW_W_PROFILE_UNREACHABLE: doctor("A profile's access list names no user or group that any identity can have: every caller gets 403."),
+  MCPGW_I_PROFILE_OIDC_ONLY: doctor('Only OIDC users can use a profile: its access list matches no user of gateway.auth.users.'),
+  MCPGW_W_PERUSER_ONE_IDENTITY: doctor(
+    'An OAuth server has auth.tokens perUser, but without gateway.auth.users or oidc there is one identity: it works as shared.',
+  ),
 } as const satisfies Record<string, CodeInfo>;
