@@ -16,7 +16,7 @@ import { buildStatus, configError } from './gateway/status.js';
 import { replaceAuditLog, type AuditLog } from './audit/audit-log.js';
 import { identify } from './http/guard.js';
 import { mayUse } from './identity/access.js';
-import { inboundAuth } from './identity/tokens.js';
+import { inboundAuth, isAdmin } from './identity/tokens.js';
 import type { Identity } from './identity/types.js';
 import { createListener } from './http/listener.js';
 import type { McpEndpoint, McpEndpointOptions } from './http/mcp.js';
@@ -25,6 +25,7 @@ import type { OAuthService } from './auth/oauth-service.js';
 import type { PromMetrics } from './observe/metrics.js';
 import { Observer } from './observe/observer.js';
 import { loadMetrics, loadTracing } from './observe/start.js';
+import { apiKeyProvider } from './upstream/api-key.js';
 import type { AuthProvider, AuthStatus } from './upstream/types.js';
 
 export interface DaemonOptions {
@@ -68,7 +69,8 @@ export class Daemon {
 
   private constructor(private readonly options: DaemonOptions) {
     this.log = createLogger('mcpgw');
-    this.gateway = new Gateway({ version: options.version, log: this.log, authFor: (spec) => this.authFor(spec), observer: this.observer });
+    const authFor = (spec: ServerSpec, identity?: string) => this.authFor(spec, identity);
+    this.gateway = new Gateway({ version: options.version, log: this.log, authFor, observer: this.observer });
     this.modern = new ModernServer(this.gateway, options.version, new StateSealer(() => this.keys!));
   }
 
@@ -117,22 +119,24 @@ export class Daemon {
   }
 
   /**
-   * /status. `forCaller`: it goes to a caller who proved their identity (GET /status, the
-   * status page), so its authorization links may carry a single-use ticket for them; without
-   * it (the banner, the log) they are the plain links.
+   * /status. `forCaller`: a caller who proved their identity (GET /status, the status page): its
+   * links may carry a ticket for it, perUser servers show its own state; else plain links (banner).
    */
   status(forCaller?: Identity): StatusJson {
     const visible = forCaller ? (profile: ProfileSpec) => mayUse(profile, forCaller) : () => true;
-    const status = buildStatus(this.gateway, this.configStatus, (name) => this.authStatus(name, forCaller?.name), visible);
+    const auth = (name: string) => this.authStatus(name, forCaller);
+    const status = buildStatus(this.gateway, this.configStatus, auth, visible, forCaller?.name);
     const store = this.oauth?.storeState();
     return store ? { ...status, store } : status;
   }
 
-  private authStatus(name: string, forCaller: string | undefined): AuthStatus | undefined {
+  /** A server's authorization as `forCaller` uses it; admins see every identity's (SPEC section 10). */
+  private authStatus(name: string, forCaller: Identity | undefined): AuthStatus | undefined {
     const spec = this.model.servers.find((s) => s.name === name);
     if (spec?.auth.type === 'apiKey') return { type: 'apiKey', status: 'authorized' };
-    if (spec?.auth.type === 'oauth') return this.oauth?.status(name, forCaller) ?? { type: 'oauth', status: 'needs_authorization' };
-    return undefined;
+    if (spec?.auth.type !== 'oauth') return undefined;
+    const everyone = forCaller !== undefined && isAdmin(this.model.gateway, forCaller.name);
+    return this.oauth?.status(name, forCaller?.name, everyone) ?? { type: 'oauth', status: 'needs_authorization' };
   }
 
   /** Metrics and traces (SPEC section 12), each loaded only when wanted (observe/start.ts). */
@@ -158,10 +162,11 @@ export class Daemon {
       clientMetadataUrl: model.gateway.clientMetadataUrl,
       env: this.options.env ?? process.env,
       log: this.log.child('oauth'),
-      onAuthorized: (server) => this.gateway.retryServer(server),
+      onAuthorized: (server, identity) => this.gateway.retryServer(server, identity),
       observer: this.observer,
-      // Live: bearerTokens and users apply on reload.
+      // Live: bearerTokens, users and their admin flags apply on reload.
       identityRequired: () => inboundAuth(this.model.gateway),
+      isAdmin: (identity) => isAdmin(this.model.gateway, identity),
       audit: (event) => this.gateway.audit?.(event),
     });
     // publicUrl (the redirect URI) needs a restart, like listen: only the metadata URL follows reloads.
@@ -189,13 +194,9 @@ export class Daemon {
     this.gateway.audit = auditLog ? (event) => auditLog.record(event) : undefined;
   }
 
-  private authFor(spec: ServerSpec): AuthProvider | undefined {
-    if (spec.auth.type === 'apiKey') {
-      const { header, value } = spec.auth;
-      return { headers: async () => ({ [header]: value }), status: () => ({ type: 'apiKey', status: 'authorized' }) };
-    }
-    if (spec.auth.type === 'oauth' && this.oauth) return this.oauth.providerFor(spec.name);
-    return undefined;
+  private authFor(spec: ServerSpec, identity?: string): AuthProvider | undefined {
+    if (spec.auth.type === 'apiKey') return apiKeyProvider(spec.auth);
+    return spec.auth.type === 'oauth' ? this.oauth?.providerFor(spec.name, identity) : undefined;
   }
 
   private mayUse(profile: string, identity: Identity): boolean {
@@ -221,7 +222,7 @@ export class Daemon {
         modern: {
           server: this.modern,
           log: this.log.child('http'),
-          tools: (profile) => this.gateway.statelessScope(profile).catalog().tools,
+          tools: (profile, identity) => this.gateway.statelessScope(profile, identity).catalog().tools,
         },
         settings: () => this.model.gateway,
         status: (identity) => this.status(identity),

@@ -28,6 +28,10 @@ export interface AuthStatusJson {
   readonly authorizationUrl: string | null;
   /** When the last login finished, and why the last one failed (for `mcpgw auth login`). */
   readonly authorizedAt?: string;
+  /** OAuth: whose authorization calls use (SPEC section 10); this status is the caller's own with perUser. */
+  readonly tokens?: 'perUser' | 'shared';
+  /** perUser, for an admin: every identity's authorization of the server (never a token). */
+  readonly identities?: Readonly<Record<string, { readonly status: AuthStatusJson['status']; readonly expiresAt: string | null }>>;
   readonly lastFailure?: { readonly message: string; readonly at: string };
   /**
    * Present while the newest tokens are in memory only (issue 14 item 6): the token store

@@ -1,4 +1,5 @@
 import { extractWWWAuthenticateParams } from '@modelcontextprotocol/client';
+import { tokensPerUser } from '../config/team.js';
 import type { ServerSpec } from '../config/types.js';
 import { McpgwError } from '../errors/error.js';
 import type { StoreState } from '../store/open-store.js';
@@ -131,8 +132,24 @@ export class OAuthService {
     return entry;
   }
 
-  /** The authorization of `server` that calls of `forCaller` use (its own with perUser). */
-  status(server: string, forCaller?: string): AuthStatus {
+  /**
+   * The authorization of `server` that calls of `forCaller` use (its own with perUser); with
+   * `everyone` (an admin asking) also each identity's of a perUser server.
+   */
+  status(server: string, forCaller?: string, everyone = false): AuthStatus {
+    const own = this.slotStatus(server, forCaller);
+    const spec = this.specs.get(server);
+    const tokens = spec && tokensPerUser(spec) ? ('perUser' as const) : ('shared' as const);
+    if (!everyone || tokens === 'shared') return { ...own, tokens };
+    const identities: Record<string, { status: AuthStatus['status']; expiresAt: string | null }> = {};
+    for (const identity of this.stores.store?.identities(server) ?? []) {
+      const s = this.slotStatus(server, identity);
+      if (this.entry(server, identity)?.tokens) identities[identity] = { status: s.status, expiresAt: s.expiresAt ?? null };
+    }
+    return { ...own, tokens, identities };
+  }
+
+  private slotStatus(server: string, forCaller?: string): AuthStatus {
     const slot = this.slotOf(server, forCaller);
     const k = key(slot, server);
     const tokens = this.entry(server, slot)?.tokens;

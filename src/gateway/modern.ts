@@ -118,7 +118,7 @@ export class ModernServer {
     if (!MODERN_METHODS.has(req.method) || req.method === 'subscriptions/listen') {
       throw new McpgwError('MCPGW_E_MCP_METHOD_NOT_FOUND', 'Method not found', { details: { method: req.method } });
     }
-    const scope = this.gateway.statelessScope(req.profile);
+    const scope = this.gateway.statelessScope(req.profile, req.identity.name);
     if (req.method === 'server/discover') return this.stamp(req.method, this.discover(req.profile), scope);
     if (!INTERRUPTIBLE.has(req.method))
       return this.stamp(req.method, await handle(req.method, req.params, this.context(req, scope)), scope);
@@ -252,7 +252,7 @@ export class ModernServer {
       else queued.push(message);
     };
     const watcher: Watcher = {
-      scope: this.gateway.statelessScope(req.profile),
+      scope: this.gateway.statelessScope(req.profile, req.identity.name),
       kinds,
       listChanged: (kind) => send(`notifications/${kind}/list_changed`, {}),
       resourceUpdated: (params) => send('notifications/resources/updated', params),

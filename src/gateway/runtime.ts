@@ -1,7 +1,8 @@
+import { tokensPerUser } from '../config/team.js';
 import type { ConfigModel, ServerSpec } from '../config/types.js';
 import type { AuditSink } from '../audit/types.js';
 import { McpgwError } from '../errors/error.js';
-import type { Identity } from '../identity/types.js';
+import { storeIdentity, type Identity } from '../identity/types.js';
 import type { Logger } from '../log.js';
 import { NO_OBSERVER, type Observer } from '../observe/observer.js';
 import { createUpstream } from '../upstream/connection.js';
@@ -9,19 +10,22 @@ import { UpstreamPool } from '../upstream/pool.js';
 import type { AuthProvider, Caller, ListKind, Upstream, UpstreamEvent } from '../upstream/types.js';
 import type { Catalog } from './catalog.js';
 import { summarizeChanges, type ChangeSummary } from './diff.js';
+import { fanOut, sessionsOf, type FanoutHost } from './fanout.js';
 import { LogLevels } from './levels.js';
-import { serverForUri } from './router.js';
+import { OnDemandUpstreams } from './on-demand.js';
 import { ProfileView, Scope, type ScopeHost } from './scope.js';
 import { ClientSession, type SessionHost } from './session.js';
 import { Sessions } from './sessions.js';
-import { StatelessUpstreams } from './stateless.js';
 import { Watchers, type Watcher } from './watchers.js';
 
 export interface GatewayOptions {
   readonly version: string;
   readonly log: Logger;
-  /** The auth provider of an HTTP server (daemon.ts wires auth/ in); undefined for none. */
-  readonly authFor: (spec: ServerSpec) => AuthProvider | undefined;
+  /**
+   * The auth provider of an HTTP server (daemon.ts wires auth/ in); undefined for none.
+   * `identity`: whose connection it is (a `tokens: perUser` server's token is that identity's).
+   */
+  readonly authFor: (spec: ServerSpec, identity?: string) => AuthProvider | undefined;
   readonly observer?: Observer; // metrics and traces (observe/); none by default
 }
 
@@ -47,9 +51,14 @@ export class Gateway implements SessionHost, ScopeHost {
   private readonly listeners = new Map<Upstream, () => void>();
   private readonly watchers = new Watchers();
   readonly sessions: Sessions;
-  private readonly stateless: StatelessUpstreams;
+  private readonly stateless: OnDemandUpstreams;
+  /** `tokens: perUser` servers: an upstream per (server, identity), on demand (SPEC section 10). */
+  private readonly perUser: OnDemandUpstreams;
+  /** The identity whose token an upstream carries, for those that carry only one identity's. */
+  private readonly personalOf = new WeakMap<Upstream, string>();
   private readonly levels: LogLevels;
-  /** One scope per profile for 2026-07-28 requests (its catalog is cached like a session's). */
+  private readonly fanout: FanoutHost;
+  /** One scope per profile (and identity, if it has perUser members) for 2026-07-28 requests (its catalog is cached like a session's). */
   private statelessScopes = new Map<string, Scope>();
   private closed = false;
 
@@ -59,20 +68,29 @@ export class Gateway implements SessionHost, ScopeHost {
     this.observer = options.observer ?? NO_OBSERVER;
     this.pool = new UpstreamPool((spec) => this.createUpstream(spec));
     this.sessions = new Sessions(this, this.log);
-    this.stateless = new StatelessUpstreams((spec) => this.createUpstream(spec));
+    const onDemand = (spec: ServerSpec, identity: string | undefined) => this.createUpstream(spec, undefined, identity);
+    this.stateless = new OnDemandUpstreams(onDemand, (s) => s.isolation === 'session');
+    this.perUser = new OnDemandUpstreams(onDemand, (s) => s.isolation === 'shared' && tokensPerUser(s));
     this.levels = new LogLevels(this.log);
+    const { watchers, sessions, levels } = this;
+    this.fanout = { watchers, sessions, levels, profiles: () => this.profiles, statelessScopes: () => this.statelessScopes.values() };
   }
 
-  /** A new upstream, wired to this gateway's events; `owner` for a session's own one. */
-  createUpstream(spec: ServerSpec, owner?: ClientSession): Upstream {
+  /**
+   * A new upstream, wired to this gateway's events; `owner` for a session's own one,
+   * `identity` for one that is an identity's own (a perUser server's, SPEC section 10).
+   */
+  createUpstream(spec: ServerSpec, owner?: ClientSession, identity?: string): Upstream {
+    const personal = tokensPerUser(spec) ? (identity ?? owner?.identity.name) : undefined;
     const upstream = createUpstream({
       spec,
       owner,
       log: this.log.child('upstream'),
       version: this.version,
       observer: this.observer,
-      auth: spec.transport.kind === 'http' ? this.options.authFor(spec) : undefined,
+      auth: spec.transport.kind === 'http' ? this.options.authFor(spec, personal) : undefined,
     });
+    if (personal !== undefined) this.personalOf.set(upstream, personal);
     this.listeners.set(
       upstream,
       upstream.on((event) => this.onUpstreamEvent(upstream, event, owner)),
@@ -97,7 +115,7 @@ export class Gateway implements SessionHost, ScopeHost {
     const summary = summarizeChanges(this.model, model);
     const nextServers = new Map<string, Upstream>();
     for (const spec of model.servers) {
-      if (spec.enabled && spec.isolation === 'shared') nextServers.set(spec.name, this.pool.acquire(spec));
+      if (spec.enabled && spec.isolation === 'shared' && !tokensPerUser(spec)) nextServers.set(spec.name, this.pool.acquire(spec));
     }
     const nextProfiles = new Map<string, ProfileView>();
     for (const profile of model.profiles) {
@@ -120,9 +138,11 @@ export class Gateway implements SessionHost, ScopeHost {
     );
     await this.sessions.reconcile(nextProfiles);
     await this.stateless.reconcile(model.servers, (u) => this.forget(u));
-    this.sessions.resetIdleTimer(model.gateway.sessionIdleTimeoutMs, () =>
-      this.stateless.sweep(model.gateway.sessionIdleTimeoutMs, (u) => this.forget(u)),
-    );
+    await this.perUser.reconcile(model.servers, (u) => this.forget(u));
+    this.sessions.resetIdleTimer(model.gateway.sessionIdleTimeoutMs, () => {
+      this.stateless.sweep(model.gateway.sessionIdleTimeoutMs, (u) => this.forget(u));
+      this.perUser.sweep(model.gateway.sessionIdleTimeoutMs, (u) => this.forget(u));
+    });
     for (const watcher of [...this.watchers.all()]) {
       if (!this.profiles.has(watcher.scope.profile)) continue;
       this.watchers.refresh(watcher);
@@ -148,6 +168,10 @@ export class Gateway implements SessionHost, ScopeHost {
     return this.servers.get(server);
   }
 
+  personal(member: ServerSpec, identity: string, start: boolean): Upstream | undefined {
+    return this.perUser.get(member, identity, start);
+  }
+
   /** A new 2025-era session on a profile; the HTTP layer connects its channel. */
   openSession(profile: string, identity: Identity): ClientSession {
     if (!this.profiles.has(profile)) throw new McpgwError('MCPGW_E_HTTP_PROFILE', `no profile "${profile}"`);
@@ -155,7 +179,7 @@ export class Gateway implements SessionHost, ScopeHost {
       this,
       profile,
       identity,
-      (session) => new Scope(this, profile, (member, start) => this.sessions.own(session, member, start)),
+      (session) => new Scope(this, profile, (member, start) => this.sessions.own(session, member, start), identity.name),
     );
   }
 
@@ -168,11 +192,14 @@ export class Gateway implements SessionHost, ScopeHost {
   }
 
   /** What a 2026-07-28 request sees of a profile: shared upstreams, and stateless ones for isolation: session. */
-  statelessScope(profile: string): Scope {
-    let scope = this.statelessScopes.get(profile);
+  statelessScope(profile: string, identity: string): Scope {
+    const personal = this.profiles.get(profile)?.personal === true;
+    const key = personal ? `${profile}\n${identity}` : profile;
+    let scope = this.statelessScopes.get(key);
     if (!scope) {
-      scope = new Scope(this, profile, (member, start) => this.stateless.get(member, start));
-      this.statelessScopes.set(profile, scope);
+      const own = (member: ServerSpec, start: boolean) => this.stateless.get(member, tokensPerUser(member) ? identity : undefined, start);
+      scope = new Scope(this, profile, own, personal ? identity : undefined);
+      this.statelessScopes.set(key, scope);
     }
     return scope;
   }
@@ -198,14 +225,7 @@ export class Gateway implements SessionHost, ScopeHost {
 
   /** Subscribes a watcher to updates of a resource URI, at the upstream that serves it. */
   async subscribeResource(watcher: Watcher, uri: string): Promise<void> {
-    const scope = watcher.scope;
-    const withResources = scope
-      .upstreams()
-      .filter((u) => u.state === 'ready' && u.capabilities?.resources)
-      .map((u) => u.name);
-    const server = serverForUri(uri, scope.catalog(), withResources);
-    const upstream = server ? scope.upstream(server) : undefined;
-    if (!upstream) throw new McpgwError('MCPGW_E_MCP_RESOURCE_NOT_FOUND', `Resource not found: ${uri}`, { details: { uri } });
+    const upstream = watcher.scope.resourceUpstream(uri);
     if (!this.watchers.subscribe(watcher, upstream, uri)) return;
     try {
       await upstream.subscribe(uri);
@@ -256,61 +276,42 @@ export class Gateway implements SessionHost, ScopeHost {
     this.log.debug('session closed', { profile: session.profile, session: session.id });
   }
 
-  /** The upstream gets the most verbose level any session of its profiles asked for. */
+  /** The upstream gets the most verbose level any session of its profiles (of its identity, if it has one) asked for. */
   private pushLevels(): void {
     this.levels.push(this.servers.values(), this.sessions.all(), (s) => this.profiles.get(s.profile));
+    for (const u of this.perUser.all()) this.levels.pushOne(u, sessionsOf(this.fanout, u, { identity: this.personalOf.get(u)! }));
   }
 
   // ---- upstream events --------------------------------------------------------------
   private onUpstreamEvent(upstream: Upstream, event: UpstreamEvent, owner?: ClientSession): void {
-    if (event.type === 'notification') {
-      if (event.method === 'notifications/resources/updated') this.watchers.resourceUpdated(upstream, event.params);
-      else if (event.method === 'notifications/message') this.broadcastLog(upstream, event.params, owner);
-      return;
-    }
-    if (event.type === 'state') {
-      this.levels.reset(upstream);
-      if (event.state === 'ready')
-        this.levels.pushOne(upstream, owner ? [owner] : this.sessions.sharing(upstream, (s) => this.profiles.get(s.profile)));
-    }
-    for (const view of this.profiles.values()) if (!owner && view.has(upstream.name)) view.catalog = undefined;
-    for (const scope of this.statelessScopes.values()) if (!owner && scope.view?.has(upstream.name)) scope.invalidate();
-    const announced = event.type === 'lists' && event.announced ? event.kinds : [];
-    for (const watcher of [...this.watchers.all()]) {
-      const interested = owner ? watcher === this.sessions.watcherOf(owner) : watcher.scope.view?.has(upstream.name);
-      if (interested) this.watchers.refresh(watcher, announced);
-    }
-  }
-
-  /**
-   * A legacy server's log message: to every session of its profiles whose level admits it,
-   * on the stream of that session's call to the server when there is one; and to 2026-07-28
-   * calls in flight to it that asked for logs (their `_meta` logLevel).
-   */
-  private broadcastLog(upstream: Upstream, params: Record<string, unknown>, owner?: ClientSession): void {
-    const level = String(params.level ?? 'info');
-    const calls = upstream.callsInFlight();
-    const targets = owner ? [owner] : this.sessions.sharing(upstream, (s) => this.profiles.get(s.profile));
-    for (const session of targets) {
-      if (!session.wantsLevel(level)) continue;
-      const call = [...calls].reverse().find((c) => c.caller?.party === session);
-      if (call?.onlog) call.onlog(params);
-      else session.notify('notifications/message', params);
-    }
-    for (const call of calls) if (!(call.caller?.party instanceof ClientSession) && call.logLevel) this.levels.deliver(call, params);
+    const personal = this.personalOf.get(upstream);
+    fanOut(this.fanout, upstream, event, owner ? { owner } : personal !== undefined ? { identity: personal } : 'all');
   }
 
   // ---- views for /status and readiness --------------------------------------------
-  /** Connect a server's upstreams now (after a login): shared, session-owned and stateless ones. */
-  retryServer(name: string): void {
+  /**
+   * Connect a server's upstreams now (after a login): shared, session-owned and stateless
+   * ones; of a perUser server only those of the identity that logged in.
+   */
+  retryServer(name: string, identity?: string): void {
+    const mine = (u: Upstream) =>
+      identity === undefined || !this.personalOf.has(u) || storeIdentity(this.personalOf.get(u)!) === storeIdentity(identity);
     this.servers.get(name)?.retryNow();
-    for (const session of this.sessions.all()) session.own.get(name)?.retryNow();
-    this.stateless.retry(name);
+    for (const session of this.sessions.all()) {
+      const own = session.own.get(name);
+      if (own && mine(own)) own.retryNow();
+    }
+    for (const u of [...this.stateless.of(name), ...this.perUser.of(name)]) if (mine(u)) u.retryNow();
   }
 
   /** The shared upstream of a server, if it runs. */
   upstream(name: string): Upstream | undefined {
     return this.servers.get(name);
+  }
+
+  /** The upstream `identity`'s calls to a server use now: the shared one, or its own of a perUser server. */
+  upstreamFor(name: string, identity?: string): Upstream | undefined {
+    return this.servers.get(name) ?? (identity === undefined ? undefined : this.perUser.of(name, identity)[0]);
   }
 
   /** Servers of the current model that are still starting (what /readyz waits for). */
@@ -339,6 +340,7 @@ export class Gateway implements SessionHost, ScopeHost {
     this.closed = true;
     await this.sessions.closeAll();
     await this.stateless.closeAll();
+    await this.perUser.closeAll();
     await this.pool.closeAll();
     for (const u of [...this.listeners.keys()]) this.forget(u);
   }

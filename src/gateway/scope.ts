@@ -1,12 +1,16 @@
+import { tokensPerUser } from '../config/team.js';
 import type { ProfileSpec, ServerSpec } from '../config/types.js';
 import { mergeHints } from '../upstream/lists.js';
 import type { CacheHint, ListKind, Upstream } from '../upstream/types.js';
+import { McpgwError } from '../errors/error.js';
 import { buildCatalog, type Catalog, type MemberView } from './catalog.js';
+import { serverForUri } from './router.js';
 
 /**
  * What one downstream party sees of a profile: its members in priority order, the upstream
  * serving each, and the catalog built from them. A 2025-era session with `isolation:
- * session` members has upstreams of its own; everyone else shares the profile's.
+ * session` members has upstreams of its own; a `tokens: perUser` member is served by the
+ * calling identity's own upstream (SPEC section 10); everything else is the profile's, shared.
  */
 
 /** A profile as one config generation serves it, with the catalog cache of the shared view. */
@@ -22,6 +26,11 @@ export class ProfileView {
     return this.members.some((m) => m.isolation === 'session');
   }
 
+  /** Some member is served per identity: what one identity sees is not what another does. */
+  get personal(): boolean {
+    return this.members.some(tokensPerUser);
+  }
+
   has(server: string): boolean {
     return this.members.some((m) => m.name === server);
   }
@@ -31,6 +40,8 @@ export class ProfileView {
 export interface ScopeHost {
   view(profile: string): ProfileView | undefined;
   shared(server: string): Upstream | undefined;
+  /** The upstream of a `tokens: perUser` member for one identity; with `start`, started if none runs. */
+  personal(member: ServerSpec, identity: string, start: boolean): Upstream | undefined;
 }
 
 const EMPTY_CATALOG = buildCatalog([], { deny: [] });
@@ -51,6 +62,8 @@ export class Scope {
     private readonly host: ScopeHost,
     readonly profile: string,
     private readonly own?: OwnUpstreams,
+    /** Who the party is (its identity's name): `tokens: perUser` members are served by its own upstreams. */
+    readonly identity?: string,
   ) {}
 
   get view(): ProfileView | undefined {
@@ -62,7 +75,20 @@ export class Scope {
     const view = this.view;
     const member = view?.members.find((m) => m.name === server);
     if (!member) return undefined;
-    return member.isolation === 'session' ? this.own?.(member, this.used) : this.host.shared(server);
+    if (member.isolation === 'session') return this.own?.(member, this.used);
+    if (tokensPerUser(member)) return this.identity === undefined ? undefined : this.host.personal(member, this.identity, this.used);
+    return this.host.shared(server);
+  }
+
+  /** Members whose upstreams this party starts on its first request (its own, or its identity's). */
+  private lazy(view: ProfileView): ServerSpec[] {
+    return view.members.filter((m) => (m.isolation === 'session' && this.own) || (tokensPerUser(m) && this.identity !== undefined));
+  }
+
+  /** Whether this party's catalog is its own (not the view's shared one). */
+  private get ownCatalog(): boolean {
+    const view = this.view;
+    return view !== undefined && ((this.own !== undefined && view.sessionIsolated) || (this.identity !== undefined && view.personal));
   }
 
   /**
@@ -72,16 +98,26 @@ export class Scope {
    */
   async settle(): Promise<void> {
     const view = this.view;
-    if (!this.own || !view?.sessionIsolated) return;
+    if (!view || !this.ownCatalog) return;
     if (!this.used) {
       this.used = true;
       this.invalidate();
     }
-    const starting = view.members
-      .filter((m) => m.isolation === 'session')
+    const starting = this.lazy(view)
       .map((m) => [m, this.upstream(m.name)] as const)
       .filter(([, u]) => u?.state === 'starting');
     await Promise.all(starting.map(([member, upstream]) => leftStarting(upstream!, member.connectTimeoutMs)));
+  }
+
+  /** The upstream serving a resource URI here, or MCPGW_E_MCP_RESOURCE_NOT_FOUND. */
+  resourceUpstream(uri: string): Upstream {
+    const withResources = this.upstreams()
+      .filter((u) => u.state === 'ready' && u.capabilities?.resources)
+      .map((u) => u.name);
+    const server = serverForUri(uri, this.catalog(), withResources);
+    const upstream = server ? this.upstream(server) : undefined;
+    if (!upstream) throw new McpgwError('MCPGW_E_MCP_RESOURCE_NOT_FOUND', `Resource not found: ${uri}`, { details: { uri } });
+    return upstream;
   }
 
   upstreams(): Upstream[] {
@@ -110,7 +146,7 @@ export class Scope {
   catalog(): Catalog {
     const view = this.view;
     if (!view) return EMPTY_CATALOG;
-    if (!this.own || !view.sessionIsolated) return (view.catalog ??= buildCatalog(this.memberViews(), view.spec.tools));
+    if (!this.ownCatalog) return (view.catalog ??= buildCatalog(this.memberViews(), view.spec.tools));
     return (this.cached ??= buildCatalog(this.memberViews(), view.spec.tools));
   }
 
@@ -133,7 +169,8 @@ export class Scope {
       const hint: CacheHint = upstream.era === 'modern' ? own : { ttlMs: announces ? defaultTtlMs : 0, cacheScope: 'public' };
       merged = mergeHints(merged, hint);
     }
-    return { ttlMs: merged?.ttlMs ?? defaultTtlMs, cacheScope: merged?.cacheScope ?? (this.own ? 'private' : 'public') };
+    const own = this.own !== undefined || (this.identity !== undefined && this.view?.personal === true);
+    return { ttlMs: merged?.ttlMs ?? defaultTtlMs, cacheScope: merged?.cacheScope ?? (own ? 'private' : 'public') };
   }
 }
 

@@ -1,4 +1,5 @@
 import type { ConfigStatus, ServerStatusJson, StatusJson } from '../api/status-json.js';
+import { tokensPerUser } from '../config/team.js';
 import type { ProfileSpec } from '../config/types.js';
 import type { Finding } from '../errors/error.js';
 import type { AuthStatus } from '../upstream/types.js';
@@ -10,15 +11,20 @@ export function buildStatus(
   config: ConfigStatus,
   authStatus: (server: string) => AuthStatus | undefined,
   visible: (profile: ProfileSpec) => boolean = () => true,
+  /** Who asks: a `tokens: perUser` server is shown as the caller's own upstream. */
+  caller?: string,
 ): StatusJson {
   const model = gateway.model!;
   const servers: Record<string, ServerStatusJson> = {};
   for (const spec of model.servers) {
-    const upstream = gateway.upstream(spec.name);
+    const upstream = gateway.upstreamFor(spec.name, caller);
     const s = upstream?.status();
     const auth = authStatus(spec.name) ?? { type: spec.auth.type, status: 'none' as const };
+    // Without a live upstream, one that connects on first use is as ready as its authorization.
+    const onDemand = spec.isolation === 'session' || tokensPerUser(spec);
+    const idle = onDemand ? (auth.status === 'needs_authorization' ? 'needs_auth' : 'ready') : 'starting';
     servers[spec.name] = {
-      state: !spec.enabled ? 'disabled' : (s?.state ?? (spec.isolation === 'session' ? 'ready' : 'starting')),
+      state: !spec.enabled ? 'disabled' : (s?.state ?? idle),
       enabled: spec.enabled,
       transport: spec.transport.kind === 'stdio' ? 'stdio' : spec.transport.transport,
       isolation: spec.isolation,

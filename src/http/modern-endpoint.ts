@@ -123,7 +123,8 @@ export async function serveModern(
     });
     return refuse(res, message.id, err, codeInfo(err.code).http);
   }
-  const refusal = checkStandardHeaders(req, message.method, params) ?? checkParamHeaders(req, message.method, params, host.tools(profile));
+  const refusal =
+    checkStandardHeaders(req, message.method, params) ?? checkParamHeaders(req, message.method, params, host.tools(profile, identity.name));
   if (refusal) return refuse(res, message.id, refusal, codeInfo(refusal.code).http);
   await answer(host, res, {
     profile,

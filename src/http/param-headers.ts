@@ -4,7 +4,8 @@ import { McpgwError } from '../errors/error.js';
 import { annotatedParams, decodeHeaderValue, valueAt } from '../upstream/headers.js';
 
 /** The tools a profile exposes (exposed names), for the checks below. */
-export type ToolLookup = (profile: string) => readonly Tool[];
+/** The tools a caller (identity name) sees on a profile: perUser members make them differ by identity. */
+export type ToolLookup = (profile: string, identity: string) => readonly Tool[];
 
 function same(header: string, value: unknown): boolean {
   if (typeof value === 'number') return Number(header) === value;

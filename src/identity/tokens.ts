@@ -50,3 +50,13 @@ export function matchToken(presented: string, gw: GatewaySpec): Identity | undef
   for (const user of usersOf(gw)) for (const h of user.hashes) if (same(digest, h) && !found) found = user.identity;
   return found;
 }
+
+/**
+ * Whether the identity of this name may change what other identities use (SPEC section 10):
+ * the one identity without team mode, `owner` (bearerTokens) and users flagged admin.
+ */
+export function isAdmin(gw: GatewaySpec, name: string): boolean {
+  if (gw.users.length === 0 && gw.oidc === undefined) return true;
+  if (name === OWNER.name) return gw.bearerTokens.length > 0;
+  return userNamed(gw, name)?.admin === true;
+}

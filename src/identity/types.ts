@@ -21,3 +21,8 @@ export const OWNER: Identity = Object.freeze({ name: 'owner', groups: Object.fre
 export function identityKey(identity: Pick<Identity, 'via' | 'name'>): string {
   return `${identity.via}:${identity.name}`;
 }
+
+/** `local` (no inbound auth) and `owner` (bearer tokens) are one person: one slot (SPEC section 10). */
+export function storeIdentity(identity: string): string {
+  return identity === 'local' ? 'owner' : identity;
+}

@@ -45,6 +45,13 @@ export class FileEntryStore implements EntryStore {
     return this.writer.set(storeIdentity(identity), server, entry);
   }
 
+  identities(server: string): string[] {
+    return this.store
+      .listAll()
+      .filter((e) => e.server === server)
+      .map((e) => e.identity);
+  }
+
   /** The registration lives in the entry here, so forgetting it is deleting the entry (done by the caller). */
   async forgetClient(): Promise<void> {}
 

@@ -69,6 +69,15 @@ export class PgEntryStore implements EntryStore {
     return this.writer.get(storeIdentity(identity), server);
   }
 
+  identities(server: string): string[] {
+    const out: string[] = [];
+    for (const k of this.loaded?.entries.keys() ?? []) {
+      const [identity, name] = k.split('\n');
+      if (name === server) out.push(identity!);
+    }
+    return out;
+  }
+
   set(identity: string, server: string, entry: ServerEntry | undefined): Promise<void> {
     return this.writer.set(storeIdentity(identity), server, entry);
   }

@@ -29,6 +29,8 @@ export interface EntryStore {
   get(identity: string, server: string): ServerEntry | undefined;
   /** Replaces the entry (undefined deletes the identity's tokens); in memory at once, stored with retries. */
   set(identity: string, server: string, entry: ServerEntry | undefined): Promise<void>;
+  /** The identities with an entry of `server` (admins' /status and `auth status --user`). */
+  identities(server: string): string[];
   /** Forgets the client registrations of `server` (logout --forget-client). */
   forgetClient(server: string): Promise<void>;
   /**
@@ -54,7 +56,4 @@ export interface EntryStore {
   close(): Promise<void>;
 }
 
-/** `local` (no inbound auth) and `owner` (bearer tokens) are one person: one slot (SPEC section 10). */
-export function storeIdentity(identity: string): string {
-  return identity === 'local' ? 'owner' : identity;
-}
+export { storeIdentity } from '../identity/types.js';

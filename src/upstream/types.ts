@@ -187,6 +187,10 @@ export interface AuthStatus {
   readonly lastFailure?: { readonly message: string; readonly at: string };
   /** Present while the newest tokens are not on disk yet (the token store cannot be written). */
   readonly store?: AuthStoreState;
+  /** OAuth: whose authorization calls use (SPEC section 10). */
+  readonly tokens?: 'perUser' | 'shared';
+  /** perUser, for an admin: every identity's authorization (status and expiry only). */
+  readonly identities?: Readonly<Record<string, { readonly status: AuthStatus['status']; readonly expiresAt: string | null }>>;
 }
 
 /** The newest tokens of a server are in memory only: the write failed and is retried. */

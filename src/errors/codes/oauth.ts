@@ -66,7 +66,7 @@ export const OAUTH = {
     exit: 1,
     http: 403,
     jsonrpc: -32600,
-    doc: 'A non-admin asked to authorize or revoke what other identities use: a tokens: shared server, another user\'s authorization, or the client registration (SPEC section 10).',
+    doc: "A non-admin asked to authorize or revoke what other identities use: a tokens: shared server, another user's authorization, or the client registration (SPEC section 10).",
   },
   MCPGW_E_OAUTH_LINK: {
     exit: 1,
