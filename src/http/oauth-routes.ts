@@ -4,7 +4,7 @@ import type { AuthorizationLinks, LinkGrant } from '../auth/links.js';
 import type { CallbackResult, StartRequest } from '../auth/oauth-service.js';
 import { McpgwError } from '../errors/error.js';
 import { httpStatusOf } from '../errors/render.js';
-import type { Identity } from '../identity/types.js';
+import { storeIdentity, type Identity } from '../identity/types.js';
 import type { Logger } from '../log.js';
 import { errorResponse, jsonResponse } from './respond.js';
 
@@ -94,6 +94,13 @@ async function startRoute(event: H3Event, method: 'GET' | 'POST', oauth: OAuthRo
   const ticket = query.get('ticket');
   try {
     if (ticket !== null) {
+      // A caller who shows a credential of another identity (a link forwarded to bob, opened
+      // with bob's token) is refused before anything is spent: the link stays alice's.
+      const caller = identityName(event);
+      if (caller !== undefined && storeIdentity(caller) !== storeIdentity(oauth.links.check(ticket, server).identity))
+        throw new McpgwError('MCPGW_E_OAUTH_LINK', 'this authorization link was made for another identity', {
+          hint: 'ask for your own: the needs-authorization error of your call, the status page, or mcpgw auth login SERVER',
+        });
       // GET only shows what the link is for: a link preview or an agent fetching it spends nothing.
       if (method === 'GET') return confirmPage(oauth, server, oauth.links.check(ticket, server), ticket);
       const grant = oauth.links.redeem(ticket, server);
