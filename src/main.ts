@@ -135,7 +135,8 @@ function addAuthCommands(auth: Command, setExit: SetExit): void {
     .command('login <server>')
     .description('authorize an OAuth server: print (and open) the URL, wait until the token is stored')
     .option('--no-browser', 'only print the URL')
-    .action((server: string, options: { browser?: boolean }, command: Command) => {
+    .option('--user <name>', "authorize for this identity (team mode; another user's needs an admin)")
+    .action((server: string, options: { browser?: boolean; user?: string }, command: Command) => {
       const context = contextOf(command);
       setExit(authCommands().then((m) => m.runAuthLogin(context, server, options)));
     });
@@ -143,15 +144,17 @@ function addAuthCommands(auth: Command, setExit: SetExit): void {
     .command('status')
     .description('each OAuth server: authorized / expires at / needs authorization')
     .option('--json', 'print JSON')
-    .action((options: { json?: boolean }, command: Command) => {
+    .option('--user <name>', "this identity's authorizations (team mode; another user's needs an admin)")
+    .action((options: { json?: boolean; user?: string }, command: Command) => {
       const context = contextOf(command);
-      setExit(authCommands().then((m) => m.runAuthStatus(context, options)));
+      setExit(import('./cli/auth-status.js').then((m) => m.runAuthStatus(context, options)));
     });
   auth
     .command('logout <server>')
     .description("forget a server's tokens")
     .option('--forget-client', 'also forget its registered OAuth client')
-    .action((server: string, options: { forgetClient?: boolean }, command: Command) => {
+    .option('--user <name>', "forget this identity's tokens (team mode; another user's needs an admin)")
+    .action((server: string, options: { forgetClient?: boolean; user?: string }, command: Command) => {
       const context = contextOf(command);
       setExit(authCommands().then((m) => m.runAuthLogout(context, server, options)));
     });

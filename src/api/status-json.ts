@@ -31,7 +31,9 @@ export interface AuthStatusJson {
   /** OAuth: whose authorization calls use (SPEC section 10); this status is the caller's own with perUser. */
   readonly tokens?: 'perUser' | 'shared';
   /** perUser, for an admin: every identity's authorization of the server (never a token). */
-  readonly identities?: Readonly<Record<string, { readonly status: AuthStatusJson['status']; readonly expiresAt: string | null }>>;
+  readonly identities?: Readonly<
+    Record<string, { readonly status: AuthStatusJson['status']; readonly expiresAt: string | null; readonly authorizedAt?: string }>
+  >;
   readonly lastFailure?: { readonly message: string; readonly at: string };
   /**
    * Present while the newest tokens are in memory only (issue 14 item 6): the token store

@@ -38,6 +38,8 @@ export interface StoreHealth {
   readonly lock: { exists: boolean; pid?: number; hostname?: string; startedAt?: string; alive?: boolean };
   /** Present once decrypted (empty when there is no file yet). */
   readonly entries?: readonly EntrySummary[];
+  /** The entries of named users (team mode, SPEC section 10), by identity. */
+  readonly byUser?: Readonly<Record<string, readonly EntrySummary[]>>;
   /** Permission warnings (MCPGW_W_STORE_PERMISSIONS), an unwritable dir, and the problem. */
   readonly findings: readonly Finding[];
 }
@@ -66,15 +68,8 @@ export async function inspectStore(dataDir: string, key?: string): Promise<Store
   }
 
   const fileStat = await stat(path).catch(() => undefined);
-  const file: StoreHealth['file'] = fileStat
-    ? {
-        exists: true,
-        mode: fileStat.mode & 0o777,
-        private: (fileStat.mode & 0o077) === 0,
-        size: fileStat.size,
-        modifiedAt: fileStat.mtimeMs,
-      }
-    : { exists: false };
+  const [mode, size, modifiedAt] = [(fileStat?.mode ?? 0) & 0o777, fileStat?.size ?? 0, fileStat?.mtimeMs ?? 0];
+  const file: StoreHealth['file'] = fileStat ? { exists: true, mode, private: (mode & 0o077) === 0, size, modifiedAt } : { exists: false };
   if (file.private === false)
     findings.push(permissions(`the token store ${path} is readable by other users (mode ${octal(file.mode)})`, `chmod 600 ${path}`));
 
@@ -86,6 +81,7 @@ export async function inspectStore(dataDir: string, key?: string): Promise<Store
   let decryptable: boolean | undefined;
   let problem: McpgwError | undefined;
   let entries: EntrySummary[] | undefined;
+  let byUser: Record<string, EntrySummary[]> | undefined;
   if (!file.exists) {
     if (key !== undefined) entries = [];
   } else {
@@ -95,7 +91,8 @@ export async function inspectStore(dataDir: string, key?: string): Promise<Store
       } else {
         const data = await new EncryptedFileAdapter(path, key).read();
         decryptable = true;
-        entries = Object.entries(data?.servers ?? {}).map(([server, e]) => summarize(server, e));
+        entries = summarizeAll(data?.servers);
+        byUser = Object.fromEntries(Object.entries(data?.users ?? {}).map(([user, own]) => [user, summarizeAll(own)]));
       }
     } catch (err) {
       problem = err instanceof McpgwError ? err : ioError(`cannot read the token store ${path}`, err);
@@ -103,7 +100,11 @@ export async function inspectStore(dataDir: string, key?: string): Promise<Store
       findings.push(problem.toFinding());
     }
   }
-  return { dataDir, path, lockPath, dir, file, decryptable, problem, lock, entries, findings };
+  return { dataDir, path, lockPath, dir, file, decryptable, problem, lock, entries, byUser, findings };
+}
+
+function summarizeAll(entries: Record<string, ServerEntry> | undefined): EntrySummary[] {
+  return Object.entries(entries ?? {}).map(([server, e]) => summarize(server, e));
 }
 
 function summarize(server: string, e: ServerEntry): EntrySummary {

@@ -7,7 +7,7 @@ import type { AuthProvider, AuthStatus } from '../upstream/types.js';
 import { Authorizations, oauthSpec, type CallbackResult, type StartRequest } from './authorize.js';
 import { AuthorizationLinks } from './links.js';
 import { refreshDue, refreshOnce, storeUnavailable } from './refresh.js';
-import { authStatus } from './service-status.js';
+import { authStatus, everyIdentity } from './service-status.js';
 import type { OAuthServiceOptions } from './service-options.js';
 import { ServiceStore } from './service-store.js';
 import { checkMayChange, SELF, SlotStates, slotKey, slotOf, type ChangeTarget } from './slots.js';
@@ -109,9 +109,11 @@ export class OAuthService {
   }
 
   /** A link for `identity` to replace a valid authorization of `server` (`mcpgw auth login`); a ticket only with inbound auth. */
-  loginUrl(server: string, identity: string): string {
+  loginUrl(server: string, identity: string, user?: string): string {
     oauthSpec(this.specs, server);
-    if (this.identityRequired()) return this.link(server, identity, { reauthorize: true });
+    // An admin may authorize for another user (`auth login --user`): the link is that user's.
+    this.mayChange(server, identity, { user: user ?? identity });
+    if (this.identityRequired()) return this.link(server, user ?? identity, { reauthorize: true });
     return `${this.options.publicUrl}/oauth/start/${encodeURIComponent(server)}?reauthorize=1`;
   }
 
@@ -141,11 +143,8 @@ export class OAuthService {
     const spec = this.specs.get(server);
     const tokens = spec && tokensPerUser(spec) ? ('perUser' as const) : ('shared' as const);
     if (!everyone || tokens === 'shared') return { ...own, tokens };
-    const identities: Record<string, { status: AuthStatus['status']; expiresAt: string | null }> = {};
-    for (const identity of this.stores.store?.identities(server) ?? []) {
-      const s = this.slotStatus(server, identity);
-      if (this.entry(server, identity)?.tokens) identities[identity] = { status: s.status, expiresAt: s.expiresAt ?? null };
-    }
+    const authorized = (this.stores.store?.identities(server) ?? []).filter((identity) => this.entry(server, identity)?.tokens);
+    const identities = everyIdentity(authorized, (identity) => this.slotStatus(server, identity));
     return { ...own, tokens, identities };
   }
 

@@ -1,6 +1,6 @@
 import type { McpgwError } from '../errors/error.js';
 import type { EntryStore } from '../store/types.js';
-import type { AuthStatus } from '../upstream/types.js';
+import type { AuthStatus, IdentityAuth } from '../upstream/types.js';
 import type { TokenSet } from './types.js';
 import type { UnsavedState } from './writer.js';
 
@@ -45,4 +45,14 @@ export function blocksReadiness(store: EntryStore | undefined, problem: McpgwErr
   if (store?.state().state !== 'error') return false;
   const now = Date.now();
   return !tokens.some((t) => t !== undefined && (t.expiresAt === undefined || t.expiresAt > now));
+}
+
+/** What an admin sees of each identity's authorization of a perUser server: its state, never a token. */
+export function everyIdentity(identities: readonly string[], statusOf: (identity: string) => AuthStatus): Record<string, IdentityAuth> {
+  const out: Record<string, IdentityAuth> = {};
+  for (const identity of identities) {
+    const s = statusOf(identity);
+    out[identity] = { status: s.status, expiresAt: s.expiresAt ?? null, ...(s.authorizedAt ? { authorizedAt: s.authorizedAt } : {}) };
+  }
+  return out;
 }

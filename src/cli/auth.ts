@@ -1,11 +1,9 @@
 import { spawn } from 'node:child_process';
 import { createServer, type Server as HttpServer } from 'node:http';
 import { H3, toNodeHandler } from 'h3';
-import type { AuthStatusJson, StatusJson } from '../api/status-json.js';
-import { resolveEncryptionKey } from '../auth/key.js';
+import type { StatusJson } from '../api/status-json.js';
 import { clientMetadata } from '../auth/oauth-flow.js';
 import { OAuthService } from '../auth/oauth-service.js';
-import { inspectStore } from '../auth/store.js';
 import { loadConfig, requireModel } from '../config/load.js';
 import type { ConfigModel, ServerSpec } from '../config/types.js';
 import { McpgwError } from '../errors/error.js';
@@ -22,7 +20,7 @@ import { daemonJson, daemonRefusal, findDaemon, type DaemonClient } from '../cli
 
 const LOGIN_TIMEOUT_MS = 10 * 60_000;
 
-function loadOrFail(ctx: CommandContext): ConfigModel {
+export function loadOrFail(ctx: CommandContext): ConfigModel {
   return requireModel(loadConfig(ctx.configPath, { env: ctx.env }), 'invalid', 'fix it first: mcpgw validate');
 }
 
@@ -39,7 +37,12 @@ function oauthServer(model: ConfigModel, name: string): ServerSpec {
   return spec;
 }
 
-export async function runAuthLogin(ctx: CommandContext, server: string, options: { browser?: boolean }): Promise<number> {
+/** `--user NAME` (SPEC section 10): act on that identity's authorization (an admin's right, or one's own name). */
+export interface UserOption {
+  readonly user?: string;
+}
+
+export async function runAuthLogin(ctx: CommandContext, server: string, options: { browser?: boolean } & UserOption): Promise<number> {
   const model = loadOrFail(ctx);
   oauthServer(model, server);
   const daemon = await findDaemon(model, ctx.env);
@@ -52,17 +55,18 @@ async function loginThroughDaemon(
   daemon: DaemonClient,
   server: string,
   started: string,
-  options: { browser?: boolean },
+  options: { browser?: boolean } & UserOption,
 ): Promise<number> {
   // The browser must start the authorization itself (it gets the cookie the callback is
   // checked against), so the daemon hands out a link to its /oauth/start: single use and
   // bound to our identity when inbound auth is on, and asking to replace a valid authorization.
   // A token the daemon refuses fails here, before anything is printed.
-  const path = `/oauth/link/${encodeURIComponent(server)}`;
+  const path = `/oauth/link/${encodeURIComponent(server)}${userQuery(options.user)}`;
   const response = await daemon.fetch(path, { method: 'POST' });
   if (response.status === 401) throw (await daemonRefusal(daemon, response, `POST ${path}`))!;
   const body = (await response.json().catch(() => ({}))) as { url?: string; error?: { message?: string; code?: string } };
   const location = body.url;
+  if (response.status === 403) throw new McpgwError('MCPGW_E_OAUTH_FORBIDDEN', body.error?.message ?? 'only an admin may do that');
   if (!response.ok || !location) {
     throw new McpgwError(
       'MCPGW_E_OAUTH_DISCOVERY',
@@ -74,13 +78,15 @@ async function loginThroughDaemon(
   while (Date.now() < deadline) {
     await new Promise((r) => setTimeout(r, 500));
     const status = await daemonJson<StatusJson>(daemon, '/status');
-    const auth = status.servers[server]?.auth;
+    const own = status.servers[server]?.auth;
+    // An admin's /status lists every identity; anyone else's shows their own (--user was theirs: the link was not refused).
+    const auth = options.user ? (own?.identities ? own.identities[options.user] : own) : own;
     if (auth?.authorizedAt && auth.authorizedAt >= started) {
       out(ctx.stdout, `Authorized ${server}.`);
       return 0;
     }
-    if (auth?.lastFailure && auth.lastFailure.at >= started)
-      throw new McpgwError('MCPGW_E_OAUTH_DENIED', `authorization of ${server} failed: ${auth.lastFailure.message}`);
+    if (own?.lastFailure && own.lastFailure.at >= started)
+      throw new McpgwError('MCPGW_E_OAUTH_DENIED', `authorization of ${server} failed: ${own.lastFailure.message}`);
   }
   throw new McpgwError('MCPGW_E_OAUTH_DENIED', `no authorization for ${server} within ${LOGIN_TIMEOUT_MS / 60_000} minutes`, {
     hint: 'run mcpgw auth login again',
@@ -89,7 +95,12 @@ async function loginThroughDaemon(
 
 type Outcome = { ok: boolean; message?: string };
 
-async function loginStandalone(ctx: CommandContext, model: ConfigModel, server: string, options: { browser?: boolean }): Promise<number> {
+async function loginStandalone(
+  ctx: CommandContext,
+  model: ConfigModel,
+  server: string,
+  options: { browser?: boolean } & UserOption,
+): Promise<number> {
   let settle!: (result: Outcome) => void;
   const outcome = new Promise<Outcome>((resolve) => (settle = resolve));
   const log = createLogger('auth');
@@ -113,7 +124,8 @@ async function loginStandalone(ctx: CommandContext, model: ConfigModel, server: 
     registerOAuthRoutes(app, () => routesSettling(service, server, settle), log);
     http.on('request', toNodeHandler(app));
     await listenForCallback(http, model);
-    const url = service.loginUrl(server, service.identityRequired() ? 'owner' : 'local');
+    // Without the daemon, whoever holds the store's key is the machine's admin: --user is theirs to use.
+    const url = service.loginUrl(server, service.identityRequired() ? 'owner' : 'local', options.user);
     announce(ctx, server, url, options);
     const timer = setTimeout(
       () => settle({ ok: false, message: `no authorization within ${LOGIN_TIMEOUT_MS / 60_000} minutes` }),
@@ -204,69 +216,11 @@ function openBrowser(url: string): void {
   }
 }
 
-interface StatusRow {
-  server: string;
-  status: string;
-  expiresAt: string | null;
-  authorizationUrl: string | null;
-  source: 'daemon' | 'store';
-}
-
-export async function runAuthStatus(ctx: CommandContext, options: { json?: boolean }): Promise<number> {
-  const model = loadOrFail(ctx);
-  const servers = model.servers.filter((s) => s.auth.type === 'oauth');
-  const daemon = await findDaemon(model, ctx.env);
-  let rows: StatusRow[];
-  if (daemon) {
-    const status = await daemonJson<StatusJson>(daemon, '/status');
-    rows = servers.map((s) => ({ server: s.name, ...pick(status.servers[s.name]?.auth), source: 'daemon' as const }));
-  } else {
-    const key = resolveEncryptionKey(ctx.env);
-    const health = await inspectStore(model.gateway.dataDir, key.key);
-    const problem = key.problem?.message ?? health.problem?.message;
-    rows = servers.map((s) => {
-      const entry = health.entries?.find((e) => e.server === s.name && s.transport.kind === 'http' && e.serverUrl === s.transport.url);
-      const expired = entry?.expiresAt !== undefined && entry.expiresAt < Date.now();
-      const state =
-        problem && health.file.exists
-          ? 'error'
-          : !entry?.hasAccessToken
-            ? 'needs_authorization'
-            : expired && !entry.hasRefreshToken
-              ? 'expired'
-              : 'authorized';
-      return {
-        server: s.name,
-        status: state,
-        expiresAt: entry?.expiresAt ? new Date(entry.expiresAt).toISOString() : null,
-        authorizationUrl: state === 'authorized' ? null : `${model.gateway.publicUrl}/oauth/start/${s.name}`,
-        source: 'store' as const,
-      };
-    });
-    if (problem && health.file.exists && !options.json) out(ctx.stderr, `warning: cannot read the token store: ${problem}`);
-  }
-  if (options.json) {
-    out(ctx.stdout, JSON.stringify({ servers: rows }, null, 2));
-    return 0;
-  }
-  if (rows.length === 0) out(ctx.stdout, 'No server uses OAuth.');
-  for (const row of rows) {
-    const detail =
-      row.status === 'authorized'
-        ? row.expiresAt
-          ? `access token expires ${row.expiresAt}`
-          : 'no expiry'
-        : `run: mcpgw auth login ${row.server}`;
-    out(ctx.stdout, `${row.server.padEnd(20)} ${row.status.padEnd(20)} ${detail}`);
-  }
-  return 0;
-}
-
-function pick(auth?: AuthStatusJson): Pick<StatusRow, 'status' | 'expiresAt' | 'authorizationUrl'> {
-  return { status: auth?.status ?? 'unknown', expiresAt: auth?.expiresAt ?? null, authorizationUrl: auth?.authorizationUrl ?? null };
-}
-
-export async function runAuthLogout(ctx: CommandContext, server: string, options: { forgetClient?: boolean }): Promise<number> {
+export async function runAuthLogout(
+  ctx: CommandContext,
+  server: string,
+  options: { forgetClient?: boolean } & UserOption,
+): Promise<number> {
   const model = loadOrFail(ctx);
   oauthServer(model, server);
   const daemon = await findDaemon(model, ctx.env);
@@ -274,7 +228,7 @@ export async function runAuthLogout(ctx: CommandContext, server: string, options
   if (daemon) {
     const body = await daemonJson<{ loggedOut?: boolean }>(
       daemon,
-      `/oauth/logout/${encodeURIComponent(server)}?forgetClient=${options.forgetClient ? 'true' : 'false'}`,
+      `/oauth/logout/${encodeURIComponent(server)}?forgetClient=${options.forgetClient ? 'true' : 'false'}${userQuery(options.user, '&')}`,
       { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' },
     );
     had = Boolean(body.loggedOut);
@@ -289,7 +243,7 @@ export async function runAuthLogout(ctx: CommandContext, server: string, options
     });
     try {
       await service.setServers(model.servers);
-      had = await service.logout(server, options.forgetClient);
+      had = await service.logout(server, options.forgetClient, undefined, options.user);
     } finally {
       await service.close();
     }
@@ -298,7 +252,7 @@ export async function runAuthLogout(ctx: CommandContext, server: string, options
     ctx.stdout,
     had
       ? `Logged out of ${server}${options.forgetClient ? ' (and forgot its client registration)' : ''}.`
-      : `No stored authorization for ${server}.`,
+      : `No stored authorization for ${server}${options.user ? ` of ${options.user}` : ''}.`,
   );
   return 0;
 }
@@ -313,4 +267,8 @@ export function runAuthClientMetadata(ctx: CommandContext): number {
   }
   out(ctx.stdout, JSON.stringify(clientMetadata(`${model.gateway.publicUrl}/oauth/callback`, url), null, 2));
   return 0;
+}
+
+function userQuery(user: string | undefined, join = '?'): string {
+  return user === undefined ? '' : `${join}user=${encodeURIComponent(user)}`;
 }

@@ -16,9 +16,10 @@ export interface OAuthRoutesHost {
   identityRequired(): boolean;
   start(server: string, request: StartRequest): Promise<URL>;
   callback(query: URLSearchParams, browser?: string): Promise<CallbackResult>;
-  logout(server: string, forgetClient: boolean, identity?: string): Promise<boolean>;
-  /** A link for `identity` to authorize `server` again (`mcpgw auth login`). */
-  loginUrl(server: string, identity: string): string;
+  /** `user`: another identity's authorization (admins, `auth logout --user`). */
+  logout(server: string, forgetClient: boolean, identity?: string, user?: string): Promise<boolean>;
+  /** A link for `identity` (or, for an admin, `user`) to authorize `server` again (`mcpgw auth login`). */
+  loginUrl(server: string, identity: string, user?: string): string;
   /** A single-use link for `identity` (inbound auth only). */
   link(server: string, identity: string, options: { reauthorize: boolean }): string;
   /** What a ticket grants (check), and spending it (redeem); both throw MCPGW_E_OAUTH_LINK. */
@@ -52,18 +53,26 @@ export function registerOAuthRoutes(app: H3, host: () => OAuthRoutesHost | undef
   app.post('/oauth/logout/:server', (event: H3Event) =>
     forServer(event, host(), log, async (oauth, server, identity) => ({
       server,
-      loggedOut: await oauth.logout(server, event.url.searchParams.get('forgetClient') === 'true', identity),
+      loggedOut: await oauth.logout(server, event.url.searchParams.get('forgetClient') === 'true', identity, userParam(event)),
     })),
   );
   // `mcpgw auth login` through the daemon: the link to print, which the user's browser opens
   // (the browser must start the authorization itself, to get its cookie).
   app.post('/oauth/link/:server', (event: H3Event) =>
-    forServer(event, host(), log, (oauth, server, identity) => ({ server, url: oauth.loginUrl(server, identity ?? 'local') })),
+    forServer(event, host(), log, (oauth, server, identity) => ({
+      server,
+      url: oauth.loginUrl(server, identity ?? 'local', userParam(event)),
+    })),
   );
 }
 
 function serverParam(event: H3Event): string {
   return decodeURIComponent(getRouterParam(event, 'server') ?? '');
+}
+
+/** `?user=NAME` of `mcpgw auth login|logout --user` (SPEC section 10). */
+function userParam(event: H3Event): string | undefined {
+  return event.url.searchParams.get('user') ?? undefined;
 }
 
 function identityName(event: H3Event): string | undefined {

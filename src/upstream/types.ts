@@ -190,7 +190,14 @@ export interface AuthStatus {
   /** OAuth: whose authorization calls use (SPEC section 10). */
   readonly tokens?: 'perUser' | 'shared';
   /** perUser, for an admin: every identity's authorization (status and expiry only). */
-  readonly identities?: Readonly<Record<string, { readonly status: AuthStatus['status']; readonly expiresAt: string | null }>>;
+  readonly identities?: Readonly<Record<string, IdentityAuth>>;
+}
+
+/** One identity's authorization of a perUser server, as an admin sees it (never a token). */
+export interface IdentityAuth {
+  readonly status: AuthStatus['status'];
+  readonly expiresAt: string | null;
+  readonly authorizedAt?: string;
 }
 
 /** The newest tokens of a server are in memory only: the write failed and is retried. */
