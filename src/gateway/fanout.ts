@@ -3,6 +3,7 @@ import type { LogLevels } from './levels.js';
 import type { ProfileView, Scope } from './scope.js';
 import { ClientSession } from './session.js';
 import type { Sessions } from './sessions.js';
+import type { UrlElicitations } from './url-elicitations.js';
 import type { Watchers } from './watchers.js';
 
 /**
@@ -17,6 +18,7 @@ export interface FanoutHost {
   readonly levels: LogLevels;
   readonly watchers: Watchers;
   readonly sessions: Sessions;
+  readonly elicitations: UrlElicitations;
   profiles(): ReadonlyMap<string, ProfileView>;
   /** The scopes of 2026-07-28 requests (their catalogs are cached). */
   statelessScopes(): Iterable<Scope>;
@@ -32,6 +34,12 @@ export function fanOut(host: FanoutHost, upstream: Upstream, event: UpstreamEven
   if (event.type === 'state') {
     host.levels.reset(upstream);
     if (event.state === 'ready') host.levels.pushOne(upstream, sessions);
+    // Usable again (after a login, typically): whoever was sent its authorization link hears so.
+    if (event.state === 'ready')
+      host.elicitations.ready(
+        upstream.name,
+        audience === 'all' ? undefined : 'owner' in audience ? audience.owner.identity.name : audience.identity,
+      );
   }
   const hears = (scope: Scope): boolean =>
     scope.view?.has(upstream.name) === true && (audience === 'all' || ('identity' in audience && scope.identity === audience.identity));

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import {
   SERVER_INFO_META_KEY,
   SUBSCRIPTION_ID_META_KEY,
@@ -7,6 +8,7 @@ import {
 } from '@modelcontextprotocol/client';
 import { McpgwError } from '../errors/error.js';
 import { identityKey, type Identity } from '../identity/types.js';
+import { asUrlElicitation, takesUrlElicitation } from './url-elicitations.js';
 import { measured } from '../observe/observer.js';
 import type { ListKind, Result } from '../upstream/types.js';
 import { handle, type RequestContext } from './core.js';
@@ -109,6 +111,9 @@ export class ModernServer {
     const op = this.gateway.observer.serverOperation({ ...start, traceparent: req.traceparent });
     try {
       return await measured(op, (traceparent) => this.answer({ ...req, traceparent, routed: op.routed }));
+    } catch (err) {
+      // No session to tell when it is done: the client retries when its user says so.
+      throw (takesUrlElicitation(req.clientCapabilities) && asUrlElicitation(err, randomUUID())) || err;
     } finally {
       this.running--;
     }

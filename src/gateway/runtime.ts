@@ -13,6 +13,7 @@ import { summarizeChanges, type ChangeSummary } from './diff.js';
 import { fanOut, sessionsOf, type FanoutHost } from './fanout.js';
 import { LogLevels } from './levels.js';
 import { OnDemandUpstreams } from './on-demand.js';
+import { UrlElicitations } from './url-elicitations.js';
 import { ProfileView, Scope, type ScopeHost } from './scope.js';
 import { ClientSession, type SessionHost } from './session.js';
 import { Sessions } from './sessions.js';
@@ -58,6 +59,7 @@ export class Gateway implements SessionHost, ScopeHost {
   private readonly personalOf = new WeakMap<Upstream, string>();
   private readonly levels: LogLevels;
   private readonly fanout: FanoutHost;
+  private readonly elicitations = new UrlElicitations();
   /** One scope per profile (and identity, if it has perUser members) for 2026-07-28 requests (its catalog is cached like a session's). */
   private statelessScopes = new Map<string, Scope>();
   private closed = false;
@@ -72,8 +74,9 @@ export class Gateway implements SessionHost, ScopeHost {
     this.stateless = new OnDemandUpstreams(onDemand, (s) => s.isolation === 'session');
     this.perUser = new OnDemandUpstreams(onDemand, (s) => s.isolation === 'shared' && tokensPerUser(s));
     this.levels = new LogLevels(this.log);
-    const { watchers, sessions, levels } = this;
-    this.fanout = { watchers, sessions, levels, profiles: () => this.profiles, statelessScopes: () => this.statelessScopes.values() };
+    const { watchers, sessions, levels, elicitations } = this;
+    const [profiles, statelessScopes] = [() => this.profiles, () => this.statelessScopes.values()];
+    this.fanout = { watchers, sessions, levels, elicitations, profiles, statelessScopes };
   }
 
   /**
@@ -204,15 +207,9 @@ export class Gateway implements SessionHost, ScopeHost {
     return scope;
   }
 
-  /**
-   * Room for one more 2025-era session (SPEC section 5, issue 14): within gateway.maxSessions
-   * and maxSessionsPerProfile, closing the session idle longest (a minute at least) if needed.
-   */
-  async admitSession(profile: string): Promise<boolean> {
-    const gw = this.model!.gateway;
-    if (this.sessions.count(profile) >= gw.maxSessionsPerProfile && !(await this.sessions.evictIdle(profile))) return false;
-    if (this.sessions.count() >= gw.maxSessions && !(await this.sessions.evictIdle())) return false;
-    return true;
+  /** Room for one more 2025-era session (gateway/sessions.ts admit). */
+  admitSession(profile: string): Promise<boolean> {
+    return this.sessions.admit(profile, this.model!.gateway);
   }
 
   /** A 2026-07-28 listen stream (or any watcher) hears list changes of its scope until the returned function runs. */
@@ -267,7 +264,12 @@ export class Gateway implements SessionHost, ScopeHost {
     for (const upstream of session.scope.upstreams()) void upstream.notify('notifications/roots/list_changed').catch(() => undefined);
   }
 
+  needsAuthorization(session: ClientSession, err: unknown): unknown {
+    return this.elicitations.convert(err, session);
+  }
+
   sessionClosed(session: ClientSession): void {
+    this.elicitations.forget(session);
     const watcher = this.sessions.watcherOf(session);
     if (!this.sessions.closed(session)) return;
     this.observer.sessionClosed(session.profile, session.protocolVersion, session.openedAt);
@@ -282,17 +284,13 @@ export class Gateway implements SessionHost, ScopeHost {
     for (const u of this.perUser.all()) this.levels.pushOne(u, sessionsOf(this.fanout, u, { identity: this.personalOf.get(u)! }));
   }
 
-  // ---- upstream events --------------------------------------------------------------
   private onUpstreamEvent(upstream: Upstream, event: UpstreamEvent, owner?: ClientSession): void {
     const personal = this.personalOf.get(upstream);
     fanOut(this.fanout, upstream, event, owner ? { owner } : personal !== undefined ? { identity: personal } : 'all');
   }
 
   // ---- views for /status and readiness --------------------------------------------
-  /**
-   * Connect a server's upstreams now (after a login): shared, session-owned and stateless
-   * ones; of a perUser server only those of the identity that logged in.
-   */
+  /** Connect a server's upstreams now (after a login); of a perUser server only the identity's own. */
   retryServer(name: string, identity?: string): void {
     const mine = (u: Upstream) =>
       identity === undefined || !this.personalOf.has(u) || storeIdentity(this.personalOf.get(u)!) === storeIdentity(identity);

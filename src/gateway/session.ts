@@ -39,6 +39,8 @@ export interface SessionHost {
   levelChanged(session: ClientSession): void;
   rootsChanged(session: ClientSession): void;
   sessionClosed(session: ClientSession): void;
+  /** A call's needs-authorization error as this session should see it (URL-mode elicitation, gateway/url-elicitations.ts). */
+  needsAuthorization?(session: ClientSession, err: unknown): unknown;
 }
 
 /** How long a client may take to answer a server-to-client request (a person may be answering it). */
@@ -197,7 +199,7 @@ export class ClientSession implements Caller {
     } catch (err) {
       if (controller.signal.aborted) return; // a cancelled request gets no answer (MCP cancellation)
       if (isInternal(err)) this.host.log.error(`request failed: ${(err as Error)?.message}`, { method, stack: (err as Error)?.stack });
-      await this.reply(id, { error: wireError(err, 'legacy') });
+      await this.reply(id, { error: wireError(this.host.needsAuthorization?.(this, err) ?? err, 'legacy') });
     } finally {
       this.handling.delete(id);
     }

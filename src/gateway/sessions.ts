@@ -121,6 +121,15 @@ export class Sessions {
     return n;
   }
 
+  /**
+   * Room for one more session (SPEC section 5, issue 14): within gateway.maxSessions and
+   * maxSessionsPerProfile, closing the session idle longest (a minute at least) if needed.
+   */
+  async admit(profile: string, limits: { readonly maxSessions: number; readonly maxSessionsPerProfile: number }): Promise<boolean> {
+    if (this.count(profile) >= limits.maxSessionsPerProfile && !(await this.evictIdle(profile))) return false;
+    return this.count() < limits.maxSessions || this.evictIdle();
+  }
+
   /** Closes the session idle longest (at least EVICTABLE_MS, nothing in flight) of a profile, or of all; false when none is. */
   async evictIdle(profile?: string): Promise<boolean> {
     const cutoff = Date.now() - EVICTABLE_MS;

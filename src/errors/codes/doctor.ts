@@ -14,6 +14,12 @@ export const DOCTOR = {
     jsonrpc: -32011,
     doc: 'A call names an OAuth server that is not authorized yet; data.authorizationUrl is the link to open.',
   },
+  MCPGW_E_SERVER_NEEDS_AUTH_URL: {
+    exit: 1,
+    http: 401,
+    jsonrpc: -32042,
+    doc: 'MCPGW_E_SERVER_NEEDS_AUTH for a client that takes URL-mode elicitations: URLElicitationRequired, the link in data.elicitations[0].url.',
+  },
   MCPGW_E_SERVER_TIMEOUT: {
     exit: 1,
     http: 504,
