@@ -152,8 +152,7 @@ export class Daemon {
   private async syncOAuth(model: ConfigModel): Promise<void> {
     const wanted = model.servers.some((s) => s.enabled && s.auth.type === 'oauth');
     if (!wanted && !this.oauth) return;
-    // Loaded only for a config with an OAuth server (openid-client, the token store): see
-    // README.md, Architecture, "Loading on demand".
+    // Loaded only for a config with an OAuth server: README.md, Architecture, "Loading on demand".
     const { OAuthService } = await import('./auth/oauth-service.js');
     this.oauth ??= new OAuthService({
       dataDir: model.gateway.dataDir,
@@ -164,9 +163,10 @@ export class Daemon {
       log: this.log.child('oauth'),
       onAuthorized: (server, identity) => this.gateway.retryServer(server, identity),
       observer: this.observer,
-      // Live: bearerTokens, users and their admin flags apply on reload.
+      // Live: bearerTokens, users, admin flags and sessionKey (links any replica opens) apply on reload.
       identityRequired: () => inboundAuth(this.model.gateway),
       isAdmin: (identity) => isAdmin(this.model.gateway, identity),
+      linkKeys: () => this.keys!.macKeys('link'),
       audit: (event) => this.gateway.audit?.(event),
     });
     // publicUrl (the redirect URI) needs a restart, like listen: only the metadata URL follows reloads.

@@ -6,8 +6,9 @@ import { McpgwError } from '../errors/error.js';
  * who proved who they are (the bearer token on /mcp or /status, Basic auth on the status page,
  * `mcpgw auth login`) hands the start of an authorization to a browser that has no token.
  *
- * A ticket is stateless: `v1.<payload>.<mac>`, base64url, HMAC-SHA256 under a key that lives
- * in this process only (links die with the daemon: they are short-lived anyway). The payload
+ * A ticket is stateless: `v1.<payload>.<mac>`, base64url, HMAC-SHA256 under a subkey of
+ * gateway.sessionKey (so any replica opens it), else a key of this process only (links die with
+ * the daemon: they are short-lived anyway). The payload
  * binds it to one identity and one server and carries its expiry. Single use: a redeemed
  * ticket's nonce is remembered until the ticket would have expired, so memory grows only with
  * redemptions, each of which needed a ticket minted for an authenticated caller.
@@ -42,22 +43,24 @@ interface Payload {
 export const LINK_TTL_MS = 10 * 60_000;
 
 export class AuthorizationLinks {
-  private readonly key: Buffer;
   private readonly used = new Map<string, number>();
 
+  /**
+   * `keys`: the HMAC keys, the minting one first (the others verify: a rotation). Replicas with
+   * the same gateway.sessionKey get the same ones, so a link works on any of them; by default a
+   * key of this process alone.
+   */
   constructor(
     private readonly ttlMs = LINK_TTL_MS,
-    key: Buffer = randomBytes(32),
-  ) {
-    this.key = key;
-  }
+    private readonly keys: () => readonly Buffer[] = processKey(),
+  ) {}
 
   /** A new ticket for `identity` to start authorizing `server`. */
   mint(server: string, identity: string, options: { reauthorize?: boolean } = {}): string {
     const payload: Payload = { s: server, i: identity, e: Date.now() + this.ttlMs, n: randomBytes(12).toString('base64url') };
     if (options.reauthorize) payload.r = 1;
     const body = Buffer.from(JSON.stringify(payload)).toString('base64url');
-    return `v1.${body}.${this.mac(body)}`;
+    return `v1.${body}.${this.mac(body, this.keys()[0]!)}`;
   }
 
   /** What the ticket grants, without spending it (the confirmation page). Throws MCPGW_E_OAUTH_LINK. */
@@ -76,7 +79,8 @@ export class AuthorizationLinks {
 
   private verify(ticket: string, server: string): { grant: LinkGrant; nonce: string } {
     const [version, body, mac, extra] = ticket.split('.');
-    if (version !== 'v1' || !body || !mac || extra !== undefined || !this.sameMac(mac, this.mac(body))) throw invalid();
+    if (version !== 'v1' || !body || !mac || extra !== undefined || !this.keys().some((k) => this.sameMac(mac, this.mac(body, k))))
+      throw invalid();
     let payload: Payload;
     try {
       payload = JSON.parse(Buffer.from(body, 'base64url').toString('utf8')) as Payload;
@@ -93,8 +97,8 @@ export class AuthorizationLinks {
     };
   }
 
-  private mac(body: string): string {
-    return createHmac('sha256', this.key).update(`mcpgw-authorization-link:${body}`).digest('base64url');
+  private mac(body: string, key: Buffer): string {
+    return createHmac('sha256', key).update(`mcpgw-authorization-link:${body}`).digest('base64url');
   }
 
   private sameMac(a: string, b: string): boolean {
@@ -116,4 +120,9 @@ function invalid(why?: string): McpgwError {
       hint: 'ask for a new one: the needs-authorization error of a call, the status page, or mcpgw auth login SERVER',
     },
   );
+}
+
+function processKey(): () => readonly Buffer[] {
+  const keys = [randomBytes(32)];
+  return () => keys;
 }

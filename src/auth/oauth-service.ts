@@ -33,7 +33,7 @@ export class OAuthService {
   private specs = new Map<string, ServerSpec>();
   private readonly stores = new ServiceStore(() => this.options);
   /** The authorization links (check, redeem: auth/links.ts). */
-  readonly links = new AuthorizationLinks();
+  readonly links: AuthorizationLinks;
   private readonly slots = new SlotStates();
   private options: OAuthServiceOptions;
 
@@ -41,6 +41,7 @@ export class OAuthService {
 
   constructor(options: OAuthServiceOptions) {
     this.options = options;
+    this.links = new AuthorizationLinks(undefined, options.linkKeys);
     this.flows = new Authorizations({
       options: () => this.options,
       redirectUri: this.redirectUri,

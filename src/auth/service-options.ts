@@ -30,4 +30,6 @@ export interface OAuthServiceOptions {
    * another identity's authorization): admins only in team mode (SPEC section 10). Default: yes.
    */
   readonly isAdmin?: (identity: string) => boolean;
+  /** The HMAC keys of authorization links (gateway.sessionKey's, shared by replicas); default a key of the process. */
+  readonly linkKeys?: () => readonly Buffer[];
 }

@@ -11,7 +11,7 @@ import { createCipheriv, createDecipheriv, createHash, hkdfSync, randomBytes } f
  * "sealed with a key we do not have" (a rotation gone too far) from "altered".
  */
 
-export type Purpose = 'session' | 'state';
+export type Purpose = 'session' | 'state' | 'link';
 
 export type Opened = { readonly text: string; readonly previous: boolean } | { readonly error: 'malformed' | 'unknown-key' | 'altered' };
 
@@ -56,7 +56,13 @@ export class Keyring {
     this.byPurpose = {
       session: secrets.map((s) => derive(s, 'session')),
       state: secrets.map((s) => derive(s, 'state')),
+      link: secrets.map((s) => derive(s, 'link')),
     };
+  }
+
+  /** The HMAC keys of a purpose, the sealing one first (authorization links: auth/links.ts). */
+  macKeys(purpose: Purpose): readonly Buffer[] {
+    return this.byPurpose[purpose].map((s) => s.key);
   }
 
   /** This keyring when the keys are the same (a process key survives reloads), else a new one. */

@@ -4,6 +4,7 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { describe, test } from 'node:test';
+import { Keyring } from '../../src/gateway/keys.js';
 import { AuthorizationLinks } from '../../src/auth/links.js';
 import { McpgwError } from '../../src/errors/error.js';
 
@@ -46,7 +47,7 @@ describe('AuthorizationLinks', () => {
     );
     for (const [what, t, server] of [
       ['another server', ticket, 'gitlab'],
-      ['another process (key)', new AuthorizationLinks(undefined, randomBytes(32)).mint('github', 'owner'), 'github'],
+      ['another process (key)', new AuthorizationLinks(undefined, () => [randomBytes(32)]).mint('github', 'owner'), 'github'],
       ['a changed payload', `${v}.${forgedBody}.${mac}`, 'github'],
       ['a changed MAC', `${v}.${body}.${mac.slice(0, -2)}AA`, 'github'],
       ['an extra part', `${ticket}.x`, 'github'],
@@ -62,4 +63,18 @@ describe('AuthorizationLinks', () => {
     const links = new AuthorizationLinks(-1);
     refused(() => links.check(links.mint('github', 'owner'), 'github'), /expired/);
   });
+});
+
+test("replicas with the same gateway.sessionKey open each other's links; a rotation keeps them; another key does not", () => {
+  const key = 'a-session-key-shared-by-every-replica-0123456789';
+  const a = new AuthorizationLinks(undefined, () => new Keyring(key).macKeys('link'));
+  const b = new AuthorizationLinks(undefined, () => new Keyring(key).macKeys('link'));
+  const ticket = a.mint('github', 'alice');
+  assert.equal(b.check(ticket, 'github').identity, 'alice');
+  const rotated = new AuthorizationLinks(undefined, () => new Keyring('a-new-session-key-after-the-rotation-98765', [key]).macKeys('link'));
+  assert.equal(rotated.redeem(ticket, 'github').identity, 'alice');
+  const other = new AuthorizationLinks(undefined, () => new Keyring('another-gateway-with-another-key-0123456').macKeys('link'));
+  assert.throws(() => other.check(ticket, 'github'), /cannot be used/);
+  // Not the key of a session id: a subkey of its own.
+  assert.notDeepEqual(new Keyring(key).macKeys('link'), new Keyring(key).macKeys('session'));
 });
