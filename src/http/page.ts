@@ -43,9 +43,17 @@ function serverRow(name: string, s: ServerStatusJson): string {
   <td><strong>${esc(name)}</strong><br><small>${esc(s.transport)}</small></td>
   <td><span class="state ${STATE_CLASS[s.state] ?? ''}">${esc(s.state.replace('_', ' '))}</span>${s.restarts ? `<br><small>${s.restarts} restart${s.restarts === 1 ? '' : 's'}</small>` : ''}</td>
   <td class="num">${s.tools}</td>
-  <td>${auth} ${button}</td>
+  <td>${auth}${s.auth.tokens === 'perUser' ? ' <small>(yours)</small>' : ''} ${button}${everyone(s)}</td>
   <td class="err">${esc(s.lastError?.message ?? '')}</td>
 </tr>`;
+}
+
+/** An admin's view of a perUser server: who has authorized it (SPEC section 10), never a token. */
+function everyone(s: ServerStatusJson): string {
+  const identities = Object.entries(s.auth.identities ?? {});
+  if (identities.length === 0) return '';
+  const rows = identities.map(([who, a]) => `<li data-identity="${esc(who)}">${esc(who)}: ${esc(a.status.replace('_', ' '))}</li>`);
+  return `<details><summary><small>${identities.length} user${identities.length === 1 ? '' : 's'} authorized</small></summary><ul>${rows.join('')}</ul></details>`;
 }
 
 export function renderStatusPage(status: StatusJson): string {

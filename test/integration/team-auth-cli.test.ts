@@ -82,6 +82,15 @@ test('auth login|status|logout --user: an admin for another user; a user only fo
   assert.equal(aliceOwn.servers.find((s: { server: string }) => s.server === 'secure').status, 'needs_authorization');
   const bobOwn = JSON.parse((await cli(BOB, c(['auth', 'status', '--json']))).stdout);
   assert.equal(bobOwn.servers.find((s: { server: string }) => s.server === 'secure').status, 'authorized');
+  // The status page: alice (admin) sees who has authorized secure; bob sees only his own.
+  const statusPage = async (token: string) =>
+    (await fetch(gw.url, { headers: { authorization: `Basic ${Buffer.from(`x:${token}`).toString('base64')}` } })).text();
+  const adminPage = await statusPage(ALICE);
+  assert.match(adminPage, /1 user authorized/);
+  assert.match(adminPage, /data-identity="bob">bob: authorized/);
+  const bobPage = await statusPage(BOB);
+  assert.doesNotMatch(bobPage, /user authorized|data-identity/);
+  assert.match(bobPage, /\(yours\)/);
   const nosy = await cli(BOB, c(['auth', 'status', '--user', 'alice']));
   assert.equal(nosy.code, 1);
   assert.match(nosy.stderr, /only an admin sees the authorizations of another user/);
