@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import { Readable } from 'node:stream';
@@ -145,6 +146,7 @@ export const nodeFetch: FetchLike = (input, init = {}) => {
       req.destroy();
       reject(err);
     };
+    if (signal) unlimitListeners(signal);
     signal?.addEventListener('abort', onAbort, { once: true });
     // The listener stays until the answer ends (an abort then ends its stream too).
     const done = () => signal?.removeEventListener('abort', onAbort);
@@ -161,3 +163,15 @@ export const nodeFetch: FetchLike = (input, init = {}) => {
     req.end(body);
   });
 };
+
+/**
+ * The SDK transport passes one AbortSignal, its connection's, to every request, and each
+ * request in flight listens on it until its answer ends (removed then): with more than ten
+ * calls in flight Node warned of a listener leak that is not one.
+ */
+const unlimited = new WeakSet<AbortSignal>();
+function unlimitListeners(signal: AbortSignal): void {
+  if (unlimited.has(signal)) return;
+  unlimited.add(signal);
+  setMaxListeners(0, signal);
+}
