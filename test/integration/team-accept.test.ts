@@ -2,7 +2,7 @@
 // oidc-provider identity provider with real SDK clients, found through the gateway's 401 and
 // RFC 9728 metadata, and reach the tools with no token pasted; a profile for group eng refuses
 // bob with 403; the audit log has one line per call with the right identity and no token.
-// Skipped until the gateway knows gateway.auth.oidc (the identities work of issue 15).
+// The per-user half (tokens: perUser, links, revoke, restart) is team-peruser.test.ts.
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
@@ -11,10 +11,7 @@ import { startAuthorizationServer } from '../helpers/oauth.js';
 import { startRelay } from '../helpers/ports.js';
 import { callText, signInWithSdk } from '../helpers/sdk-oauth.js';
 
-const schema = readFileSync(new URL('../../schema/gateway.schema.json', import.meta.url), 'utf8');
-const skip = schema.includes('"oidc"') ? false : 'needs gateway.auth.oidc (issue 15 identities, not merged yet)';
-
-test('alice and bob sign in with SDK clients; group access; the audit log', { skip }, async (t) => {
+test('alice and bob sign in with SDK clients; group access; the audit log', async (t) => {
   const [idp, relay, tools] = await Promise.all([
     startAuthorizationServer(t, { accessTtl: 300, scopes: 'mcp', accounts: { alice: ['eng'], bob: ['ops'] } }),
     startRelay(t),
