@@ -187,7 +187,8 @@ export class ModernServer {
       ...(state ? { expectServer: state.server } : {}),
       passInputRequired: (from, result) => this.sealUpstream(from, result, expect),
     });
-    call.run((signal) => handle(req.method, params, { ...ctx, signal }));
+    // ctx.signal is already the call's own (call.signal), which outlives this HTTP exchange.
+    call.run(() => handle(req.method, params, ctx));
     return this.await(call, req, expect, state?.server ?? '');
   }
 

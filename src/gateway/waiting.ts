@@ -18,8 +18,9 @@ const MAX_QUIET_MS = 100;
  * on (SPEC section 9). Each round's state token is good once: a replayed one is refused.
  */
 export class WaitingCall implements Caller {
-  readonly id = randomUUID();
   readonly label: string;
+  /** Made when first read: most calls end without asking, and never need one. */
+  private uuid?: string;
   /** Rounds handed out; the client's retry must present the latest. */
   round = 0;
   /** Between handing out a round of requests and the client's retry. */
@@ -38,6 +39,16 @@ export class WaitingCall implements Caller {
     label: string,
   ) {
     this.label = label;
+  }
+
+  /** What a retry's requestState names the call by. */
+  get id(): string {
+    return (this.uuid ??= randomUUID());
+  }
+
+  /** Whether the call has an id yet (only then can it be among the WaitingCalls). */
+  get named(): boolean {
+    return this.uuid !== undefined;
   }
 
   /** The upstream call's signal: it outlives the HTTP exchange that started the call. */
@@ -164,7 +175,7 @@ export class WaitingCalls {
   }
 
   drop(call: WaitingCall): void {
-    this.calls.delete(call.id);
+    if (call.named) this.calls.delete(call.id);
   }
 
   closeAll(): void {

@@ -18,11 +18,13 @@ import type { Logger } from '../log.js';
 import { decodeHeaderValue } from '../upstream/headers.js';
 import { header } from './request-checks.js';
 import { ModernAnswer } from './modern-answer.js';
+import { classifyModern } from './modern-classify.js';
 import { checkParamHeaders, type ToolLookup } from './param-headers.js';
 
 /**
  * The HTTP side of a 2026-07-28 request (SPEC section 9, transports/streamable-http): the
- * era classification and envelope checks of the SDK (`classifyInboundRequest`), then what the
+ * era classification and envelope checks of the SDK (`classifyInboundRequest`, behind the
+ * fast path of http/modern-classify.ts), then what the
  * revision asks of a server that reads the body (the supported-version gate, the
  * MCP-Protocol-Version / Mcp-Method / Mcp-Name headers and SEP-2243 Mcp-Param-* headers),
  * each refusal with its code and status; then the answer, JSON unless a notification for
@@ -97,13 +99,14 @@ export async function serveModern(
   body: unknown,
   identity: Identity,
 ): Promise<void> {
-  const outcome = (await classify())({
+  const inbound = {
     httpMethod: 'POST',
     protocolVersionHeader: header(req, 'mcp-protocol-version'),
     mcpMethodHeader: header(req, 'mcp-method'),
     mcpNameHeader: header(req, 'mcp-name'),
     body,
-  });
+  };
+  const outcome = classifyModern(inbound, await classify());
   const id = ((body as { id?: RequestId } | null)?.id ?? null) as RequestId | null;
   if (outcome.kind === 'reject')
     return refuse(res, id, { code: outcome.code, message: outcome.message, data: outcome.data }, outcome.httpStatus);
