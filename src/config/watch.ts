@@ -2,6 +2,8 @@ import { lstatSync, readlinkSync } from 'node:fs';
 import { basename, dirname, join, parse, resolve, sep } from 'node:path';
 import { watch, type FSWatcher } from 'chokidar';
 
+const POLL_INTERVAL_MS = 500;
+
 export interface WatchOptions {
   /** Quiet period after the last change before reloading. */
   readonly debounceMs?: number;
@@ -31,6 +33,9 @@ export class ConfigWatcher {
   private timer?: NodeJS.Timeout;
   /** The files and what they looked like when the caller last read them (from setFiles). */
   private loaded?: { paths: readonly string[]; signatures: Signatures };
+  /** One look of our own after a polling watcher's first poll (see setFiles). */
+  private settle?: NodeJS.Timeout;
+  private reported = false;
   private ready = false;
   private closed = false;
 
@@ -47,12 +52,22 @@ export class ConfigWatcher {
    */
   async setFiles(paths: readonly string[], loaded?: Signatures): Promise<void> {
     if (this.closed) return;
-    this.loaded = loaded && { paths, signatures: loaded };
+    const base = loaded ?? signatures(paths);
+    this.loaded = { paths, signatures: base };
+    this.reported = false;
+    clearTimeout(this.settle);
     this.entries = new Set(paths.flatMap((p) => resolutionPaths(resolve(p))));
     const dirs = new Set([...this.entries].map((f) => dirname(f)));
     const same = this.watcher && dirs.size === this.dirs.size && [...dirs].every((d) => this.dirs.has(d));
     if (!same) await this.rewatch(dirs);
-    if (loaded && !sameSignatures(loaded, signatures(paths))) this.changed(paths[0]!);
+    const look = () => {
+      if (!this.reported && !sameSignatures(base, signatures(paths))) this.changed(paths[0]!);
+    };
+    look();
+    // A polling watcher takes its first stat of each entry after 'ready' (fs.watchFile starts
+    // with an asynchronous stat): a change before that stat has no earlier one to differ from
+    // and is never reported. Under load that window is long enough for a deploy's swap.
+    if (this.options.polling) this.settle = setTimeout(look, 2 * POLL_INTERVAL_MS).unref();
   }
 
   /**
@@ -67,7 +82,7 @@ export class ConfigWatcher {
       ignoreInitial: true,
       followSymlinks: false,
       usePolling: this.options.polling ?? false,
-      interval: 500,
+      interval: POLL_INTERVAL_MS,
       // Watch only our entries inside those folders; the folders themselves must pass.
       ignored: (path: string) => !this.dirs.has(resolve(path)) && !this.entries.has(resolve(path)),
     });
@@ -89,6 +104,7 @@ export class ConfigWatcher {
       // starting when it happened (a polling watcher's first stat came before the edit).
       // Nothing changed since the caller's last read means no reload.
       if (this.loaded && sameSignatures(this.loaded.signatures, signatures(this.loaded.paths))) return;
+      this.reported = true;
       this.onChange(`${basename(path)} changed`);
     }, this.options.debounceMs ?? 100);
   }
@@ -96,6 +112,7 @@ export class ConfigWatcher {
   async close(): Promise<void> {
     this.closed = true;
     clearTimeout(this.timer);
+    clearTimeout(this.settle);
     await this.watcher?.close();
   }
 }
