@@ -2,9 +2,15 @@
 // and time), and a raw JSON-RPC POST for timings without the SDK client's result parsing.
 // A 2026-07-28 client is SDK v2's, pinned to that revision (stateless: no session, every
 // request carries its _meta).
-import { Client as ClientV2, StreamableHTTPClientTransport as HttpV2 } from '@modelcontextprotocol/client';
+import {
+  CLIENT_CAPABILITIES_META_KEY,
+  Client as ClientV2,
+  PROTOCOL_VERSION_META_KEY,
+  StreamableHTTPClientTransport as HttpV2,
+} from '@modelcontextprotocol/client';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import http from 'node:http';
 import { quantile } from './common.js';
 import { now } from './proc.js';
 
@@ -159,4 +165,81 @@ export async function rawRequest(
   const answer = messages.find((m) => m.id === id);
   if (!answer || answer.error) throw new Error(`${method}: ${res.status} ${text.slice(0, 300)}`);
   return { result: answer.result, contentType: contentType.split(';')[0] };
+}
+
+/**
+ * A client as cheap as a client can be, the same for both eras: node:http on a keep-alive
+ * agent, a prebuilt body per call, the answer parsed once. The SDK clients cost the client
+ * side differently per era (SDK v2 runs zod on every message), and on 2 shared cores a slower
+ * client changes how much work the gateway batches per event-loop turn; with this one the
+ * gateway's CPU per call is compared at the same pace.
+ */
+export async function openRawSession(url: string, era: Era): Promise<Session> {
+  const agent = new http.Agent({ keepAlive: true, maxSockets: 64 });
+  const base: Record<string, string> = { 'content-type': 'application/json', accept: 'application/json, text/event-stream' };
+  let id = 0;
+  const post = (body: object, headers: Record<string, string> = {}) =>
+    new Promise<{ status: number; headers: http.IncomingHttpHeaders; text: string }>((resolve, reject) => {
+      const req = http.request(url, { method: 'POST', agent, headers: { ...base, ...headers } }, (res) => {
+        let text = '';
+        res.setEncoding('utf8');
+        res.on('data', (d: string) => (text += d));
+        res.on('end', () => resolve({ status: res.statusCode!, headers: res.headers, text }));
+        res.on('error', reject);
+      });
+      req.on('error', reject);
+      req.end(JSON.stringify(body));
+    });
+  const answer = (r: { status: number; text: string; headers: http.IncomingHttpHeaders }, want: number) => {
+    const sse = String(r.headers['content-type'] ?? '').startsWith('text/event-stream');
+    const messages = sse
+      ? r.text
+          .split('\n')
+          .filter((l) => l.startsWith('data:'))
+          .map((l) => JSON.parse(l.slice(5)))
+      : [JSON.parse(r.text)];
+    const m = messages.find((x: { id?: number }) => x.id === want);
+    if (!m || m.error) throw new Error(`raw ${era} call: ${r.status} ${r.text.slice(0, 300)}`);
+    return m.result as ToolResult;
+  };
+  let headers: Record<string, string> = {};
+  if (era === 'legacy') {
+    const init = await post({
+      jsonrpc: '2.0',
+      id: ++id,
+      method: 'initialize',
+      params: { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 'mcpgw-bench-raw', version: '1.0.0' } },
+    });
+    answer(init, id);
+    headers = { 'mcp-session-id': String(init.headers['mcp-session-id']), 'mcp-protocol-version': '2025-11-25' };
+    await post({ jsonrpc: '2.0', method: 'notifications/initialized' }, headers);
+  }
+  const meta = { [PROTOCOL_VERSION_META_KEY]: '2026-07-28', [CLIENT_CAPABILITIES_META_KEY]: {} };
+  const callTool = async (name: string, args: Record<string, unknown>) => {
+    const n = ++id;
+    if (era === 'legacy')
+      return answer(await post({ jsonrpc: '2.0', id: n, method: 'tools/call', params: { name, arguments: args } }, headers), n);
+    const params = { name, arguments: args, _meta: meta };
+    const modern = { 'mcp-protocol-version': '2026-07-28', 'mcp-method': 'tools/call', 'mcp-name': name };
+    return answer(await post({ jsonrpc: '2.0', id: n, method: 'tools/call', params }, modern), n);
+  };
+  const close = async () => {
+    if (era === 'legacy')
+      await new Promise<void>((resolve) => {
+        const req = http.request(url, { method: 'DELETE', agent, headers }, (res) => res.resume().on('end', resolve));
+        req.on('error', () => resolve());
+        req.end();
+      });
+    agent.destroy();
+  };
+  return {
+    get client(): Client {
+      throw new Error('a raw bench session has no SDK client');
+    },
+    get transport(): StreamableHTTPClientTransport {
+      throw new Error('a raw bench session has no SDK transport');
+    },
+    callTool,
+    close,
+  };
 }

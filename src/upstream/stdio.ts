@@ -30,6 +30,8 @@ export class StdioProcessTransport implements Transport {
   private readonly stderrLines = new LineSplitter({ maxBytes: STDERR_LINE_BYTES, keepBytes: STDERR_LINE_BYTES });
   private exited?: Promise<void>;
   private closing = false;
+  /** The messages of this turn of the event loop, written together (see send). */
+  private batch?: { text: string; written: Promise<void>; done: () => void };
   /** Exit code or signal of the child, once it has exited. */
   exit?: { code: number | null; signal: NodeJS.Signals | null };
   /** The last few stderr lines: the usual explanation of a crash. */
@@ -125,13 +127,33 @@ export class StdioProcessTransport implements Transport {
     this.options.onStderr?.(line);
   };
 
+  /**
+   * Messages are written once per turn of the event loop, together: calls that arrive on
+   * several HTTP connections in one turn cost one pipe write (and one wake-up of the server)
+   * instead of one each. The write happens before the loop waits for I/O again.
+   */
   send(message: JSONRPCMessage): Promise<void> {
     const stdin = this.child?.stdin;
     if (!stdin || stdin.destroyed) return Promise.reject(new Error('the server process is not running'));
-    return new Promise((resolve) => {
-      if (stdin.write(`${JSON.stringify(message)}\n`)) resolve();
-      else stdin.once('drain', resolve);
-    });
+    const line = `${JSON.stringify(message)}\n`;
+    if (this.batch) {
+      this.batch.text += line;
+      return this.batch.written;
+    }
+    let done!: () => void;
+    this.batch = { text: line, written: new Promise<void>((resolve) => (done = resolve)), done };
+    setImmediate(() => this.flush());
+    return this.batch.written;
+  }
+
+  private flush(): void {
+    const batch = this.batch;
+    const stdin = this.child?.stdin;
+    if (!batch) return;
+    this.batch = undefined;
+    // Gone since: the stream's own error (or the exit) tells the connection.
+    if (!stdin || stdin.destroyed || stdin.writableEnded || stdin.write(batch.text)) batch.done();
+    else stdin.once('drain', batch.done);
   }
 
   /** Ends the whole process group: close stdin, SIGTERM, then SIGKILL after the grace period. */
@@ -143,6 +165,7 @@ export class StdioProcessTransport implements Transport {
     }
     this.closing = true;
     const grace = this.options.killGraceMs ?? 2000;
+    this.flush(); // what was sent before close still goes out
     try {
       child.stdin?.end();
     } catch {
