@@ -69,6 +69,8 @@ function stdioFixturePid(gateway: RunningGateway): number {
 
 interface Setup {
   modes: Mode[];
+  /** The gateways' log lines at error level, to say why a run failed. */
+  errors(): string[];
   stop(): Promise<void>;
 }
 
@@ -106,7 +108,14 @@ async function setup(): Promise<Setup> {
       via('gateway-modern-upstream', ghm, 'legacy', c.proc.pid),
       via('gateway-metrics-off', goff, 'legacy', stdioFixturePid(goff)),
     ];
-    return { modes, stop };
+    const errors = () =>
+      gateways.flatMap((g) =>
+        g
+          .log()
+          .split('\n')
+          .filter((l) => l.includes('"level":"error"')),
+      );
+    return { modes, errors, stop };
   } catch (err) {
     await stop();
     throw err;
@@ -164,7 +173,7 @@ async function measureRound(modes: Mode[], r: number): Promise<Round> {
 }
 
 export async function callsBench() {
-  const { modes, stop } = await setup();
+  const { modes, errors, stop } = await setup();
   try {
     for (const m of modes) await warmup(m.url, m.tool, m.era);
     const rounds: Round[] = [];
@@ -184,6 +193,8 @@ export async function callsBench() {
       );
     }
     return { summary: summarize(rounds, contentType), rounds };
+  } catch (err) {
+    throw new Error(`${(err as Error).message}\n--- gateway errors ---\n${errors().slice(-10).join('\n')}`, { cause: err });
   } finally {
     await stop();
   }
