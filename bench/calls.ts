@@ -1,7 +1,9 @@
 // tools/call `echo` direct (an SDK client on the fixture's own Streamable HTTP endpoint)
 // against through `mcpgw run` (the fixture as a stdio server, and as an HTTP server):
 // sequential latency, concurrent throughput, and CPU per call of each process; and a CPU
-// profile of the gateway during the concurrent phase.
+// profile of the gateway during the concurrent phase. Issue 17's cost of metrics: the same
+// stdio gateway with gateway.metrics.enabled false (gateway-metrics-off) against the default
+// (gateway-stdio, metrics on), both with tracing off, taking turns with the other modes.
 //
 // Each mode has processes of its own (direct: HTTP fixture A; gateway-stdio: gateway S and
 // its stdio fixture; gateway-http: gateway H and HTTP fixture B), so the modes can take turns
@@ -16,8 +18,10 @@ import { fixtureServer, startGateway, startHttpFixture, type HttpFixture, type R
 import { summarizeProfile, type ProfileSummary } from './profile.js';
 import { ROOT, cmdline, cpuMs, descendants } from './proc.js';
 
-export type ModeName = 'direct' | 'gateway-stdio' | 'gateway-http' | 'gateway-modern-client' | 'gateway-modern-upstream';
-export type GatewayMode = Exclude<ModeName, 'direct'>;
+export type ModeName =
+  'direct' | 'gateway-stdio' | 'gateway-http' | 'gateway-modern-client' | 'gateway-modern-upstream' | 'gateway-metrics-off';
+/** The modes compared with direct; gateway-metrics-off is compared with gateway-stdio only. */
+export type GatewayMode = Exclude<ModeName, 'direct' | 'gateway-metrics-off'>;
 export const GATEWAY_MODES: GatewayMode[] = ['gateway-stdio', 'gateway-http', 'gateway-modern-client', 'gateway-modern-upstream'];
 
 interface Mode {
@@ -50,9 +54,9 @@ const perCall = (spent: Cpu, calls: number): Cpu => ({
 });
 
 /** A gateway with the stdio fixture (fx), or with an HTTP server (fx) when `url` is given; profile default. */
-const gatewayConfig = (url?: string, protocol?: string) => ({
+const gatewayConfig = (url?: string, protocol?: string, metrics = true) => ({
   version: 1,
-  gateway: { logLevel: 'info' },
+  gateway: { logLevel: 'info', ...(metrics ? {} : { metrics: { enabled: false } }) },
   servers: { fx: url ? { url, ...(protocol ? { protocol } : {}) } : fixtureServer() },
 });
 
@@ -65,6 +69,8 @@ function stdioFixturePid(gateway: RunningGateway): number {
 
 interface Setup {
   modes: Mode[];
+  /** The gateways' log lines at error level, to say why a run failed. */
+  errors(): string[];
   stop(): Promise<void>;
 }
 
@@ -83,9 +89,10 @@ async function setup(): Promise<Setup> {
       await startGateway(gatewayConfig(b.url)),
       await startGateway(gatewayConfig()),
       await startGateway(gatewayConfig(c.url, '2026-07-28')),
+      await startGateway(gatewayConfig(undefined, undefined, false)),
     );
-    const [gs, gh, gm, ghm] = gateways;
-    const via = (name: GatewayMode, g: RunningGateway, era: Era, fixturePid: number): Mode => ({
+    const [gs, gh, gm, ghm, goff] = gateways;
+    const via = (name: Exclude<ModeName, 'direct'>, g: RunningGateway, era: Era, fixturePid: number): Mode => ({
       name,
       url: `${g.url}/mcp`,
       era,
@@ -99,8 +106,16 @@ async function setup(): Promise<Setup> {
       via('gateway-http', gh, 'legacy', b.proc.pid),
       via('gateway-modern-client', gm, 'modern', stdioFixturePid(gm)),
       via('gateway-modern-upstream', ghm, 'legacy', c.proc.pid),
+      via('gateway-metrics-off', goff, 'legacy', stdioFixturePid(goff)),
     ];
-    return { modes, stop };
+    const errors = () =>
+      gateways.flatMap((g) =>
+        g
+          .log()
+          .split('\n')
+          .filter((l) => l.includes('"level":"error"')),
+      );
+    return { modes, errors, stop };
   } catch (err) {
     await stop();
     throw err;
@@ -158,7 +173,7 @@ async function measureRound(modes: Mode[], r: number): Promise<Round> {
 }
 
 export async function callsBench() {
-  const { modes, stop } = await setup();
+  const { modes, errors, stop } = await setup();
   try {
     for (const m of modes) await warmup(m.url, m.tool, m.era);
     const rounds: Round[] = [];
@@ -178,6 +193,8 @@ export async function callsBench() {
       );
     }
     return { summary: summarize(rounds, contentType), rounds };
+  } catch (err) {
+    throw new Error(`${(err as Error).message}\n--- gateway errors ---\n${errors().slice(-10).join('\n')}`, { cause: err });
   } finally {
     await stop();
   }
@@ -209,7 +226,13 @@ function summarize(rounds: Round[], contentType: Record<ModeName, string>) {
     GatewayMode,
     ReturnType<typeof of> & ReturnType<typeof ratios>
   >;
-  return { direct: of('direct'), ...gateways };
+  // Issue 17: CPU per call of the gateway with metrics on (gateway-stdio) over metrics off, in each round.
+  const metrics = {
+    off: of('gateway-metrics-off'),
+    cpuRatio: med((r) => r['gateway-stdio'].conc.cpuPerCall.gateway! / r['gateway-metrics-off'].conc.cpuPerCall.gateway!),
+    cpuRatioSequential: med((r) => r['gateway-stdio'].seq.cpuPerCall.gateway! / r['gateway-metrics-off'].seq.cpuPerCall.gateway!),
+  };
+  return { direct: of('direct'), ...gateways, metrics };
 }
 
 export type CallsResult = Awaited<ReturnType<typeof callsBench>>;

@@ -59,8 +59,22 @@ function callRows(calls: CallsResult): Row[] {
     out.push(['  same, sequential calls', m.cpuRatioSequential.toFixed(2), ...info]);
   }
   const st = calls.summary['gateway-stdio'];
+  out.push(...metricsRows(calls));
   out.push(['tools/call answer framing, via gateway', st.contentType, 'application/json', check(st.contentType === 'application/json')]);
   return out;
+}
+
+/** Issue 17 item 4: the gateway's CPU per call with metrics on (the default) against off, stdio upstream, legacy client. */
+function metricsRows(calls: CallsResult): Row[] {
+  const m = calls.summary.metrics;
+  if (!m) return [];
+  const on = calls.summary['gateway-stdio'].cpuMsPerCall;
+  return [
+    ['CPU ms/call (concurrent), gateway, metrics off', m.off.cpuMsPerCall.concurrent.gateway!.toFixed(3), '', ''],
+    ['CPU ms/call (concurrent), gateway, metrics on', on.concurrent.gateway!.toFixed(3), '', ''],
+    ['CPU ratio, gateway, metrics on / off', m.cpuRatio.toFixed(2), '<= 1.05', check(m.cpuRatio <= 1.05)],
+    ['  same, sequential calls', m.cpuRatioSequential.toFixed(2), ...info],
+  ];
 }
 
 export function rows({ calls, start, rss, reload }: Results): Row[] {

@@ -1,7 +1,16 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { StatusJson } from '../api/status-json.js';
 import { LabelCap, toolName } from './labels.js';
-import type { MetricsSink, OperationStart, ReloadOutcome } from './observer.js';
+import {
+  OAUTH_FAILURE_OUTCOMES,
+  OAUTH_REFRESH_OUTCOMES,
+  RELOAD_OUTCOMES,
+  type MetricsSink,
+  type OAuthFailureOutcome,
+  type OAuthRefreshOutcome,
+  type OperationStart,
+  type ReloadOutcome,
+} from './observer.js';
 
 /**
  * GET /metrics (SPEC section 12) through prom-client, loaded by the daemon when it listens
@@ -75,26 +84,32 @@ export class PromMetrics implements MetricsSink {
       buckets: SESSION_BUCKETS,
       registers,
     });
-    this.refreshes = new Counter({
-      name: 'mcpgw_oauth_refreshes_total',
-      help: 'OAuth access token refreshes, by server and outcome (success, invalid_grant, error).',
-      labelNames: ['server', 'outcome'],
-      registers,
-    });
-    this.failures = new Counter({
-      name: 'mcpgw_oauth_authorization_failures_total',
-      help: 'OAuth authorization failures, by server and outcome (rejected, insufficient_scope, needs_authorization, login_failed).',
-      labelNames: ['server', 'outcome'],
-      registers,
-    });
-    this.reloads = new Counter({
-      name: 'mcpgw_config_reloads_total',
-      help: 'Config reloads, by outcome (applied, unchanged, rejected, failed).',
-      labelNames: ['outcome'],
-      registers,
-    });
+    const oauth = () =>
+      Object.entries(this.read().servers)
+        .filter(([, s]) => s.auth.type === 'oauth')
+        .map(([server]) => server);
+    this.refreshes = outcomeCounter(
+      this.registry,
+      'mcpgw_oauth_refreshes_total',
+      'OAuth access token refreshes',
+      OAUTH_REFRESH_OUTCOMES,
+      oauth,
+    );
+    this.failures = outcomeCounter(
+      this.registry,
+      'mcpgw_oauth_authorization_failures_total',
+      'OAuth authorization failures',
+      OAUTH_FAILURE_OUTCOMES,
+      oauth,
+    );
+    this.reloads = outcomeCounter(this.registry, 'mcpgw_config_reloads_total', 'Config reloads', RELOAD_OUTCOMES);
     this.gauges();
     this.daemonGauges();
+  }
+
+  /** The daemon's state, read once per scrape. */
+  private read(): StatusJson {
+    return this.snapshot ?? this.source.status();
   }
 
   /** The exposition text; the daemon's state is read once per scrape. */
@@ -138,11 +153,11 @@ export class PromMetrics implements MetricsSink {
     this.session.observe({ profile, mcp_protocol_version: protocolVersion }, seconds);
   }
 
-  oauthRefresh(server: string, outcome: string): void {
+  oauthRefresh(server: string, outcome: OAuthRefreshOutcome): void {
     this.refreshes.inc({ server, outcome });
   }
 
-  oauthFailure(server: string, outcome: string): void {
+  oauthFailure(server: string, outcome: OAuthFailureOutcome): void {
     this.failures.inc({ server, outcome });
   }
 
@@ -153,7 +168,7 @@ export class PromMetrics implements MetricsSink {
   /** The series read from the daemon's state at scrape time: upstreams and their OAuth. */
   private gauges(): void {
     const registers = [this.registry];
-    const read = () => this.snapshot ?? this.source.status();
+    const read = () => this.read();
     new Gauge({
       name: 'mcpgw_upstream_state',
       help: 'The state of each upstream server: 1 for its current state, 0 for the others.',
@@ -206,7 +221,7 @@ export class PromMetrics implements MetricsSink {
   /** The daemon's own series: sessions, config, build. */
   private daemonGauges(): void {
     const registers = [this.registry];
-    const read = () => this.snapshot ?? this.source.status();
+    const read = () => this.read();
     const source = this.source;
     new Gauge({
       name: 'mcpgw_sessions_open',
@@ -245,4 +260,29 @@ export class PromMetrics implements MetricsSink {
       },
     });
   }
+}
+
+/**
+ * A counter by outcome (and by server when `servers` is given) whose every series exists at 0
+ * before its first event, for each server `servers` names at scrape time (so also the servers
+ * a reload added): a series that appears at 1 is invisible to increase() and rate().
+ */
+function outcomeCounter(
+  registry: Registry,
+  name: string,
+  what: string,
+  outcomes: readonly string[],
+  servers?: () => readonly string[],
+): Counter {
+  return new Counter({
+    name,
+    help: `${what}, by ${servers ? 'server and ' : ''}outcome (${outcomes.join(', ')}).`,
+    labelNames: servers ? ['server', 'outcome'] : ['outcome'],
+    registers: [registry],
+    collect() {
+      for (const outcome of outcomes)
+        if (!servers) this.inc({ outcome }, 0);
+        else for (const server of servers()) this.inc({ server, outcome }, 0);
+    },
+  });
 }

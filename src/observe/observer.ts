@@ -41,8 +41,8 @@ export interface MetricsSink {
   serverOperation(start: OperationStart, server: string, errorType: string, seconds: number): void;
   clientOperation(start: OperationStart, errorType: string, seconds: number): void;
   sessionClosed(profile: string, protocolVersion: string, seconds: number): void;
-  oauthRefresh(server: string, outcome: string): void;
-  oauthFailure(server: string, outcome: string): void;
+  oauthRefresh(server: string, outcome: OAuthRefreshOutcome): void;
+  oauthFailure(server: string, outcome: OAuthFailureOutcome): void;
   configReload(outcome: ReloadOutcome): void;
 }
 
@@ -61,7 +61,18 @@ export interface TraceSink {
 /** What auth/ reports (the daemon's Observer). */
 export type OAuthObserver = Pick<Observer, 'oauthRefresh' | 'oauthFailure'>;
 
-export type ReloadOutcome = 'applied' | 'unchanged' | 'rejected' | 'failed';
+/**
+ * The outcomes of each counter, every one reported by the core (auth/refresh.ts,
+ * auth/oauth-service.ts, daemon.ts) and exposed at 0 before its first event (observe/metrics.ts):
+ * Prometheus' increase() and rate() never see the first event of a series that appears at 1.
+ */
+export const OAUTH_REFRESH_OUTCOMES = ['success', 'invalid_grant', 'error'] as const;
+export const OAUTH_FAILURE_OUTCOMES = ['rejected', 'insufficient_scope', 'needs_authorization', 'login_failed'] as const;
+export const RELOAD_OUTCOMES = ['applied', 'unchanged', 'rejected', 'failed'] as const;
+
+export type OAuthRefreshOutcome = (typeof OAUTH_REFRESH_OUTCOMES)[number];
+export type OAuthFailureOutcome = (typeof OAUTH_FAILURE_OUTCOMES)[number];
+export type ReloadOutcome = (typeof RELOAD_OUTCOMES)[number];
 
 const TRACEPARENT = /^(?!ff)[0-9a-f]{2}-(?!0{32})[0-9a-f]{32}-(?!0{16})[0-9a-f]{16}-[0-9a-f]{2}$/;
 
@@ -109,11 +120,11 @@ export class Observer {
     this.metrics?.sessionClosed(profile, protocolVersion ?? 'unknown', (Date.now() - openedAt) / 1000);
   }
 
-  oauthRefresh(server: string, outcome: 'success' | 'invalid_grant' | 'error'): void {
+  oauthRefresh(server: string, outcome: OAuthRefreshOutcome): void {
     this.metrics?.oauthRefresh(server, outcome);
   }
 
-  oauthFailure(server: string, outcome: 'rejected' | 'insufficient_scope' | 'needs_authorization' | 'login_failed'): void {
+  oauthFailure(server: string, outcome: OAuthFailureOutcome): void {
     this.metrics?.oauthFailure(server, outcome);
   }
 

@@ -1,3 +1,5 @@
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 
 /**
@@ -82,4 +84,21 @@ export function samples(families: Map<string, Family>, name: string, labels: Rec
 /** The one value (counter, gauge) or count (histogram) of `name` with `labels`, 0 when absent. */
 export function valueOf(families: Map<string, Family>, name: string, labels: Record<string, string> = {}): number {
   return samples(families, name, labels).reduce((sum, m) => sum + Number(m.count ?? m.value ?? 0), 0);
+}
+
+/** Prometheus' own checker of the text format (Debian package `prometheus`). */
+export const PROMTOOL = '/usr/bin/promtool';
+export const PROMTOOL_SKIP: string | false = existsSync(PROMTOOL) ? false : `${PROMTOOL} is not installed (apt-get install prometheus)`;
+
+/**
+ * `promtool check metrics` on an exposition text: `parsed` is false when Prometheus' parser
+ * refuses it (exit 1); `lint` lists its findings on names and help (exit 3), one a line as
+ * `<metric> <problem>`.
+ */
+export function promtoolCheck(text: string): { parsed: boolean; lint: string[]; output: string } {
+  const run = spawnSync(PROMTOOL, ['check', 'metrics'], { input: text, encoding: 'utf8', timeout: 30_000 });
+  if (run.error) throw run.error;
+  const output = `${run.stdout}${run.stderr}`.trim();
+  const lint = run.status === 3 ? output.split('\n').filter((l) => l.trim() !== '') : [];
+  return { parsed: run.status === 0 || run.status === 3, lint, output };
 }
