@@ -1,6 +1,7 @@
 // The config watcher and symlinks (issue 16): a swap of any link on the way to the config file
 // is a change of the file, whether or not the old target is deleted afterwards.
 import assert from 'node:assert/strict';
+import { pbkdf2 } from 'node:crypto';
 import { mkdirSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
@@ -27,19 +28,23 @@ test('resolutionPaths lists the file, every link met, and where it leads', (t) =
   assert.ok(resolutionPaths(join(dir, 'loop-a')).length <= 42, 'a link loop ends');
 });
 
+/** A deploy folder of `dir`: a release of the config in its own folder... */
+function release(dir: string, name: string): void {
+  mkdirSync(join(dir, name));
+  writeFileSync(join(dir, name, 'gateway.yaml'), name);
+}
+
+/** ...and the `current` link swapped to it by rename, as `ln -sfn` does. */
+function point(dir: string, name: string): void {
+  symlinkSync(name, join(dir, 'current.tmp'));
+  renameSync(join(dir, 'current.tmp'), join(dir, 'current'));
+}
+
 for (const polling of [false, true]) {
   test(`a link swap is seen even when the old target stays (ln -sfn, ${polling ? 'polling' : 'events'})`, async (t) => {
     const dir = tempDir(t, 'mcpgw-watch-');
-    const release = (name: string) => {
-      mkdirSync(join(dir, name));
-      writeFileSync(join(dir, name, 'gateway.yaml'), name);
-    };
-    const point = (name: string) => {
-      symlinkSync(name, join(dir, 'current.tmp'));
-      renameSync(join(dir, 'current.tmp'), join(dir, 'current'));
-    };
-    release('r1');
-    point('r1');
+    release(dir, 'r1');
+    point(dir, 'r1');
     symlinkSync('current/gateway.yaml', join(dir, 'gateway.yaml'));
     const file = join(dir, 'gateway.yaml');
     const reasons: string[] = [];
@@ -56,11 +61,11 @@ for (const polling of [false, true]) {
     t.after(() => watcher.close());
     await watcher.setFiles([file]);
 
-    release('r2');
-    point('r2'); // r1 stays on disk
+    release(dir, 'r2');
+    point(dir, 'r2'); // r1 stays on disk
     await waitFor(() => reasons.length >= 1, 'the swap to r2', 5000);
-    release('r3');
-    point('r3');
+    release(dir, 'r3');
+    point(dir, 'r3');
     await waitFor(() => reasons.length >= 2, 'the swap to r3', 5000);
     // An edit in place of the file the links lead to is a change too.
     writeFileSync(join(dir, 'r3', 'gateway.yaml'), 'edited');
@@ -85,4 +90,38 @@ test('a change between reading the files and watching them counts (signatures at
   await watcher.setFiles([file], read);
   await waitFor(() => reasons.length === 1, 'the change made before the watch', 5000);
   assert.match(reasons[0]!, /gateway\.yaml changed/);
+});
+
+// A polling watcher's first look at an entry comes after it says it is ready: fs.watchFile
+// starts with a stat on libuv's thread pool. A deploy's swap in that window was never
+// reported (CI, under load: "timed out waiting for the swap to r2"). A busy thread pool widens
+// the window: 3 of 8 runs failed before the fix.
+
+/** Keeps every thread of the pool busy with short jobs, each one queued behind the others. */
+function busyThreadPool(): () => void {
+  let stopped = false;
+  const job = () => {
+    if (!stopped) pbkdf2('x', 'y', 20_000, 32, 'sha256', job);
+  };
+  for (let i = 0; i < 16; i++) job();
+  return () => {
+    stopped = true;
+  };
+}
+
+test('a swap right after a polling watcher is ready, before its first stat, is seen', async (t) => {
+  const dir = tempDir(t, 'mcpgw-watch-');
+  release(dir, 'r1');
+  release(dir, 'r2');
+  point(dir, 'r1');
+  symlinkSync('current/gateway.yaml', join(dir, 'gateway.yaml'));
+  const reasons: string[] = [];
+  const watcher = new ConfigWatcher((reason) => reasons.push(reason), { debounceMs: 20, polling: true });
+  t.after(() => watcher.close());
+  const stop = busyThreadPool();
+  t.after(stop);
+  await watcher.setFiles([join(dir, 'gateway.yaml')]);
+  point(dir, 'r2');
+  stop();
+  await waitFor(() => reasons.length >= 1, 'the swap to r2', 10_000);
 });
