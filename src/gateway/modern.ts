@@ -9,14 +9,14 @@ import {
 import { McpgwError } from '../errors/error.js';
 import { identityKey, type Identity } from '../identity/types.js';
 import { asUrlElicitation, takesUrlElicitation } from './url-elicitations.js';
-import { measured } from '../observe/observer.js';
+import { measured, type Operation } from '../observe/observer.js';
 import type { ListKind, Result } from '../upstream/types.js';
 import { handle, type RequestContext } from './core.js';
 import { SERVER_CAPABILITIES, SUPPORTED_VERSIONS } from './protocol.js';
 import type { Gateway } from './runtime.js';
 import type { Scope } from './scope.js';
 import { StateSealer, type SealedState } from './seal.js';
-import { WaitingCall, WaitingCalls } from './waiting.js';
+import { WaitingCall, WaitingCalls, type Cancellation } from './waiting.js';
 import type { Watcher } from './watchers.js';
 
 /**
@@ -39,13 +39,22 @@ export interface ModernRequest {
   readonly clientCapabilities: ClientCapabilities;
   readonly logLevel?: LoggingLevel;
   readonly traceparent?: string;
-  /** Told which upstream server the request goes to (observe/). */
-  readonly routed?: (server: string) => void;
+  readonly exchange: Exchange;
+}
+
+/** The HTTP exchange a request came in on (http/modern-answer.ts). */
+export interface Exchange extends Cancellation {
   /** Aborted when the client goes away before the answer (2026-07-28: that is cancellation). */
   readonly signal: AbortSignal;
   /** A notification related to the request (progress, log messages): the answer becomes SSE. */
   notify(method: string, params: Record<string, unknown>): void;
 }
+
+/** What the next hop of a request gets of its operation (observe/): the trace context, and where it went. */
+type Hop = Pick<Operation, 'traceparent' | 'routed'>;
+
+/** What an interruptible call's context has of its own (`call`). */
+type Interruption = Pick<RequestContext, 'caller' | 'signal' | 'expectServer' | 'passInputRequired'>;
 
 /** The open stream of a subscriptions/listen request. */
 export interface ListenStream {
@@ -93,12 +102,16 @@ export class ModernServer {
   /** Resolves when the gateway shuts down: listen streams end with their result (graceful closure). */
   private readonly ended = new Promise<void>((resolve) => (this.ending = resolve));
   private running = 0;
+  /** The gateway's identity in every result's `_meta`: one object, serialized with each. */
+  private readonly serverInfo: { readonly name: string; readonly version: string };
 
   constructor(
     private readonly gateway: Gateway,
-    private readonly version: string,
+    version: string,
     private readonly sealer = new StateSealer(),
-  ) {}
+  ) {
+    this.serverInfo = Object.freeze({ name: 'mcpgw', version });
+  }
 
   /** Requests being answered now, listen streams aside (shutdown waits for them). */
   get inflight(): number {
@@ -107,10 +120,17 @@ export class ModernServer {
 
   async handle(req: ModernRequest): Promise<Result> {
     this.running++;
-    const start = { method: req.method, profile: req.profile, protocolVersion: '2026-07-28', requestId: req.id, params: req.params };
-    const op = this.gateway.observer.serverOperation({ ...start, traceparent: req.traceparent });
+    const op = this.gateway.observer.serverOperation({
+      method: req.method,
+      profile: req.profile,
+      protocolVersion: '2026-07-28',
+      requestId: req.id,
+      params: req.params,
+      traceparent: req.traceparent,
+    });
     try {
-      return await measured(op, (traceparent) => this.answer({ ...req, traceparent, routed: op.routed }));
+      // measured() hands the call op.traceparent: the op is the next hop's trace context.
+      return await measured(op, () => this.answer(req, op));
     } catch (err) {
       // No session to tell when it is done: the client retries when its user says so.
       throw (takesUrlElicitation(req.clientCapabilities) && asUrlElicitation(err, randomUUID())) || err;
@@ -119,15 +139,15 @@ export class ModernServer {
     }
   }
 
-  private async answer(req: ModernRequest): Promise<Result> {
+  private async answer(req: ModernRequest, hop: Hop): Promise<Result> {
     if (!MODERN_METHODS.has(req.method) || req.method === 'subscriptions/listen') {
       throw new McpgwError('MCPGW_E_MCP_METHOD_NOT_FOUND', 'Method not found', { details: { method: req.method } });
     }
     const scope = this.gateway.statelessScope(req.profile, req.identity.name);
     if (req.method === 'server/discover') return this.stamp(req.method, this.discover(req.profile), scope);
     if (!INTERRUPTIBLE.has(req.method))
-      return this.stamp(req.method, await handle(req.method, req.params, this.context(req, scope)), scope);
-    return this.stamp(req.method, await this.call(req, scope), scope);
+      return this.stamp(req.method, await handle(req.method, req.params, this.context(req, scope, hop)), scope);
+    return this.stamp(req.method, await this.call(req, scope, hop), scope);
   }
 
   private discover(profile: string): Result {
@@ -135,28 +155,30 @@ export class ModernServer {
     return { supportedVersions: [...SUPPORTED_VERSIONS], capabilities: SERVER_CAPABILITIES, ...(instructions ? { instructions } : {}) };
   }
 
-  private context(req: ModernRequest, scope: Scope, overrides: Partial<RequestContext> = {}): RequestContext {
+  private context(req: ModernRequest, scope: Scope, hop: Hop, call?: Interruption): RequestContext {
+    const exchange = req.exchange;
     return {
       scope,
       profile: req.profile,
       identity: req.identity,
-      ...(this.gateway.audit ? { audit: this.gateway.audit } : {}),
-      caller: overrides.caller ?? {
+      audit: this.gateway.audit,
+      caller: call?.caller ?? {
         label: `request ${String(req.id)}`,
         ask: () => Promise.reject(new McpgwError('MCPGW_E_SESSION_ATTRIBUTION', 'no call to attach the request to')),
       },
       clientCapabilities: req.clientCapabilities,
-      signal: req.signal,
-      ...(req.logLevel ? { logLevel: req.logLevel } : {}),
-      ...(req.traceparent ? { traceparent: req.traceparent } : {}),
-      ...(req.routed ? { routed: req.routed } : {}),
-      notify: (method, params) => req.notify(method, params),
-      ...overrides,
+      signal: call?.signal ?? exchange.signal,
+      logLevel: req.logLevel,
+      traceparent: hop.traceparent,
+      routed: hop.routed,
+      notify: (method, params) => exchange.notify(method, params),
+      expectServer: call?.expectServer,
+      passInputRequired: call?.passInputRequired,
     };
   }
 
   /** tools/call, prompts/get, resources/read: the calls a server may interrupt for input. */
-  private async call(req: ModernRequest, scope: Scope): Promise<Result> {
+  private async call(req: ModernRequest, scope: Scope, hop: Hop): Promise<Result> {
     const target = targetOf(req.method, req.params);
     const expect = { profile: req.profile, method: req.method, target, identity: identityKey(req.identity) };
     let state: SealedState | undefined;
@@ -180,11 +202,11 @@ export class ModernServer {
       const { requestState: _ours, ...rest } = req.params;
       params = state.upstreamState !== undefined ? { ...rest, requestState: state.upstreamState } : rest;
     }
-    const call = new WaitingCall(req.clientCapabilities, `request ${String(req.id)}`);
-    const ctx = this.context(req, scope, {
+    const call = new WaitingCall(req.clientCapabilities, req.id);
+    const ctx = this.context(req, scope, hop, {
       caller: call,
       signal: call.signal,
-      ...(state ? { expectServer: state.server } : {}),
+      expectServer: state?.server,
       passInputRequired: (from, result) => this.sealUpstream(from, result, expect),
     });
     // ctx.signal is already the call's own (call.signal), which outlives this HTTP exchange.
@@ -199,7 +221,7 @@ export class ModernServer {
     expect: Omit<SealedState, 'kind' | 'server'>,
     server: string,
   ): Promise<Result> {
-    const next = await call.next(req.signal);
+    const next = await call.next(req.exchange);
     if ('result' in next) {
       this.waiting.drop(call);
       return next.result;
@@ -219,10 +241,8 @@ export class ModernServer {
 
   /** `resultType`, the gateway's identity and the caching hints every 2026-07-28 result carries. */
   private stamp(method: string, result: Result, scope: Scope): Result {
-    const meta = {
-      ...(result._meta as Record<string, unknown> | undefined),
-      [SERVER_INFO_META_KEY]: { name: 'mcpgw', version: this.version },
-    };
+    const theirs = result._meta as Record<string, unknown> | undefined;
+    const meta = theirs ? { ...theirs, [SERVER_INFO_META_KEY]: this.serverInfo } : { [SERVER_INFO_META_KEY]: this.serverInfo };
     const out: Result = { ...result, resultType: result.resultType ?? 'complete', _meta: meta };
     const cacheable = CACHEABLE[method];
     if (!cacheable || out.resultType !== 'complete') return out;

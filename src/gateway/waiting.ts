@@ -1,9 +1,15 @@
 import { randomUUID } from 'node:crypto';
-import type { ClientCapabilities } from '@modelcontextprotocol/client';
+import type { ClientCapabilities, RequestId } from '@modelcontextprotocol/client';
 import { McpgwError } from '../errors/error.js';
 import type { Caller, Result, ServerRequest } from '../upstream/types.js';
 import { serverRequestSupported } from './protocol.js';
 import { STATE_TTL_MS } from './seal.js';
+
+/** The cancellation of the HTTP exchange a call is waited on in (http/modern-answer.ts). */
+export interface Cancellation {
+  /** Calls `fn` once when the client goes away before the answer (at once if it has); returns the undo. */
+  onCancel(fn: (reason: unknown) => void): () => void;
+}
 
 /** How long the server must stay silent before a round of its requests goes to the client. */
 const QUIET_MS = 5;
@@ -18,7 +24,6 @@ const MAX_QUIET_MS = 100;
  * on (SPEC section 9). Each round's state token is good once: a replayed one is refused.
  */
 export class WaitingCall implements Caller {
-  readonly label: string;
   /** Made when first read: most calls end without asking, and never need one. */
   private uuid?: string;
   /** Rounds handed out; the client's retry must present the latest. */
@@ -30,15 +35,19 @@ export class WaitingCall implements Caller {
   private readonly controller = new AbortController();
   private readonly pending = new Map<string, { request: ServerRequest; resolve: (r: Result) => void; reject: (e: unknown) => void }>();
   private keySeq = 0;
-  private outcome?: Promise<{ result: Result } | { error: unknown }>;
+  /** The call's end, once it has ended. */
+  private outcome?: { result: Result } | { error: unknown };
+  /** Resolves the wait of `next` (the call ended, asked for input, or lacks a capability). */
   private wake?: () => void;
   private expiry?: NodeJS.Timeout;
 
   constructor(
     private readonly capabilities: ClientCapabilities,
-    label: string,
-  ) {
-    this.label = label;
+    private readonly requestId: RequestId,
+  ) {}
+
+  get label(): string {
+    return `request ${String(this.requestId)}`;
   }
 
   /** What a retry's requestState names the call by. */
@@ -58,11 +67,15 @@ export class WaitingCall implements Caller {
 
   /** Starts the call; its end or its first request for input is awaited with `next`. */
   run(call: (signal: AbortSignal) => Promise<Result>): void {
-    this.outcome = call(this.controller.signal).then(
-      (result) => ({ result }),
-      (error: unknown) => ({ error }),
+    call(this.controller.signal).then(
+      (result) => this.settle({ result }),
+      (error: unknown) => this.settle({ error }),
     );
-    void this.outcome.then(() => this.wake?.());
+  }
+
+  private settle(outcome: { result: Result } | { error: unknown }): void {
+    this.outcome = outcome;
+    this.wake?.();
   }
 
   ask(request: ServerRequest, signal: AbortSignal): Promise<Result> {
@@ -89,18 +102,23 @@ export class WaitingCall implements Caller {
   }
 
   /**
-   * Waits for the call to end or to ask for input. `signal` is the current HTTP exchange's:
+   * Waits for the call to end or to ask for input. `exchange` is the current HTTP exchange:
    * a client that goes away cancels the call (2026-07-28: closing the stream is cancellation).
    */
-  async next(signal: AbortSignal): Promise<{ result: Result } | { inputRequests: Record<string, ServerRequest> }> {
+  async next(exchange: Cancellation): Promise<{ result: Result } | { inputRequests: Record<string, ServerRequest> }> {
     clearTimeout(this.expiry);
-    const abort = () => this.abort(signal.reason);
-    signal.addEventListener('abort', abort, { once: true });
+    const undo = exchange.onCancel((reason) => this.abort(reason));
     try {
       for (;;) {
         if (this.missing) {
           this.abort(this.missing);
           throw this.missing;
+        }
+        // A call that has ended is answered, even if requests it made are still unanswered.
+        const outcome = this.outcome;
+        if (outcome) {
+          if ('result' in outcome) return outcome;
+          throw outcome.error;
         }
         if (this.pending.size > 0) {
           await this.quiet();
@@ -116,14 +134,11 @@ export class WaitingCall implements Caller {
           this.expiry.unref();
           return { inputRequests };
         }
-        const settled = await Promise.race([this.outcome!, new Promise<undefined>((r) => (this.wake = () => r(undefined)))]);
+        await new Promise<void>((resolve) => (this.wake = resolve));
         this.wake = undefined;
-        if (this.missing) continue;
-        if (settled && 'result' in settled) return { result: settled.result };
-        if (settled) throw settled.error;
       }
     } finally {
-      signal.removeEventListener('abort', abort);
+      undo();
     }
   }
 

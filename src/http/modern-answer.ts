@@ -1,6 +1,7 @@
 import type { ServerResponse } from 'node:http';
 import type { RequestId } from '@modelcontextprotocol/client';
 import { McpgwError } from '../errors/error.js';
+import type { Exchange } from '../gateway/modern.js';
 import { SSE_HEADERS, writeBounded } from './sse.js';
 
 /**
@@ -8,10 +9,13 @@ import { SSE_HEADERS, writeBounded } from './sse.js';
  * first message ready, else SSE (a notification came first, or the call stayed silent for
  * `holdMs`, after which keep-alives keep proxies from cutting it), without event ids: the
  * revision has no resumption. The client closing the connection before the answer is the
- * request's cancellation (`signal`).
+ * request's cancellation (`signal`, `onCancel`).
  */
-export class ModernAnswer {
-  private readonly controller = new AbortController();
+export class ModernAnswer implements Exchange {
+  /** Made when first read: a tools/call is cancelled through its WaitingCall, which never reads it. */
+  private controller?: AbortController;
+  private cancelled?: { reason: unknown };
+  private listeners?: Array<(reason: unknown) => void>;
   private streaming = false;
   private finished = false;
   private keepAlive?: NodeJS.Timeout;
@@ -23,15 +27,43 @@ export class ModernAnswer {
     private readonly keepAliveMs: number,
     holdMs: number,
   ) {
-    res.once('close', () => {
-      if (!this.finished) this.controller.abort(new McpgwError('MCPGW_E_SESSION_CLOSED', 'the client closed the stream'));
+    res.on('close', () => {
+      if (!this.finished) this.cancel(new McpgwError('MCPGW_E_SESSION_CLOSED', 'the client closed the stream'));
       this.stopTimers();
     });
     this.hold = setTimeout(() => this.stream(), holdMs);
   }
 
   get signal(): AbortSignal {
+    if (!this.controller) {
+      this.controller = new AbortController();
+      if (this.cancelled) this.controller.abort(this.cancelled.reason);
+    }
     return this.controller.signal;
+  }
+
+  /** Whether the client went away before the answer. */
+  get aborted(): boolean {
+    return this.cancelled !== undefined;
+  }
+
+  onCancel(fn: (reason: unknown) => void): () => void {
+    if (this.cancelled) {
+      fn(this.cancelled.reason);
+      return () => undefined;
+    }
+    (this.listeners ??= []).push(fn);
+    return () => {
+      const at = this.listeners?.indexOf(fn) ?? -1;
+      if (at >= 0) this.listeners!.splice(at, 1);
+    };
+  }
+
+  private cancel(reason: unknown): void {
+    if (this.cancelled) return;
+    this.cancelled = { reason };
+    this.controller?.abort(reason);
+    for (const fn of this.listeners?.splice(0) ?? []) fn(reason);
   }
 
   /** A notification related to the request: the answer becomes a stream if it is not one yet. */

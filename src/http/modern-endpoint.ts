@@ -129,7 +129,8 @@ export async function serveModern(
   const refusal =
     checkStandardHeaders(req, message.method, params) ?? checkParamHeaders(req, message.method, params, host.tools(profile, identity.name));
   if (refusal) return refuse(res, message.id, refusal, codeInfo(refusal.code).http);
-  await answer(host, res, {
+  const out = new ModernAnswer(res, message.id, host.keepAliveMs, host.holdMs);
+  const request: ModernRequest = {
     profile,
     identity,
     id: message.id,
@@ -138,21 +139,19 @@ export async function serveModern(
     clientCapabilities: (meta[CLIENT_CAPABILITIES_META_KEY] ?? {}) as ClientCapabilities,
     logLevel: meta[LOG_LEVEL_META_KEY] as LoggingLevel | undefined,
     traceparent: (meta[TRACEPARENT_META_KEY] as string | undefined) ?? header(req, 'traceparent'),
-  });
+    exchange: out,
+  };
+  if (request.method === 'subscriptions/listen') return listen(host, res, request, out);
+  await answer(host, request, out);
 }
 
-type Pending = Omit<ModernRequest, 'signal' | 'notify'>;
-
-async function answer(host: ModernHost, res: ServerResponse, pending: Pending): Promise<void> {
-  const out = new ModernAnswer(res, pending.id, host.keepAliveMs, host.holdMs);
-  const request: ModernRequest = { ...pending, signal: out.signal, notify: (method, params) => out.notify(method, params) };
-  if (pending.method === 'subscriptions/listen') return listen(host, res, request, out);
+async function answer(host: ModernHost, request: ModernRequest, out: ModernAnswer): Promise<void> {
   try {
     out.finish({ result: await host.server.handle(request) }, 200);
   } catch (err) {
-    if (out.signal.aborted) return out.end();
+    if (out.aborted) return out.end();
     if (isInternal(err))
-      host.log.error(`request failed: ${(err as Error)?.message}`, { method: pending.method, stack: (err as Error)?.stack });
+      host.log.error(`request failed: ${(err as Error)?.message}`, { method: request.method, stack: (err as Error)?.stack });
     const error = wireError(err, 'modern');
     out.finish({ error }, modernStatus(err, error));
   }
