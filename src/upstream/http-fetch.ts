@@ -80,7 +80,6 @@ export class NodeBody {
 
 /** A Response over a node:http answer; the body is consumed once, as text, JSON or a stream. */
 class NodeResponse {
-  readonly headers: Headers;
   readonly ok: boolean;
   readonly status: number;
   readonly statusText: string;
@@ -88,6 +87,7 @@ class NodeResponse {
   readonly type = 'basic';
   bodyUsed = false;
   private wrapped?: NodeBody;
+  private webHeaders?: Headers;
 
   constructor(
     private readonly res: IncomingMessage,
@@ -96,9 +96,27 @@ class NodeResponse {
     this.status = res.statusCode ?? 0;
     this.statusText = res.statusMessage ?? '';
     this.ok = this.status >= 200 && this.status < 300;
-    this.headers = new Headers();
-    const raw = res.rawHeaders;
-    for (let i = 0; i < raw.length; i += 2) this.headers.append(raw[i], raw[i + 1]);
+  }
+
+  // Made on first use: the calls' own path reads the few headers it needs with header().
+  get headers(): Headers {
+    if (this.webHeaders) return this.webHeaders;
+    const headers = new Headers();
+    const raw = this.res.rawHeaders;
+    for (let i = 0; i < raw.length; i += 2) headers.append(raw[i], raw[i + 1]);
+    return (this.webHeaders = headers);
+  }
+
+  /** What `headers.get(name)` gives (repeated fields joined with ", "), without a Headers; `name` in lower case. */
+  header(name: string): string | null {
+    let value: string | null = null;
+    const raw = this.res.rawHeaders;
+    for (let i = 0; i < raw.length; i += 2) {
+      if (raw[i].length !== name.length || raw[i].toLowerCase() !== name) continue;
+      const v = raw[i + 1].trim();
+      value = value === null ? v : `${value}, ${v}`;
+    }
+    return value;
   }
 
   get body(): NodeBody {
@@ -117,6 +135,11 @@ class NodeResponse {
   async json(): Promise<unknown> {
     return JSON.parse(await this.text());
   }
+}
+
+/** A response header by the fetch's cheap path when the response is ours. */
+export function responseHeader(response: Response, name: string): string | null {
+  return response instanceof NodeResponse ? response.header(name) : response.headers.get(name);
 }
 
 /** One HTTP(S) request; resolves on the answer's headers (the body streams on). */

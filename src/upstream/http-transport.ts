@@ -4,8 +4,11 @@ import {
   parseJSONRPCMessage,
   StreamableHTTPClientTransport,
   type JSONRPCMessage,
+  type TransportSendOptions,
 } from '@modelcontextprotocol/client';
 import { NodeBody } from './http-fetch.js';
+import { isPlainResult } from './http-answer.js';
+import { plainSend, takesPlainSend, type SendInternals } from './http-send.js';
 import { sseEvents } from './sse-read.js';
 
 /**
@@ -38,10 +41,23 @@ interface Internals {
   onerror?: (error: Error) => void;
 }
 
-export class NodeStreamableHttpTransport extends StreamableHTTPClientTransport {}
-
 const sdk = StreamableHTTPClientTransport.prototype as unknown as Internals;
 export const SSE_READER_IN_PLACE = typeof sdk._handleSseStream === 'function' && typeof sdk._scheduleReconnection === 'function';
+export const PLAIN_SEND_IN_PLACE = [
+  '_send',
+  '_redirects',
+  '_unfollowedRedirect',
+  '_stepUpAuthorize',
+  '_startOrAuthSse',
+  '_handleSseStream',
+].every((name) => typeof (sdk as unknown as Record<string, unknown>)[name] === 'function');
+
+export class NodeStreamableHttpTransport extends StreamableHTTPClientTransport {
+  override send(message: JSONRPCMessage, options?: TransportSendOptions): Promise<void> {
+    const t = this as unknown as SendInternals;
+    return PLAIN_SEND_IN_PLACE && takesPlainSend(t, message, options) ? plainSend(t, message, options) : super.send(message, options);
+  }
+}
 
 if (SSE_READER_IN_PLACE) {
   const sdkHandle = sdk._handleSseStream;
@@ -75,10 +91,12 @@ async function readSse(t: Internals, body: NodeBody, options: SseOptions, isReco
       }
       if (!event.data || (event.event && event.event !== 'message')) continue;
       try {
-        const message = parseJSONRPCMessage(JSON.parse(event.data));
-        if (isJSONRPCResultResponse(message) || isJSONRPCErrorResponse(message)) {
+        const value: unknown = JSON.parse(event.data);
+        const plain = isPlainResult(value);
+        const message = plain ? (value as JSONRPCMessage) : parseJSONRPCMessage(value);
+        if (plain || isJSONRPCResultResponse(message) || isJSONRPCErrorResponse(message)) {
           receivedResponse = true;
-          if (replayMessageId !== undefined) message.id = replayMessageId;
+          if (replayMessageId !== undefined) (message as { id: string | number }).id = replayMessageId;
         }
         t.onmessage?.(message);
       } catch (error) {
