@@ -7,6 +7,15 @@ import { annotatedParams, decodeHeaderValue, valueAt } from '../upstream/headers
 /** The tools a caller (identity name) sees on a profile: perUser members make them differ by identity. */
 export type ToolLookup = (profile: string, identity: string) => readonly Tool[];
 
+/** A catalog's tools by name, made once per catalog (a new catalog is a new array). */
+const byName = new WeakMap<readonly Tool[], Map<string, Tool>>();
+
+function toolNamed(tools: readonly Tool[], name: unknown): Tool | undefined {
+  let index = byName.get(tools);
+  if (!index) byName.set(tools, (index = new Map(tools.map((t) => [t.name, t]))));
+  return typeof name === 'string' ? index.get(name) : undefined;
+}
+
 function same(header: string, value: unknown): boolean {
   if (typeof value === 'number') return Number(header) === value;
   if (typeof value === 'boolean') return header === String(value);
@@ -26,7 +35,7 @@ export function checkParamHeaders(
   tools: readonly Tool[],
 ): McpgwError | undefined {
   if (method !== 'tools/call') return undefined;
-  const tool = tools.find((t) => t.name === params.name);
+  const tool = toolNamed(tools, params.name);
   if (!tool) return undefined;
   for (const { path, header: name } of annotatedParams(tool.inputSchema)) {
     const value = valueAt(params.arguments, path);
