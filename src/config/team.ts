@@ -66,3 +66,11 @@ export function normalizeAccess(profile: Profile | undefined): AccessSpec | unde
 export function tokensPerUser(spec: Pick<ServerSpec, 'auth'>): boolean {
   return spec.auth.type === 'oauth' && spec.auth.tokens === 'perUser';
 }
+
+/**
+ * A server the gateway starts itself as it applies a config, one connection shared by every
+ * caller; the others are started per session or per identity on first use (gateway/on-demand.ts).
+ */
+export function startsWithGateway(spec: Pick<ServerSpec, 'enabled' | 'isolation' | 'auth'>): boolean {
+  return spec.enabled && spec.isolation === 'shared' && !tokensPerUser(spec);
+}

@@ -1,4 +1,4 @@
-import { tokensPerUser } from '../config/team.js';
+import { startsWithGateway, tokensPerUser } from '../config/team.js';
 import type { ConfigModel, ServerSpec } from '../config/types.js';
 import type { AuditSink } from '../audit/types.js';
 import { McpgwError } from '../errors/error.js';
@@ -118,7 +118,7 @@ export class Gateway implements SessionHost, ScopeHost {
     const summary = summarizeChanges(this.model, model);
     const nextServers = new Map<string, Upstream>();
     for (const spec of model.servers) {
-      if (spec.enabled && spec.isolation === 'shared' && !tokensPerUser(spec)) nextServers.set(spec.name, this.pool.acquire(spec));
+      if (startsWithGateway(spec)) nextServers.set(spec.name, this.pool.acquire(spec));
     }
     const nextProfiles = new Map<string, ProfileView>();
     for (const profile of model.profiles) {

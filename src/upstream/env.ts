@@ -1,5 +1,11 @@
-import { getDefaultEnvironment } from '@modelcontextprotocol/client/stdio';
 import type { StdioSpec } from '../config/types.js';
+
+/**
+ * The SDK's safe set (`getDefaultEnvironment()` of `@modelcontextprotocol/client/stdio`, POSIX),
+ * copied: importing it loads the SDK and zod, and the early start (cli/run.ts) spawns servers
+ * before those load. test/unit/env.test.ts checks that the two lists are the same.
+ */
+export const SDK_SAFE = ['HOME', 'LOGNAME', 'PATH', 'SHELL', 'TERM', 'USER'];
 
 /** Passed to every child besides the SDK's safe set (SPEC section 2, stdio environment). */
 const EXTRA_SAFE = [
@@ -30,9 +36,14 @@ export function childEnvironment(
     const value = parent[name];
     if (value !== undefined && !isGatewayOnly(name) && !value.startsWith('()')) env[name] = value;
   };
-  for (const name of Object.keys(getDefaultEnvironment())) take(name);
+  for (const name of SDK_SAFE) take(name);
   for (const name of EXTRA_SAFE) take(name);
   if (spec.inheritEnv === true) for (const name of Object.keys(parent)) take(name);
   else if (Array.isArray(spec.inheritEnv)) for (const name of spec.inheritEnv) take(name);
   return { ...env, ...spec.env };
+}
+
+/** What a stdio server is started with: the one place both the early start and the transport take it from. */
+export function spawnOptionsOf(spec: StdioSpec): { command: string; args: readonly string[]; env: Record<string, string>; cwd: string } {
+  return { command: spec.command, args: spec.args, env: childEnvironment(spec), cwd: spec.cwd };
 }

@@ -5,6 +5,7 @@ import type { Logger } from '../log.js';
 import { createClient, type ClientSink } from './client.js';
 import { screenTools } from './headers.js';
 import { EMPTY_LISTS, fetchLists } from './lists.js';
+import type { ServerProcess } from './spawn.js';
 import { createTransport } from './transports.js';
 import type { AuthProvider, ListKind, UpstreamLists } from './types.js';
 
@@ -20,6 +21,8 @@ export interface OpenOptions {
   readonly sink: ClientSink;
   /** The era verdict of the last good connect (the probe is skipped). */
   readonly prior?: PriorDiscovery;
+  /** The early start's process for this server (its first connect only). */
+  readonly prestarted?: ServerProcess;
   /** Sees the transport as soon as it exists (the connection reports its pid while starting). */
   readonly onTransport: (transport: Transport) => void;
   /** The connection closed after the connect (a crash, a dropped HTTP connection). */
@@ -39,6 +42,7 @@ export async function openClient(options: OpenOptions): Promise<{ client: Client
   const client = createClient(options.version, spec.protocol, probe, options.sink);
   const transport = createTransport(spec, {
     auth: options.auth,
+    prestarted: options.prestarted,
     onStderr: options.onStderr ?? ((line) => options.log.info(line, { server: spec.name, stream: 'stderr' })),
   });
   options.onTransport(transport);

@@ -1,14 +1,13 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import type { JSONRPCMessage, Transport } from '@modelcontextprotocol/client';
 import { McpgwError } from '../errors/error.js';
 import { LineReader, LineSplitter, MAX_MESSAGE_BYTES } from './lines.js';
+import { ServerProcess, signalGroup, type SpawnOptions } from './spawn.js';
 import { STDERR_LINE_BYTES } from './stderr.js';
 
-export interface StdioProcessOptions {
-  readonly command: string;
-  readonly args: readonly string[];
-  readonly env: Record<string, string>;
-  readonly cwd: string;
+export interface StdioProcessOptions extends SpawnOptions {
+  /** The process the early start spawned with these options (upstream/early.ts), instead of a new one. */
+  readonly prestarted?: ServerProcess;
   /** Each line the server writes to stderr (a line over STDERR_LINE_BYTES cut, with a marker). */
   readonly onStderr?: (line: string) => void;
   /** How long a process group gets between SIGTERM and SIGKILL. */
@@ -53,23 +52,28 @@ export class StdioProcessTransport implements Transport {
     return null;
   }
 
+  /**
+   * Spawns the server, or attaches to the one the early start spawned for it (`prestarted`):
+   * what that child did meanwhile (its exit too) arrives now, as if it had just happened.
+   */
   start(): Promise<void> {
-    return new Promise((resolve, reject) => {
-      const child = spawn(this.options.command, [...this.options.args], {
-        cwd: this.options.cwd,
-        env: this.options.env,
-        stdio: ['pipe', 'pipe', 'pipe'],
-        detached: true,
-        shell: false,
-      });
-      this.child = child;
-      this.exited = new Promise((done) => child.once('close', () => done()));
-      child.once('error', (err) => {
+    const proc = this.options.prestarted ?? new ServerProcess(this.options);
+    return new Promise((resolve, reject) => this.attach(proc, resolve, reject));
+  }
+
+  private attach(proc: ServerProcess, resolve: () => void, reject: (err: Error) => void): void {
+    const child = proc.child;
+    this.child = child;
+    // From the replayed 'close' too: a child that ended before it was attached closes no more.
+    let ended!: () => void;
+    this.exited = new Promise((done) => (ended = done));
+    proc.attach({
+      spawned: resolve,
+      error: (err) => {
         reject(err);
         this.onerror?.(err);
-      });
-      child.once('spawn', () => resolve());
-      child.once('exit', (code, signal) => {
+      },
+      exited: (code, signal) => {
         this.exit = { code, signal };
         // A crashed leader may leave children holding our pipes open: end its group so
         // 'close' (and the restart) follows.
@@ -77,23 +81,24 @@ export class StdioProcessTransport implements Transport {
           signalGroup(child, 'SIGTERM');
           setTimeout(() => signalGroup(child, 'SIGKILL'), this.options.killGraceMs ?? 2000).unref();
         }
-      });
-      child.once('close', () => {
+      },
+      closed: () => {
+        ended();
         this.flushStderr();
         this.child = undefined;
         this.onclose?.();
-      });
-      child.stdout!.on('data', (chunk: Buffer) => {
-        const { messages, garbage, tooLong } = this.reader.push(chunk);
-        // A non-JSON-RPC line on stdout is the server's bug; report it, keep reading.
-        for (const line of garbage) this.onerror?.(new Error(`not a JSON-RPC message on stdout: ${line.slice(0, 200)}`));
-        for (const message of messages) this.onmessage?.(message);
-        if (tooLong) this.stopForLongLine(child);
-      });
-      child.stdin!.on('error', (err) => {
-        if (!this.closing) this.onerror?.(err);
-      });
-      child.stderr!.on('data', (chunk: Buffer) => this.stderrLines.push(chunk, this.stderrLine));
+      },
+      stderr: (chunk) => this.stderrLines.push(chunk, this.stderrLine),
+    });
+    child.stdout!.on('data', (chunk: Buffer) => {
+      const { messages, garbage, tooLong } = this.reader.push(chunk);
+      // A non-JSON-RPC line on stdout is the server's bug; report it, keep reading.
+      for (const line of garbage) this.onerror?.(new Error(`not a JSON-RPC message on stdout: ${line.slice(0, 200)}`));
+      for (const message of messages) this.onmessage?.(message);
+      if (tooLong) this.stopForLongLine(child);
+    });
+    child.stdin!.on('error', (err) => {
+      if (!this.closing) this.onerror?.(err);
     });
   }
 
@@ -158,6 +163,14 @@ export class StdioProcessTransport implements Transport {
 
   /** Ends the whole process group: close stdin, SIGTERM, then SIGKILL after the grace period. */
   async close(): Promise<void> {
+    // Never started, yet holding the early start's child: ending it is still this transport's job.
+    const held = this.options.prestarted;
+    if (held && !held.attached)
+      this.attach(
+        held,
+        () => undefined,
+        () => undefined,
+      );
     const child = this.child;
     if (!child || this.closing) {
       await this.exited;
@@ -177,14 +190,5 @@ export class StdioProcessTransport implements Transport {
     clearTimeout(timer);
     // The leader is gone; stragglers of its group (a grandchild that ignored SIGTERM) are not.
     signalGroup(child, 'SIGKILL');
-  }
-}
-
-function signalGroup(child: ChildProcess, signal: NodeJS.Signals): void {
-  if (child.pid === undefined) return;
-  try {
-    process.kill(-child.pid, signal);
-  } catch {
-    // ESRCH: the group is already gone.
   }
 }

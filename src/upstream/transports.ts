@@ -1,15 +1,18 @@
 import { SSEClientTransport, type Transport } from '@modelcontextprotocol/client';
 import type { ServerSpec } from '../config/types.js';
-import { childEnvironment } from './env.js';
+import { spawnOptionsOf } from './env.js';
 import { nodeFetch, type FetchLike } from './http-fetch.js';
 import { NodeStreamableHttpTransport } from './http-transport.js';
 import { defaultResultType } from './result-type.js';
+import type { ServerProcess } from './spawn.js';
 import { StdioProcessTransport } from './stdio.js';
 import type { AuthProvider } from './types.js';
 
 export interface TransportOptions {
   readonly auth?: AuthProvider;
   readonly onStderr?: (line: string) => void;
+  /** A stdio server's process from the early start, taken instead of spawning one. */
+  readonly prestarted?: ServerProcess;
 }
 
 /**
@@ -24,13 +27,7 @@ export function createTransport(spec: ServerSpec, options: TransportOptions): Tr
 function rawTransport(spec: ServerSpec, options: TransportOptions): Transport {
   const t = spec.transport;
   if (t.kind === 'stdio') {
-    return new StdioProcessTransport({
-      command: t.command,
-      args: t.args,
-      env: childEnvironment(t),
-      cwd: t.cwd,
-      onStderr: options.onStderr,
-    });
+    return new StdioProcessTransport({ ...spawnOptionsOf(t), onStderr: options.onStderr, prestarted: options.prestarted });
   }
   const url = new URL(t.url);
   if (t.transport === 'sse') {

@@ -11,6 +11,7 @@ import type { ServerSpec } from '../config/types.js';
 import type { Code } from '../errors/codes.js';
 import type { McpgwError } from '../errors/error.js';
 import type { Observer } from '../observe/observer.js';
+import type { ServerProcess } from './spawn.js';
 
 /**
  * What the rest of the gateway sees of an upstream server (gateway/ and doctor/ depend on
@@ -234,4 +235,6 @@ export interface UpstreamOptions {
   readonly owner?: Caller;
   /** Measures and traces each request (observe/); none by default. */
   readonly observer?: Observer;
+  /** A stdio server's process the early start spawned (upstream/early.ts): the first connect uses it. */
+  readonly prestarted?: ServerProcess;
 }

@@ -5,7 +5,8 @@ import { pbkdf2 } from 'node:crypto';
 import { mkdirSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { ConfigWatcher, resolutionPaths, signatures } from '../../src/config/watch.js';
+import { resolutionPaths, signatures } from '../../src/config/signatures.js';
+import { ConfigWatcher } from '../../src/config/watch.js';
 import { tempDir } from '../helpers/gateway.js';
 import { waitFor } from '../helpers/wait.js';
 
