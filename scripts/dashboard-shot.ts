@@ -6,6 +6,7 @@
 // It fails if Prometheus refuses a query of the dashboard or a rule of alerts.yml.
 import { join } from 'node:path';
 import { followAuthorization } from '../test/helpers/oauth.js';
+import { openSession } from '../bench/client.js';
 import { startGateway, type RunningGateway } from '../bench/gateway.js';
 import { ROOT, now } from '../bench/proc.js';
 import { evaluate, failures, report } from './dashboard-shot/evaluate.js';
@@ -41,7 +42,6 @@ function events(gw: RunningGateway, up: Upstreams): TrafficEvent[] {
 
 /** basic's crash tool ends its process: the gateway restarts it (upstream state panel). */
 async function callCrash(gw: RunningGateway): Promise<void> {
-  const { openSession } = await import('../bench/client.js');
   const s = await openSession(`${gw.url}/mcp`);
   await s.callTool('basic__crash', {}).catch(() => undefined);
   await s.close();

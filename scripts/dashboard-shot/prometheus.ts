@@ -2,10 +2,10 @@
 // its HTTP API: the dashboard's queries and the rules' health are read back through it.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, openSync, closeSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
+import { freePort } from '../../bench/proc.js';
 
 export const PROMETHEUS = '/usr/bin/prometheus';
 export const PROMETHEUS_SKIP: string | false = existsSync(PROMETHEUS)
@@ -29,17 +29,6 @@ export interface RunningPrometheus {
   targets(): Promise<{ health: string; lastError: string; scrapeUrl: string }[]>;
   log(): string;
   stop(): Promise<void>;
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 /** prometheus.yml: one job, the gateway's /metrics without a token (gateway.metrics.auth: false). */
