@@ -40,7 +40,7 @@ export async function openClient(options: OpenOptions): Promise<{ client: Client
   const { spec } = options;
   const probe = Math.min(spec.connectTimeoutMs, 15_000);
   const client = createClient(options.version, spec.protocol, probe, options.sink);
-  const transport = createTransport(spec, {
+  const transport = await createTransport(spec, {
     auth: options.auth,
     prestarted: options.prestarted,
     onStderr: options.onStderr ?? ((line) => options.log.info(line, { server: spec.name, stream: 'stderr' })),
