@@ -2,8 +2,8 @@
 //   node --import tsx bench/idle-memory.ts packages   one Node process importing, in the
 //       daemon's load order, each package and then dist/daemon.js; after each step (two full
 //       GCs): RSS, V8 heap used and committed, the young and old generations' pages
-//   node --import tsx bench/idle-memory.ts idle [node args...]   the example config's gateway
-//       (compiled build), its RSS sampled from /readyz 200 to 25 s after, so the effect of
+//   node --import tsx bench/idle-memory.ts idle [-- node args...]   the example config's gateway
+//       (compiled build), its RSS sampled from /readyz 200 to 40 s after, so the effect of
 //       V8's memory reducer shows
 import { execFileSync } from 'node:child_process';
 import { startGateway } from './gateway.js';
@@ -36,7 +36,7 @@ async function idle(nodeArgs: string[]): Promise<void> {
   const gw = await startGateway(exampleConfig(), { nodeArgs });
   try {
     const samples: string[] = [];
-    const at = [1, 2, 3, 5, 8, 12, 16, 20, 25];
+    const at = [1, 2, 3, 5, 8, 12, 16, 20, 25, 30, 40];
     for (const s of at) {
       await sleep(s * 1000 - (performance.now() - gw.proc.startedAt - gw.readyMs));
       samples.push(`${s}s ${(rssKb(gw.proc.pid) / 1024).toFixed(1)}`);
@@ -55,8 +55,8 @@ if (mode === 'packages') {
     execFileSync(process.execPath, ['--expose-gc', '--input-type=module', '-e', PROBE], { cwd: ROOT, encoding: 'utf8' }),
   );
 } else if (mode === 'idle') {
-  await idle(rest);
+  await idle(rest.filter((a) => a !== '--'));
   await stopAll();
 } else {
-  throw new Error('usage: bench/idle-memory.ts packages | idle [node args...]');
+  throw new Error('usage: bench/idle-memory.ts packages | idle [-- node args...]');
 }
