@@ -1,5 +1,5 @@
 import type { Transport } from '@modelcontextprotocol/client';
-import type { ServerSpec } from '../config/types.js';
+import type { HttpSpec, ServerSpec } from '../config/types.js';
 import { spawnOptionsOf } from './env.js';
 import { defaultResultType } from './result-type.js';
 import type { ServerProcess } from './spawn.js';
@@ -15,20 +15,23 @@ export interface TransportOptions {
 
 /**
  * Ours for stdio (process groups), or the SDK's HTTP transports (remote-transports.ts) for a
- * server definition; results without a `resultType` read as complete (result-type.ts).
+ * server definition; results without a `resultType` read as complete (result-type.ts). A
+ * stdio transport comes back at once, so nothing can happen between the attempt and its
+ * process (a stop sees the transport and closes it); a remote one after its modules loaded.
  */
-export async function createTransport(spec: ServerSpec, options: TransportOptions): Promise<Transport> {
-  return defaultResultType(await rawTransport(spec, options));
-}
-
-async function rawTransport(spec: ServerSpec, options: TransportOptions): Promise<Transport> {
+export function createTransport(spec: ServerSpec, options: TransportOptions): Transport | Promise<Transport> {
   const t = spec.transport;
   if (t.kind === 'stdio') {
-    return new StdioProcessTransport({ ...spawnOptionsOf(t), onStderr: options.onStderr, prestarted: options.prestarted });
+    const stdio = new StdioProcessTransport({ ...spawnOptionsOf(t), onStderr: options.onStderr, prestarted: options.prestarted });
+    return defaultResultType(stdio);
   }
-  // Loaded with the first remote server: a config of stdio servers only (the example's) never
-  // needs the HTTP client modules and node:https at start. A failed import rejects the
-  // connect attempt like a transport that cannot be built.
+  return remote(t, options.auth);
+}
+
+// Loaded with the first remote server: a config of stdio servers only (the example's) never
+// needs the HTTP client modules and node:https at start. A failed import rejects the
+// connect attempt like a transport that cannot be built.
+async function remote(t: HttpSpec, auth: AuthProvider | undefined): Promise<Transport> {
   const { remoteTransport } = await import('./remote-transports.js');
-  return remoteTransport(t, options.auth);
+  return defaultResultType(remoteTransport(t, auth));
 }
