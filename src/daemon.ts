@@ -114,6 +114,11 @@ export class Daemon {
     return this.model.gateway.publicUrl;
   }
 
+  /** The 2025-era sessions the MCP endpoint holds (test/integration/session-release.test.ts). */
+  get heldSessions(): number {
+    return this.mcp?.held ?? 0;
+  }
+
   get port(): number {
     return (this.http?.address() as AddressInfo | null)?.port ?? this.model.gateway.listen.port;
   }
