@@ -9,13 +9,18 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { test, type TestContext } from 'node:test';
 import { stringify } from 'yaml';
+import { loadConfig } from '../../src/config/load.js';
+import type { StdioSpec } from '../../src/config/types.js';
+import { createLogger } from '../../src/log.js';
+import { Connection } from '../../src/upstream/connection.js';
+import { EarlyStart } from '../../src/upstream/early.js';
 import { FIXTURES, processesInGroup, ROOT, tempDir } from '../helpers/gateway.js';
 import { spawnMcpgw } from '../helpers/mcpgw.js';
 import { waitFor, within } from '../helpers/wait.js';
 
 /** A server that records each start (its pid, one line per spawn) and greets on stderr before it runs. */
 function launcher(pidFile: string, greeting: string): Record<string, unknown> {
-  const fixture = `"${process.execPath}" --import tsx "${join(FIXTURES, 'basic.ts')}" --name alpha --tools echo`;
+  const fixture = `"${process.execPath}" --import tsx "${join(FIXTURES, 'basic.ts')}" --name alpha --tools echo,crash`;
   return { command: 'sh', args: ['-c', `echo $$ >> "${pidFile}"; echo ${greeting} >&2; exec ${fixture}`], cwd: ROOT };
 }
 
@@ -88,4 +93,42 @@ test('mcpgw run: an invalid config exits 1 with its findings and spawns nothing'
   assert.match(run.stderr(), /nosuch/);
   assert.match(run.stderr(), /invalid, not starting/);
   assert.deepEqual(pidsIn(pidFile), [], 'no server was started');
+});
+
+/** alpha as the config model has it, and a Connection made for it with the early start's child. */
+function earlyConnection(t: TestContext) {
+  const { configPath, pidFile } = writeConfig(t, '127.0.0.1:0');
+  const model = loadConfig(configPath, { env: process.env }).model!;
+  const spec = model.servers[0]!;
+  const early = EarlyStart.spawn(model);
+  t.after(() => early.discardUnclaimed());
+  const prestarted = early.claim(spec.name, spec.transport as StdioSpec)!;
+  const backoff = { initialMs: 50, maxMs: 50, factor: 1, jitter: 0, resetAfterMs: 60_000 };
+  const connection = new Connection({ spec, version: 'test', log: createLogger('test'), prestarted, backoff });
+  t.after(() => connection.stop());
+  return { connection, prestarted, pidFile };
+}
+
+test('Connection: the first connect runs in the early child; a restart after a crash spawns a new one', async (t) => {
+  const { connection, prestarted, pidFile } = earlyConnection(t);
+  connection.start();
+  await waitFor(() => connection.state === 'ready', 'alpha to be ready');
+  assert.equal(connection.status().pid, prestarted.child.pid);
+  assert.deepEqual(pidsIn(pidFile), [prestarted.child.pid]);
+
+  await connection.request('tools/call', { name: 'crash', arguments: {} }).catch(() => undefined);
+  await waitFor(() => connection.state === 'ready' && connection.restarts === 1, 'alpha to restart');
+  const pids = pidsIn(pidFile);
+  assert.equal(pids.length, 2, 'the restart spawned a process of its own');
+  assert.equal(connection.status().pid, pids[1]);
+  assert.notEqual(pids[1], prestarted.child.pid);
+});
+
+test('Connection: stopped before it ever connected, it ends the early child it was given', async (t) => {
+  const { connection, prestarted, pidFile } = earlyConnection(t);
+  const pid = prestarted.child.pid!;
+  await waitFor(() => pidsIn(pidFile).length === 1, 'the early child to run');
+  await connection.stop();
+  assert.equal(connection.state, 'disabled');
+  await waitFor(() => processesInGroup(pid).length === 0, 'the early child to be gone');
 });
