@@ -46,7 +46,7 @@ export async function openClient(options: OpenOptions): Promise<{ client: Client
     onStderr: options.onStderr ?? ((line) => options.log.info(line, { server: spec.name, stream: 'stderr' })),
   });
   options.onTransport(transport);
-  // Which child a server's first connect took: tests match it with the process /status shows.
+  // /status shows no pid: the log tells the early start's child from a spawn of this connect's own.
   if (options.prestarted) options.log.debug('took the early start process', { server: spec.name, pid: options.prestarted.child.pid });
   client.onclose = () => options.onClose(client, transport);
   client.onerror = (err) => options.log.debug('transport error', { server: spec.name, error: err.message });
