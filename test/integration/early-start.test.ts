@@ -71,6 +71,25 @@ test('mcpgw run: the server runs in the process the early start spawned, and its
   await waitFor(() => processesInGroup(pids[0]!).length === 0, "alpha's process group to be gone");
 });
 
+test('mcpgw run: a server that exits during the early start is reported like any exit, with its stderr', async (t) => {
+  const dir = tempDir(t);
+  const configPath = join(dir, 'gateway.yaml');
+  const boom = { command: process.execPath, args: ['--import', 'tsx', join(FIXTURES, 'crash-on-start.ts')], cwd: ROOT };
+  writeFileSync(configPath, stringify({ version: 1, gateway: { listen: '127.0.0.1:0' }, servers: { boom } }));
+  const run = spawnMcpgw(t, ['run', '--log-format', 'json', '-c', configPath]);
+  const url = await run.listening();
+  const boomStatus = await waitFor(async () => {
+    const body = (await (await fetch(`${url}/status`)).json()) as {
+      servers: Record<string, { lastError: { code: string; message: string } | null }>;
+    };
+    return body.servers.boom?.lastError ?? undefined;
+  }, 'boom to fail');
+  assert.equal(boomStatus.code, 'MCPGW_E_UPSTREAM_EXITED');
+  assert.match(boomStatus.message, /exited with code 1: crash-on-start: fatal/);
+  run.child.kill('SIGTERM');
+  assert.equal(await within(run.exited, 'mcpgw to exit'), 0);
+});
+
 test('mcpgw run: a port in use exits 1 and leaves no early-started server behind', async (t) => {
   const holder = createServer();
   await new Promise<void>((resolve) => holder.listen(0, '127.0.0.1', resolve));
