@@ -119,7 +119,7 @@ export async function startBench() {
 // ---- RSS: idle with the example config, and with 100 open sessions -----------------------
 
 /** examples/gateway.yaml, its `npx -y @modelcontextprotocol/server-everything` replaced by the installed copy (no network). */
-function exampleConfig(): Record<string, any> {
+export function exampleConfig(): Record<string, any> {
   const config = parse(readFileSync(join(ROOT, 'examples/gateway.yaml'), 'utf8'));
   const everything = config.servers?.everything;
   if (everything?.command !== 'npx') throw new Error('examples/gateway.yaml changed: expected servers.everything to run npx');
