@@ -54,7 +54,7 @@ export class Daemon {
   private metrics?: PromMetrics;
   private readonly modern: ModernServer;
   private http?: HttpServer;
-  private mcp?: McpEndpoint;
+  mcpEndpoint?: McpEndpoint; // public for test/integration/session-release.test.ts
   private model!: ConfigModel;
   private configStatus!: ConfigStatus;
   private reloading: Promise<void> = Promise.resolve();
@@ -114,11 +114,6 @@ export class Daemon {
   /** The base URL a browser uses (gateway.publicUrl as the daemon started with it). */
   get publicUrl(): string {
     return this.model.gateway.publicUrl;
-  }
-
-  /** The 2025-era sessions the MCP endpoint holds (test/integration/session-release.test.ts). */
-  get heldSessions(): number {
-    return this.mcp?.held ?? 0;
   }
 
   get port(): number {
@@ -244,7 +239,7 @@ export class Daemon {
       this.log.child('http'),
       this.options.mcp,
     );
-    this.mcp = mcp;
+    this.mcpEndpoint = mcp;
     const server = createServer(listener);
     // Streams (SSE) stay open for long; idle keep-alive sockets need not.
     server.keepAliveTimeout = 5000;
@@ -315,7 +310,7 @@ export class Daemon {
     const gw = result.model.gateway;
     // OIDC sessions are checked on each request (the token expires, the identity stays); a
     // static credential removed by the reload closes its sessions, and so does lost access.
-    await this.mcp?.revalidate(
+    await this.mcpEndpoint?.revalidate(
       (authorization, identity, profile) =>
         (identity.via === 'oidc' ? gw.oidc !== undefined : identify(authorization, gw, false)?.name === identity.name) &&
         this.mayUse(profile, identity),
@@ -342,7 +337,7 @@ export class Daemon {
       const deadline = Date.now() + grace;
       while (this.inflightCount() > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 25));
       this.modern.close();
-      await this.mcp?.closeAll();
+      await this.mcpEndpoint?.closeAll();
       await this.gateway.close();
       await this.oauth?.close();
       await this.auditLog?.close();

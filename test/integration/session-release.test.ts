@@ -29,13 +29,13 @@ test('sessions ended by DELETE or closed by a reload are no longer held; open on
   const ended = await Promise.all([open(KEEP), open(KEEP), open(KEEP)]);
   const stays = await open(KEEP);
   await open(REVOKE);
-  assert.equal(gw.daemon.heldSessions, 5);
+  assert.equal(gw.daemon.mcpEndpoint?.held, 5);
 
   for (const client of ended) await (client.transport as StreamableHTTPClientTransport).terminateSession();
-  await waitFor(() => gw.daemon.heldSessions === 2, 'the three ended sessions to be let go');
+  await waitFor(() => gw.daemon.mcpEndpoint?.held === 2, 'the three ended sessions to be let go');
 
   gw.writeConfig(config([KEEP]));
-  await waitFor(() => gw.daemon.heldSessions === 1, 'the session of the revoked token to be let go');
+  await waitFor(() => gw.daemon.mcpEndpoint?.held === 1, 'the session of the revoked token to be let go');
   // The one left is the open session, and it still works.
   assert.equal((await stays.listTools()).tools.length > 0, true);
   assert.equal(gw.daemon.status().profiles.default.sessions, 1);
