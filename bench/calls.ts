@@ -13,7 +13,7 @@ import { copyFileSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PROFILE_CLIENT, PROFILE_UPSTREAM, ROUNDS, S, median, round1, round3 } from './common.js';
-import { closeAll, concurrent, openSessions, rawRequest, sequential, withSessions, type Era, type Session } from './client.js';
+import { closeAll, concurrent, openSessions, paced, rawRequest, sequential, withSessions, type Era, type Session } from './client.js';
 import { fixtureServer, startGateway, startHttpFixture, type HttpFixture, type RunningGateway } from './gateway.js';
 import { summarizeProfile, type ProfileSummary } from './profile.js';
 import { ROOT, cmdline, cpuMs, descendants } from './proc.js';
@@ -130,7 +130,23 @@ async function warmup(url: string, tool: string, era: Era = 'legacy') {
 interface ModeRound {
   seq: { calls: number; p50: number; p99: number; cpuPerCall: Cpu };
   conc: { calls: number; perSecond: number; cpuPerCall: Cpu };
+  /** gateway-modern-client only: both eras' clients on its gateway, at one rate. */
+  paced?: { perSecond: number; legacy: PacedEra; modern: PacedEra };
 }
+interface PacedEra {
+  calls: number;
+  cpuPerCall: Cpu;
+}
+
+/**
+ * Issue 13 item 4: the gateway's CPU per call for a legacy and a 2026-07-28 client (SDK v1
+ * and v2, stdio upstream), on one gateway process (no difference of JIT or heap between two
+ * processes) and at one pace. At full pace the v2 client sends fewer calls per second, so
+ * each event-loop turn batches fewer of them (pipe writes, HTTP parsing) and the CPU per call
+ * also measures the client library's speed. The shared pace is this share of the slower
+ * client's full-pace throughput (legacy or 2026-07-28, stdio upstream) in the same round.
+ */
+const PACE_SHARE = 0.6;
 type Round = Record<ModeName, ModeRound>;
 
 /** `n` sessions per mode for `use`, closed whatever happens. */
@@ -169,13 +185,37 @@ async function measureRound(modes: Mode[], r: number): Promise<Round> {
     }
     return sums.map((t) => ({ calls: t.calls, perSecond: (t.calls * 1000) / t.ms, cpuPerCall: perCall(t.cpu, t.calls) }));
   });
-  return Object.fromEntries(order.map((m, i) => [m.name, { seq: seq[i], conc: conc[i] }])) as Round;
+  const round = Object.fromEntries(order.map((m, i) => [m.name, { seq: seq[i], conc: conc[i] }])) as Round;
+  const rate = Math.round(PACE_SHARE * Math.min(round['gateway-stdio'].conc.perSecond, round['gateway-modern-client'].conc.perSecond));
+  const gm = modes.find((m) => m.name === 'gateway-modern-client')!;
+  round['gateway-modern-client'].paced = { perSecond: rate, ...(await measurePaced(gm, rate)) };
+  return round;
+}
+
+/** A legacy and a 2026-07-28 client on one gateway in turn, slice by slice, each starting `rate` calls per second. */
+async function measurePaced(m: Mode, rate: number): Promise<{ legacy: PacedEra; modern: PacedEra }> {
+  const eras = [{ ...m, era: 'legacy' as const }, m];
+  return withModeSessions(eras, S.sessions, async (sessions) => {
+    const sums = eras.map(() => ({ calls: 0, cpu: ZERO }));
+    for (let slice = 0; slice < S.concurrentSlices; slice++) {
+      for (const [i, e] of eras.entries()) {
+        const a = cpuOf(e);
+        const { calls } = await paced(sessions[i], e.tool, rate, S.concurrentSliceMs, S.sessions * S.inflight);
+        sums[i] = { calls: sums[i].calls + calls, cpu: addSpent(sums[i].cpu, a, cpuOf(e)) };
+      }
+    }
+    const [legacy, modern] = sums.map((t) => ({ calls: t.calls, cpuPerCall: perCall(t.cpu, t.calls) }));
+    return { legacy, modern };
+  });
 }
 
 export async function callsBench() {
   const { modes, errors, stop } = await setup();
   try {
     for (const m of modes) await warmup(m.url, m.tool, m.era);
+    // The paced phase also sends legacy calls to the 2026-07-28 client's gateway.
+    const gm = modes.find((m) => m.name === 'gateway-modern-client')!;
+    await warmup(gm.url, gm.tool, 'legacy');
     const rounds: Round[] = [];
     for (let r = 0; r < ROUNDS; r++) {
       process.stderr.write(`  round ${r + 1}\n`);
@@ -232,7 +272,22 @@ function summarize(rounds: Round[], contentType: Record<ModeName, string>) {
     cpuRatio: med((r) => r['gateway-stdio'].conc.cpuPerCall.gateway! / r['gateway-metrics-off'].conc.cpuPerCall.gateway!),
     cpuRatioSequential: med((r) => r['gateway-stdio'].seq.cpuPerCall.gateway! / r['gateway-metrics-off'].seq.cpuPerCall.gateway!),
   };
-  return { direct: of('direct'), ...gateways, metrics };
+  // Issue 13 item 4: a 2026-07-28 client's call against a legacy client's, gateway CPU, stdio upstream.
+  const gatewayCpu = (r: Round, n: ModeName, phase: 'seq' | 'conc') => r[n][phase].cpuPerCall.gateway!;
+  const eraRatio = (phase: 'seq' | 'conc') =>
+    med((r) => gatewayCpu(r, 'gateway-modern-client', phase) / gatewayCpu(r, 'gateway-stdio', phase));
+  const atPace = (r: Round) => r['gateway-modern-client'].paced!;
+  const eras = {
+    pacedPerSecond: med((r) => atPace(r).perSecond),
+    pacedCpuMsPerCall: {
+      legacy: med((r) => atPace(r).legacy.cpuPerCall.gateway!),
+      modern: med((r) => atPace(r).modern.cpuPerCall.gateway!),
+    },
+    cpuRatioPaced: med((r) => atPace(r).modern.cpuPerCall.gateway! / atPace(r).legacy.cpuPerCall.gateway!),
+    cpuRatio: eraRatio('conc'),
+    cpuRatioSequential: eraRatio('seq'),
+  };
+  return { direct: of('direct'), ...gateways, metrics, eras };
 }
 
 export type CallsResult = Awaited<ReturnType<typeof callsBench>>;

@@ -12,7 +12,7 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import http from 'node:http';
 import { quantile } from './common.js';
-import { now } from './proc.js';
+import { now, sleep } from './proc.js';
 
 /** legacy: a 2025-11-25 session (SDK v1); modern: a 2026-07-28 client (SDK v2), no session. */
 export type Era = 'legacy' | 'modern';
@@ -129,6 +129,40 @@ export async function concurrent(
   await Promise.all(sessions.flatMap((s) => Array.from({ length: inflight }, () => loop(s))));
   const elapsed = now() - t0;
   return { calls, ms: elapsed, perSecond: (calls * 1000) / elapsed };
+}
+
+/**
+ * Calls started on a schedule, `perSecond` of them, whatever the answers' pace (at most
+ * `maxInflight` open at once), over the sessions in turn, for `ms`. Two clients driven at
+ * the same rate hand the gateway the same number of requests per event-loop turn, so its
+ * CPU per call compares what it does per call, not how fast each client library is.
+ */
+export async function paced(
+  sessions: Session[],
+  tool: string,
+  perSecond: number,
+  ms: number,
+  maxInflight: number,
+): Promise<{ calls: number; ms: number; perSecond: number }> {
+  let started = 0;
+  let open = 0;
+  let failure: unknown;
+  const t0 = now();
+  for (let t = 0; t < ms && failure === undefined; t = now() - t0) {
+    const due = Math.floor((t * perSecond) / 1000);
+    for (; started < due && open < maxInflight; started++, open++)
+      echo(sessions[started % sessions.length], tool, started).then(
+        () => open--,
+        (err: unknown) => ((failure ??= err), open--),
+      );
+    await sleep(1);
+  }
+  // The calls still open are answered before the slice ends: each call's CPU falls inside it.
+  for (const deadline = now() + 10_000; open > 0 && now() < deadline;) await sleep(1);
+  if (failure !== undefined) throw failure;
+  if (open > 0) throw new Error(`${open} paced calls unanswered after 10 s`);
+  const elapsed = now() - t0;
+  return { calls: started, ms: elapsed, perSecond: (started * 1000) / elapsed };
 }
 
 /**

@@ -40,7 +40,7 @@ export const S = {
   reloadEdits: 20,
   reloadTimeoutMs: 5000,
   profileMs: 8000,
-  totalMaxMs: 20 * 60_000,
+  totalMaxMs: 35 * 60_000,
 };
 
 export const median = (xs: number[]) => {

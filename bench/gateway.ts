@@ -118,11 +118,12 @@ export interface RunningGateway {
 
 /**
  * Runs `mcpgw run -c <dir>/gateway.yaml` on a free 127.0.0.1 port (the config's `listen` is
- * replaced) and waits until /readyz answers 200. `nodeArgs` go before the script (--cpu-prof).
+ * replaced) and waits until /readyz answers 200. `nodeArgs` go before the script (--cpu-prof);
+ * `root`: another checkout's bin/mcpgw.js (an A/B of two builds, bench/start-ab.ts).
  */
 export async function startGateway(
   config: Record<string, unknown>,
-  options: { nodeArgs?: string[]; readyTimeoutMs?: number } = {},
+  options: { nodeArgs?: string[]; readyTimeoutMs?: number; root?: string } = {},
 ): Promise<RunningGateway> {
   const dir = mkdtempSync(join(tmpdir(), 'mcpgw-bench-'));
   const configPath = join(dir, 'gateway.yaml');
@@ -131,9 +132,12 @@ export async function startGateway(
   const writeConfig = (c: Record<string, unknown>) => writeFileSync(configPath, stringify(withListen(c)));
   writeConfig(config);
   const logFile = join(dir, 'gateway.log');
-  const proc = startNode([...(options.nodeArgs ?? []), join(ROOT, 'bin/mcpgw.js'), 'run', '-c', configPath, '--log-format', 'json'], {
-    logFile,
-  });
+  const proc = startNode(
+    [...(options.nodeArgs ?? []), join(options.root ?? ROOT, 'bin/mcpgw.js'), 'run', '-c', configPath, '--log-format', 'json'],
+    {
+      logFile,
+    },
+  );
   const url = `http://127.0.0.1:${port}`;
   const log = () => readFileSync(logFile, 'utf8');
   let stopping: Promise<void> | undefined;

@@ -136,6 +136,29 @@ async function settledRssKb(pid: number): Promise<number> {
   return median(samples);
 }
 
+/**
+ * VmRSS of a daemon at rest. V8 keeps the heap it has grown to until its memory reducer runs,
+ * some 20-50 s after the last burst of allocation (`Mark-Compact (reduce)` under --trace-gc),
+ * and gives the pages back then: an idle daemon settles there. Sampled each second until the
+ * RSS has fallen by RESTED_DROP_KB from the first sample and then held for 5 samples (the
+ * median of those), or for RESTED_MAX_MS (the median of the last 5).
+ */
+async function restedRssKb(pid: number): Promise<{ kb: number; afterMs: number }> {
+  const t0 = now();
+  const samples = [rssKb(pid)];
+  for (;;) {
+    await sleep(1000);
+    samples.push(rssKb(pid));
+    const last = samples.slice(-5);
+    const fell = samples[0] - Math.max(...last) >= RESTED_DROP_KB;
+    const held = last.length === 5 && Math.max(...last) - Math.min(...last) <= RESTED_HELD_KB;
+    if ((fell && held) || now() - t0 >= RESTED_MAX_MS) return { kb: median(last), afterMs: Math.round(now() - t0) };
+  }
+}
+const RESTED_DROP_KB = 2048;
+const RESTED_HELD_KB = 512;
+const RESTED_MAX_MS = 90_000;
+
 /** `total` 2026-07-28 tools/call requests, 4 stateless clients x 8 in flight. */
 async function statelessCalls(url: string, total: number): Promise<void> {
   const clients = await openSessions(url, S.sessions, 'modern');
@@ -153,16 +176,32 @@ async function statelessCalls(url: string, total: number): Promise<void> {
   }
 }
 
+interface RssRound {
+  /** 1 s after ready, and at rest (restedRssKb). */
+  idleKb: number;
+  idleRestedKb: number;
+  /** 1 s after the stateless calls; at rest after them and after the sessions have closed. */
+  afterStatelessKb: number;
+  afterStatelessRestedKb: number;
+  /** With the sessions open, 1 s after their tools/list: measured from afterStatelessKb (the heap at its working size). */
+  withSessionsKb: number;
+  perSessionKb: number;
+  /** How long each rest took to settle. */
+  restedAfterMs: [idle: number, afterStateless: number];
+}
+
 export async function rssBench() {
-  const rounds: { idleKb: number; afterStatelessKb: number; withSessionsKb: number; perSessionKb: number }[] = [];
+  const rounds: RssRound[] = [];
   for (let r = 0; r < ROUNDS; r++) {
     process.stderr.write(`  round ${r + 1}: RSS\n`);
     const gw = await startGateway(exampleConfig());
     try {
       const idleKb = await settledRssKb(gw.proc.pid);
+      const idleRested = await restedRssKb(gw.proc.pid);
       // Nothing may stay behind an answered 2026-07-28 request (SPEC section 7).
       await statelessCalls(`${gw.url}/mcp`, S.statelessCalls);
       const afterStatelessKb = await settledRssKb(gw.proc.pid);
+      // Sessions are measured from the RSS after the stateless calls: the heap has grown to its working size.
       const withSessionsKb = await withSessions(`${gw.url}/mcp`, S.openSessions, async (sessions) => {
         for (const s of sessions) await s.client.listTools(); // what a client does after connecting
         const status = (await (await fetch(`${gw.url}/status`)).json()) as { profiles: Record<string, { sessions: number }> };
@@ -170,20 +209,31 @@ export async function rssBench() {
           throw new Error(`/status shows ${status.profiles.default.sessions} sessions`);
         return settledRssKb(gw.proc.pid);
       });
-      // Sessions are measured from the RSS after the stateless calls: the heap has grown to its working size.
-      const perSessionKb = round1((withSessionsKb - afterStatelessKb) / S.openSessions);
-      rounds.push({ idleKb, afterStatelessKb, withSessionsKb, perSessionKb });
+      // At rest again, with the sessions closed: what stays of the calls (and of the closed sessions).
+      const afterRested = await restedRssKb(gw.proc.pid);
+      rounds.push({
+        idleKb,
+        idleRestedKb: idleRested.kb,
+        afterStatelessKb,
+        afterStatelessRestedKb: afterRested.kb,
+        withSessionsKb,
+        perSessionKb: round1((withSessionsKb - afterStatelessKb) / S.openSessions),
+        restedAfterMs: [idleRested.afterMs, afterRested.afterMs],
+      });
     } finally {
       await gw.stop();
     }
   }
-  const mb = (k: 'idleKb' | 'afterStatelessKb' | 'withSessionsKb') => round1(median(rounds.map((r) => r[k])) / 1024);
+  const mb = (f: (r: RssRound) => number) => round1(median(rounds.map(f)) / 1024);
   return {
-    idleMb: mb('idleKb'),
-    afterStatelessMb: mb('afterStatelessKb'),
-    statelessGrowthMb: round1(median(rounds.map((r) => r.afterStatelessKb - r.idleKb)) / 1024),
+    idleMb: mb((r) => r.idleKb),
+    idleRestedMb: mb((r) => r.idleRestedKb),
+    afterStatelessMb: mb((r) => r.afterStatelessKb),
+    afterStatelessRestedMb: mb((r) => r.afterStatelessRestedKb),
+    statelessGrowthMb: mb((r) => r.afterStatelessKb - r.idleKb),
+    statelessGrowthRestedMb: mb((r) => r.afterStatelessRestedKb - r.idleRestedKb),
     statelessCalls: S.statelessCalls,
-    withSessionsMb: mb('withSessionsKb'),
+    withSessionsMb: mb((r) => r.withSessionsKb),
     perSessionKb: round1(median(rounds.map((r) => r.perSessionKb))),
     rounds,
   };

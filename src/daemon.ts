@@ -1,6 +1,6 @@
 import { createServer, type Server as HttpServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { loadConfig, requireModel } from './config/load.js';
+import { loadConfig, requireModel, type LoadResult } from './config/load.js';
 import { ConfigWatcher, signatures } from './config/watch.js';
 import type { AuditSpec, ConfigModel, ProfileSpec, ServerSpec } from './config/types.js';
 import { McpgwError } from './errors/error.js';
@@ -10,7 +10,7 @@ import { Keyring } from './gateway/keys.js';
 import { ModernServer } from './gateway/modern.js';
 import { StateSealer } from './gateway/seal.js';
 import { SessionIds } from './gateway/session-id.js';
-import { Gateway } from './gateway/runtime.js';
+import { Gateway, type GatewayOptions } from './gateway/runtime.js';
 import type { ConfigStatus, StatusJson } from './api/status-json.js';
 import { buildStatus, configError } from './gateway/status.js';
 import { replaceAuditLog, type AuditLog } from './audit/audit-log.js';
@@ -39,6 +39,8 @@ export interface DaemonOptions {
   readonly debounceMs?: number;
   /** The MCP endpoint's SSE keep-alive and JSON hold times (tests shorten them). */
   readonly mcp?: McpEndpointOptions;
+  /** What `mcpgw run` read and spawned before it loaded this module: the config, its stdio servers (cli/run.ts). */
+  readonly preloaded?: { result: LoadResult; signatures: ReturnType<typeof signatures>; early: GatewayOptions['early'] };
 }
 
 /**
@@ -52,10 +54,11 @@ export class Daemon {
   private metrics?: PromMetrics;
   private readonly modern: ModernServer;
   private http?: HttpServer;
-  private mcp?: McpEndpoint;
+  mcpEndpoint?: McpEndpoint; // public for test/integration/session-release.test.ts
   private model!: ConfigModel;
   private configStatus!: ConfigStatus;
   private reloading: Promise<void> = Promise.resolve();
+  private lastRejected?: string;
   private watcher?: ConfigWatcher;
   private oauth?: OAuthService;
   private auditLog?: AuditLog;
@@ -70,14 +73,15 @@ export class Daemon {
   private constructor(private readonly options: DaemonOptions) {
     this.log = createLogger('mcpgw');
     const authFor = (spec: ServerSpec, identity?: string) => this.authFor(spec, identity);
-    this.gateway = new Gateway({ version: options.version, log: this.log, authFor, observer: this.observer });
+    const early = options.preloaded?.early;
+    this.gateway = new Gateway({ version: options.version, log: this.log, authFor, observer: this.observer, early });
     this.modern = new ModernServer(this.gateway, options.version, new StateSealer(() => this.keys!));
   }
 
   /** Loads the config (MCPGW_E_CONFIG_INVALID with its findings when invalid), starts upstreams and listens. */
   static async start(options: DaemonOptions): Promise<Daemon> {
-    const result = loadConfig(options.configPath, { env: options.env });
-    const loaded = signatures(result.files);
+    const result = options.preloaded?.result ?? loadConfig(options.configPath, { env: options.env });
+    const loaded = options.preloaded?.signatures ?? signatures(result.files);
     const model = requireModel(result, 'invalid, not starting');
     const daemon = new Daemon(options);
     for (const warning of result.findings) daemon.log.warn(renderFindingText(warning).replace('\n', ' '));
@@ -85,12 +89,10 @@ export class Daemon {
     await daemon.observe(model);
     await daemon.syncOAuth(model);
     await daemon.gateway.apply(model);
-    try {
-      await daemon.listen();
-    } catch (err) {
+    await daemon.listen().catch(async (err: unknown) => {
       await daemon.gateway.close();
       throw err;
-    }
+    });
     if (options.watch !== false) {
       daemon.watcher = new ConfigWatcher((reason) => void daemon.reload(reason), {
         polling: options.watch === 'poll',
@@ -237,7 +239,7 @@ export class Daemon {
       this.log.child('http'),
       this.options.mcp,
     );
-    this.mcp = mcp;
+    this.mcpEndpoint = mcp;
     const server = createServer(listener);
     // Streams (SSE) stay open for long; idle keep-alive sockets need not.
     server.keepAliveTimeout = 5000;
@@ -308,7 +310,7 @@ export class Daemon {
     const gw = result.model.gateway;
     // OIDC sessions are checked on each request (the token expires, the identity stays); a
     // static credential removed by the reload closes its sessions, and so does lost access.
-    await this.mcp?.revalidate(
+    await this.mcpEndpoint?.revalidate(
       (authorization, identity, profile) =>
         (identity.via === 'oidc' ? gw.oidc !== undefined : identify(authorization, gw, false)?.name === identity.name) &&
         this.mayUse(profile, identity),
@@ -319,8 +321,6 @@ export class Daemon {
     this.observer.configReload('applied');
     this.log.info(`config reloaded (${reason}): ${describeChanges(summary)}`, { generation: this.configStatus.generation });
   }
-
-  private lastRejected?: string;
 
   /** Requests from clients of either revision being answered now. */
   inflightCount(): number {
@@ -337,7 +337,7 @@ export class Daemon {
       const deadline = Date.now() + grace;
       while (this.inflightCount() > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 25));
       this.modern.close();
-      await this.mcp?.closeAll();
+      await this.mcpEndpoint?.closeAll();
       await this.gateway.close();
       await this.oauth?.close();
       await this.auditLog?.close();

@@ -1,4 +1,7 @@
-import { Daemon } from '../daemon.js';
+import { loadConfig, requireModel } from '../config/load.js';
+import { signatures } from '../config/signatures.js';
+import type { Daemon } from '../daemon.js';
+import { EarlyStart } from '../upstream/early.js';
 import { configureLog, createLogger, type LogFormat } from '../log.js';
 import { renderBanner } from './banner.js';
 import { out, type CommandContext } from './command-context.js';
@@ -34,9 +37,7 @@ export async function runDaemon(ctx: CommandContext, options: RunOptions): Promi
   process.once('SIGINT', () => stop('SIGINT'));
   process.on('SIGHUP', hup);
   try {
-    // MCPGW_WATCH=poll for mounts where file events do not arrive (some Docker volumes), off to disable.
-    const watch = ctx.env.MCPGW_WATCH === 'off' ? false : ctx.env.MCPGW_WATCH === 'poll' ? 'poll' : true;
-    daemon = await Daemon.start({ configPath: ctx.configPath, version: options.version, env: ctx.env, watch });
+    daemon = await startDaemon(ctx, options.version);
   } catch (err) {
     // An invalid config (MCPGW_E_CONFIG_INVALID, with its findings) or a taken port: main.ts prints it, exit 1.
     process.off('SIGHUP', hup);
@@ -50,6 +51,29 @@ export async function runDaemon(ctx: CommandContext, options: RunOptions): Promi
   }
   await showBanner(ctx, daemon, options.logFormat ?? 'pretty');
   return exited;
+}
+
+/**
+ * Reads the config and spawns its stdio servers before the daemon's modules load (the SDK,
+ * zod, the HTTP layer: most of the start), so that the servers start meanwhile instead of
+ * after (issue 18 item 2). An invalid config throws here, before anything is spawned.
+ */
+async function startDaemon(ctx: CommandContext, version: string): Promise<Daemon> {
+  const result = loadConfig(ctx.configPath, { env: ctx.env });
+  const loaded = signatures(result.files);
+  const model = requireModel(result, 'invalid, not starting');
+  const early = EarlyStart.spawn(model);
+  try {
+    const { Daemon } = await import('../daemon.js');
+    // MCPGW_WATCH=poll for mounts where file events do not arrive (some Docker volumes), off to disable.
+    const watch = ctx.env.MCPGW_WATCH === 'off' ? false : ctx.env.MCPGW_WATCH === 'poll' ? 'poll' : true;
+    const preloaded = { result, signatures: loaded, early };
+    return await Daemon.start({ configPath: ctx.configPath, version, env: ctx.env, watch, preloaded });
+  } finally {
+    // The gateway has claimed every child by now, unless its start failed (a port in use):
+    // then none may outlive it.
+    await early.discardUnclaimed();
+  }
 }
 
 /** Waits (a few seconds at most) for servers to leave `starting`, then prints where to connect. */

@@ -6,6 +6,7 @@ import { storeIdentity, type Identity } from '../identity/types.js';
 import type { Logger } from '../log.js';
 import { NO_OBSERVER, type Observer } from '../observe/observer.js';
 import { createUpstream } from '../upstream/connection.js';
+import type { EarlyStart } from '../upstream/early.js';
 import { UpstreamPool } from '../upstream/pool.js';
 import type { AuthProvider, Caller, ListKind, Upstream, UpstreamEvent } from '../upstream/types.js';
 import type { Catalog } from './catalog.js';
@@ -28,6 +29,7 @@ export interface GatewayOptions {
    */
   readonly authFor: (spec: ServerSpec, identity?: string) => AuthProvider | undefined;
   readonly observer?: Observer; // metrics and traces (observe/); none by default
+  readonly early?: Pick<EarlyStart, 'claim'>; // stdio children `mcpgw run` spawned before this loaded
 }
 
 /**
@@ -92,6 +94,7 @@ export class Gateway implements SessionHost, ScopeHost {
       version: this.version,
       observer: this.observer,
       auth: spec.transport.kind === 'http' ? this.options.authFor(spec, personal) : undefined,
+      prestarted: spec.transport.kind === 'stdio' && !owner ? this.options.early?.claim(spec.name, spec.transport) : undefined,
     });
     if (personal !== undefined) this.personalOf.set(upstream, personal);
     this.listeners.set(

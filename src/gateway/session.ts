@@ -85,10 +85,15 @@ export class ClientSession implements Caller {
     this.scope = makeScope(this);
   }
 
+  /** The channel's own onclose, if it has one (the endpoint's, which forgets the session), runs first. */
   connect(channel: Channel): void {
     this.channel = channel;
     channel.onmessage = (message) => this.receive(message as Message);
-    channel.onclose = () => void this.close();
+    const before = channel.onclose;
+    channel.onclose = () => {
+      before?.();
+      void this.close();
+    };
   }
 
   /**

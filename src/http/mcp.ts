@@ -169,9 +169,10 @@ export class McpEndpoint {
 
   private attach(id: string, session: ClientSession, credential: string | null, expiresAt: number, identity: Identity): void {
     const transport = new SessionTransport(id, this.keepAliveMs, this.holdMs);
+    // Set before connect, which keeps it and closes the session after it: a closed session is
+    // forgotten here whoever closed it (DELETE, idle expiry, a revoked credential, shutdown).
     transport.onclose = () => {
-      this.entries.delete(id);
-      void session.close();
+      if (this.entries.get(id)?.session === session) this.entries.delete(id);
     };
     session.connect(transport);
     session.id = id;
@@ -261,6 +262,11 @@ export class McpEndpoint {
   async revalidate(stillValid: (authorization: string | null, identity: Identity, profile: string) => boolean): Promise<void> {
     const revoked = [...this.entries.values()].filter((e) => !stillValid(e.credential, e.identity, e.session.profile));
     await Promise.allSettled(revoked.map((e) => e.session.close()));
+  }
+
+  /** The sessions held: open ones only, since each leaves when its transport closes. */
+  get held(): number {
+    return this.entries.size;
   }
 
   /** Closes every session (shutdown). */

@@ -45,7 +45,9 @@ export class PromMetrics implements MetricsSink {
   readonly registry = new Registry();
   readonly contentType = this.registry.contentType;
   private snapshot?: StatusJson;
+  /** The tool names clients call (the gateway's, maybe prefixed) and those sent to upstreams, capped apart. */
   private readonly tools: LabelCap;
+  private readonly upstreamTools: LabelCap;
   private readonly errors: LabelCap;
   private readonly methods: LabelCap;
   private readonly server: Histogram;
@@ -59,7 +61,7 @@ export class PromMetrics implements MetricsSink {
     const registers = [this.registry];
     const warn = (what: string) => (key: string, max: number) =>
       source.warn(`metrics: more than ${max} distinct ${what}${key ? ` for server "${key}"` : ''}; the rest are counted as "other"`);
-    this.tools = new LabelCap(MAX_TOOLS_PER_SERVER, warn('tool names'));
+    [this.tools, this.upstreamTools] = toolCaps(warn('tool names'));
     this.errors = new LabelCap(MAX_ERROR_TYPES, warn('error types'));
     this.methods = new LabelCap(MAX_METHODS, warn('method names'));
     // The event-loop delay is sampled by a timer: prom-client's default of every 10 ms cost
@@ -143,7 +145,7 @@ export class PromMetrics implements MetricsSink {
     this.client.observe(
       {
         mcp_method_name: this.methods.value('', start.method),
-        gen_ai_tool_name: this.tools.value(server, toolName(start.method, start.params)),
+        gen_ai_tool_name: this.upstreamTools.value(server, toolName(start.method, start.params)),
         server,
         error_type: this.errors.value('', errorType),
       },
@@ -262,6 +264,20 @@ export class PromMetrics implements MetricsSink {
       },
     });
   }
+}
+
+/**
+ * The caps of the tool names clients call and of those sent to upstreams, one warning per
+ * server for both. One cap for both sides halved the tool names a server could have before
+ * `other`: a tool is `fx__echo` to the client and `echo` to the upstream.
+ */
+function toolCaps(warn: (key: string, max: number) => void): [LabelCap, LabelCap] {
+  const warned = new Set<string>();
+  const once = (key: string, max: number) => {
+    if (!warned.has(key)) warn(key, max);
+    warned.add(key);
+  };
+  return [new LabelCap(MAX_TOOLS_PER_SERVER, once), new LabelCap(MAX_TOOLS_PER_SERVER, once)];
 }
 
 /**

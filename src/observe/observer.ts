@@ -144,6 +144,11 @@ class Measured implements Operation {
   private readonly started = performance.now();
   private server = '';
   readonly traceparent: string | undefined;
+  /**
+   * A closure, as the gateway hands it on detached (session.ts, modern.ts); made only for
+   * SERVER operations, the ones routed, since it is an allocation per call.
+   */
+  readonly routed: (server: string) => void;
 
   constructor(
     private readonly metrics: MetricsSink | undefined,
@@ -152,12 +157,13 @@ class Measured implements Operation {
     private readonly kind: 'server' | 'client',
   ) {
     this.traceparent = span ? span.traceparent : validTraceparent(start.traceparent);
+    this.routed = kind === 'server' ? (server) => this.route(server) : IGNORE;
   }
 
-  readonly routed = (server: string): void => {
+  private route(server: string): void {
     this.server = server;
     this.span?.routed(server);
-  };
+  }
 
   end(error?: unknown, result?: { isError?: unknown }): void {
     const type = errorType(error, result);

@@ -8,16 +8,17 @@ import { ProgressRoutes, sendCall } from './call.js';
 import type { ClientSink } from './client.js';
 import { authorizationLost, classifyConnectError, httpStatusOf } from './failures.js';
 import { ResourceWatch } from './listen.js';
+import { tellAll } from './listeners.js';
 import { EMPTY_LISTS, ListRefresher } from './lists.js';
-import { openClient, screenLists } from './open.js';
+import { ALL_KINDS, openClient, screenLists } from './open.js';
 import { outgoingParams } from './params.js';
 import { CallRegistry } from './registry.js';
+import { stopHeld, type ServerProcess } from './spawn.js';
 import { serverStderr, type StderrLog } from './stderr.js';
 import { snapshot, unavailableError } from './views.js';
 import type {
   CallOptions,
   Era,
-  ListKind,
   Result,
   ServerRequest,
   Upstream,
@@ -28,8 +29,6 @@ import type {
   UpstreamState,
   UpstreamStatus,
 } from './types.js';
-
-const ALL_KINDS: readonly ListKind[] = ['tools', 'prompts', 'resources'];
 
 type Params = Record<string, unknown>;
 
@@ -70,6 +69,8 @@ export class Connection implements Upstream {
   private prior?: PriorDiscovery;
   /** The server's stderr into our log, rate-limited across its restarts (stdio only). */
   private readonly stderr: StderrLog;
+  /** The early start's child: the first connect takes it, a later one spawns anew. */
+  private prestarted?: ServerProcess;
 
   constructor(private readonly options: UpstreamOptions & { readonly log: Logger; readonly backoff?: BackoffOptions }) {
     this.spec = options.spec;
@@ -78,6 +79,7 @@ export class Connection implements Upstream {
     this.calls = new CallRegistry(options.spec.name, options.log, options.owner);
     this.watch = new ResourceWatch(this, options.log, options.spec.name);
     this.stderr = serverStderr(options.log, options.spec.name);
+    this.prestarted = options.prestarted;
   }
 
   get capabilities() {
@@ -182,6 +184,8 @@ export class Connection implements Upstream {
       this.options.log.debug('error while stopping', { server: this.name, error: err as Error });
     }
     this.stderr.close();
+    // Stopped before it ever connected: the child it was given is still this connection's to end.
+    if (this.prestarted) await stopHeld(this.prestarted);
     if (client || transport) this.options.log.info('server stopped', { server: this.name });
     this.setState('disabled', null);
   }
@@ -196,17 +200,9 @@ export class Connection implements Upstream {
   }
 
   private emit(event: UpstreamEvent): void {
-    for (const listener of this.listeners) {
-      // A listener's bug must not break the connection's own state machine.
-      try {
-        listener(event);
-      } catch (err) {
-        this.options.log.error(`an upstream event listener failed: ${(err as Error)?.message}`, {
-          server: this.name,
-          stack: (err as Error)?.stack,
-        });
-      }
-    }
+    tellAll(this.listeners, event, (err) =>
+      this.options.log.error(`an upstream event listener failed: ${err.message}`, { server: this.name, stack: err.stack }),
+    );
   }
 
   private setState(state: UpstreamState, error: UpstreamFailure | null): void {
@@ -236,6 +232,8 @@ export class Connection implements Upstream {
   /** A new client connected and listed within the connect timeout; closed again on failure. */
   private async open(isCurrent: () => boolean): Promise<{ client: Client; lists: UpstreamLists }> {
     let opened: Client | undefined;
+    const prestarted = this.prestarted;
+    this.prestarted = undefined;
     try {
       const result = await openClient({
         spec: this.spec,
@@ -245,6 +243,7 @@ export class Connection implements Upstream {
         onStderr: (line) => this.stderr.write(line),
         sink: this.sinkFor(() => this.client !== undefined && this.client === opened),
         prior: this.prior,
+        prestarted,
         isCurrent,
         onTransport: (transport) => (this.transport = transport),
         onClose: (client, transport) => {

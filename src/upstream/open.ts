@@ -9,7 +9,7 @@ import type { ServerProcess } from './spawn.js';
 import { createTransport } from './transports.js';
 import type { AuthProvider, ListKind, UpstreamLists } from './types.js';
 
-const ALL_KINDS: readonly ListKind[] = ['tools', 'prompts', 'resources'];
+export const ALL_KINDS: readonly ListKind[] = ['tools', 'prompts', 'resources'];
 
 export interface OpenOptions {
   readonly spec: ServerSpec;
@@ -50,6 +50,8 @@ export async function openClient(options: OpenOptions): Promise<{ client: Client
   const transport = made instanceof Promise ? await made : made;
   if (made instanceof Promise && !options.isCurrent()) throw new Error('superseded');
   options.onTransport(transport);
+  // /status shows no pid: the log tells the early start's child from a spawn of this connect's own.
+  if (options.prestarted) options.log.debug('took the early start process', { server: spec.name, pid: options.prestarted.child.pid });
   client.onclose = () => options.onClose(client, transport);
   client.onerror = (err) => options.log.debug('transport error', { server: spec.name, error: err.message });
   let timer: NodeJS.Timeout | undefined;

@@ -89,3 +89,29 @@ export function signalGroup(child: ChildProcess, signal: NodeJS.Signals): void {
     // ESRCH: the group is already gone.
   }
 }
+
+/**
+ * Ends a child that no transport will take (the early start's, not claimed): its group gets
+ * SIGTERM, then SIGKILL after `graceMs`. Its stdout is drained so that the pipe's end, and
+ * so 'close', can arrive. Resolves once the child is gone (at once if it was attached).
+ */
+export function stopHeld(proc: ServerProcess, graceMs = 2000): Promise<void> {
+  if (proc.attached) return Promise.resolve();
+  const child = proc.child;
+  return new Promise((resolve) => {
+    let timer: NodeJS.Timeout | undefined;
+    const gone = () => {
+      clearTimeout(timer);
+      // The leader is gone; a grandchild of its group that ignored SIGTERM is not.
+      signalGroup(child, 'SIGKILL');
+      resolve();
+    };
+    const ignore = () => undefined;
+    // A child that never started (ENOENT) has no group to signal and may not close.
+    proc.attach({ spawned: ignore, exited: ignore, stderr: ignore, closed: gone, error: () => child.pid === undefined && gone() });
+    child.stdout?.resume();
+    if (child.pid === undefined) return;
+    signalGroup(child, 'SIGTERM');
+    timer = setTimeout(() => signalGroup(child, 'SIGKILL'), graceMs);
+  });
+}
