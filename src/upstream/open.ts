@@ -40,11 +40,15 @@ export async function openClient(options: OpenOptions): Promise<{ client: Client
   const { spec } = options;
   const probe = Math.min(spec.connectTimeoutMs, 15_000);
   const client = createClient(options.version, spec.protocol, probe, options.sink);
-  const transport = createTransport(spec, {
+  const made = createTransport(spec, {
     auth: options.auth,
     prestarted: options.prestarted,
     onStderr: options.onStderr ?? ((line) => options.log.info(line, { server: spec.name, stream: 'stderr' })),
   });
+  // Only a remote server's transport waits (for its modules). A stop or a newer attempt during
+  // that wait finds no transport to close, so this one must not start.
+  const transport = made instanceof Promise ? await made : made;
+  if (made instanceof Promise && !options.isCurrent()) throw new Error('superseded');
   options.onTransport(transport);
   // /status shows no pid: the log tells the early start's child from a spawn of this connect's own.
   if (options.prestarted) options.log.debug('took the early start process', { server: spec.name, pid: options.prestarted.child.pid });

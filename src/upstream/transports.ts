@@ -1,8 +1,6 @@
-import { SSEClientTransport, type Transport } from '@modelcontextprotocol/client';
-import type { ServerSpec } from '../config/types.js';
+import type { Transport } from '@modelcontextprotocol/client';
+import type { HttpSpec, ServerSpec } from '../config/types.js';
 import { spawnOptionsOf } from './env.js';
-import { nodeFetch, type FetchLike } from './http-fetch.js';
-import { NodeStreamableHttpTransport } from './http-transport.js';
 import { defaultResultType } from './result-type.js';
 import type { ServerProcess } from './spawn.js';
 import { StdioProcessTransport } from './stdio.js';
@@ -16,54 +14,24 @@ export interface TransportOptions {
 }
 
 /**
- * The SDK's HTTP transports (Streamable HTTP on node:http: http-fetch.ts, http-transport.ts),
- * or ours for stdio (process groups), for a server definition;
- * results without a `resultType` read as complete (result-type.ts).
+ * Ours for stdio (process groups), or the SDK's HTTP transports (remote-transports.ts) for a
+ * server definition; results without a `resultType` read as complete (result-type.ts). A
+ * stdio transport comes back at once, so nothing can happen between the attempt and its
+ * process (a stop sees the transport and closes it); a remote one after its modules loaded.
  */
-export function createTransport(spec: ServerSpec, options: TransportOptions): Transport {
-  return defaultResultType(rawTransport(spec, options));
-}
-
-function rawTransport(spec: ServerSpec, options: TransportOptions): Transport {
+export function createTransport(spec: ServerSpec, options: TransportOptions): Transport | Promise<Transport> {
   const t = spec.transport;
   if (t.kind === 'stdio') {
-    return new StdioProcessTransport({ ...spawnOptionsOf(t), onStderr: options.onStderr, prestarted: options.prestarted });
+    const stdio = new StdioProcessTransport({ ...spawnOptionsOf(t), onStderr: options.onStderr, prestarted: options.prestarted });
+    return defaultResultType(stdio);
   }
-  const url = new URL(t.url);
-  if (t.transport === 'sse') {
-    // The legacy SSE transport keeps the global fetch: one long stream, not a request per call.
-    const fetch = authenticatedFetch(t.headers, options.auth);
-    return new SSEClientTransport(url, { fetch, eventSourceInit: { fetch } });
-  }
-  return new NodeStreamableHttpTransport(url, { fetch: authenticatedFetch(t.headers, options.auth, nodeFetch) });
+  return remote(t, options.auth);
 }
 
-/**
- * A fetch that adds the static headers and the auth provider's headers to every request,
- * and lets the provider retry once after a 401/403 (token refresh, step-up).
- */
-export function authenticatedFetch(
-  staticHeaders: Readonly<Record<string, string>>,
-  auth?: AuthProvider,
-  base: FetchLike = fetch,
-): FetchLike {
-  const noStatic = Object.keys(staticHeaders).length === 0;
-  return async (url, init) => {
-    const send = async () => {
-      // Without headers to add, the SDK's Headers go through as they are (one copy less per call).
-      if (noStatic && !auth) return base(url, init);
-      const headers = new Headers(init?.headers);
-      for (const [k, v] of Object.entries(staticHeaders)) headers.set(k, v);
-      if (auth) for (const [k, v] of Object.entries(await auth.headers())) headers.set(k, v);
-      return base(url, { ...init, headers });
-    };
-    let response = await send();
-    for (let tries = 0; (response.status === 401 || response.status === 403) && auth?.onRejected && tries < 3; tries++) {
-      if (!(await auth.onRejected(response))) break;
-      // The refused answer's body is read to its end, so that its connection can carry the retry.
-      await response.text().catch(() => undefined);
-      response = await send();
-    }
-    return response;
-  };
+// Loaded with the first remote server: a config of stdio servers only (the example's) never
+// needs the HTTP client modules and node:https at start. A failed import rejects the
+// connect attempt like a transport that cannot be built.
+async function remote(t: HttpSpec, auth: AuthProvider | undefined): Promise<Transport> {
+  const { remoteTransport } = await import('./remote-transports.js');
+  return defaultResultType(remoteTransport(t, auth));
 }

@@ -22,9 +22,9 @@ export interface McpgwChild {
 export function spawnMcpgw(
   t: TestContext,
   args: string[],
-  options: { env?: NodeJS.ProcessEnv; cwd?: string; bin?: string } = {},
+  options: { env?: NodeJS.ProcessEnv; cwd?: string; bin?: string; nodeArgs?: string[] } = {},
 ): McpgwChild {
-  const child = spawn(process.execPath, [options.bin ?? join(ROOT, 'bin/mcpgw.js'), ...args], {
+  const child = spawn(process.execPath, [...(options.nodeArgs ?? []), options.bin ?? join(ROOT, 'bin/mcpgw.js'), ...args], {
     cwd: options.cwd,
     env: options.env ?? process.env,
     stdio: ['pipe', 'pipe', 'pipe'],
