@@ -31,6 +31,11 @@ const CASES: [string, Answer][] = [
 
 const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/** Every case ends in onRequestStreamEnd, after the reconnection's GET where there is one. */
+async function streamEnded(seen: { streamEnds: number }): Promise<void> {
+  while (seen.streamEnds === 0) await pause(5);
+}
+
 async function outcome(transport: StreamableHTTPClientTransport, gets: string[]) {
   const seen = { messages: [] as unknown[], errors: [] as string[], tokens: [] as string[], streamEnds: 0, gets };
   transport.onmessage = (m) => seen.messages.push(m);
@@ -38,7 +43,7 @@ async function outcome(transport: StreamableHTTPClientTransport, gets: string[])
   await transport.start();
   transport.setProtocolVersion('2025-06-18');
   await transport.send(CALL, { onresumptiontoken: (t) => seen.tokens.push(t), onRequestStreamEnd: () => seen.streamEnds++ });
-  await pause(150); // the body is read, and a reconnection attempted, after send resolves
+  await streamEnded(seen); // the body is read, and a reconnection attempted, after send resolves
   await transport.close();
   return seen;
 }
@@ -57,10 +62,10 @@ async function write(res: ServerResponse, answer: Answer): Promise<void> {
 test('our SSE reader gives what the SDK’s gives: messages, errors, tokens, stream ends and reconnections', async (t) => {
   assert.equal(SSE_READER_IN_PLACE, true);
   let answer: Answer = { parts: [], end: 'end' };
-  let gets: string[] = [];
+  const gets = new Map<string, string[]>();
   const server = createServer((req, res) => {
     if (req.method === 'GET') {
-      gets.push(String(req.headers['last-event-id']));
+      gets.get(String(req.headers['mcp-session-id']))?.push(String(req.headers['last-event-id']));
       return void res.writeHead(405).end();
     }
     req.resume().on('end', () => void write(res, answer));
@@ -71,15 +76,19 @@ test('our SSE reader gives what the SDK’s gives: messages, errors, tokens, str
     server.close();
   });
   const url = new URL(`http://127.0.0.1:${(server.address() as AddressInfo).port}/mcp`);
-  const options = {
-    fetch: nodeFetch,
-    sessionId: 's1',
-    reconnectionOptions: { initialReconnectionDelay: 10, maxReconnectionDelay: 10, reconnectionDelayGrowFactor: 1, maxRetries: 1 },
+  // Each transport has a session id of its own: a late GET is never counted for the other.
+  const options = (sessionId: string) => {
+    gets.set(sessionId, []);
+    return {
+      fetch: nodeFetch,
+      sessionId,
+      reconnectionOptions: { initialReconnectionDelay: 10, maxReconnectionDelay: 10, reconnectionDelayGrowFactor: 1, maxRetries: 1 },
+    };
   };
-  for (const [name, a] of CASES) {
+  for (const [i, [name, a]] of CASES.entries()) {
     answer = a;
-    const sdk = await outcome(new StreamableHTTPClientTransport(url, options), (gets = []));
-    const ours = await outcome(new NodeStreamableHttpTransport(url, options), (gets = []));
+    const sdk = await outcome(new StreamableHTTPClientTransport(url, options(`sdk-${i}`)), gets.get(`sdk-${i}`)!);
+    const ours = await outcome(new NodeStreamableHttpTransport(url, options(`ours-${i}`)), gets.get(`ours-${i}`)!);
     assert.deepEqual(ours, sdk, name);
   }
 });
