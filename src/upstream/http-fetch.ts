@@ -27,12 +27,25 @@ export type FetchLike = (url: string | URL, init?: RequestInit) => Promise<Respo
  */
 export const IDLE_CONNECTION_MS = 4000;
 
-/** Node's Agent does not time out free sockets unless every socket gets the timeout, in use or not. */
+/**
+ * Node's Agent times out free sockets only with its `timeout` option, which also times every
+ * socket in use (and adds listeners to every request). So the option is set only while a
+ * socket goes back to the free list: Node's keepSocketAlive then gives it that timeout, or
+ * less if the server's `Keep-Alive: timeout=N` hint says so (N s minus 1 s; not kept at all for
+ * N = 1), and the agent's own 'timeout' listener destroys it if it is still free then.
+ */
 function idleTimeout<A extends HttpAgent>(agent: A): A {
   const keep = agent.keepSocketAlive.bind(agent) as unknown as (socket: Duplex) => boolean;
   const reuse = agent.reuseSocket.bind(agent);
-  // The agent's own 'timeout' listener destroys a socket that times out while free.
-  agent.keepSocketAlive = ((socket: Socket) => keep(socket) && (socket.setTimeout(IDLE_CONNECTION_MS), true)) as never;
+  const options = (agent as unknown as { options: { timeout?: number } }).options;
+  agent.keepSocketAlive = ((socket: Socket) => {
+    options.timeout = IDLE_CONNECTION_MS;
+    try {
+      return keep(socket);
+    } finally {
+      delete options.timeout;
+    }
+  }) as never;
   agent.reuseSocket = (socket, request) => {
     (socket as Socket).setTimeout(0);
     reuse(socket, request);
