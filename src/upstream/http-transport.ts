@@ -8,7 +8,7 @@ import {
   type TransportSendOptions,
 } from '@modelcontextprotocol/client';
 import { NodeBody } from './http-fetch.js';
-import { isPlainResult } from './http-answer.js';
+import { isPlainResult } from './responses.js';
 import { plainSend, takesPlainSend, type SendInternals } from './http-send.js';
 import { SseParser, type SseEvent } from './sse-read.js';
 

@@ -1,5 +1,4 @@
 import { Client, type JSONRPCMessage, type Transport } from '@modelcontextprotocol/client';
-import { isPlainResult } from './http-answer.js';
 
 /**
  * The answer to every call, handed to its waiting request without the SDK Protocol's zod
@@ -44,4 +43,18 @@ export function takeResponsesDirectly(client: Client, transport: Transport, hadR
     p._progressHandlers.delete(id as number);
     handler(message);
   };
+}
+
+/** A result response the SDK's schemas pass through unchanged (it is also what `isJSONRPCResultResponse` accepts). */
+export function isPlainResult(value: unknown): boolean {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
+  const m = value as Record<string, unknown>;
+  let keys = 0;
+  for (const key in m) {
+    if (key !== 'jsonrpc' && key !== 'id' && key !== 'result') return false;
+    keys++;
+  }
+  if (keys !== 3 || m.jsonrpc !== '2.0' || !(typeof m.id === 'string' || Number.isSafeInteger(m.id))) return false;
+  const result = m.result;
+  return typeof result === 'object' && result !== null && !Array.isArray(result) && !('_meta' in result);
 }
