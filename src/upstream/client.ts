@@ -1,5 +1,6 @@
 import { Client, type ClientCapabilities, type StandardSchemaV1, type VersionNegotiationOptions } from '@modelcontextprotocol/client';
 import type { ProtocolChoice } from '../config/types.js';
+import { takeResponsesDirectly } from './responses.js';
 import type { ListKind, Result, ServerRequest } from './types.js';
 
 /**
@@ -44,8 +45,17 @@ const LIST_CHANGED: ReadonlyArray<[string, ListKind]> = [
   ['notifications/resources/list_changed', 'resources'],
 ];
 
+/** The SDK client, with every call's answer taken to its request directly once connected (responses.ts). */
+class GatewayClient extends Client {
+  override async connect(...args: Parameters<Client['connect']>): Promise<void> {
+    const hadReceiver = args[0].onmessage !== undefined;
+    await super.connect(...args);
+    takeResponsesDirectly(this, args[0], hadReceiver);
+  }
+}
+
 export function createClient(version: string, protocol: ProtocolChoice, probeTimeoutMs: number, sink: ClientSink): Client {
-  const client = new Client(
+  const client = new GatewayClient(
     { name: 'mcpgw', version },
     {
       capabilities: GATEWAY_CLIENT_CAPABILITIES,

@@ -1,4 +1,5 @@
 import { isJsonContentType, parseJSONRPCMessage, type JSONRPCMessage } from '@modelcontextprotocol/client';
+import { isPlainResult } from './responses.js';
 
 /**
  * A message an HTTP upstream sent, as the SDK's `JSONRPCMessageSchema.parse` gives it, without
@@ -9,20 +10,6 @@ import { isJsonContentType, parseJSONRPCMessage, type JSONRPCMessage } from '@mo
  */
 export function parseAnswer(value: unknown): JSONRPCMessage {
   return isPlainResult(value) ? (value as JSONRPCMessage) : parseJSONRPCMessage(value);
-}
-
-/** A result response the SDK's schemas pass through unchanged (it is also what `isJSONRPCResultResponse` accepts). */
-export function isPlainResult(value: unknown): boolean {
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
-  const m = value as Record<string, unknown>;
-  let keys = 0;
-  for (const key in m) {
-    if (key !== 'jsonrpc' && key !== 'id' && key !== 'result') return false;
-    keys++;
-  }
-  if (keys !== 3 || m.jsonrpc !== '2.0' || !(typeof m.id === 'string' || Number.isSafeInteger(m.id))) return false;
-  const result = m.result;
-  return typeof result === 'object' && result !== null && !Array.isArray(result) && !('_meta' in result);
 }
 
 /**

@@ -1,7 +1,8 @@
 import { setMaxListeners } from 'node:events';
 import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
-import { Readable } from 'node:stream';
+import type { Socket } from 'node:net';
+import { Readable, type Duplex } from 'node:stream';
 
 /**
  * The fetch the SDK's Streamable HTTP client transport calls for every upstream message, on
@@ -18,11 +19,45 @@ import { Readable } from 'node:stream';
 
 export type FetchLike = (url: string | URL, init?: RequestInit) => Promise<Response>;
 
+/**
+ * How long a kept connection may wait unused before we close it: below the 5 s after which
+ * Node's HTTP server (the SDK's, and most MCP servers') closes an idle one, the 4 s undici's
+ * fetch used. Without it a call sent on a connection the server was closing at that moment
+ * failed with "socket hang up" (seen in the calls bench under load).
+ */
+export const IDLE_CONNECTION_MS = 4000;
+
+/**
+ * Node's Agent times out free sockets only with its `timeout` option, which also times every
+ * socket in use (and adds listeners to every request). So the option is set only while a
+ * socket goes back to the free list: Node's keepSocketAlive then gives it that timeout, or
+ * less if the server's `Keep-Alive: timeout=N` hint says so (N s minus 1 s; not kept at all for
+ * N = 1), and the agent's own 'timeout' listener destroys it if it is still free then.
+ */
+function idleTimeout<A extends HttpAgent>(agent: A): A {
+  const keep = agent.keepSocketAlive.bind(agent) as unknown as (socket: Duplex) => boolean;
+  const reuse = agent.reuseSocket.bind(agent);
+  const options = (agent as unknown as { options: { timeout?: number } }).options;
+  agent.keepSocketAlive = ((socket: Socket) => {
+    options.timeout = IDLE_CONNECTION_MS;
+    try {
+      return keep(socket);
+    } finally {
+      delete options.timeout;
+    }
+  }) as never;
+  agent.reuseSocket = (socket, request) => {
+    (socket as Socket).setTimeout(0);
+    reuse(socket, request);
+  };
+  return agent;
+}
+
 // Agents of the process: connections to one upstream are reused across its calls and
 // reconnects. maxSockets is Node's default (unbounded), as undici's pool per origin is.
 const agents = {
-  http: new HttpAgent({ keepAlive: true, keepAliveMsecs: 1000, scheduling: 'lifo' }),
-  https: new HttpsAgent({ keepAlive: true, keepAliveMsecs: 1000, scheduling: 'lifo' }),
+  http: idleTimeout(new HttpAgent({ keepAlive: true, keepAliveMsecs: 1000, scheduling: 'lifo' })),
+  https: idleTimeout(new HttpsAgent({ keepAlive: true, keepAliveMsecs: 1000, scheduling: 'lifo' })),
 };
 
 /** Headers of a RequestInit (a Headers, a record or pairs) as a plain record for node:http. */

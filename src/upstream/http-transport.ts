@@ -1,3 +1,4 @@
+import { finished } from 'node:stream';
 import {
   isJSONRPCErrorResponse,
   isJSONRPCResultResponse,
@@ -7,9 +8,9 @@ import {
   type TransportSendOptions,
 } from '@modelcontextprotocol/client';
 import { NodeBody } from './http-fetch.js';
-import { isPlainResult } from './http-answer.js';
+import { isPlainResult } from './responses.js';
 import { plainSend, takesPlainSend, type SendInternals } from './http-send.js';
-import { sseEvents } from './sse-read.js';
+import { SseParser, type SseEvent } from './sse-read.js';
 
 /**
  * The SDK's Streamable HTTP client transport, with SSE bodies read from the node:http stream
@@ -68,52 +69,106 @@ if (SSE_READER_IN_PLACE) {
     reconnectable,
   ) {
     if (!(stream instanceof NodeBody) || stream.locked) return sdkHandle.call(this, stream, options, reconnectable);
-    void readSse(this, stream, options, reconnectable);
+    new SseRead(this, stream.node, options, reconnectable);
   };
 }
 
-async function readSse(t: Internals, body: NodeBody, options: SseOptions, isReconnectable: boolean): Promise<void> {
-  const { onresumptiontoken, replayMessageId, requestSignal, onRequestStreamEnd } = options;
-  const isIntentionalAbort = () => t._abortController?.signal.aborted === true || requestSignal?.aborted === true;
-  let lastEventId: string | undefined;
-  let hasPrimingEvent = false;
-  let receivedResponse = false;
-  const reconnect = () => (isReconnectable || hasPrimingEvent) && !receivedResponse && t._abortController && !isIntentionalAbort();
-  const schedule = () =>
-    t._scheduleReconnection({ resumptionToken: lastEventId, onresumptiontoken, replayMessageId, requestSignal, onRequestStreamEnd }, 0);
-  body.node.setEncoding('utf8');
-  try {
-    for await (const event of sseEvents(body.node, (ms) => (t._serverRetryMs = ms))) {
-      if (event.id) {
-        lastEventId = event.id;
-        hasPrimingEvent = true;
-        onresumptiontoken?.(event.id);
-      }
-      if (!event.data || (event.event && event.event !== 'message')) continue;
-      try {
-        const value: unknown = JSON.parse(event.data);
-        const plain = isPlainResult(value);
-        const message = plain ? (value as JSONRPCMessage) : parseJSONRPCMessage(value);
-        if (plain || isJSONRPCResultResponse(message) || isJSONRPCErrorResponse(message)) {
-          receivedResponse = true;
-          if (replayMessageId !== undefined) (message as { id: string | number }).id = replayMessageId;
-        }
-        t.onmessage?.(message);
-      } catch (error) {
-        t.onerror?.(error as Error);
-      }
-    }
-    if (reconnect()) schedule();
-    else if (!isIntentionalAbort()) onRequestStreamEnd?.();
-  } catch (error) {
-    if (isIntentionalAbort()) return;
-    t.onerror?.(new Error(`SSE stream disconnected: ${String(error)}`));
-    if (!reconnect()) return void onRequestStreamEnd?.();
+/**
+ * The SDK's `_handleSseStream` loop, on the node:http stream's events: what its `for await`
+ * over the body ends with (the end, an error, or a close before the end, which `finished`
+ * reports as the iterator would: ERR_STREAM_PREMATURE_CLOSE) decides the same reconnect or
+ * `onRequestStreamEnd`.
+ */
+class SseRead {
+  private lastEventId?: string;
+  private hasPrimingEvent = false;
+  private receivedResponse = false;
+  private settled = false;
+  private readonly parser = new SseParser(
+    (event) => this.event(event),
+    (ms) => (this.t._serverRetryMs = ms),
+  );
+  // What the loop's body threw (onresumptiontoken, onerror) left the loop, which destroyed the body.
+  private readonly onData = (chunk: string) => {
     try {
-      schedule();
-    } catch (err) {
-      t.onerror?.(new Error(`Failed to reconnect: ${err instanceof Error ? err.message : String(err)}`));
-      onRequestStreamEnd?.();
+      this.parser.feed(chunk);
+    } catch (error) {
+      this.node.destroy();
+      this.settle(error);
     }
+  };
+
+  constructor(
+    private readonly t: Internals,
+    private readonly node: NodeBody['node'],
+    private readonly options: SseOptions,
+    private readonly isReconnectable: boolean,
+  ) {
+    node.setEncoding('utf8');
+    node.on('data', this.onData);
+    node.once('end', () => this.settle());
+    node.on('error', (error) => this.settle(error));
+    node.once('close', () => {
+      if (!this.settled) finished(node, (error) => this.settle(error ?? new Error('Premature close')));
+    });
+  }
+
+  private event(event: SseEvent): void {
+    if (event.id) {
+      this.lastEventId = event.id;
+      this.hasPrimingEvent = true;
+      this.options.onresumptiontoken?.(event.id);
+    }
+    if (!event.data || (event.event && event.event !== 'message')) return;
+    try {
+      const value: unknown = JSON.parse(event.data);
+      const plain = isPlainResult(value);
+      const message = plain ? (value as JSONRPCMessage) : parseJSONRPCMessage(value);
+      if (plain || isJSONRPCResultResponse(message) || isJSONRPCErrorResponse(message)) {
+        this.receivedResponse = true;
+        if (this.options.replayMessageId !== undefined) (message as { id: string | number }).id = this.options.replayMessageId;
+      }
+      this.t.onmessage?.(message);
+    } catch (error) {
+      this.t.onerror?.(error as Error);
+    }
+  }
+
+  private settle(error?: unknown): void {
+    if (this.settled) return;
+    this.settled = true;
+    this.node.off('data', this.onData);
+    if (error === undefined) {
+      if (this.reconnect()) this.schedule();
+      else if (!this.isIntentionalAbort()) this.options.onRequestStreamEnd?.();
+      return;
+    }
+    if (this.isIntentionalAbort()) return;
+    this.t.onerror?.(new Error(`SSE stream disconnected: ${String(error)}`));
+    if (!this.reconnect()) return void this.options.onRequestStreamEnd?.();
+    try {
+      this.schedule();
+    } catch (err) {
+      this.t.onerror?.(new Error(`Failed to reconnect: ${err instanceof Error ? err.message : String(err)}`));
+      this.options.onRequestStreamEnd?.();
+    }
+  }
+
+  private isIntentionalAbort(): boolean {
+    return this.t._abortController?.signal.aborted === true || this.options.requestSignal?.aborted === true;
+  }
+
+  private reconnect(): boolean {
+    return (
+      (this.isReconnectable || this.hasPrimingEvent) && !this.receivedResponse && !!this.t._abortController && !this.isIntentionalAbort()
+    );
+  }
+
+  private schedule(): void {
+    const { onresumptiontoken, replayMessageId, requestSignal, onRequestStreamEnd } = this.options;
+    this.t._scheduleReconnection(
+      { resumptionToken: this.lastEventId, onresumptiontoken, replayMessageId, requestSignal, onRequestStreamEnd },
+      0,
+    );
   }
 }

@@ -25,10 +25,10 @@ export function authenticatedFetch(
   base: FetchLike = fetch,
 ): FetchLike {
   const noStatic = Object.keys(staticHeaders).length === 0;
+  // Nothing to add and no one to retry for: the base fetch itself (two async frames less per call).
+  if (noStatic && !auth) return base;
   return async (url, init) => {
     const send = async () => {
-      // Without headers to add, the SDK's Headers go through as they are (one copy less per call).
-      if (noStatic && !auth) return base(url, init);
       const headers = new Headers(init?.headers);
       for (const [k, v] of Object.entries(staticHeaders)) headers.set(k, v);
       if (auth) for (const [k, v] of Object.entries(await auth.headers())) headers.set(k, v);

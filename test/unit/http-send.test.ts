@@ -13,7 +13,8 @@ import {
   type JSONRPCMessage,
   type TransportSendOptions,
 } from '@modelcontextprotocol/client';
-import { isPlainResult, parseAnswer } from '../../src/upstream/http-answer.js';
+import { parseAnswer } from '../../src/upstream/http-answer.js';
+import { isPlainResult } from '../../src/upstream/responses.js';
 import { nodeFetch } from '../../src/upstream/http-fetch.js';
 import { NodeStreamableHttpTransport, PLAIN_SEND_IN_PLACE } from '../../src/upstream/http-transport.js';
 
