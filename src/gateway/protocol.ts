@@ -35,3 +35,16 @@ export function serverRequestSupported(request: ServerRequest, caps: ClientCapab
   }
   return `the client does not support ${method}`;
 }
+
+/** The version an initialize settles on: the client's when the gateway speaks it, else the newest. */
+export function negotiatedVersion(params: Record<string, unknown>): string {
+  const requested = String(params.protocolVersion ?? '');
+  return LEGACY_VERSIONS.includes(requested) ? requested : LEGACY_VERSIONS[0]!;
+}
+
+/** The client's name and version from initialize (for logs; cut short: it travels in the session id). */
+export function clientInfoOf(params: Record<string, unknown>): { readonly name: string; readonly version: string } | undefined {
+  const info = params.clientInfo as { name?: unknown; version?: unknown } | undefined;
+  if (!info || typeof info.name !== 'string') return undefined;
+  return { name: info.name.slice(0, 100), version: String(info.version ?? '').slice(0, 50) };
+}

@@ -5,9 +5,10 @@ import type { Identity } from '../identity/types.js';
 import type { Logger } from '../log.js';
 import { headerTraceparent, measured, type Observer } from '../observe/observer.js';
 import type { Caller, Result, ServerRequest, Upstream } from '../upstream/types.js';
+import { CallSignal } from './call-signal.js';
 import { handle, type RequestContext } from './core.js';
 import { REPLICA_ID } from './replica.js';
-import { LEGACY_VERSIONS, LEVELS, SERVER_CAPABILITIES, serverRequestSupported } from './protocol.js';
+import { LEVELS, SERVER_CAPABILITIES, clientInfoOf, negotiatedVersion, serverRequestSupported } from './protocol.js';
 import type { Scope } from './scope.js';
 import { isInternal, wireError } from './wire-error.js';
 
@@ -69,7 +70,7 @@ export class ClientSession implements Caller {
   closed = false;
   private channel?: Channel;
   /** Client requests being handled, and how to cancel each. */
-  private readonly handling = new Map<RequestId, AbortController>();
+  private readonly handling = new Map<RequestId, CallSignal>();
   /** Requests we sent the client, waiting for its answer. */
   private readonly asking = new Map<string, { resolve: (r: Result) => void; reject: (e: unknown) => void }>();
   private askSeq = 0;
@@ -148,7 +149,7 @@ export class ClientSession implements Caller {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    for (const controller of this.handling.values()) controller.abort(new McpgwError('MCPGW_E_SESSION_CLOSED', 'the session closed'));
+    for (const cancel of this.handling.values()) cancel.abort(new McpgwError('MCPGW_E_SESSION_CLOSED', 'the session closed'));
     for (const pending of this.asking.values()) pending.reject(new McpgwError('MCPGW_E_SESSION_CLOSED', 'the session closed'));
     this.asking.clear();
     try {
@@ -196,13 +197,14 @@ export class ClientSession implements Caller {
       const error = new McpgwError('MCPGW_E_MCP_DUPLICATE_ID', `Invalid Request: request id ${JSON.stringify(id)} is already in use`);
       return this.reply(id, { error: wireError(error, 'legacy') });
     }
-    const controller = new AbortController();
-    this.handling.set(id, controller);
+    // Not an AbortController: its signal would cost more than the rest of the session's work per call (call-signal.ts).
+    const cancel = new CallSignal();
+    this.handling.set(id, cancel);
     try {
-      const result = await this.observed(id, method, params, controller.signal);
-      if (!controller.signal.aborted) await this.reply(id, { result });
+      const result = await this.observed(id, method, params, cancel.signal);
+      if (!cancel.aborted) await this.reply(id, { result });
     } catch (err) {
-      if (controller.signal.aborted) return; // a cancelled request gets no answer (MCP cancellation)
+      if (cancel.aborted) return; // a cancelled request gets no answer (MCP cancellation)
       if (isInternal(err)) this.host.log.error(`request failed: ${(err as Error)?.message}`, { method, stack: (err as Error)?.stack });
       await this.reply(id, { error: wireError(this.host.needsAuthorization?.(this, err) ?? err, 'legacy') });
     } finally {
@@ -217,8 +219,15 @@ export class ClientSession implements Caller {
   /** The request as an operation of the observer (observe/): its metrics and SERVER span. */
   private observed(id: RequestId, method: string, params: Record<string, unknown>, signal: AbortSignal): Promise<Result> {
     const traceparent = (params._meta as { traceparent?: unknown } | undefined)?.traceparent ?? headerTraceparent(params);
-    const start = { method, params, profile: this.profile, protocolVersion: this.protocolVersion, sessionId: this.id, requestId: id };
-    const op = this.host.observer.serverOperation({ ...start, traceparent: traceparent as string | undefined });
+    const op = this.host.observer.serverOperation({
+      method,
+      params,
+      profile: this.profile,
+      protocolVersion: this.protocolVersion,
+      sessionId: this.id,
+      requestId: id,
+      traceparent: traceparent as string | undefined,
+    });
     return measured(op, (next) => this.dispatch(id, method, params, signal, next, op.routed));
   }
 
@@ -252,21 +261,28 @@ export class ClientSession implements Caller {
         return {};
       }
       default:
-        return handle(method, params, { ...this.contextFor(id, signal, traceparent), ...(routed ? { routed } : {}) });
+        return handle(method, params, this.contextFor(id, signal, traceparent, routed));
     }
   }
 
-  private contextFor(id: RequestId, signal: AbortSignal, traceparent: string | undefined): RequestContext {
+  /** One literal, no spreads: it is made for every call. */
+  private contextFor(
+    id: RequestId,
+    signal: AbortSignal,
+    traceparent: string | undefined,
+    routed: ((server: string) => void) | undefined,
+  ): RequestContext {
     return {
       scope: this.scope,
       profile: this.profile,
       identity: this.identity,
-      ...(this.host.audit ? { audit: this.host.audit } : {}),
+      audit: this.host.audit,
       caller: this.callerFor(id),
       clientCapabilities: this.capabilities,
       signal,
       logLevel: this.logLevel,
-      ...(traceparent ? { traceparent } : {}),
+      traceparent: traceparent || undefined,
+      routed,
       notify: (method, notification) => {
         if (method !== 'notifications/message' || this.wantsLevel(String(notification.level ?? 'info')))
           this.notify(method, notification, id);
@@ -326,17 +342,4 @@ export class ClientSession implements Caller {
         .catch((err) => this.asking.get(id)?.reject(err));
     });
   }
-}
-
-/** The version an initialize settles on: the client's when the gateway speaks it, else the newest. */
-export function negotiatedVersion(params: Record<string, unknown>): string {
-  const requested = String(params.protocolVersion ?? '');
-  return LEGACY_VERSIONS.includes(requested) ? requested : LEGACY_VERSIONS[0]!;
-}
-
-/** The client's name and version from initialize (for logs; cut short: it travels in the session id). */
-export function clientInfoOf(params: Record<string, unknown>): ClientSession['clientInfo'] {
-  const info = params.clientInfo as { name?: unknown; version?: unknown } | undefined;
-  if (!info || typeof info.name !== 'string') return undefined;
-  return { name: info.name.slice(0, 100), version: String(info.version ?? '').slice(0, 50) };
 }

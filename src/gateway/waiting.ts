@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { ClientCapabilities, RequestId } from '@modelcontextprotocol/client';
 import { McpgwError } from '../errors/error.js';
 import type { Caller, Result, ServerRequest } from '../upstream/types.js';
+import { CallSignal } from './call-signal.js';
 import { serverRequestSupported } from './protocol.js';
 import { STATE_TTL_MS } from './seal.js';
 
@@ -32,7 +33,8 @@ export class WaitingCall implements Caller {
   parked = false;
   /** The client lacks a capability the server asked for: the call fails with -32021 (SPEC section 9). */
   private missing?: McpgwError;
-  private readonly controller = new AbortController();
+  /** Not an AbortController: made for every call, and read by the call path only (call-signal.ts). */
+  private readonly cancel = new CallSignal();
   private readonly pending = new Map<string, { request: ServerRequest; resolve: (r: Result) => void; reject: (e: unknown) => void }>();
   private keySeq = 0;
   /** The call's end, once it has ended. */
@@ -62,12 +64,12 @@ export class WaitingCall implements Caller {
 
   /** The upstream call's signal: it outlives the HTTP exchange that started the call. */
   get signal(): AbortSignal {
-    return this.controller.signal;
+    return this.cancel.signal;
   }
 
   /** Starts the call; its end or its first request for input is awaited with `next`. */
   run(call: (signal: AbortSignal) => Promise<Result>): void {
-    call(this.controller.signal).then(
+    call(this.cancel.signal).then(
       (result) => this.settle({ result }),
       (error: unknown) => this.settle({ error }),
     );
@@ -170,7 +172,7 @@ export class WaitingCall implements Caller {
     clearTimeout(this.expiry);
     for (const p of this.pending.values()) p.reject(reason);
     this.pending.clear();
-    this.controller.abort(reason);
+    this.cancel.abort(reason);
   }
 }
 

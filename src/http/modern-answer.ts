@@ -1,6 +1,7 @@
 import type { ServerResponse } from 'node:http';
 import type { RequestId } from '@modelcontextprotocol/client';
 import { McpgwError } from '../errors/error.js';
+import { CallSignal } from '../gateway/call-signal.js';
 import type { Exchange } from '../gateway/modern.js';
 import { SSE_HEADERS, writeBounded } from './sse.js';
 
@@ -13,7 +14,7 @@ import { SSE_HEADERS, writeBounded } from './sse.js';
  */
 export class ModernAnswer implements Exchange {
   /** Made when first read: a tools/call is cancelled through its WaitingCall, which never reads it. */
-  private controller?: AbortController;
+  private controller?: CallSignal;
   private cancelled?: { reason: unknown };
   private listeners?: Array<(reason: unknown) => void>;
   private streaming = false;
@@ -36,7 +37,7 @@ export class ModernAnswer implements Exchange {
 
   get signal(): AbortSignal {
     if (!this.controller) {
-      this.controller = new AbortController();
+      this.controller = new CallSignal();
       if (this.cancelled) this.controller.abort(this.cancelled.reason);
     }
     return this.controller.signal;
