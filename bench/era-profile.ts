@@ -3,7 +3,8 @@
 // a legacy window then a 2026-07-28 window, each summarized per call (µs of self time).
 //   npm run build && node --import tsx bench/era-profile.ts [seconds]
 // ERA_CLIENT=sdk drives it with the calls bench's SDK clients instead (v1 legacy, v2 2026-07-28),
-// whose pace differs per era; KEEP_PROFILE=1 keeps the .cpuprofile and prints its windows.
+// whose pace differs per era; KEEP_PROFILE=1 keeps the .cpuprofile and prints its windows;
+// ERA_ROOT=/other/checkout profiles that checkout's build (an A/B).
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -18,7 +19,7 @@ const nowUs = () => Number(process.hrtime.bigint() / 1000n);
 const windows: Record<string, { from: number; to: number; calls: number }> = {};
 const gw = await startGateway(
   { version: 1, gateway: { logLevel: 'info' }, servers: { fx: fixtureServer() } },
-  { nodeArgs: ['--cpu-prof', `--cpu-prof-dir=${dir}`] },
+  { nodeArgs: ['--cpu-prof', `--cpu-prof-dir=${dir}`], root: process.env.ERA_ROOT },
 );
 const open: Session[] = [];
 try {

@@ -92,8 +92,10 @@ const LIST_TTL_MS = 60_000;
 
 const INTERRUPTIBLE = new Set(['tools/call', 'prompts/get', 'resources/read']);
 
-function targetOf(method: string, params: Record<string, unknown>): string {
-  return String((method === 'resources/read' ? params.uri : params.name) ?? '');
+/** What a requestState of this request is bound to: made only when one is opened or sealed, not for every call. */
+function expectOf(req: ModernRequest): Omit<SealedState, 'kind' | 'server'> {
+  const target = String((req.method === 'resources/read' ? req.params.uri : req.params.name) ?? '');
+  return { profile: req.profile, method: req.method, target, identity: identityKey(req.identity) };
 }
 
 export class ModernServer {
@@ -179,11 +181,9 @@ export class ModernServer {
 
   /** tools/call, prompts/get, resources/read: the calls a server may interrupt for input. */
   private async call(req: ModernRequest, scope: Scope, hop: Hop): Promise<Result> {
-    const target = targetOf(req.method, req.params);
-    const expect = { profile: req.profile, method: req.method, target, identity: identityKey(req.identity) };
     let state: SealedState | undefined;
     if (req.params.requestState !== undefined) {
-      const opened = this.sealer.open(req.params.requestState, expect);
+      const opened = this.sealer.open(req.params.requestState, expectOf(req));
       if (typeof opened === 'string') throw new McpgwError('MCPGW_E_MCP_INVALID_PARAMS', `Invalid requestState: ${opened}`);
       state = opened;
     }
@@ -195,7 +195,7 @@ export class ModernServer {
           'Invalid requestState: it was already used, or its call has ended; send the request again without it',
         );
       call.answer(req.params.inputResponses);
-      return this.await(call, req, expect, state.server);
+      return this.await(call, req, state.server);
     }
     let params = req.params;
     if (state?.kind === 'up') {
@@ -207,27 +207,22 @@ export class ModernServer {
       caller: call,
       signal: call.signal,
       expectServer: state?.server,
-      passInputRequired: (from, result) => this.sealUpstream(from, result, expect),
+      passInputRequired: (from, result) => this.sealUpstream(from, result, expectOf(req)),
     });
     // ctx.signal is already the call's own (call.signal), which outlives this HTTP exchange.
     call.run(() => handle(req.method, params, ctx));
-    return this.await(call, req, expect, state?.server ?? '');
+    return this.await(call, req, state?.server ?? '');
   }
 
   /** Waits for the call's end, or turns the requests it makes into an InputRequiredResult. */
-  private async await(
-    call: WaitingCall,
-    req: ModernRequest,
-    expect: Omit<SealedState, 'kind' | 'server'>,
-    server: string,
-  ): Promise<Result> {
+  private async await(call: WaitingCall, req: ModernRequest, server: string): Promise<Result> {
     const next = await call.next(req.exchange);
     if ('result' in next) {
       this.waiting.drop(call);
       return next.result;
     }
     this.waiting.keep(call);
-    const requestState = this.sealer.seal({ ...expect, kind: 'wait', server, waitId: call.id, round: call.round });
+    const requestState = this.sealer.seal({ ...expectOf(req), kind: 'wait', server, waitId: call.id, round: call.round });
     return { resultType: 'input_required', inputRequests: next.inputRequests, requestState };
   }
 

@@ -35,7 +35,8 @@ export class WaitingCall implements Caller {
   private missing?: McpgwError;
   /** Not an AbortController: made for every call, and read by the call path only (call-signal.ts). */
   private readonly cancel = new CallSignal();
-  private readonly pending = new Map<string, { request: ServerRequest; resolve: (r: Result) => void; reject: (e: unknown) => void }>();
+  /** The server's requests not yet answered; made on the first (most calls never ask). */
+  private pending?: Map<string, { request: ServerRequest; resolve: (r: Result) => void; reject: (e: unknown) => void }>;
   private keySeq = 0;
   /** The call's end, once it has ended. */
   private outcome?: { result: Result } | { error: unknown };
@@ -97,8 +98,8 @@ export class WaitingCall implements Caller {
     }
     return new Promise<Result>((resolve, reject) => {
       const key = `mcpgw-input-${++this.keySeq}`;
-      this.pending.set(key, { request, resolve, reject });
-      signal.addEventListener('abort', () => this.pending.get(key)?.reject(signal.reason), { once: true });
+      (this.pending ??= new Map()).set(key, { request, resolve, reject });
+      signal.addEventListener('abort', () => this.pending?.get(key)?.reject(signal.reason), { once: true });
       this.wake?.();
     });
   }
@@ -122,7 +123,7 @@ export class WaitingCall implements Caller {
           if ('result' in outcome) return outcome;
           throw outcome.error;
         }
-        if (this.pending.size > 0) {
+        if (this.pending !== undefined && this.pending.size > 0) {
           await this.quiet();
           const inputRequests: Record<string, ServerRequest> = {};
           for (const [key, p] of this.pending)
@@ -150,8 +151,8 @@ export class WaitingCall implements Caller {
    * its stream: wait until none has come for QUIET_MS, so one round carries them all.
    */
   private async quiet(): Promise<void> {
-    for (let seen = -1, waited = 0; seen !== this.pending.size && waited < MAX_QUIET_MS; waited += QUIET_MS) {
-      seen = this.pending.size;
+    for (let seen = -1, waited = 0; seen !== (this.pending?.size ?? 0) && waited < MAX_QUIET_MS; waited += QUIET_MS) {
+      seen = this.pending?.size ?? 0;
       await new Promise((r) => setTimeout(r, QUIET_MS));
     }
   }
@@ -161,17 +162,17 @@ export class WaitingCall implements Caller {
     this.parked = false;
     if (!inputResponses || typeof inputResponses !== 'object') return;
     for (const [key, value] of Object.entries(inputResponses as Record<string, unknown>)) {
-      const p = this.pending.get(key);
+      const p = this.pending?.get(key);
       if (!p) continue;
-      this.pending.delete(key);
+      this.pending!.delete(key);
       p.resolve((value ?? {}) as Result);
     }
   }
 
   abort(reason: unknown): void {
     clearTimeout(this.expiry);
-    for (const p of this.pending.values()) p.reject(reason);
-    this.pending.clear();
+    for (const p of this.pending?.values() ?? []) p.reject(reason);
+    this.pending?.clear();
     this.cancel.abort(reason);
   }
 }
