@@ -17,7 +17,7 @@ export function fixtureServer(extraTools = 0): Record<string, unknown> {
 }
 
 /** The environment mcpgw gives a stdio server without inheritEnv (src/upstream/env.ts). */
-function stdioServerEnv(): NodeJS.ProcessEnv {
+export function stdioServerEnv(): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = { ...getDefaultEnvironment() };
   for (const name of [
     'LANG',

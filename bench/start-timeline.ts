@@ -1,0 +1,136 @@
+// The timeline of one start with the example config (issue 18 item 2): when Node has booted,
+// when main.js, cli/run.js and daemon.js have loaded, when the server is spawned, says its
+// first line, answers the handshake, when the gateway listens and /readyz first gives 200,
+// all in ms since the spawn of `mcpgw run`, with the server alone in the same rounds.
+//   npm run build && node --import tsx bench/start-timeline.ts --rounds 5
+// It runs a copy of dist/ in which a few modules call a mark first thing in their bodies (an
+// ES module's body runs once its whole import graph has loaded), and preloads
+// bench/start-marks.mjs, which marks Node's boot, the spawn, the child's stdio and /readyz.
+import { cpSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { ROUNDS, median, round1 } from './common.js';
+import { startGateway, stdioServerEnv } from './gateway.js';
+import { exampleConfig } from './lifecycle.js';
+import { ROOT, cpuMs, now, startNode, stopAll } from './proc.js';
+
+/** The modules whose bodies mark when they run: each is the end of its import graph. */
+const MARKED = ['main.js', 'cli/run.js', 'daemon.js', 'observe/metrics.js'];
+
+interface Mark {
+  readonly at: number;
+  readonly cpu?: number;
+  readonly what: string;
+  readonly serverCpu?: number;
+}
+
+function markedCopy(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'mcpgw-timeline-'));
+  cpSync(join(ROOT, 'dist'), join(dir, 'dist'), { recursive: true });
+  cpSync(join(ROOT, 'bin'), join(dir, 'bin'), { recursive: true });
+  cpSync(join(ROOT, 'package.json'), join(dir, 'package.json'));
+  cpSync(join(ROOT, 'schema'), join(dir, 'schema'), { recursive: true });
+  symlinkSync(join(ROOT, 'node_modules'), join(dir, 'node_modules'));
+  for (const file of ['../bin/mcpgw.js', ...MARKED]) {
+    const path = join(dir, 'dist', file);
+    const call = `globalThis.__startMark?.(${JSON.stringify(`${file.replace('../', '')} evaluated`)});\n`;
+    // After the bin's `#!` line, which must stay the first.
+    const text = readFileSync(path, 'utf8').replace(/^(#!.*\n)?/, (shebang) => shebang + call);
+    writeFileSync(path, text);
+  }
+  return dir;
+}
+
+/** The server alone, as `serversStartMs` runs it, with the times of its first line and answers. */
+async function serverAlone(args: string[]): Promise<Mark[]> {
+  const proc = startNode(args, { env: stdioServerEnv(), stdin: true });
+  const marks: Mark[] = [];
+  const mark = (what: string) => marks.push({ at: now() - proc.startedAt, what, serverCpu: cpuMs(proc.pid) });
+  proc.child.stderr!.once('data', () => mark('server stderr: first line'));
+  const send = (message: object) => proc.child.stdin!.write(`${JSON.stringify(message)}\n`);
+  try {
+    send({
+      jsonrpc: '2.0',
+      id: 1,
+      method: 'initialize',
+      params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'mcpgw-bench', version: '1.0.0' } },
+    });
+    for await (const line of createInterface({ input: proc.child.stdout! })) {
+      const message = JSON.parse(line) as { id?: number };
+      if (message.id === 1) {
+        mark('from server: #1');
+        send({ jsonrpc: '2.0', method: 'notifications/initialized' });
+        send({ jsonrpc: '2.0', id: 2, method: 'tools/list' });
+      }
+      if (message.id === 2) {
+        mark('from server: #2');
+        return marks;
+      }
+    }
+    throw new Error(`the server exited before answering: ${proc.stderrTail()}`);
+  } finally {
+    await proc.stop();
+  }
+}
+
+/** One start of the marked copy: its marks in ms since the spawn (the parent's clock). */
+async function gatewayStart(dir: string, config: Record<string, unknown>): Promise<{ marks: Mark[]; readyMs: number }> {
+  const file = join(dir, 'marks.jsonl');
+  rmSync(file, { force: true });
+  process.env.MCPGW_START_MARKS = file;
+  const gw = await startGateway(config, { root: dir, nodeArgs: ['--import', join(ROOT, 'bench/start-marks.mjs')] });
+  await gw.stop();
+  const { timeOrigin, boot, marks } = JSON.parse(readFileSync(file, 'utf8')) as {
+    timeOrigin: number;
+    boot: Record<string, number>;
+    marks: Mark[];
+  };
+  // The child's performance.now() counts from its own start; the parent's from before spawn().
+  const offset = timeOrigin - (performance.timeOrigin + gw.proc.startedAt);
+  const shifted = (m: Mark) => ({ ...m, at: m.at + offset });
+  const bootMarks = Object.entries(boot).map(([what, at]) => ({ at, what: `node: ${what}` }));
+  const all = [{ at: 0, what: 'process start (timeOrigin)' }, ...bootMarks, ...marks].map(shifted);
+  return { marks: all, readyMs: gw.readyMs };
+}
+
+/** The first mark of each label, its median time (and CPU) over the rounds, in time order. */
+function medians(rounds: Mark[][]): Array<{ what: string; at: number; cpu?: number; serverCpu?: number }> {
+  const labels = [...new Set(rounds.flatMap((r) => r.map((m) => m.what)))].filter((w) => !w.endsWith(': more'));
+  const of = (what: string, key: 'at' | 'cpu' | 'serverCpu') => {
+    const xs = rounds.map((r) => r.find((m) => m.what === what)?.[key]).filter((x): x is number => x !== undefined);
+    return xs.length > 0 ? round1(median(xs)) : undefined;
+  };
+  return labels
+    .map((what) => ({ what, at: of(what, 'at')!, cpu: of(what, 'cpu'), serverCpu: of(what, 'serverCpu') }))
+    .sort((a, b) => a.at - b.at);
+}
+
+const example = exampleConfig();
+const { args } = example.servers.everything as { args: string[] };
+const dir = markedCopy();
+const alone: Mark[][] = [];
+const gateway: Mark[][] = [];
+const loadBefore = loadavg()[0]!;
+try {
+  for (let r = 0; r < ROUNDS; r++) {
+    // The first of the two alternates, as in bench/start-ab.ts.
+    if (r % 2 === 1) gateway.push((await gatewayStart(dir, example)).marks);
+    alone.push(await serverAlone(args));
+    if (r % 2 === 0) gateway.push((await gatewayStart(dir, example)).marks);
+    process.stderr.write(`  round ${r + 1} (load ${loadavg()[0]!.toFixed(2)})\n`);
+  }
+} finally {
+  await stopAll();
+  rmSync(dir, { recursive: true, force: true });
+}
+const table = (rows: ReturnType<typeof medians>) =>
+  rows.map((m) => `| ${m.at} | ${m.cpu ?? ''} | ${m.serverCpu ?? ''} | ${m.what} |`).join('\n');
+console.log(`rounds ${ROUNDS}, 1-minute load ${loadBefore.toFixed(2)} before, ${loadavg()[0]!.toFixed(2)} after\n`);
+console.log('the server alone (ms since its spawn; its CPU ms)\n\n| ms | | server CPU | what |\n| --- | --- | --- | --- |');
+console.log(table(medians(alone)));
+console.log(
+  '\nmcpgw run (ms since its spawn; gateway CPU ms; server CPU ms)\n\n| ms | CPU | server CPU | what |\n| --- | --- | --- | --- |',
+);
+console.log(table(medians(gateway)));
+if (process.env.MCPGW_TIMELINE_JSON) writeFileSync(process.env.MCPGW_TIMELINE_JSON, JSON.stringify({ alone, gateway }));
