@@ -3,6 +3,8 @@
 // first line, answers the handshake, when the gateway listens and /readyz first gives 200,
 // all in ms since the spawn of `mcpgw run`, with the server alone in the same rounds.
 //   npm run build && node --import tsx bench/start-timeline.ts --rounds 5
+// With MCPGW_AB_BASE=<other checkout> (its dist/ built), that build's timeline is taken too,
+// in turns with this one's, as bench/start-ab.ts does.
 // It runs a copy of dist/ in which a few modules call a mark first thing in their bodies (an
 // ES module's body runs once its whole import graph has loaded), and preloads
 // bench/start-marks.mjs, which marks Node's boot, the spawn, the child's stdio and /readyz.
@@ -25,12 +27,9 @@ interface Mark {
   readonly serverCpu?: number;
 }
 
-function markedCopy(): string {
+function markedCopy(root: string): string {
   const dir = mkdtempSync(join(tmpdir(), 'mcpgw-timeline-'));
-  cpSync(join(ROOT, 'dist'), join(dir, 'dist'), { recursive: true });
-  cpSync(join(ROOT, 'bin'), join(dir, 'bin'), { recursive: true });
-  cpSync(join(ROOT, 'package.json'), join(dir, 'package.json'));
-  cpSync(join(ROOT, 'schema'), join(dir, 'schema'), { recursive: true });
+  for (const part of ['dist', 'bin', 'package.json', 'schema']) cpSync(join(root, part), join(dir, part), { recursive: true });
   symlinkSync(join(ROOT, 'node_modules'), join(dir, 'node_modules'));
   for (const file of ['../bin/mcpgw.js', ...MARKED]) {
     const path = join(dir, 'dist', file);
@@ -108,29 +107,33 @@ function medians(rounds: Mark[][]): Array<{ what: string; at: number; cpu?: numb
 
 const example = exampleConfig();
 const { args } = example.servers.everything as { args: string[] };
-const dir = markedCopy();
+const builds = [{ name: 'this checkout', dir: markedCopy(ROOT) }];
+if (process.env.MCPGW_AB_BASE) builds.push({ name: process.env.MCPGW_AB_BASE, dir: markedCopy(process.env.MCPGW_AB_BASE) });
 const alone: Mark[][] = [];
-const gateway: Mark[][] = [];
+const gateway: Mark[][][] = builds.map(() => []);
 const loadBefore = loadavg()[0]!;
 try {
   for (let r = 0; r < ROUNDS; r++) {
-    // The first of the two alternates, as in bench/start-ab.ts.
-    if (r % 2 === 1) gateway.push((await gatewayStart(dir, example)).marks);
-    alone.push(await serverAlone(args));
-    if (r % 2 === 0) gateway.push((await gatewayStart(dir, example)).marks);
+    // The server alone, then each build, in an order that turns each round (as in bench/start-ab.ts).
+    const order = [-1, ...builds.keys()];
+    for (let k = 0; k < r % order.length; k++) order.push(order.shift()!);
+    for (const b of order) {
+      if (b < 0) alone.push(await serverAlone(args));
+      else gateway[b]!.push((await gatewayStart(builds[b]!.dir, example)).marks);
+    }
     process.stderr.write(`  round ${r + 1} (load ${loadavg()[0]!.toFixed(2)})\n`);
   }
 } finally {
   await stopAll();
-  rmSync(dir, { recursive: true, force: true });
+  for (const { dir } of builds) rmSync(dir, { recursive: true, force: true });
 }
 const table = (rows: ReturnType<typeof medians>) =>
   rows.map((m) => `| ${m.at} | ${m.cpu ?? ''} | ${m.serverCpu ?? ''} | ${m.what} |`).join('\n');
 console.log(`rounds ${ROUNDS}, 1-minute load ${loadBefore.toFixed(2)} before, ${loadavg()[0]!.toFixed(2)} after\n`);
 console.log('the server alone (ms since its spawn; its CPU ms)\n\n| ms | | server CPU | what |\n| --- | --- | --- | --- |');
 console.log(table(medians(alone)));
-console.log(
-  '\nmcpgw run (ms since its spawn; gateway CPU ms; server CPU ms)\n\n| ms | CPU | server CPU | what |\n| --- | --- | --- | --- |',
-);
-console.log(table(medians(gateway)));
+for (const [b, { name }] of builds.entries()) {
+  console.log(`\nmcpgw run, ${name} (ms since its spawn; gateway CPU ms; server CPU ms)\n`);
+  console.log(`| ms | CPU | server CPU | what |\n| --- | --- | --- | --- |\n${table(medians(gateway[b]!))}`);
+}
 if (process.env.MCPGW_TIMELINE_JSON) writeFileSync(process.env.MCPGW_TIMELINE_JSON, JSON.stringify({ alone, gateway }));
