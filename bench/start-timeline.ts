@@ -11,9 +11,8 @@
 import { cpSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { ROUNDS, median, round1 } from './common.js';
-import { startGateway, stdioServerEnv } from './gateway.js';
+import { handshake, startGateway, stdioServerEnv } from './gateway.js';
 import { exampleConfig } from './lifecycle.js';
 import { ROOT, cpuMs, now, startNode, stopAll } from './proc.js';
 
@@ -47,27 +46,9 @@ async function serverAlone(args: string[]): Promise<Mark[]> {
   const marks: Mark[] = [];
   const mark = (what: string) => marks.push({ at: now() - proc.startedAt, what, serverCpu: cpuMs(proc.pid) });
   proc.child.stderr!.once('data', () => mark('server stderr: first line'));
-  const send = (message: object) => proc.child.stdin!.write(`${JSON.stringify(message)}\n`);
   try {
-    send({
-      jsonrpc: '2.0',
-      id: 1,
-      method: 'initialize',
-      params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'mcpgw-bench', version: '1.0.0' } },
-    });
-    for await (const line of createInterface({ input: proc.child.stdout! })) {
-      const message = JSON.parse(line) as { id?: number };
-      if (message.id === 1) {
-        mark('from server: #1');
-        send({ jsonrpc: '2.0', method: 'notifications/initialized' });
-        send({ jsonrpc: '2.0', id: 2, method: 'tools/list' });
-      }
-      if (message.id === 2) {
-        mark('from server: #2');
-        return marks;
-      }
-    }
-    throw new Error(`the server exited before answering: ${proc.stderrTail()}`);
+    await handshake(proc, (id) => mark(`from server: #${id}`));
+    return marks;
   } finally {
     await proc.stop();
   }
