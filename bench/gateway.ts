@@ -17,7 +17,7 @@ export function fixtureServer(extraTools = 0): Record<string, unknown> {
 }
 
 /** The environment mcpgw gives a stdio server without inheritEnv (src/upstream/env.ts). */
-function stdioServerEnv(): NodeJS.ProcessEnv {
+export function stdioServerEnv(): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = { ...getDefaultEnvironment() };
   for (const name of [
     'LANG',
@@ -37,7 +37,7 @@ function stdioServerEnv(): NodeJS.ProcessEnv {
 }
 
 /** initialize, notifications/initialized, tools/list over a fixture's stdio; resolves on the tools/list answer. */
-async function handshake(proc: Proc): Promise<void> {
+export async function handshake(proc: Proc, answered: (id: number) => void = () => {}): Promise<void> {
   const send = (message: object) => proc.child.stdin!.write(`${JSON.stringify(message)}\n`);
   send({
     jsonrpc: '2.0',
@@ -47,6 +47,7 @@ async function handshake(proc: Proc): Promise<void> {
   });
   for await (const line of createInterface({ input: proc.child.stdout! })) {
     const message = JSON.parse(line) as { id?: number };
+    if (message.id !== undefined) answered(message.id);
     if (message.id === 1) {
       send({ jsonrpc: '2.0', method: 'notifications/initialized' });
       send({ jsonrpc: '2.0', id: 2, method: 'tools/list' });
@@ -74,7 +75,7 @@ export async function serversStartMs(n: number, args: string[], timeoutMs = 120_
     const timeout = new Promise<never>(
       (_, reject) => (timer = setTimeout(() => reject(new Error(`${n} fixtures did not start within ${timeoutMs} ms`)), timeoutMs)),
     );
-    await Promise.race([Promise.all(procs.map(handshake)), timeout]).finally(() => clearTimeout(timer));
+    await Promise.race([Promise.all(procs.map((p) => handshake(p))), timeout]).finally(() => clearTimeout(timer));
     return now() - t0;
   } finally {
     await Promise.all(procs.map((p) => p.stop()));

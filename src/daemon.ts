@@ -22,9 +22,8 @@ import { createListener } from './http/listener.js';
 import type { McpEndpoint, McpEndpointOptions } from './http/mcp.js';
 import { configureLog, createLogger, setLogSecrets, type Logger } from './log.js';
 import type { OAuthService } from './auth/oauth-service.js';
-import type { PromMetrics } from './observe/metrics.js';
 import { Observer } from './observe/observer.js';
-import { loadMetrics, loadTracing } from './observe/start.js';
+import { DeferredMetrics, loadTracing } from './observe/start.js';
 import { apiKeyProvider } from './upstream/api-key.js';
 import type { AuthProvider, AuthStatus } from './upstream/types.js';
 
@@ -51,7 +50,7 @@ export class Daemon {
   readonly log: Logger;
   readonly gateway: Gateway;
   readonly observer = new Observer();
-  private metrics?: PromMetrics;
+  private metrics?: DeferredMetrics;
   private readonly modern: ModernServer;
   private http?: HttpServer;
   mcpEndpoint?: McpEndpoint; // public for test/integration/session-release.test.ts
@@ -101,6 +100,7 @@ export class Daemon {
       });
       await daemon.watcher.setFiles(result.files, loaded);
     }
+    void daemon.metrics?.loadWhen(() => daemon.gateway.waiting().length === 0 || daemon.closing !== undefined);
     return daemon;
   }
 
@@ -141,12 +141,12 @@ export class Daemon {
     return this.oauth?.status(name, forCaller?.name, everyone) ?? { type: 'oauth', status: 'needs_authorization' };
   }
 
-  /** Metrics and traces (SPEC section 12), each loaded only when wanted (observe/start.ts). */
+  /** Metrics and traces (SPEC section 12), each loaded only when wanted; prom-client once the servers have started (observe/start.ts). */
   private async observe(model: ConfigModel): Promise<void> {
     const warn = (message: string) => this.log.warn(message);
-    const sessions = () => this.gateway.sessions.all();
-    if (model.gateway.metrics.enabled)
-      this.observer.metrics = this.metrics = await loadMetrics({ status: () => this.status(), sessions, warn });
+    const source = { status: () => this.status(), sessions: () => this.gateway.sessions.all(), warn };
+    if (model.gateway.metrics.enabled) this.metrics = new DeferredMetrics(source, (m) => (this.observer.metrics = m));
+    this.observer.metrics = this.metrics;
     this.observer.tracer = await loadTracing(this.options.env ?? process.env, this.options.version, warn);
   }
 
@@ -228,7 +228,7 @@ export class Daemon {
         },
         settings: () => this.model.gateway,
         status: (identity) => this.status(identity),
-        metrics: () => this.metrics?.text().then((text) => ({ contentType: this.metrics!.contentType, text })),
+        metrics: () => this.metrics?.exposition(),
         // The store counts only while not one token can be served (SPEC section 11).
         waiting: () => [...this.gateway.waiting(), ...(this.oauth?.storeBlocksReadiness() ? ['store'] : [])],
         extraRoutes: async (app) => {

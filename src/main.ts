@@ -1,197 +1,24 @@
 import { readFileSync } from 'node:fs';
-import { Command, CommanderError, Option } from 'commander';
-import { configPathFrom, displayPath, type CommandContext } from './cli/command-context.js';
-import type { ConnectOptions } from './cli/connect.js';
-import { takeSecretsOutOfEnvironment, type SecretsOut } from './auth/environ.js';
-import { exitCodeOf, renderCliError } from './errors/render.js';
+import { contextFor, failed } from './cli/entry.js';
+import { parseRunArgs } from './cli/run-args.js';
 
 /**
- * The bin entry: argv -> command. The only place that calls process.exit. Each command's
- * module is imported when that command runs: `mcpgw run` does not load doctor, import, auth
- * or connect (issue 18; README.md, Architecture, "Loading on demand").
+ * The bin entry: argv -> command. The only place that calls process.exit. A plain `mcpgw
+ * run` starts without commander, whose load would delay the early spawn of the servers
+ * (cli/run-args.ts); everything else goes through the program in cli/program.ts.
  */
 
 const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
 export const VERSION = pkg.version;
 
-/** Taken once, by the first command that starts servers (run, doctor); see auth/environ.ts. */
-let secretsOut: SecretsOut | undefined;
-
-/**
- * What a command gets. With `startsServers`, the encryption key and the MCPGW_* variables
- * leave the process environment first (a stdio server could read /proc/<our pid>/environ):
- * the command reads them from the copy in `env`.
- */
-function contextOf(command: Command, options: { startsServers?: boolean } = {}): CommandContext {
-  const opts = command.optsWithGlobals<{ config?: string }>();
-  if (options.startsServers) secretsOut ??= takeSecretsOutOfEnvironment();
-  const env = secretsOut?.env ?? process.env;
-  return {
-    configPath: configPathFrom(opts.config, env),
-    env,
-    ...(secretsOut && secretsOut.exposed.length > 0
-      ? { exposedSecrets: { names: secretsOut.exposed, reason: secretsOut.reason ?? '' } }
-      : {}),
-    stdout: process.stdout,
-    stderr: process.stderr,
-    isTTY: Boolean(process.stderr.isTTY),
-  };
-}
-
-type SetExit = (code: number | Promise<number>) => void;
-
-function buildProgram(setExit: SetExit): Command {
-  // -c/--config is the program's, and every command takes it (SPEC section 3): commander reads
-  // a program option after the command too, and each command's help lists it.
-  const program = new Command('mcpgw')
-    .description('A local MCP gateway: one daemon for all your MCP servers and their authentication.')
-    .version(VERSION, '-V, --version', 'print the version')
-    .addOption(new Option('-c, --config <file>', 'config file (default: $MCPGW_CONFIG, else ./gateway.yaml)'))
-    .configureHelp({ showGlobalOptions: true })
-    .showHelpAfterError('(run "mcpgw --help" for usage)')
-    .exitOverride()
-    .configureOutput({ outputError: (text, write) => write(text) });
-  addCommands(program, setExit);
-  addAuthCommands(program.command('auth').description('OAuth: authorize servers, show and forget their tokens'), setExit);
-  for (const sub of program.commands) sub.exitOverride().showHelpAfterError(`(run "mcpgw ${sub.name()} --help" for usage)`);
-  return program;
-}
-
-function addCommands(program: Command, setExit: SetExit): void {
-  program
-    .command('run')
-    .description('run the gateway daemon')
-    .addOption(new Option('--log-format <format>', 'log line format').choices(['pretty', 'json']).default('pretty'))
-    .action((options: { logFormat: 'pretty' | 'json' }, command: Command) => {
-      const context = contextOf(command, { startsServers: true });
-      setExit(import('./cli/run.js').then((m) => m.runDaemon(context, { logFormat: options.logFormat, version: VERSION })));
-    });
-
-  program
-    .command('validate')
-    .description('check the config file: schema, templates, cross-references (no network)')
-    .option('--json', 'print the findings as JSON')
-    .option('--no-secrets', 'CI without secrets: unset variables and unreadable files are warnings')
-    .action((options: { json?: boolean; secrets?: boolean }, command: Command) => {
-      const context = contextOf(command);
-      setExit(import('./cli/validate.js').then((m) => m.runValidate(context, options)));
-    });
-
-  program
-    .command('connect [profile]')
-    .description("a stdio MCP server relaying to the running daemon's /mcp/<profile> (for clients that only launch stdio servers)")
-    .option('--url <url>', 'the daemon URL instead of the config (e.g. http://127.0.0.1:8750)')
-    .option('--token <token>', 'bearer token (default: the config, else $MCPGW_TOKEN)')
-    .option(
-      '--install <client>',
-      'point a client at the gateway instead of the servers gateway.yaml has: claude-desktop, claude-code, vscode, cursor, codex, gemini',
-    )
-    .option('--uninstall <client>', 'undo --install: remove the mcpgw entry and put the moved servers back')
-    .option('--project', "with --install/--uninstall: the project's file in this folder (.mcp.json, .vscode/mcp.json, ...)")
-    .option('--stdio', 'with --install: have the client start mcpgw connect instead of using HTTP')
-    .action((profile: string | undefined, options: ConnectOptions, command: Command) => {
-      const context = contextOf(command);
-      setExit(import('./cli/connect.js').then((m) => m.runConnect(context, profile, options)));
-    });
-
-  addLocalCommands(program, setExit);
-}
-
-/** import and doctor: commands about this machine's setup. */
-function addLocalCommands(program: Command, setExit: SetExit): void {
-  program
-    .command('import')
-    .description("add the MCP servers of a client's config to gateway.yaml (secrets become $<env:> variables)")
-    .option(
-      '--from <client|path>',
-      'claude-desktop, claude-code, vscode, cursor, codex, gemini, or a file (repeatable)',
-      (value: string, previous: string[] | undefined) => [...(previous ?? []), value],
-    )
-    .option('--dry-run', 'print the diff of gateway.yaml and write nothing')
-    .option('-y, --yes', 'write without asking (the default without a terminal)')
-    // Not --env-file: Node 20 reads that name from the argv of a process that starts workers.
-    .option('--save-secrets <file>', "write the secrets' values to this .env-style file (mode 0600)")
-    .action((options: { from?: string[]; dryRun?: boolean; yes?: boolean; saveSecrets?: string }, command: Command) => {
-      const context = contextOf(command);
-      setExit(import('./cli/import.js').then((m) => m.runImport(context, options)));
-    });
-
-  program
-    .command('doctor [server...]')
-    .description('diagnose the setup: config, key, token store, each server (connect, auth, tools), the running daemon')
-    .option('--json', 'print the findings as JSON (schema: docs/doctor.md)')
-    .option('--offline', 'no network, no server started: config, key, store and files only')
-    .option('--timeout <seconds>', 'time budget of the live checks (default 10)')
-    .action((servers: string[], options: { json?: boolean; offline?: boolean; timeout?: string }, command: Command) => {
-      const context = contextOf(command, { startsServers: true });
-      setExit(import('./cli/doctor.js').then((m) => m.runDoctorCommand(context, servers, options, VERSION)));
-    });
-}
-
-const authCommands = () => import('./cli/auth.js');
-
-function addAuthCommands(auth: Command, setExit: SetExit): void {
-  auth
-    .command('login <server>')
-    .description('authorize an OAuth server: print (and open) the URL, wait until the token is stored')
-    .option('--no-browser', 'only print the URL')
-    .option('--user <name>', "authorize for this identity (team mode; another user's needs an admin)")
-    .action((server: string, options: { browser?: boolean; user?: string }, command: Command) => {
-      const context = contextOf(command);
-      setExit(authCommands().then((m) => m.runAuthLogin(context, server, options)));
-    });
-  auth
-    .command('status')
-    .description('each OAuth server: authorized / expires at / needs authorization')
-    .option('--json', 'print JSON')
-    .option('--user <name>', "this identity's authorizations (team mode; another user's needs an admin)")
-    .action((options: { json?: boolean; user?: string }, command: Command) => {
-      const context = contextOf(command);
-      setExit(import('./cli/auth-status.js').then((m) => m.runAuthStatus(context, options)));
-    });
-  auth
-    .command('logout <server>')
-    .description("forget a server's tokens")
-    .option('--forget-client', 'also forget its registered OAuth client')
-    .option('--user <name>', "forget this identity's tokens (team mode; another user's needs an admin)")
-    .action((server: string, options: { forgetClient?: boolean; user?: string }, command: Command) => {
-      const context = contextOf(command);
-      setExit(authCommands().then((m) => m.runAuthLogout(context, server, options)));
-    });
-  auth
-    .command('client-metadata')
-    .description('print the Client ID Metadata Document to host at gateway.oauth.clientMetadataUrl')
-    .action((_options: unknown, command: Command) => {
-      const context = contextOf(command);
-      setExit(authCommands().then((m) => m.runAuthClientMetadata(context)));
-    });
-  auth
-    .command('hash-token')
-    .description('print the sha256: form of a token read on stdin (or of a new random one) for gateway.auth.users')
-    .option('--generate', 'make a random token (printed once on stderr) instead of reading stdin')
-    .action((options: { generate?: boolean }) => setExit(import('./cli/hash-token.js').then((m) => m.runHashToken(options))));
-  for (const sub of auth.commands) sub.exitOverride().showHelpAfterError(`(run "mcpgw auth ${sub.name()} --help" for usage)`);
-}
-
 async function main(argv: string[]): Promise<number> {
-  let result: number | Promise<number> = 0;
-  const program = buildProgram((code) => {
-    result = code;
-  });
-  if (argv.length === 0) {
-    program.outputHelp();
-    return 2;
-  }
+  const run = parseRunArgs(argv);
+  if (!run) return (await import('./cli/program.js')).runProgram(argv, VERSION);
   try {
-    await program.parseAsync(argv, { from: 'user' });
-    return await result;
+    const context = contextFor(run.config, { startsServers: true });
+    return await (await import('./cli/run.js')).runDaemon(context, { logFormat: run.logFormat, version: VERSION });
   } catch (err) {
-    if (err instanceof CommanderError) {
-      if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help') return 0;
-      return 2;
-    }
-    process.stderr.write(renderCliError(err, { path: displayPath }));
-    return exitCodeOf(err);
+    return failed(err);
   }
 }
 

@@ -18,6 +18,8 @@ const NOT_LOADED: ReadonlyArray<[string, RegExp]> = [
   ['h3 and its app (status page, OAuth routes)', /\/node_modules\/h3\/|\/src\/http\/(app|oauth-routes|page)\.ts$/],
   ['the other commands (doctor, import, connect)', /\/src\/(doctor|import|client)\/|\/src\/cli\/(doctor|import|connect|auth)\.ts$/],
   ['SDK v1 and the v2 server package', /\/node_modules\/@modelcontextprotocol\/(sdk|server)\//],
+  // A plain `mcpgw run` parses its own options (cli/run-args.ts): commander would delay the early spawn.
+  ['commander and the program of every command', /\/node_modules\/commander\/|\/src\/cli\/program\.ts$/],
 ];
 
 test('a stdio-only config loads neither the HTTP upstream transports nor OAuth, h3, other commands or SDK v1', async (t) => {
