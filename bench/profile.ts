@@ -3,17 +3,17 @@
 import { readFileSync } from 'node:fs';
 import { ROOT } from './proc.js';
 
-interface CallFrame {
+export interface CallFrame {
   functionName: string;
   url: string;
   lineNumber: number;
 }
-interface ProfileNode {
+export interface ProfileNode {
   id: number;
   callFrame: CallFrame;
   children?: number[];
 }
-interface CpuProfile {
+export interface CpuProfile {
   nodes: ProfileNode[];
   startTime: number;
   endTime: number;
@@ -37,7 +37,7 @@ export interface ProfileSummary {
 }
 
 /** Where a frame's code lives, short: `src/http/mcp.ts:52`, `zod/v4/core/...`, `node:internal/...`. */
-function where(frame: CallFrame): string {
+export function where(frame: CallFrame): string {
   let url = frame.url.replace(/^file:\/\//, '');
   const nm = url.lastIndexOf('/node_modules/');
   if (nm >= 0) url = url.slice(nm + '/node_modules/'.length);
@@ -46,7 +46,7 @@ function where(frame: CallFrame): string {
   return url && frame.lineNumber > 0 ? `${url}:${frame.lineNumber + 1}` : url;
 }
 
-function area(frame: CallFrame): string {
+export function area(frame: CallFrame): string {
   const url = frame.url.replace(/^file:\/\//, '');
   if (!url) return frame.functionName.startsWith('(') ? frame.functionName : '(native)';
   if (url.startsWith('node:'))
