@@ -7,10 +7,13 @@
 // side's calls: µs per call by area (self and on the stack) and by function, on against
 // off, sorted by the difference; and CPU per call from /proc, as metrics-gateways.ts prints.
 //   npm run build && node --import tsx bench/metrics-profiles.ts [rounds, default 6]
-//   env: N (gateways per side, default 3), CLIENT=raw (bench/client.ts openRawSession; default
-//   the SDK's legacy client, as metrics-gateways.ts), INTERVAL (sampling µs, default 250),
+//   env: N (gateways per side, default 3), CLIENT=raw (bench/client.ts openRawSession, which loads
+//   the machine less; default the SDK's legacy client, as metrics-gateways.ts. With 6 gateways a
+//   gateway idles about 5 s between its slices, Node's server keep-alive timeout, and the raw
+//   client's agent can reuse a connection as the server closes it: 'socket hang up'), INTERVAL (sampling µs, default 250),
 //   TOP (rows per table, default 30), CALLERS (a regular expression: for the functions whose
-//   self time it matches, the time by their 4 nearest callers, per side)
+//   self time it matches, the time by their 4 nearest callers, per side), ON_ROOT (another
+//   build's root for the metrics-on gateways: its metrics path in place, against this one's)
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -107,7 +110,7 @@ function mainProfile(dir: string): string {
 
 async function open(g: Gw): Promise<void> {
   const nodeArgs = ['--cpu-prof', `--cpu-prof-dir=${g.dir}`, `--cpu-prof-interval=${interval}`];
-  g.gw = await startGateway(config(g.on), { nodeArgs });
+  g.gw = await startGateway(config(g.on), { nodeArgs, root: g.on ? process.env.ON_ROOT : undefined });
   const url = `${g.gw.url}/mcp`;
   g.sessions = raw ? await Promise.all([0, 1, 2, 3].map(() => openRawSession(url, 'legacy'))) : await openSessions(url, 4, 'legacy');
 }
