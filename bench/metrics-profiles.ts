@@ -20,7 +20,7 @@ import { join } from 'node:path';
 import { closeAll, concurrent, openRawSession, openSessions, type Session } from './client.js';
 import { fixtureServer, startGateway, type RunningGateway } from './gateway.js';
 import { cpuMs } from './proc.js';
-import { area, where, type CpuProfile } from './profile.js';
+import { area, stackAreas, where, type CpuProfile } from './profile.js';
 
 const rounds = Number(process.argv[2]) || 6;
 const perSide = Number(process.env.N) || 3;
@@ -66,18 +66,7 @@ function tally(file: string, windows: [number, number][], into: Tally): void {
   const nodes = new Map(p.nodes.map((n) => [n.id, n]));
   const parent = new Map<number, number>();
   for (const n of p.nodes) for (const c of n.children ?? []) parent.set(c, n.id);
-  // Areas on each node's synchronous stack, each counted once per sample.
-  const onStack = new Map<number, Set<string>>();
-  const areasOf = (id: number): Set<string> => {
-    let set = onStack.get(id);
-    if (!set) {
-      const up = parent.get(id);
-      set = new Set(up === undefined ? [] : areasOf(up));
-      set.add(area(nodes.get(id)!.callFrame));
-      onStack.set(id, set);
-    }
-    return set;
-  };
+  const areasOf = stackAreas(p);
   const inside = (t: number) => windows.some(([a, b]) => t >= a && t <= b);
   let t = p.startTime;
   for (let i = 0; i < p.samples.length; i++) {
