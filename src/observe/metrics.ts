@@ -68,7 +68,28 @@ export class PromMetrics implements MetricsSink {
     // The event-loop delay is sampled by a timer: prom-client's default of every 10 ms cost
     // an idle daemon about 4.5 ms of CPU per second, every 100 ms about 1.5 (20 s idle, /proc).
     collectDefaultMetrics({ register: this.registry, eventLoopMonitoringPrecision: 100 });
-    [this.server, this.client] = operationHistograms(registers);
+    const serverLabels = ['mcp_method_name', 'gen_ai_tool_name', 'server', 'profile', 'error_type'];
+    const clientLabels = ['mcp_method_name', 'gen_ai_tool_name', 'server', 'error_type'];
+    this.server = new HistogramChildren(
+      new Histogram({
+        name: 'mcp_server_operation_duration_seconds',
+        help: 'Client requests to the gateway (mcp.server.operation.duration): server is the upstream a call went to.',
+        labelNames: serverLabels,
+        buckets: OPERATION_BUCKETS,
+        registers,
+      }),
+      serverLabels.length,
+    );
+    this.client = new HistogramChildren(
+      new Histogram({
+        name: 'mcp_client_operation_duration_seconds',
+        help: "The gateway's requests to upstream servers (mcp.client.operation.duration).",
+        labelNames: clientLabels,
+        buckets: OPERATION_BUCKETS,
+        registers,
+      }),
+      clientLabels.length,
+    );
     this.session = new Histogram({
       name: 'mcp_server_session_duration_seconds',
       help: 'How long 2025-era client sessions lasted (mcp.server.session.duration).',
@@ -117,14 +138,14 @@ export class PromMetrics implements MetricsSink {
   serverOperation(start: OperationStart, server: string, errorType: string, seconds: number): void {
     const tool = server ? this.tools.value(server, toolName(start.method, start.params)) : '';
     const method = this.methods.value('', start.method);
-    // In the label order of operationHistograms().
+    // In serverLabels' order.
     this.server.observe([method, tool, server, start.profile ?? '', this.errors.value('', errorType)], seconds);
   }
 
   clientOperation(start: OperationStart, errorType: string, seconds: number): void {
     const server = start.server ?? '';
     const tool = this.upstreamTools.value(server, toolName(start.method, start.params));
-    // In the label order of operationHistograms().
+    // In clientLabels' order.
     this.client.observe([this.methods.value('', start.method), tool, server, this.errors.value('', errorType)], seconds);
   }
 
@@ -239,27 +260,6 @@ export class PromMetrics implements MetricsSink {
       },
     });
   }
-}
-
-/** The two per-call histograms (SERVER and CLIENT operations), observed through kept children. */
-function operationHistograms(registers: Registry[]): [HistogramChildren, HistogramChildren] {
-  const serverLabels = ['mcp_method_name', 'gen_ai_tool_name', 'server', 'profile', 'error_type'];
-  const clientLabels = ['mcp_method_name', 'gen_ai_tool_name', 'server', 'error_type'];
-  const server = new Histogram({
-    name: 'mcp_server_operation_duration_seconds',
-    help: 'Client requests to the gateway (mcp.server.operation.duration): server is the upstream a call went to.',
-    labelNames: serverLabels,
-    buckets: OPERATION_BUCKETS,
-    registers,
-  });
-  const client = new Histogram({
-    name: 'mcp_client_operation_duration_seconds',
-    help: "The gateway's requests to upstream servers (mcp.client.operation.duration).",
-    labelNames: clientLabels,
-    buckets: OPERATION_BUCKETS,
-    registers,
-  });
-  return [new HistogramChildren(server, serverLabels.length), new HistogramChildren(client, clientLabels.length)];
 }
 
 /**
