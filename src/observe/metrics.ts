@@ -1,6 +1,5 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { StatusJson } from '../api/status-json.js';
-import { HistogramChildren } from './children.js';
 import { LabelCap, toolName } from './labels.js';
 import {
   OAUTH_FAILURE_OUTCOMES,
@@ -51,8 +50,8 @@ export class PromMetrics implements MetricsSink {
   private readonly upstreamTools: LabelCap;
   private readonly errors: LabelCap;
   private readonly methods: LabelCap;
-  private readonly server: HistogramChildren;
-  private readonly client: HistogramChildren;
+  private readonly server: Histogram;
+  private readonly client: Histogram;
   private readonly session: Histogram;
   private readonly refreshes: Counter;
   private readonly failures: Counter;
@@ -68,28 +67,20 @@ export class PromMetrics implements MetricsSink {
     // The event-loop delay is sampled by a timer: prom-client's default of every 10 ms cost
     // an idle daemon about 4.5 ms of CPU per second, every 100 ms about 1.5 (20 s idle, /proc).
     collectDefaultMetrics({ register: this.registry, eventLoopMonitoringPrecision: 100 });
-    const serverLabels = ['mcp_method_name', 'gen_ai_tool_name', 'server', 'profile', 'error_type'];
-    const clientLabels = ['mcp_method_name', 'gen_ai_tool_name', 'server', 'error_type'];
-    this.server = new HistogramChildren(
-      new Histogram({
-        name: 'mcp_server_operation_duration_seconds',
-        help: 'Client requests to the gateway (mcp.server.operation.duration): server is the upstream a call went to.',
-        labelNames: serverLabels,
-        buckets: OPERATION_BUCKETS,
-        registers,
-      }),
-      serverLabels.length,
-    );
-    this.client = new HistogramChildren(
-      new Histogram({
-        name: 'mcp_client_operation_duration_seconds',
-        help: "The gateway's requests to upstream servers (mcp.client.operation.duration).",
-        labelNames: clientLabels,
-        buckets: OPERATION_BUCKETS,
-        registers,
-      }),
-      clientLabels.length,
-    );
+    this.server = new Histogram({
+      name: 'mcp_server_operation_duration_seconds',
+      help: 'Client requests to the gateway (mcp.server.operation.duration): server is the upstream a call went to.',
+      labelNames: ['mcp_method_name', 'gen_ai_tool_name', 'server', 'profile', 'error_type'],
+      buckets: OPERATION_BUCKETS,
+      registers,
+    });
+    this.client = new Histogram({
+      name: 'mcp_client_operation_duration_seconds',
+      help: "The gateway's requests to upstream servers (mcp.client.operation.duration).",
+      labelNames: ['mcp_method_name', 'gen_ai_tool_name', 'server', 'error_type'],
+      buckets: OPERATION_BUCKETS,
+      registers,
+    });
     this.session = new Histogram({
       name: 'mcp_server_session_duration_seconds',
       help: 'How long 2025-era client sessions lasted (mcp.server.session.duration).',
@@ -137,16 +128,29 @@ export class PromMetrics implements MetricsSink {
 
   serverOperation(start: OperationStart, server: string, errorType: string, seconds: number): void {
     const tool = server ? this.tools.value(server, toolName(start.method, start.params)) : '';
-    const method = this.methods.value('', start.method);
-    // In serverLabels' order.
-    this.server.observe([method, tool, server, start.profile ?? '', this.errors.value('', errorType)], seconds);
+    this.server.observe(
+      {
+        mcp_method_name: this.methods.value('', start.method),
+        gen_ai_tool_name: tool,
+        server,
+        profile: start.profile ?? '',
+        error_type: this.errors.value('', errorType),
+      },
+      seconds,
+    );
   }
 
   clientOperation(start: OperationStart, errorType: string, seconds: number): void {
     const server = start.server ?? '';
-    const tool = this.upstreamTools.value(server, toolName(start.method, start.params));
-    // In clientLabels' order.
-    this.client.observe([this.methods.value('', start.method), tool, server, this.errors.value('', errorType)], seconds);
+    this.client.observe(
+      {
+        mcp_method_name: this.methods.value('', start.method),
+        gen_ai_tool_name: this.upstreamTools.value(server, toolName(start.method, start.params)),
+        server,
+        error_type: this.errors.value('', errorType),
+      },
+      seconds,
+    );
   }
 
   sessionClosed(profile: string, protocolVersion: string, seconds: number): void {
