@@ -3,17 +3,17 @@
 import { readFileSync } from 'node:fs';
 import { ROOT } from './proc.js';
 
-interface CallFrame {
+export interface CallFrame {
   functionName: string;
   url: string;
   lineNumber: number;
 }
-interface ProfileNode {
+export interface ProfileNode {
   id: number;
   callFrame: CallFrame;
   children?: number[];
 }
-interface CpuProfile {
+export interface CpuProfile {
   nodes: ProfileNode[];
   startTime: number;
   endTime: number;
@@ -37,7 +37,7 @@ export interface ProfileSummary {
 }
 
 /** Where a frame's code lives, short: `src/http/mcp.ts:52`, `zod/v4/core/...`, `node:internal/...`. */
-function where(frame: CallFrame): string {
+export function where(frame: CallFrame): string {
   let url = frame.url.replace(/^file:\/\//, '');
   const nm = url.lastIndexOf('/node_modules/');
   if (nm >= 0) url = url.slice(nm + '/node_modules/'.length);
@@ -46,7 +46,7 @@ function where(frame: CallFrame): string {
   return url && frame.lineNumber > 0 ? `${url}:${frame.lineNumber + 1}` : url;
 }
 
-function area(frame: CallFrame): string {
+export function area(frame: CallFrame): string {
   const url = frame.url.replace(/^file:\/\//, '');
   if (!url) return frame.functionName.startsWith('(') ? frame.functionName : '(native)';
   if (url.startsWith('node:'))
@@ -60,6 +60,26 @@ function area(frame: CallFrame): string {
   return url.startsWith(ROOT) ? url.slice(ROOT.length) : url;
 }
 
+/** The areas on each node's synchronous stack (those `keep` accepts), each once, memoized per node. */
+export function stackAreas(profile: CpuProfile, keep: (area: string) => boolean = () => true): (id: number) => Set<string> {
+  const nodes = new Map(profile.nodes.map((n) => [n.id, n]));
+  const parent = new Map<number, number>();
+  for (const n of profile.nodes) for (const c of n.children ?? []) parent.set(c, n.id);
+  const memo = new Map<number, Set<string>>();
+  const of = (id: number): Set<string> => {
+    let set = memo.get(id);
+    if (!set) {
+      const up = parent.get(id);
+      set = new Set(up === undefined ? [] : of(up));
+      const a = area(nodes.get(id)!.callFrame);
+      if (keep(a)) set.add(a);
+      memo.set(id, set);
+    }
+    return set;
+  };
+  return of;
+}
+
 /** Summarizes the samples taken between `fromUs` and `toUs` (V8's monotonic clock, in µs). */
 export function summarizeProfile(file: string, fromUs: number, toUs: number, topN = 20): ProfileSummary {
   const profile = JSON.parse(readFileSync(file, 'utf8')) as CpuProfile;
@@ -69,20 +89,7 @@ export function summarizeProfile(file: string, fromUs: number, toUs: number, top
   const byFn = new Map<string, { fn: string; where: string; selfUs: number }>();
   const byArea = new Map<string, number>();
   const inclusive = new Map<string, number>();
-  const parent = new Map<number, number>();
-  for (const n of profile.nodes) for (const c of n.children ?? []) parent.set(c, n.id);
-  const stackAreas = new Map<number, Set<string>>();
-  const areasOnStack = (id: number): Set<string> => {
-    let set = stackAreas.get(id);
-    if (!set) {
-      const up = parent.get(id);
-      set = new Set(up === undefined ? [] : areasOnStack(up));
-      const a = area(nodes.get(id)!.callFrame);
-      if (!a.startsWith('(') || a === '(garbage collector)') set.add(a);
-      stackAreas.set(id, set);
-    }
-    return set;
-  };
+  const areasOnStack = stackAreas(profile, (a) => !a.startsWith('(') || a === '(garbage collector)');
   let busy = 0;
   let idle = 0;
   let t = profile.startTime;
