@@ -1,19 +1,20 @@
 import { setMaxListeners } from 'node:events';
-import { Readable } from 'node:stream';
-import { Client, type Dispatcher } from 'undici';
+import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from 'node:http';
+import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
+import type { Socket } from 'node:net';
+import { Readable, type Duplex } from 'node:stream';
 
 /**
  * The fetch the SDK's Streamable HTTP client transport calls for every upstream message, on
- * undici's `request()` (its own API, not its fetch): a Response-shaped object over undici's
- * answer, without the web Request, Response, Headers and ReadableStream that the global fetch
- * makes per call. node:http's client, which this replaced, cost about 70 µs to build a request
- * and 45 µs to parse an answer in the HTTP-upstream profile; undici's client spent less gateway
- * CPU per call in an A/B (docs/performance.md, "HTTP upstream through undici").
+ * node:http with a keep-alive agent instead of the global fetch (undici). Profiled with an
+ * HTTP upstream (docs/performance.md, issue 18), undici's fetch and the web streams under
+ * every answer were 45% and 25% of the gateway's busy time: a web Request, Response and
+ * Headers per call, and a ReadableStream per body even when it is one JSON document.
  *
- * A JSON body is read whole and parsed once (`json()`/`text()`); an SSE body is read from
- * undici's Node stream by our reader (http-transport.ts), and becomes a web ReadableStream
- * only for code that uses it as one. Redirects are never followed here (the SDK's
- * `fetchWithinOrigin` does that on top, with `redirect: 'manual'`).
+ * The answer is a Response-shaped object: a JSON body is read as Buffers and parsed once
+ * (`json()`/`text()`); an SSE body is read from the node:http stream by our reader
+ * (http-transport.ts), and becomes a web ReadableStream only for code that uses it as one. Redirects are never
+ * followed here (the SDK's `fetchWithinOrigin` does that on top, with `redirect: 'manual'`).
  */
 
 export type FetchLike = (url: string | URL, init?: RequestInit) => Promise<Response>;
@@ -21,44 +22,45 @@ export type FetchLike = (url: string | URL, init?: RequestInit) => Promise<Respo
 /**
  * How long a kept connection may wait unused before we close it: below the 5 s after which
  * Node's HTTP server (the SDK's, and most MCP servers') closes an idle one, the 4 s undici's
- * fetch uses. Without it a call sent on a connection the server was closing at that moment
+ * fetch used. Without it a call sent on a connection the server was closing at that moment
  * failed with "socket hang up" (seen in the calls bench under load).
  */
 export const IDLE_CONNECTION_MS = 4000;
 
-// Connections of the process, by origin: reused across an upstream's calls and reconnects,
-// one request at a time on each (no pipelining: a slow call would hold up those behind it),
-// as many as there are calls in flight, the last freed taken first. A server's `Keep-Alive:
-// timeout=N` hint shortens the idle time to N s minus 1 s (not kept at all for N = 1), never
-// lengthens it past IDLE_CONNECTION_MS: Node's Agent rule, which the gateway kept before. No
-// headers or body timeout: a call's time is the MCP request's timeout, and the GET stream may
-// be silent for as long as the server likes. Not undici's Pool: it waits a turn of the event
-// loop before it hands a connection out again, so a call sent as the one before it ended
-// opened another connection (Node's Agent hands it out at once, as this does). undici still
-// writes a request on a connection that was idle one turn later (it first reads what the
-// server may have sent meanwhile). A Client whose connection closed stays listed: it connects
-// again when taken, and the list is as long as the most calls ever in flight at once.
-const CLIENT_OPTIONS: Client.Options = {
-  keepAliveTimeout: IDLE_CONNECTION_MS,
-  keepAliveMaxTimeout: IDLE_CONNECTION_MS,
-  keepAliveTimeoutThreshold: 1000,
-  headersTimeout: 0,
-  bodyTimeout: 0,
+/**
+ * Node's Agent times out free sockets only with its `timeout` option, which also times every
+ * socket in use (and adds listeners to every request). So the option is set only while a
+ * socket goes back to the free list: Node's keepSocketAlive then gives it that timeout, or
+ * less if the server's `Keep-Alive: timeout=N` hint says so (N s minus 1 s; not kept at all for
+ * N = 1), and the agent's own 'timeout' listener destroys it if it is still free then.
+ */
+function idleTimeout<A extends HttpAgent>(agent: A): A {
+  const keep = agent.keepSocketAlive.bind(agent) as unknown as (socket: Duplex) => boolean;
+  const reuse = agent.reuseSocket.bind(agent);
+  const options = (agent as unknown as { options: { timeout?: number } }).options;
+  agent.keepSocketAlive = ((socket: Socket) => {
+    options.timeout = IDLE_CONNECTION_MS;
+    try {
+      return keep(socket);
+    } finally {
+      delete options.timeout;
+    }
+  }) as never;
+  agent.reuseSocket = (socket, request) => {
+    (socket as Socket).setTimeout(0);
+    reuse(socket, request);
+  };
+  return agent;
+}
+
+// Agents of the process: connections to one upstream are reused across its calls and
+// reconnects. maxSockets is Node's default (unbounded), as undici's pool per origin is.
+const agents = {
+  http: idleTimeout(new HttpAgent({ keepAlive: true, keepAliveMsecs: 1000, scheduling: 'lifo' })),
+  https: idleTimeout(new HttpsAgent({ keepAlive: true, keepAliveMsecs: 1000, scheduling: 'lifo' })),
 };
-const free = new Map<string, Client[]>();
 
-function take(origin: string): Client {
-  return free.get(origin)?.pop() ?? new Client(origin, CLIENT_OPTIONS);
-}
-
-function release(origin: string, client: Client): void {
-  if (client.destroyed || client.closed) return;
-  let list = free.get(origin);
-  if (!list) free.set(origin, (list = []));
-  list.push(client);
-}
-
-/** Headers of a RequestInit (a Headers, a record or pairs) as a plain record with lower-case names. */
+/** Headers of a RequestInit (a Headers, a record or pairs) as a plain record for node:http. */
 function headerRecord(init: RequestInit['headers']): Record<string, string> {
   const out: Record<string, string> = {};
   if (!init) return out;
@@ -80,12 +82,12 @@ const abortError = (signal: AbortSignal) =>
   signal.reason instanceof Error ? signal.reason : new DOMException('This operation was aborted', 'AbortError');
 
 /**
- * A response body: the Node stream itself, for our SSE reader (http-transport.ts), and a
+ * A response body: the node:http stream itself, for our SSE reader (http-transport.ts), and a
  * web ReadableStream made of it only when someone uses it as one.
  */
 export class NodeBody {
   private web?: ReadableStream<Uint8Array>;
-  constructor(readonly node: Readable) {}
+  constructor(readonly node: IncomingMessage) {}
   private stream(): ReadableStream<Uint8Array> {
     return (this.web ??= Readable.toWeb(this.node) as ReadableStream<Uint8Array>);
   }
@@ -111,9 +113,7 @@ export class NodeBody {
   }
 }
 
-type Answer = Dispatcher.ResponseData;
-
-/** A Response over undici's answer; the body is consumed once, as text, JSON or a stream. */
+/** A Response over a node:http answer; the body is consumed once, as text, JSON or a stream. */
 class NodeResponse {
   readonly ok: boolean;
   readonly status: number;
@@ -125,11 +125,11 @@ class NodeResponse {
   private webHeaders?: Headers;
 
   constructor(
-    private readonly res: Answer,
+    private readonly res: IncomingMessage,
     readonly url: string,
   ) {
-    this.status = res.statusCode;
-    this.statusText = (res as { statusText?: string }).statusText ?? '';
+    this.status = res.statusCode ?? 0;
+    this.statusText = res.statusMessage ?? '';
     this.ok = this.status >= 200 && this.status < 300;
   }
 
@@ -137,29 +137,34 @@ class NodeResponse {
   get headers(): Headers {
     if (this.webHeaders) return this.webHeaders;
     const headers = new Headers();
-    for (const [name, value] of Object.entries(this.res.headers)) {
-      if (Array.isArray(value)) for (const v of value) headers.append(name, v);
-      else if (value !== undefined) headers.append(name, value);
-    }
+    const raw = this.res.rawHeaders;
+    for (let i = 0; i < raw.length; i += 2) headers.append(raw[i], raw[i + 1]);
     return (this.webHeaders = headers);
   }
 
   /** What `headers.get(name)` gives (repeated fields joined with ", "), without a Headers; `name` in lower case. */
   header(name: string): string | null {
-    const value = this.res.headers[name];
-    if (value === undefined) return null;
-    return Array.isArray(value) ? value.map((v) => v.trim()).join(', ') : value.trim();
+    let value: string | null = null;
+    const raw = this.res.rawHeaders;
+    for (let i = 0; i < raw.length; i += 2) {
+      if (raw[i].length !== name.length || raw[i].toLowerCase() !== name) continue;
+      const v = raw[i + 1].trim();
+      value = value === null ? v : `${value}, ${v}`;
+    }
+    return value;
   }
 
   get body(): NodeBody {
     this.bodyUsed = true;
-    return (this.wrapped ??= new NodeBody(this.res.body));
+    return (this.wrapped ??= new NodeBody(this.res));
   }
 
   async text(): Promise<string> {
     if (this.bodyUsed) throw new TypeError('Body is unusable: Body has already been read');
     this.bodyUsed = true;
-    return this.res.body.text();
+    const chunks: Buffer[] = [];
+    for await (const chunk of this.res as AsyncIterable<Buffer>) chunks.push(chunk);
+    return chunks.length === 1 ? chunks[0].toString('utf8') : Buffer.concat(chunks).toString('utf8');
   }
 
   async json(): Promise<unknown> {
@@ -177,51 +182,45 @@ export const nodeFetch: FetchLike = (input, init = {}) => {
   const url = typeof input === 'string' ? new URL(input) : input;
   const signal = init.signal ?? undefined;
   if (signal?.aborted) return Promise.reject(abortError(signal));
-  if (url.protocol !== 'https:' && url.protocol !== 'http:')
-    return Promise.reject(new TypeError(`upstream fetch: unsupported URL scheme ${url.protocol}`));
-  if (signal) unlimitListeners(signal);
-  const origin = url.origin;
-  const client = take(origin);
-  const sent = client.request({
-    path: url.pathname + url.search,
-    method: (init.method ?? 'GET') as Dispatcher.HttpMethod,
-    headers: headerRecord(init.headers),
-    body: bodyText(init.body),
-    signal,
-  });
+  const secure = url.protocol === 'https:';
+  if (!secure && url.protocol !== 'http:') return Promise.reject(new TypeError(`upstream fetch: unsupported URL scheme ${url.protocol}`));
+  const body = bodyText(init.body);
+  const headers = headerRecord(init.headers);
+  if (body !== undefined) headers['content-length'] = String(Buffer.byteLength(body));
   return new Promise<Response>((resolve, reject) => {
-    // undici gives up a request it has not written yet at its next turn; node:http, and so
-    // the SDK's error reporting the gateway was built on, rejected in the abort's own turn.
-    const onAbort = () => reject(abortError(signal!));
+    const req = (secure ? httpsRequest : httpRequest)(url, {
+      method: init.method ?? 'GET',
+      headers,
+      agent: secure ? agents.https : agents.http,
+    });
+    let answer: IncomingMessage | undefined;
+    // req.destroy(error) hands the error on to the socket, and a socket that is not yet (or no
+    // longer) the request's has no 'error' listener: an uncaught exception that ended the
+    // process (doctor closing a probe while a retried GET waited for its socket). So the
+    // request is destroyed without one; the caller and the body's reader get the abort.
+    const onAbort = () => {
+      const err = abortError(signal!);
+      answer?.destroy(err);
+      req.destroy();
+      reject(err);
+    };
+    if (signal) unlimitListeners(signal);
     signal?.addEventListener('abort', onAbort, { once: true });
-    sent.then(
-      (res) => {
-        signal?.removeEventListener('abort', onAbort);
-        freeOnEnd(res, origin, client);
-        resolve(new NodeResponse(res, url.href) as unknown as Response);
-      },
-      (err: unknown) => {
-        signal?.removeEventListener('abort', onAbort);
-        release(origin, client);
-        reject(err);
-      },
-    );
+    // The listener stays until the answer ends (an abort then ends its stream too).
+    const done = () => signal?.removeEventListener('abort', onAbort);
+    // `on`: a socket error after the answer arrived reaches its body stream, not the process.
+    req.on('error', (err) => {
+      done();
+      reject(err);
+    });
+    req.once('response', (res) => {
+      answer = res;
+      res.once('close', done);
+      resolve(new NodeResponse(res, url.href) as unknown as Response);
+    });
+    req.end(body);
   });
 };
-
-/**
- * The connection is free again once the answer's body has ended ('end' comes first, before a
- * reader awaiting it goes on to the next call) or was given up ('close' alone).
- */
-function freeOnEnd(res: Answer, origin: string, client: Client): void {
-  let freed = false;
-  const done = () => {
-    if (freed) return;
-    freed = true;
-    release(origin, client);
-  };
-  res.body.once('end', done).once('close', done);
-}
 
 /**
  * The SDK transport passes one AbortSignal, its connection's, to every request, and each

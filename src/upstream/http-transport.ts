@@ -1,5 +1,4 @@
 import { finished } from 'node:stream';
-import { StringDecoder } from 'node:string_decoder';
 import {
   isJSONRPCErrorResponse,
   isJSONRPCResultResponse,
@@ -89,19 +88,15 @@ class SseRead {
     (event) => this.event(event),
     (ms) => (this.t._serverRetryMs = ms),
   );
-  // Not the stream's setEncoding: undici's body stream only records the encoding and still
-  // emits Buffers. The decoder keeps a character split across chunks whole.
-  private readonly decoder = new StringDecoder('utf8');
-  private readonly onData = (chunk: Buffer | string) => this.feed(typeof chunk === 'string' ? chunk : this.decoder.write(chunk));
   // What the loop's body threw (onresumptiontoken, onerror) left the loop, which destroyed the body.
-  private feed(text: string): void {
+  private readonly onData = (chunk: string) => {
     try {
-      this.parser.feed(text);
+      this.parser.feed(chunk);
     } catch (error) {
       this.node.destroy();
       this.settle(error);
     }
-  }
+  };
 
   constructor(
     private readonly t: Internals,
@@ -109,13 +104,9 @@ class SseRead {
     private readonly options: SseOptions,
     private readonly isReconnectable: boolean,
   ) {
+    node.setEncoding('utf8');
     node.on('data', this.onData);
-    node.once('end', () => {
-      // What TextDecoder gives for bytes cut short at the end (U+FFFD), as the SDK's stream did.
-      const rest = this.decoder.end();
-      if (rest !== '') this.feed(rest);
-      this.settle();
-    });
+    node.once('end', () => this.settle());
     node.on('error', (error) => this.settle(error));
     node.once('close', () => {
       if (!this.settled) finished(node, (error) => this.settle(error ?? new Error('Premature close')));

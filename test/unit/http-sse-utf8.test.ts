@@ -1,8 +1,8 @@
-// What the move of the upstream fetch to undici's client (src/upstream/http-fetch.ts) must not
-// change, against one real HTTP server on 127.0.0.1: undici's body stream emits Buffers even
-// after setEncoding, so the SSE reader decodes them itself, and a character split across
-// writes, or a broken one, must read as the SDK's TextDecoderStream reads it. (The abort that
-// undici reports a turn late is covered by responses.test.ts, which failed on it.)
+// SSE answers of an HTTP upstream cut inside a UTF-8 character (and one with a broken
+// character) must read through our SSE reader (src/upstream/http-transport.ts) as through the
+// SDK's TextDecoderStream. Written for undici's client, whose body stream still emits Buffers
+// after setEncoding (docs/performance.md, "HTTP upstream through undici"); it guards any
+// change of the fetch under the reader. One real HTTP server on 127.0.0.1.
 import assert from 'node:assert/strict';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
