@@ -180,14 +180,15 @@ interface RssRound {
   /** 1 s after ready, and at rest (restedRssKb). */
   idleKb: number;
   idleRestedKb: number;
-  /** 1 s after the stateless calls; at rest after them and after the sessions have closed. */
+  /** 1 s after the stateless calls; at rest after them; at rest after the sessions have closed too. */
   afterStatelessKb: number;
+  statelessRestedKb: number;
   afterStatelessRestedKb: number;
-  /** With the sessions open, 1 s after their tools/list: measured from afterStatelessKb (the heap at its working size). */
+  /** With the sessions open, 1 s after their tools/list: measured from statelessRestedKb. */
   withSessionsKb: number;
   perSessionKb: number;
   /** How long each rest took to settle. */
-  restedAfterMs: [idle: number, afterStateless: number];
+  restedAfterMs: [idle: number, afterStateless: number, afterSessions: number];
 }
 
 export async function rssBench() {
@@ -201,7 +202,10 @@ export async function rssBench() {
       // Nothing may stay behind an answered 2026-07-28 request (SPEC section 7).
       await statelessCalls(`${gw.url}/mcp`, S.statelessCalls);
       const afterStatelessKb = await settledRssKb(gw.proc.pid);
-      // Sessions are measured from the RSS after the stateless calls: the heap has grown to its working size.
+      // The issue's check: at rest after the stateless calls alone, before any legacy session.
+      const statelessRested = await restedRssKb(gw.proc.pid);
+      // Sessions are measured from that rest: what they add then includes the heap they grow,
+      // so the figure per session is an upper bound.
       const withSessionsKb = await withSessions(`${gw.url}/mcp`, S.openSessions, async (sessions) => {
         for (const s of sessions) await s.client.listTools(); // what a client does after connecting
         const status = (await (await fetch(`${gw.url}/status`)).json()) as { profiles: Record<string, { sessions: number }> };
@@ -217,8 +221,9 @@ export async function rssBench() {
         afterStatelessKb,
         afterStatelessRestedKb: afterRested.kb,
         withSessionsKb,
-        perSessionKb: round1((withSessionsKb - afterStatelessKb) / S.openSessions),
-        restedAfterMs: [idleRested.afterMs, afterRested.afterMs],
+        statelessRestedKb: statelessRested.kb,
+        perSessionKb: round1((withSessionsKb - statelessRested.kb) / S.openSessions),
+        restedAfterMs: [idleRested.afterMs, statelessRested.afterMs, afterRested.afterMs],
       });
     } finally {
       await gw.stop();
@@ -231,6 +236,8 @@ export async function rssBench() {
     afterStatelessMb: mb((r) => r.afterStatelessKb),
     afterStatelessRestedMb: mb((r) => r.afterStatelessRestedKb),
     statelessGrowthMb: mb((r) => r.afterStatelessKb - r.idleKb),
+    statelessRestedMb: mb((r) => r.statelessRestedKb),
+    statelessOnlyGrowthRestedMb: mb((r) => r.statelessRestedKb - r.idleRestedKb),
     statelessGrowthRestedMb: mb((r) => r.afterStatelessRestedKb - r.idleRestedKb),
     statelessCalls: S.statelessCalls,
     withSessionsMb: mb((r) => r.withSessionsKb),
