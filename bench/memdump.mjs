@@ -6,6 +6,8 @@ import v8 from 'node:v8';
 
 const kb = (n) => Math.round(n / 1024);
 process.on('SIGUSR2', () => {
+  // With --expose-gc (rss-phases.ts, RSS_PHASES_GC=1): a full GC first, so heapUsed is the live heap.
+  globalThis.gc?.();
   const m = process.memoryUsage();
   const spaces = Object.fromEntries(v8.getHeapSpaceStatistics().map((s) => [s.space_name, [kb(s.space_size), kb(s.space_used_size)]]));
   const rollup = readFileSync('/proc/self/smaps_rollup', 'utf8')

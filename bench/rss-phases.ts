@@ -3,7 +3,7 @@
 // the first 2026-07-28 request loads), and after each further 10,000. At each rest the gateway
 // reports its heap (bench/memdump.mjs): a live heap that stops growing after the first calls
 // is a one-time cost, not retention per request.
-//   node --import tsx bench/rss-phases.ts [batches]
+//   [RSS_PHASES_GC=1] node --import tsx bench/rss-phases.ts [batches]
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -55,7 +55,9 @@ async function calls(url: string, total: number): Promise<void> {
   }
 }
 
-const gw = await startGateway(config, { nodeArgs: ['--import', join(ROOT, 'bench/memdump.mjs')] });
+// RSS_PHASES_GC=1: a full GC before each reading (the live heap; it also changes the RSS that follows).
+const gcArgs = process.env.RSS_PHASES_GC ? ['--expose-gc'] : [];
+const gw = await startGateway(config, { nodeArgs: [...gcArgs, '--import', join(ROOT, 'bench/memdump.mjs')] });
 try {
   await rest(gw.proc.pid, 'idle');
   await calls(`${gw.url}/mcp`, 32);
