@@ -209,7 +209,10 @@ export async function rawRequest(
  * gateway's CPU per call is compared at the same pace.
  */
 export async function openRawSession(url: string, era: Era): Promise<Session> {
-  const agent = new http.Agent({ keepAlive: true, maxSockets: 64 });
+  // A free socket times out (and the agent drops it) before the server's 5 s keep-alive ends:
+  // reusing one the server is closing fails the call with 'socket hang up'. A bench call is
+  // far shorter than 4 s, so the same timeout on a socket in use never fires.
+  const agent = new http.Agent({ keepAlive: true, maxSockets: 64, timeout: 4000 });
   const base: Record<string, string> = { 'content-type': 'application/json', accept: 'application/json, text/event-stream' };
   let id = 0;
   const post = (body: object, headers: Record<string, string> = {}) =>

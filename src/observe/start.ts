@@ -30,7 +30,7 @@ export async function loadMetrics(source: MetricsSource): Promise<PromMetrics> {
 }
 
 /** Events held before prom-client has loaded; past this many, it is loaded at once. */
-const HOLD_MAX = 1000;
+export const HOLD_MAX = 1000;
 /** The longest prom-client waits for the daemon to settle. */
 const WAIT_MS = 5000;
 
